@@ -1,0 +1,246 @@
+"""Settings from the environment: one place, typed, validated at start.
+
+`Settings.from_env(os.environ)` reads every variable of design.md §9 (a `.env` file is loaded
+by the command line before this is called). Nothing here reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+Clock = Callable[[], datetime]
+"""A function returning the current time, time-zone aware (UTC)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+DEFAULT_DINGTALK_API_URL = "https://api.dingtalk.com"
+DEFAULT_DINGTALK_OAPI_URL = "https://oapi.dingtalk.com"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///roombot.db"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept Heroku-style `postgres://` URLs and pick the psycopg 3 driver for Postgres."""
+    url = url.strip()
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting roombot reads. Defaults follow design.md §9."""
+
+    # DingTalk
+    dingtalk_app_key: str | None = None
+    dingtalk_app_secret: str | None = field(default=None, repr=False)
+    dingtalk_suite_key: str | None = None
+    dingtalk_suite_secret: str | None = field(default=None, repr=False)
+    dingtalk_auth_corp_id: str | None = None
+    dingtalk_suite_ticket: str | None = field(default=None, repr=False)
+    dingtalk_operator_union_id: str | None = None
+    dingtalk_api_url: str = DEFAULT_DINGTALK_API_URL
+    dingtalk_oapi_url: str = DEFAULT_DINGTALK_OAPI_URL
+    # Slack
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Storage and processes
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    port: int = 3000
+    # roombot behaviour (ROOMBOT_*)
+    default_tz: str = "Asia/Shanghai"
+    batch_size: int = 5
+    qps: float = 20.0
+    max_workers: int = 8
+    deadline_s: float = 20.0
+    request_timeout_s: float = 10.0
+    cache_ttl_s: float = 60.0
+    directory_max_age_s: float = 24 * 3600.0
+    tz_max_age_s: float = 24 * 3600.0
+    default_meeting_minutes: int = 30
+    work_start: time = time(9, 0)
+    work_end: time = time(18, 0)
+    date_order: str = "MDY"
+    max_span_days: int = 31
+    group_max_rooms: int = 100
+    name_max_length: int = 60
+    unlinked_booking: str = "operator"  # "operator" | "refuse"
+    cancel_mode: str = "delete"  # "delete" | "remove_room"
+    event_title: str = "Meeting"
+    admin_user_ids: tuple[str, ...] = ()
+
+    @property
+    def has_dingtalk_credentials(self) -> bool:
+        return bool(self.dingtalk_app_key and self.dingtalk_app_secret) or bool(
+            self.dingtalk_suite_key and self.dingtalk_suite_secret and self.dingtalk_auth_corp_id
+        )
+
+    @property
+    def default_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_tz)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and validate the settings; raise ConfigError naming the bad variable."""
+
+        def get(name: str) -> str | None:
+            value = environ.get(name)
+            if value is None or not value.strip():
+                return None
+            return value.strip()
+
+        values: dict[str, object] = {
+            "dingtalk_app_key": get("DINGTALK_APP_KEY"),
+            "dingtalk_app_secret": get("DINGTALK_APP_SECRET"),
+            "dingtalk_suite_key": get("DINGTALK_SUITE_KEY"),
+            "dingtalk_suite_secret": get("DINGTALK_SUITE_SECRET"),
+            "dingtalk_auth_corp_id": get("DINGTALK_AUTH_CORP_ID"),
+            "dingtalk_suite_ticket": get("DINGTALK_SUITE_TICKET"),
+            "dingtalk_operator_union_id": get("DINGTALK_OPERATOR_UNION_ID"),
+            "dingtalk_api_url": get("DINGTALK_API_URL") or DEFAULT_DINGTALK_API_URL,
+            "dingtalk_oapi_url": get("DINGTALK_OAPI_URL") or get("DINGTALK_API_URL") or DEFAULT_DINGTALK_OAPI_URL,
+            "slack_bot_token": get("SLACK_BOT_TOKEN"),
+            "slack_signing_secret": get("SLACK_SIGNING_SECRET"),
+            "slack_app_token": get("SLACK_APP_TOKEN"),
+            "slack_api_url": get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            "database_url": normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            "redis_url": get("REDIS_URL"),
+        }
+        if (port := get("PORT")) is not None:
+            values["port"] = _parse_int("PORT", port, minimum=1, maximum=65535)
+
+        tz = get("ROOMBOT_DEFAULT_TZ")
+        if tz is not None:
+            values["default_tz"] = tz
+        numeric: dict[str, tuple[str, type, float]] = {
+            "ROOMBOT_BATCH_SIZE": ("batch_size", int, 1),
+            "ROOMBOT_QPS": ("qps", float, 0.1),
+            "ROOMBOT_MAX_WORKERS": ("max_workers", int, 1),
+            "ROOMBOT_DEADLINE_S": ("deadline_s", float, 0.1),
+            "ROOMBOT_REQUEST_TIMEOUT_S": ("request_timeout_s", float, 0.1),
+            "ROOMBOT_CACHE_TTL_S": ("cache_ttl_s", float, 0),
+            "ROOMBOT_DIRECTORY_MAX_AGE_S": ("directory_max_age_s", float, 0),
+            "ROOMBOT_TZ_MAX_AGE_S": ("tz_max_age_s", float, 0),
+            "ROOMBOT_DEFAULT_MEETING_MINUTES": ("default_meeting_minutes", int, 5),
+            "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
+            "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
+            "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+        }
+        for variable, (name, kind, minimum) in numeric.items():
+            raw = get(variable)
+            if raw is None:
+                continue
+            if kind is int:
+                values[name] = _parse_int(variable, raw, minimum=int(minimum))
+            else:
+                values[name] = _parse_float(variable, raw, minimum=minimum)
+
+        if (hours := get("ROOMBOT_WORKING_HOURS")) is not None:
+            values["work_start"], values["work_end"] = _parse_hours("ROOMBOT_WORKING_HOURS", hours)
+        if (order := get("ROOMBOT_DATE_ORDER")) is not None:
+            order = order.upper()
+            if order not in {"MDY", "DMY", "YMD"}:
+                raise ConfigError("ROOMBOT_DATE_ORDER must be MDY, DMY or YMD", variable="ROOMBOT_DATE_ORDER")
+            values["date_order"] = order
+        if (mode := get("ROOMBOT_UNLINKED_BOOKING")) is not None:
+            if mode not in {"operator", "refuse"}:
+                raise ConfigError(
+                    "ROOMBOT_UNLINKED_BOOKING must be 'operator' or 'refuse'", variable="ROOMBOT_UNLINKED_BOOKING"
+                )
+            values["unlinked_booking"] = mode
+        if (mode := get("ROOMBOT_CANCEL_MODE")) is not None:
+            if mode not in {"delete", "remove_room"}:
+                raise ConfigError("ROOMBOT_CANCEL_MODE must be 'delete' or 'remove_room'", variable="ROOMBOT_CANCEL_MODE")
+            values["cancel_mode"] = mode
+        if (title := get("ROOMBOT_EVENT_TITLE")) is not None:
+            values["event_title"] = title
+        if (admins := get("ROOMBOT_ADMIN_USER_IDS")) is not None:
+            values["admin_user_ids"] = tuple(a.strip() for a in admins.split(",") if a.strip())
+
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        try:
+            ZoneInfo(self.default_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"ROOMBOT_DEFAULT_TZ is not a known time zone: {self.default_tz!r}", variable="ROOMBOT_DEFAULT_TZ"
+            ) from exc
+        if self.work_start >= self.work_end:
+            raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")
+        if self.dingtalk_app_key and not self.dingtalk_app_secret:
+            raise ConfigError("DINGTALK_APP_SECRET is required with DINGTALK_APP_KEY", variable="DINGTALK_APP_SECRET")
+        if self.dingtalk_app_secret and not self.dingtalk_app_key:
+            raise ConfigError("DINGTALK_APP_KEY is required with DINGTALK_APP_SECRET", variable="DINGTALK_APP_KEY")
+        suite = {
+            "DINGTALK_SUITE_KEY": self.dingtalk_suite_key,
+            "DINGTALK_SUITE_SECRET": self.dingtalk_suite_secret,
+            "DINGTALK_AUTH_CORP_ID": self.dingtalk_auth_corp_id,
+        }
+        if any(suite.values()) and not all(suite.values()):
+            missing = ", ".join(name for name, value in suite.items() if not value)
+            raise ConfigError(f"third-party app credentials are incomplete: missing {missing}", variable=missing)
+        if self.has_dingtalk_credentials and not self.dingtalk_operator_union_id:
+            raise ConfigError(
+                "DINGTALK_OPERATOR_UNION_ID is required with DingTalk credentials", variable="DINGTALK_OPERATOR_UNION_ID"
+            )
+        for name in ("dingtalk_api_url", "dingtalk_oapi_url", "slack_api_url"):
+            url = getattr(self, name)
+            if not re.match(r"^https?://", url):
+                variable = name.upper()
+                raise ConfigError(f"{variable} must be an http(s) URL", variable=variable)
+
+
+def _parse_int(variable: str, raw: str, *, minimum: int, maximum: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{variable} must be a whole number, got {raw!r}", variable=variable) from exc
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ConfigError(f"{variable} must be {bounds}, got {value}", variable=variable)
+    return value
+
+
+def _parse_float(variable: str, raw: str, *, minimum: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{variable} must be a number, got {raw!r}", variable=variable) from exc
+    if value < minimum:
+        raise ConfigError(f"{variable} must be at least {minimum}, got {value}", variable=variable)
+    return value
+
+
+def _parse_hours(variable: str, raw: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*", raw)
+    if not match:
+        raise ConfigError(f"{variable} must look like 09:00-18:00, got {raw!r}", variable=variable)
+    try:
+        start = time(int(match[1]), int(match[2] or 0))
+        end = time(int(match[3]), int(match[4] or 0))
+    except ValueError as exc:
+        raise ConfigError(f"{variable} has an invalid time: {raw!r}", variable=variable) from exc
+    return start, end
+
+
+__all__ = ["Clock", "Settings", "normalize_database_url", "utc_now"]
