@@ -1,0 +1,298 @@
+"""SQLAlchemy models: the tables of design.md §5.
+
+Every table carries the Slack team id, and every query of `bot.store.Store` filters on it.
+Constraints are named by the naming convention below, so Alembic can alter them on SQLite too.
+Timestamps go through `UTCDateTime`: stored in UTC, read back time-zone aware on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Group scopes: personal to one user, shared with (made for) a channel, or workspace-wide.
+SCOPE_PERSONAL = "personal"
+SCOPE_CHANNEL = "channel"
+SCOPE_WORKSPACE = "workspace"
+SCOPES = (SCOPE_PERSONAL, SCOPE_CHANNEL, SCOPE_WORKSPACE)
+
+# Booking statuses. `requested` is the short-lived state between the click and DingTalk's answer.
+BOOKING_REQUESTED = "requested"
+BOOKING_BOOKED = "booked"
+BOOKING_PENDING = "pending"  # pending the room admin's approval
+BOOKING_CANCELLED = "cancelled"
+BOOKING_FAILED = "failed"
+BOOKING_STATUSES = (BOOKING_REQUESTED, BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
+
+TEAM_ID = String(32)
+SLACK_ID = String(32)
+ROOM_ID = String(64)
+NAME = String(255)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A time-zone-aware datetime stored in UTC.
+
+    SQLite has no time zone type: SQLAlchemy's `DateTime(timezone=True)` hands back naive values
+    there. Values are written as UTC (naive on SQLite, so text comparisons stay correct) and come
+    back as aware UTC datetimes on SQLite and Postgres alike. Naive input is refused: it is a bug.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to a UTC column; attach a time zone")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}
+
+
+class User(Base):
+    """A Slack user of one team, with what roombot caches about them."""
+
+    __tablename__ = "users"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    union_id: Mapped[str | None] = mapped_column(String(64))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_fetched_at: Mapped[datetime | None]
+    default_group_id: Mapped[int | None] = mapped_column(ForeignKey("room_groups.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Room(Base):
+    """A meeting room of the directory synced from DingTalk. Rooms are never deleted, only unlisted."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (Index(None, "team_id", "name_key"),)
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(NAME)
+    name_key: Mapped[str] = mapped_column(NAME)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    location_title: Mapped[str] = mapped_column(NAME, default="")
+    location_desc: Mapped[str] = mapped_column(String(1024), default="")
+    # [{"id": 3, "name": "projector"}, ...]
+    labels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    dingtalk_group_id: Mapped[int | None] = mapped_column(BigInteger)
+    dingtalk_group_name: Mapped[str | None] = mapped_column(NAME)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen_at: Mapped[datetime]
+    synced_at: Mapped[datetime]
+
+
+class DirectorySync(Base):
+    """When a team's room directory was last synced (also when DingTalk lists no room at all)."""
+
+    __tablename__ = "directory_syncs"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    synced_at: Mapped[datetime]
+    room_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoomGroup(Base):
+    """A named, ordered list of rooms: personal, made for a channel, or workspace-wide.
+
+    `scope_key` is `user:<id>`, `channel:<id>` or `workspace`; names are unique per team and
+    scope key, compared by `name_key` (case-, accent- and width-insensitive).
+    """
+
+    __tablename__ = "room_groups"
+    __table_args__ = (
+        UniqueConstraint("team_id", "scope_key", "name_key"),
+        # The target of the composite foreign keys below: members and shares stay in their team.
+        UniqueConstraint("team_id", "id"),
+        CheckConstraint("scope IN ('personal', 'channel', 'workspace')", name="scope"),
+        Index(None, "team_id", "owner_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID)
+    name: Mapped[str] = mapped_column(NAME)
+    name_key: Mapped[str] = mapped_column(NAME)
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_key: Mapped[str] = mapped_column(String(64))
+    owner_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    dingtalk_group_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RoomGroupMember(Base):
+    """One room in a group, at a position (0-based, dense)."""
+
+    __tablename__ = "room_group_members"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["team_id", "room_id"], ["rooms.team_id", "rooms.room_id"], ondelete="CASCADE"),
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID)
+    position: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime]
+
+
+class GroupShare(Base):
+    """A group shared with a channel: visible to everyone asking there."""
+
+    __tablename__ = "group_shares"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"
+        ),
+        Index(None, "team_id", "channel_id"),
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID)
+    shared_by: Mapped[str] = mapped_column(SLACK_ID)
+    shared_at: Mapped[datetime]
+
+
+class ChannelSetting(Base):
+    """Per-channel settings: the channel's default group."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    default_group_id: Mapped[int | None] = mapped_column(ForeignKey("room_groups.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime]
+
+
+class Booking(Base):
+    """A booking roombot made (or is making), for "my bookings", cancel and double-click idempotency."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("team_id", "idempotency_key"),
+        CheckConstraint(
+            "status IN ('requested', 'booked', 'pending', 'cancelled', 'failed')",
+            name="status",
+        ),
+        Index(None, "team_id", "slack_user_id", "start_at"),
+        Index(None, "team_id", "room_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM_ID)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    slack_user_id: Mapped[str] = mapped_column(SLACK_ID)
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    room_id: Mapped[str] = mapped_column(ROOM_ID)
+    room_name: Mapped[str] = mapped_column(NAME)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    organizer_union_id: Mapped[str | None] = mapped_column(String(64))
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """A Slack event id already handled: Slack retries deliveries, roombot answers once."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (Index(None, "processed_at"),)
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    processed_at: Mapped[datetime]
+
+
+class ScheduleCacheEntry(Base):
+    """Busy items of one room over one local day (its UTC window), shared by every process."""
+
+    __tablename__ = "schedule_cache"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(primary_key=True)
+    # [{"status", "start", "end", "event_id", "organizer_id", "all_day"}, ...]; ISO 8601 times.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+
+
+__all__ = [
+    "BOOKING_BOOKED",
+    "BOOKING_CANCELLED",
+    "BOOKING_FAILED",
+    "BOOKING_PENDING",
+    "BOOKING_REQUESTED",
+    "BOOKING_STATUSES",
+    "SCOPES",
+    "SCOPE_CHANNEL",
+    "SCOPE_PERSONAL",
+    "SCOPE_WORKSPACE",
+    "Base",
+    "Booking",
+    "ChannelSetting",
+    "DirectorySync",
+    "GroupShare",
+    "ProcessedEvent",
+    "Room",
+    "RoomGroup",
+    "RoomGroupMember",
+    "ScheduleCacheEntry",
+    "UTCDateTime",
+    "User",
+]
