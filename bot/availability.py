@@ -15,7 +15,7 @@ the timeline and `alternatives` are only as far-sighted as the items given.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -201,17 +201,17 @@ def assess(
 
 @dataclass(frozen=True)
 class Candidate(Generic[K]):
-    """A room to rank: any payload `room` with the facts ranking needs.
+    """A room to rank: any payload `key` with the facts ranking needs.
 
     Attributes:
-        room: the caller's own object (a room view, an id, ...), handed back in order.
+        key: the caller's own object (a room view, an id, ...), handed back in order.
         capacity: seats, or None when DingTalk does not say.
         labels: the room's label names ("Projector", "TV", ...).
         group: the name of the user's group the room came from.
         position: the room's place within that group.
     """
 
-    room: K
+    key: K
     assessment: Assessment
     capacity: int | None = None
     labels: Collection[str] = ()
@@ -326,23 +326,16 @@ def summarize(assessments: Iterable[Assessment]) -> Summary:
 
 
 @dataclass(frozen=True)
-class Slot(Generic[K]):
-    """A free stretch of one room: `room` is the caller's payload, as in `Candidate`."""
+class Alternative(Generic[K]):
+    """A free stretch of one room near the asked window; `key` is the caller's payload.
 
-    room: K
+    `earlier` tells whether it starts before the asked window (else after).
+    """
+
+    key: K
     start: datetime
     end: datetime
-
-
-@dataclass(frozen=True)
-class Alternatives(Generic[K]):
-    """The nearest free stretches of the wanted length before and after the asked window."""
-
-    earlier: tuple[Slot[K], ...] = field(default=())
-    later: tuple[Slot[K], ...] = field(default=())
-
-    def __bool__(self) -> bool:
-        return bool(self.earlier or self.later)
+    earlier: bool
 
 
 def alternatives(
@@ -352,22 +345,26 @@ def alternatives(
     not_before: datetime | None = None,
     step: timedelta = timedelta(minutes=5),
     limit: int = 3,
-) -> Alternatives[K]:
+) -> tuple[Alternative[K], ...]:
     """For rooms that do not fit, the nearest slots of the same length before and after.
 
+    The length is the asked duration, or the window's length. Each room gives at most one slot
+    before and one after; the answer holds the earlier ones (nearest first), then the later
+    ones (nearest first), at most `limit` of each.
+
     Args:
-        rooms: each room's payload and assessment (rooms that fit or are unknown are skipped).
-        within: where slots may lie (the day's working hours, say); the assessments' items must
-            cover it.
+        rooms: each room's payload and assessment (rooms that fit or are unknown are skipped);
+            the assessments' items must cover `within`.
+        within: where slots may lie (the day's working hours, say).
         not_before: no slot starts earlier (now: never suggest the past).
-        step: slot starts are rounded to this grid (wall clock), so suggestions read 13:30, not
-            13:27; a slot may still start exactly when a meeting ends.
-        limit: at most this many slots on each side, nearest first.
+        step: earlier slot starts are rounded down to this wall-clock grid, so suggestions read
+            11:35, not 11:37; a later slot starts exactly when the meeting before it ends.
+        limit: at most this many slots on each side.
     """
-    earlier: list[tuple[timedelta, int, Slot[K]]] = []
-    later: list[tuple[timedelta, int, Slot[K]]] = []
+    earlier: list[tuple[timedelta, int, Alternative[K]]] = []
+    later: list[tuple[timedelta, int, Alternative[K]]] = []
     lo = within.start if not_before is None else max(within.start, not_before)
-    for order, (room, assessment) in enumerate(rooms):
+    for order, (key, assessment) in enumerate(rooms):
         length = assessment.wanted
         if assessment.fits or assessment.verdict is Verdict.UNKNOWN or length <= timedelta(0):
             continue
@@ -377,25 +374,21 @@ def alternatives(
         for gap in _gaps(_merge(assessment.blocks), lo, within.end):
             if gap.duration < length:
                 continue
-            before = _floor(min(gap.end - length, asked - _TINY), step)
-            if before < gap.start:
-                before = gap.start  # back-to-back after a meeting that ends off the grid
-            if gap.start <= before < asked and before + length <= gap.end and (best_before is None or before > best_before):
+            before = max(gap.start, _floor(min(gap.end - length, asked - _TINY), step))
+            if before < asked and before + length <= gap.end and (best_before is None or before > best_before):
                 best_before = before
-            after = max(gap.start, asked + _TINY)
-            after = gap.start if after == gap.start else _ceil(after, step)
-            if after > asked and after + length <= gap.end and best_after is None:
+            after = gap.start if gap.start > asked else _ceil(asked + _TINY, step)
+            if best_after is None and after + length <= gap.end:
                 best_after = after
         if best_before is not None:
-            earlier.append((asked - best_before, order, Slot(room, best_before, best_before + length)))
+            slot = Alternative(key, best_before, best_before + length, earlier=True)
+            earlier.append((asked - best_before, order, slot))
         if best_after is not None:
-            later.append((best_after - asked, order, Slot(room, best_after, best_after + length)))
+            slot = Alternative(key, best_after, best_after + length, earlier=False)
+            later.append((best_after - asked, order, slot))
     earlier.sort(key=lambda entry: (entry[0], entry[1]))
     later.sort(key=lambda entry: (entry[0], entry[1]))
-    return Alternatives(
-        earlier=tuple(slot for _, _, slot in earlier[:limit]),
-        later=tuple(slot for _, _, slot in later[:limit]),
-    )
+    return tuple(slot for _, _, slot in earlier[:limit]) + tuple(slot for _, _, slot in later[:limit])
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -484,13 +477,12 @@ def _ceil(moment: datetime, step: timedelta) -> datetime:
 
 
 __all__ = [
-    "Alternatives",
+    "Alternative",
     "Assessment",
     "Busy",
     "BusyItem",
     "Candidate",
     "Interval",
-    "Slot",
     "Summary",
     "Verdict",
     "alternatives",

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.availability import (
+    Alternative,
     Assessment,
     Busy,
     Candidate,
@@ -215,7 +216,7 @@ def test_invalid_windows_are_refused(start: datetime, end: datetime, duration: t
 
 
 def room(name: str, result: Assessment, capacity: int | None = None, **kw: object) -> Candidate[str]:
-    return Candidate(room=name, assessment=result, capacity=capacity, **kw)  # type: ignore[arg-type]
+    return Candidate(key=name, assessment=result, capacity=capacity, **kw)  # type: ignore[arg-type]
 
 
 FREE = assess([], at(14), at(15))
@@ -226,7 +227,7 @@ UNKNOWN = assess([], at(14), at(15), error="roomId invalid")
 
 
 def names(ranked: list[Candidate[str]]) -> list[str]:
-    return [c.room for c in ranked]
+    return [c.key for c in ranked]
 
 
 def test_rank_puts_free_rooms_first_then_partly_pending_busy_unknown() -> None:
@@ -300,13 +301,21 @@ def test_summary_of_nothing() -> None:
 DAY = Interval(at(9), at(18))
 
 
+def earlier(found: tuple[Alternative[str], ...]) -> tuple[Alternative[str], ...]:
+    return tuple(slot for slot in found if slot.earlier)
+
+
+def later(found: tuple[Alternative[str], ...]) -> tuple[Alternative[str], ...]:
+    return tuple(slot for slot in found if not slot.earlier)
+
+
 def test_alternatives_give_the_nearest_slot_of_the_same_length_before_and_after() -> None:
     everest = assess([busy(at(10), at(13, 30)), busy(at(14), at(15, 20))], at(14), at(15))
     k2 = assess([busy(at(9), at(14, 30)), busy(at(14, 30), at(16))], at(14), at(15))
     found = alternatives([("Everest", everest), ("K2", k2)], within=DAY)
     # Everest: 13:30-14:00 is too short, 09:00-10:00 fits before; 15:20 is a meeting's end.
-    assert [(s.room, s.start, s.end) for s in found.earlier] == [("Everest", at(9), at(10))]
-    assert [(s.room, s.start, s.end) for s in found.later] == [
+    assert [(s.key, s.start, s.end) for s in earlier(found)] == [("Everest", at(9), at(10))]
+    assert [(s.key, s.start, s.end) for s in later(found)] == [
         ("Everest", at(15, 20), at(16, 20)),
         ("K2", at(16), at(17)),
     ]
@@ -315,39 +324,39 @@ def test_alternatives_give_the_nearest_slot_of_the_same_length_before_and_after(
 def test_alternatives_end_right_when_the_next_meeting_starts() -> None:
     result = assess([busy(at(9), at(11)), busy(at(12, 40), at(18))], at(14), at(15))
     found = alternatives([("r", result)], within=DAY)
-    assert [(s.start, s.end) for s in found.earlier] == [(at(11, 40), at(12, 40))]
-    assert found.later == ()
+    assert [(s.start, s.end) for s in earlier(found)] == [(at(11, 40), at(12, 40))]
+    assert later(found) == ()
 
 
 def test_alternatives_keep_the_wanted_duration_and_never_suggest_the_past() -> None:
     result = assess([busy(at(14), at(17))], at(14), at(17), duration=timedelta(minutes=30))
     found = alternatives([("r", result)], within=DAY, not_before=at(13, 50))
-    assert [(s.start, s.end) for s in found.earlier] == []  # 13:50-14:20 would overlap the meeting
-    assert [(s.start, s.end) for s in found.later] == [(at(17), at(17, 30))]
+    assert [(s.start, s.end) for s in earlier(found)] == []  # 13:50-14:20 would overlap the meeting
+    assert [(s.start, s.end) for s in later(found)] == [(at(17), at(17, 30))]
     found = alternatives([("r", result)], within=DAY, not_before=at(12, 3))
-    assert [(s.start, s.end) for s in found.earlier] == [(at(13, 30), at(14))]
+    assert [(s.start, s.end) for s in earlier(found)] == [(at(13, 30), at(14))]
 
 
 def test_alternatives_stay_within_bounds() -> None:
     result = assess([busy(at(9), at(14, 32)), busy(at(14, 32), at(17, 30))], at(14), at(15))
     found = alternatives([("r", result)], within=DAY)
-    assert found.earlier == ()
-    assert found.later == ()  # 17:30-18:30 would leave the day
+    assert earlier(found) == ()
+    assert later(found) == ()  # 17:30-18:30 would leave the day
 
 
 def test_alternatives_round_earlier_starts_down_to_the_grid() -> None:
     result = assess([busy(at(12, 37), at(18))], at(14), at(15))
     found = alternatives([("r", result)], within=DAY)
-    assert [(s.start, s.end) for s in found.earlier] == [(at(11, 35), at(12, 35))]
+    assert [(s.start, s.end) for s in earlier(found)] == [(at(11, 35), at(12, 35))]
 
 
 def test_alternatives_skip_rooms_that_fit_or_are_unknown() -> None:
     found = alternatives([("free", FREE), ("unknown", UNKNOWN)], within=DAY)
-    assert not found
+    assert found == ()
 
 
 def test_alternatives_limit_and_order_nearest_first() -> None:
     rooms = [(f"r{i}", assess([busy(at(12), at(14, 10 * i))], at(12), at(13))) for i in range(1, 6)]
     found = alternatives(rooms, within=DAY, limit=2)
-    assert [(s.room, s.start) for s in found.later] == [("r1", at(14, 10)), ("r2", at(14, 20))]
-    assert [(s.room, s.start) for s in found.earlier] == [("r1", at(11)), ("r2", at(11))]
+    assert [(s.key, s.start) for s in later(found)] == [("r1", at(14, 10)), ("r2", at(14, 20))]
+    assert [(s.key, s.start) for s in earlier(found)] == [("r1", at(11)), ("r2", at(11))]
