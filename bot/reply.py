@@ -1,0 +1,146 @@
+"""The reply model: what the service answers, before any front end renders it.
+
+Plain frozen dataclasses, no Slack or terminal types. `bot.slack.blocks.render` turns a reply
+into Block Kit, `bot.textview.render_text` into text for a terminal. Datetimes are time-zone
+aware.
+
+Two kinds of text: data (room names, locations, labels, group names, the user's question) is
+raw, and the presenters escape it; sentences from `bot.messages` (`TextReply.text`, notes,
+footnotes) are already Slack mrkdwn with any echoed user text escaped, and the terminal shows
+them through `bot.markup.unescape_mrkdwn`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.availability import Alternative, Assessment, Summary
+
+ReplyKind = Literal["info", "error", "success", "help"]
+ButtonStyle = Literal["primary", "danger"]
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """A button any front end can show (Book, Cancel, Show all, Import groups, Share, ...).
+
+    Attributes:
+        text: the label, plain text (presenters cut it to Slack's 75 characters).
+        action_id: what the Slack listener matches on.
+        value: what the listener receives (≤ 2000 characters); never trusted by the listener.
+        style: Slack's "primary" (green) or "danger" (red), or None.
+    """
+
+    text: str
+    action_id: str
+    value: str
+    style: ButtonStyle | None = None
+
+
+@dataclass(frozen=True)
+class RoomView:
+    """What a reply shows of a room."""
+
+    room_id: str
+    name: str
+    capacity: int | None = None
+    location: str = ""
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoomResult:
+    """One room's line in an answer.
+
+    Attributes:
+        footnote: a sentence about this room (why it could not be checked, say).
+        booked_by: who holds the room, when known and allowed to be shown.
+    """
+
+    room: RoomView
+    assessment: Assessment
+    footnote: str | None = None
+    booked_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FindReply:
+    """The answer to "which rooms are free?".
+
+    Attributes:
+        start, end: the asked window, in the asker's zone.
+        tz: the asker's IANA zone name ("Asia/Shanghai").
+        duration_minutes: the wanted length inside the window, or None.
+        results: the rooms searched, ranked best first.
+        summary: counts for the one-line reason.
+        alternatives: when nothing fits, the nearest slots of the same length (rooms as keys).
+        other_group_results: when nothing fits, rooms from the user's other groups that fit.
+        groups: the names of the groups searched.
+        data_age_s: how old the schedules are in seconds (0 = just fetched), or None.
+        timeline_start, timeline_end: the span of the day each room's timeline draws.
+        query_text: the user's cleaned question, to re-run it ("show all").
+        show_all: list every room instead of the best few.
+        notes: sentences to show under the rooms (per-room failures, ...).
+        capacity, labels: what the asker wanted, echoed in the summary line.
+        buttons: extra buttons at the end (the Slack layer adds "Share in channel").
+    """
+
+    start: datetime
+    end: datetime
+    tz: str
+    duration_minutes: int | None
+    results: tuple[RoomResult, ...]
+    summary: Summary
+    alternatives: tuple[Alternative[str], ...] = ()
+    other_group_results: tuple[RoomResult, ...] = ()
+    groups: tuple[str, ...] = ()
+    data_age_s: float | None = None
+    timeline_start: datetime | None = None
+    timeline_end: datetime | None = None
+    query_text: str = ""
+    show_all: bool = False
+    notes: tuple[str, ...] = ()
+    capacity: int | None = None
+    labels: tuple[str, ...] = ()
+    buttons: tuple[ButtonSpec, ...] = ()
+
+    def room(self, room_id: str) -> RoomView | None:
+        """The view of a room named by an alternative's key (a room id), if it is in this reply."""
+        for result in self.results + self.other_group_results:
+            if result.room.room_id == room_id:
+                return result.room
+        return None
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """A reply that is a sentence or two: help, errors, group answers, account linking, ...
+
+    Attributes:
+        text: a sentence from `bot.messages` (mrkdwn, echoed user text escaped); may hold several lines.
+        kind: how a front end styles it.
+        examples: things the user could type next, shown as a list.
+        buttons: buttons under the text.
+    """
+
+    text: str
+    kind: ReplyKind = "info"
+    examples: tuple[str, ...] = ()
+    buttons: tuple[ButtonSpec, ...] = ()
+
+
+# Issue 7 adds BookingReply and BookingsReply to this union.
+Reply = FindReply | TextReply
+
+__all__ = [
+    "ButtonSpec",
+    "ButtonStyle",
+    "FindReply",
+    "Reply",
+    "ReplyKind",
+    "RoomResult",
+    "RoomView",
+    "TextReply",
+]
