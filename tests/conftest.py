@@ -11,9 +11,13 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
+
+if TYPE_CHECKING:
+    from bot.sim import Simulator
 
 # Read before `clean_environ` empties the environment for each test.
 POSTGRES_URL = os.environ.get("ROOMBOT_TEST_DATABASE_URL", "").strip()
@@ -60,3 +64,15 @@ def _postgres_schema_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A DingTalk simulator on a free loopback port (seed 7, 24 rooms); stopped after the test."""
+    from bot.sim import Simulator
+
+    simulator = Simulator(seed=7, rooms=24).start(port=0)
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
