@@ -87,7 +87,10 @@ class HttpServer:
 
     def __init__(self, *, dispatch: Dispatch, host: str, port: int) -> None:
         self._server = _Server((host, port), dispatch)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="roombot-sim", daemon=True)
+        # A short poll interval makes stop() quick (tests start and stop a simulator each).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="roombot-sim", daemon=True
+        )
 
     @property
     def address(self) -> tuple[str, int]:
