@@ -172,9 +172,7 @@ class RoomGroupMember(Base):
 
     __tablename__ = "room_group_members"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
         ForeignKeyConstraint(["team_id", "room_id"], ["rooms.team_id", "rooms.room_id"], ondelete="CASCADE"),
     )
 
@@ -190,9 +188,7 @@ class GroupShare(Base):
 
     __tablename__ = "group_shares"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
         Index(None, "team_id", "channel_id"),
     )
 
