@@ -275,7 +275,9 @@ class DingTalkClient:
                 "authCorpId": creds.auth_corp_id,
                 "suiteTicket": creds.suite_ticket,
             }
-        reply = self._request(api, "POST", self._base_url + path, json_body=body, auth="none", deadline=deadline)
+        reply = self._request(
+            api, "POST", self._base_url + path, json_body=body, auth="none", deadline=deadline, idempotent=True
+        )
         if not isinstance(reply, Mapping):
             raise MalformedReply("token reply is not an object")
         token = reply.get("accessToken")
@@ -384,7 +386,9 @@ class DingTalkClient:
     ) -> list[RoomSchedule]:
         path = f"/v1.0/calendar/users/{_seg(union_id)}/meetingRooms/schedules/query"
         body = {"roomIds": batch, "startTime": wire.format_time(start), "endTime": wire.format_time(end, round_up=True)}
-        reply = self._request("schedules", "POST", self._base_url + path, json_body=body, deadline=deadline, abort=abort)
+        reply = self._request(
+            "schedules", "POST", self._base_url + path, json_body=body, deadline=deadline, abort=abort, idempotent=True
+        )
         return wire.parse_schedules(reply)
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
@@ -587,7 +591,7 @@ class DingTalkClient:
         return user_id
 
     def _oapi(self, api: str, path: str, body: dict[str, str]) -> Mapping[str, Any]:
-        reply = self._request(api, "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True)
+        reply = self._request(api, "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True, idempotent=True)
         result = reply.get("result") if isinstance(reply, Mapping) else None
         if not isinstance(result, Mapping):
             raise MalformedReply(f"{path} reply has no result")

@@ -41,6 +41,8 @@ class SlidingWindowLimiter:
 
     Args:
         qps: calls per second per API; fractions are allowed (0.5 = one call every 2 s).
+        margin_s: added to each window, so that calls sent just inside our window cannot land in
+            the same second at DingTalk when network delays differ from call to call.
         clock: a monotonic clock in seconds.
         sleep: how to wait; injectable for tests.
     """
@@ -49,6 +51,7 @@ class SlidingWindowLimiter:
         self,
         *,
         qps: float = 20.0,
+        margin_s: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -56,7 +59,10 @@ class SlidingWindowLimiter:
             raise ValueError(f"qps must be a positive number, got {qps!r}")
         # `limit` calls per `period` seconds; for qps < 1 the window grows instead.
         self._limit = max(1, math.floor(qps))
-        self._period = self._limit / qps
+        if margin_s < 0:
+            raise ValueError("margin_s must not be negative")
+        self._period = self._limit / qps + margin_s
+        self._rate = qps
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -64,7 +70,7 @@ class SlidingWindowLimiter:
 
     @property
     def qps(self) -> float:
-        return self._limit / self._period
+        return self._rate
 
     def reserve(self, api: str) -> float:
         """Take the next slot for `api` and return how long to wait before using it (seconds)."""

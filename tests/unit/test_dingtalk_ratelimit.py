@@ -34,7 +34,7 @@ def max_in_any_window(slots: list[float], period: float) -> int:
 
 def test_the_first_second_of_calls_goes_out_at_once_and_the_next_waits_a_full_window() -> None:
     clock = FakeClock()
-    limiter = SlidingWindowLimiter(qps=20, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(qps=20, margin_s=0, clock=clock, sleep=clock.sleep)
     waits = [limiter.reserve("schedules") for _ in range(21)]
     assert waits[:20] == [0.0] * 20
     assert waits[20] == pytest.approx(1.0)
@@ -42,7 +42,7 @@ def test_the_first_second_of_calls_goes_out_at_once_and_the_next_waits_a_full_wi
 
 def test_each_api_has_its_own_window() -> None:
     clock = FakeClock()
-    limiter = SlidingWindowLimiter(qps=2, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(qps=2, margin_s=0, clock=clock, sleep=clock.sleep)
     assert [limiter.reserve("schedules") for _ in range(2)] == [0.0, 0.0]
     assert limiter.reserve("meetingRoomLists") == 0.0
     assert limiter.reserve("schedules") == pytest.approx(1.0)
@@ -50,13 +50,19 @@ def test_each_api_has_its_own_window() -> None:
 
 def test_acquire_sleeps_until_the_slot_and_never_exceeds_the_limit_in_any_window() -> None:
     clock = FakeClock()
-    limiter = SlidingWindowLimiter(qps=5, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(qps=5, margin_s=0, clock=clock, sleep=clock.sleep)
     granted = []
     for _ in range(23):
         limiter.acquire("schedules")
         granted.append(clock.now)
     assert max_in_any_window(granted, 1.0) == 5
     assert granted[-1] - granted[0] == pytest.approx(4.0)  # 23 calls = 5 windows, the last one partly used
+
+
+def test_the_margin_widens_each_window() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(qps=2, margin_s=0.05, clock=clock, sleep=clock.sleep)
+    assert [limiter.reserve("x") for _ in range(3)] == [0.0, 0.0, pytest.approx(1.05)]
 
 
 def test_slots_freed_by_time_passing_are_reused_without_waiting() -> None:
@@ -70,7 +76,7 @@ def test_slots_freed_by_time_passing_are_reused_without_waiting() -> None:
 
 def test_fractional_rates_spread_calls_out() -> None:
     clock = FakeClock()
-    limiter = SlidingWindowLimiter(qps=0.5, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(qps=0.5, margin_s=0, clock=clock, sleep=clock.sleep)
     assert limiter.reserve("x") == 0.0
     assert limiter.reserve("x") == pytest.approx(2.0)
     assert limiter.qps == pytest.approx(0.5)
@@ -78,7 +84,7 @@ def test_fractional_rates_spread_calls_out() -> None:
 
 def test_many_threads_reserving_at_once_get_distinct_slots_within_the_limit() -> None:
     clock = FakeClock()  # frozen: threads only reserve, nobody sleeps
-    limiter = SlidingWindowLimiter(qps=20, clock=clock, sleep=clock.sleep)
+    limiter = SlidingWindowLimiter(qps=20, margin_s=0, clock=clock, sleep=clock.sleep)
     slots: list[float] = []
     lock = threading.Lock()
 
