@@ -1,0 +1,151 @@
+"""Shared plumbing of the listeners: time zones, safe calls into the service, rendering.
+
+Listeners stay thin: they read who is acting from the payload, call the service through
+`Answers.compute` (which never raises and never lets a stack trace reach a user), and post the
+rendered message where it belongs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.config import Settings
+from bot.slack.ports import SlackService
+
+logger = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+"""A Slack message body: {"text": fallback, "blocks": [...]}."""
+
+ACTION_SHARE = "share"
+MAX_BLOCKS = 50
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_VALUE = 2000
+_NOT_SHAREABLE = frozenset({"error", "help"})
+
+
+def error_message(text: str) -> Message:
+    """A plain message for failures no other sentence covers."""
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def render_reply(reply: object) -> Message:
+    """Render a service reply with the Block Kit presenter (imported lazily: it is someone else's module)."""
+    from bot.slack.blocks import render
+
+    message: Message = dict(render(reply))  # type: ignore[arg-type]
+    return message
+
+
+def is_shareable(reply: object) -> bool:
+    """Answers worth showing a channel: not errors, not help."""
+    return getattr(reply, "kind", None) not in _NOT_SHAREABLE
+
+
+def with_share_button(message: Message, question: str) -> Message:
+    """Append a "Share in channel" button; the value is only the question, re-asked by whoever clicks."""
+    if not question or len(question) > MAX_BUTTON_VALUE:
+        return message
+    button = {
+        "type": "button",
+        "action_id": ACTION_SHARE,
+        "text": {"type": "plain_text", "text": messages.slack_share_button()},
+        "value": question,
+    }
+    blocks = list(message.get("blocks") or [])
+    last = blocks[-1] if blocks else None
+    if last is not None and last.get("type") == "actions" and len(last.get("elements", [])) < MAX_ACTIONS_ELEMENTS:
+        blocks[-1] = {**last, "elements": [*last["elements"], button]}
+    elif len(blocks) < MAX_BLOCKS:
+        blocks.append({"type": "actions", "block_id": "roombot_share", "elements": [button]})
+    else:
+        return message
+    return {**message, "blocks": blocks}
+
+
+def without_share_button(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same blocks with the share button removed (for the copy posted in the channel)."""
+    cleaned: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            elements = [e for e in block.get("elements", []) if e.get("action_id") != ACTION_SHARE]
+            if not elements:
+                continue
+            block = {**block, "elements": elements}
+        cleaned.append(block)
+    return cleaned
+
+
+class Answers:
+    """The service, the settings and the notice delay, as the listeners use them."""
+
+    def __init__(self, *, service: SlackService, settings: Settings, notice_after_s: float) -> None:
+        self.service = service
+        self.settings = settings
+        self.notice_after_s = notice_after_s
+
+    def timezone(self, client: WebClient, *, team_id: str, user_id: str) -> str:
+        """The user's IANA zone: cached by the service, fetched with users.info when stale."""
+
+        def fetch() -> str | None:
+            try:
+                response = client.users_info(user=user_id)
+            except SlackApiError as exc:
+                logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+                return None
+            user = response.get("user") or {}
+            tz = user.get("tz")
+            return tz if isinstance(tz, str) and tz else None
+
+        try:
+            return self.service.resolve_timezone(team_id=team_id, user_id=user_id, fetch=fetch)
+        except Exception:
+            logger.exception("could not resolve the time zone of %s", user_id)
+            return self.settings.default_tz
+
+    def compute(self, call: Callable[[], object], *, share_question: str | None = None) -> Message:
+        """Call the service and render its reply; any failure becomes a friendly message."""
+        message, shareable = self.run(call)
+        if share_question is not None and shareable:
+            message = with_share_button(message, share_question)
+        return message
+
+    def run(self, call: Callable[[], object]) -> tuple[Message, bool]:
+        """Like `compute`, also saying whether the answer is worth sharing (not an error, not help)."""
+        try:
+            reply = call()
+            message = render_reply(reply)
+        except Exception:
+            logger.exception("the service failed to answer")
+            return error_message(messages.slack_unexpected_error()), False
+        return message, is_shareable(reply)
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.settings.admin_user_ids
+
+
+def api_error_code(exc: SlackApiError) -> str:
+    """Slack's error string (e.g. `channel_not_found`), for logs and for the user."""
+    try:
+        return str(exc.response.get("error") or "unknown_error")
+    except Exception:  # pragma: no cover - a malformed response object
+        return "unknown_error"
+
+
+__all__ = [
+    "ACTION_SHARE",
+    "Answers",
+    "Message",
+    "api_error_code",
+    "error_message",
+    "is_shareable",
+    "render_reply",
+    "with_share_button",
+    "without_share_button",
+]

@@ -1,0 +1,89 @@
+"""The Bolt app factory: settings + service in, a fully wired `slack_bolt.App` out.
+
+Nothing here runs at import time. `create_app` builds the `WebClient` (base URL from
+`SLACK_API_URL`, so tests point it at a local fake Web API) with retry handlers for rate limits,
+server errors and dropped connections, installs the event de-duplication middleware and
+registers every listener.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.slack.listeners import register_listeners
+from bot.slack.middleware import EventDeduplication
+from bot.slack.ports import SlackService
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_NOTICE_AFTER_S = 1.0
+"""How long an answer may take before the user sees "Looking…" (the issue: "about one second")."""
+
+
+def make_web_client(settings: Settings, *, timeout_s: float = 10.0, max_retries: int = 2) -> WebClient:
+    """A WebClient for the bot token that retries 429 (honouring Retry-After), 5xx and connection errors.
+
+    Args:
+        settings: `slack_bot_token` and `slack_api_url` are used.
+        timeout_s: per-request timeout.
+        max_retries: retries per failure kind; each rate-limit retry sleeps as long as Slack asks.
+    """
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=int(timeout_s),
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=max_retries),
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=max_retries),
+        ],
+    )
+
+
+def create_app(
+    *,
+    settings: Settings,
+    service: SlackService,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    token_verification_enabled: bool = True,
+    notice_after_s: float = DEFAULT_NOTICE_AFTER_S,
+) -> App:
+    """Build the Bolt app over `service`.
+
+    Args:
+        settings: bot token, signing secret (HTTP mode; Socket Mode needs none), API base URL.
+        service: the use cases (`bot.service.RoomService` or anything with the same methods).
+        client: a prepared WebClient; by default one from `make_web_client(settings)`.
+        process_before_response: True runs listeners before the HTTP answer (FaaS, and tests
+            that want `dispatch()` to return only after the work is done).
+        token_verification_enabled: False skips the `auth.test` call at construction.
+        notice_after_s: answers slower than this show "Looking…" first.
+    """
+    web_client = client if client is not None else make_web_client(settings)
+    app = App(
+        client=web_client,
+        # Bolt wants a non-empty secret only when it verifies a request; Socket Mode never does.
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=process_before_response,
+        token_verification_enabled=token_verification_enabled,
+        # Bolt's default also logs a full traceback for unhandled requests; one warning is enough.
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    app.use(EventDeduplication(service=service))
+    register_listeners(app, service=service, settings=settings, notice_after_s=notice_after_s)
+    return app
+
+
+__all__ = ["DEFAULT_NOTICE_AFTER_S", "create_app", "make_web_client"]

@@ -1,0 +1,72 @@
+"""`/rooms …`: help, sub-commands and questions, answered ephemerally with a "Share in channel" button."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import messages
+from bot.slack.answers import Answers, Message, error_message
+from bot.slack.notice import answer_with_notice
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/rooms"
+
+
+def team_of(context: BoltContext) -> str:
+    """The acting workspace, always from the payload (enterprise id for org-wide installs)."""
+    return str(context.team_id or context.enterprise_id or "")
+
+
+class CommandListeners:
+    def __init__(self, *, answers: Answers) -> None:
+        self._answers = answers
+
+    def on_rooms(self, ack: Ack, command: dict[str, str], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        """`/rooms` alone or `/rooms help` → help; `/rooms <anything>` → the service's message router."""
+        ack()
+        answers = self._answers
+        team_id = team_of(context)
+        user_id = command.get("user_id") or str(context.user_id or "")
+        channel_id = command.get("channel_id") or None
+        text = (command.get("text") or "").strip() or "help"
+
+        def work() -> Message:
+            tz = answers.timezone(client, team_id=team_id, user_id=user_id)
+            return answers.compute(
+                lambda: answers.service.handle_text(
+                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
+                ),
+                share_question=text,
+            )
+
+        def notice() -> bool:
+            respond(text=messages.slack_looking(), response_type="ephemeral")
+            return True
+
+        def deliver(message: Message, noticed: bool | None) -> None:
+            response = respond(
+                text=message["text"],
+                blocks=message["blocks"],
+                response_type="ephemeral",
+                replace_original=bool(noticed),
+            )
+            if response.status_code != 200:
+                logger.warning("response_url answered %s for /rooms", response.status_code)
+
+        try:
+            answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)
+        except Exception:
+            logger.exception("/rooms failed")
+            try:
+                respond(**error_message(messages.slack_unexpected_error()), response_type="ephemeral")
+            except Exception:
+                logger.exception("could not tell the user that /rooms failed")
+
+
+def register(app: App, *, answers: Answers) -> None:
+    listeners = CommandListeners(answers=answers)
+    app.command(COMMAND)(listeners.on_rooms)

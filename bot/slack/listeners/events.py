@@ -1,0 +1,139 @@
+"""Events: @mentions (answered in the thread), DMs (like `/rooms`) and the App Home tab."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import App, BoltContext, Say
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.slack.answers import Answers, Message, api_error_code, error_message
+from bot.slack.home import build_home_error_view, build_home_view
+from bot.slack.listeners.commands import team_of
+from bot.slack.notice import answer_with_notice
+
+logger = logging.getLogger(__name__)
+
+
+def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
+    """Remove the bot's own mention (wherever it is) so the question reads naturally."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return " ".join(text.split())
+
+
+def is_person_message(event: dict[str, Any]) -> bool:
+    """A plain message typed by a person: no subtype (edits, deletions, joins…) and no bot."""
+    return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
+
+
+class EventListeners:
+    def __init__(self, *, answers: Answers) -> None:
+        self._answers = answers
+
+    # --- conversations ----------------------------------------------------------------------
+
+    def on_app_mention(self, event: dict[str, Any], say: Say, client: WebClient, context: BoltContext) -> None:
+        """An @mention in a channel: answered in the mention's thread; the channel's default group applies."""
+        if not is_person_message(event):
+            return
+        text = strip_bot_mention(event.get("text") or "", context.bot_user_id) or "help"
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        self._converse(event=event, text=text, thread_ts=thread_ts, client=client, context=context)
+
+    def on_message(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """A DM to the bot works like `/rooms`; edits, deletions and bot messages are ignored."""
+        if event.get("channel_type") != "im" or not is_person_message(event):
+            return
+        text = strip_bot_mention(event.get("text") or "", context.bot_user_id) or "help"
+        self._converse(event=event, text=text, thread_ts=event.get("thread_ts"), client=client, context=context)
+
+    def _converse(
+        self, *, event: dict[str, Any], text: str, thread_ts: str | None, client: WebClient, context: BoltContext
+    ) -> None:
+        answers = self._answers
+        team_id = str(event.get("team") or team_of(context))
+        user_id = str(event["user"])
+        channel_id = str(event["channel"])
+
+        def work() -> Message:
+            tz = answers.timezone(client, team_id=team_id, user_id=user_id)
+            return answers.compute(
+                lambda: answers.service.handle_text(
+                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
+                )
+            )
+
+        def notice() -> str:
+            response = client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=messages.slack_looking())
+            return str(response["ts"])
+
+        def deliver(message: Message, notice_ts: str | None) -> None:
+            try:
+                if notice_ts is not None:
+                    client.chat_update(channel=channel_id, ts=notice_ts, text=message["text"], blocks=message["blocks"])
+                else:
+                    client.chat_postMessage(
+                        channel=channel_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+                    )
+            except SlackApiError as exc:
+                self._tell_post_failed(client, channel_id=channel_id, user_id=user_id, thread_ts=thread_ts, exc=exc)
+
+        try:
+            answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)
+        except Exception:
+            logger.exception("answering a message failed")
+            try:
+                client.chat_postMessage(
+                    channel=channel_id, thread_ts=thread_ts, **error_message(messages.slack_unexpected_error())
+                )
+            except SlackApiError as exc:
+                logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
+
+    @staticmethod
+    def _tell_post_failed(
+        client: WebClient, *, channel_id: str, user_id: str, thread_ts: str | None, exc: SlackApiError
+    ) -> None:
+        """Slack refused the answer (after retries): say so privately rather than stay silent."""
+        code = api_error_code(exc)
+        logger.warning("posting the answer in %s failed: %s", channel_id, code)
+        try:
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, thread_ts=thread_ts, text=messages.slack_post_failed(code)
+            )
+        except SlackApiError as again:
+            logger.warning("could not tell %s either: %s", user_id, api_error_code(again))
+
+    # --- App Home ---------------------------------------------------------------------------
+
+    def on_app_home_opened(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Publish the Home tab: groups, upcoming bookings, free-now summary, group buttons."""
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(self._answers, client, team_id=team_of(context), user_id=str(event["user"]))
+
+
+def publish_home(answers: Answers, client: WebClient, *, team_id: str, user_id: str) -> None:
+    """Build and publish the user's Home tab; a failure still publishes a friendly view."""
+    try:
+        tz = answers.timezone(client, team_id=team_id, user_id=user_id)
+        model = answers.service.home(team_id=team_id, user_id=user_id, tz=tz)
+        view = build_home_view(model)
+    except Exception:
+        logger.exception("building the Home tab failed")
+        view = build_home_error_view(messages.slack_unexpected_error())
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        logger.warning("views.publish failed for %s: %s", user_id, api_error_code(exc))
+
+
+def register(app: App, *, answers: Answers) -> None:
+    listeners = EventListeners(answers=answers)
+    app.event("app_mention")(listeners.on_app_mention)
+    app.event("message")(listeners.on_message)
+    app.event("app_home_opened")(listeners.on_app_home_opened)

@@ -1,0 +1,35 @@
+"""Type-ahead for the group modal's room picker, answered from the synced directory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.slack.answers import Answers
+from bot.slack.listeners.commands import team_of
+from bot.slack.modals import ACTION_ROOMS, option
+
+logger = logging.getLogger(__name__)
+
+MAX_OPTIONS = 100  # Slack shows at most 100 options
+
+
+class OptionListeners:
+    def __init__(self, *, answers: Answers) -> None:
+        self._answers = answers
+
+    def on_rooms(self, ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
+        query = str(payload.get("value") or "").strip()
+        try:
+            rooms = self._answers.service.search_rooms(team_id=team_of(context), query=query, limit=MAX_OPTIONS)
+        except Exception:
+            logger.exception("room search failed")
+            rooms = []
+        ack(options=[option(room_id, label) for room_id, label in rooms[:MAX_OPTIONS]])
+
+
+def register(app: App, *, answers: Answers) -> None:
+    listeners = OptionListeners(answers=answers)
+    app.options(ACTION_ROOMS)(listeners.on_rooms)

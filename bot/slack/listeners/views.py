@@ -1,0 +1,62 @@
+"""The group modal's submission: validated in the acknowledgement (Slack shows errors inline)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import messages
+from bot.slack.answers import Answers
+from bot.slack.listeners.commands import team_of
+from bot.slack.listeners.events import publish_home
+from bot.slack.modals import BLOCK_NAME, BLOCK_ROOMS, CALLBACK_GROUP_EDIT, read_submission
+
+logger = logging.getLogger(__name__)
+
+
+class ViewListeners:
+    def __init__(self, *, answers: Answers) -> None:
+        self._answers = answers
+
+    def on_group_edit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """Save the group, or keep the modal open with the reason next to the field.
+
+        Saving is one database transaction (well under Slack's 3 s), so it happens before the
+        acknowledgement: that is the only moment Slack accepts field errors.
+        """
+        answers = self._answers
+        team_id, user_id = team_of(context), str(body["user"]["id"])
+        group_id, name, room_ids = read_submission(view)
+        errors: dict[str, str] = {}
+        if not name:
+            errors[BLOCK_NAME] = messages.slack_modal_name_required()
+        if not room_ids:
+            errors[BLOCK_ROOMS] = messages.slack_modal_rooms_required()
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            reply = answers.service.save_group(
+                team_id=team_id, user_id=user_id, group_id=group_id, name=name, room_ids=room_ids
+            )
+        except Exception:
+            logger.exception("saving a group failed")
+            ack(response_action="errors", errors={BLOCK_NAME: messages.slack_unexpected_error()})
+            return
+        if getattr(reply, "kind", None) == "error":
+            text = str(getattr(reply, "text", "") or messages.slack_unexpected_error())
+            # Slack shows field errors as plain text: strip the mrkdwn emphasis our sentences use.
+            ack(response_action="errors", errors={BLOCK_NAME: text.replace("*", "")[:150]})
+            return
+        ack()
+        publish_home(answers, client, team_id=team_id, user_id=user_id)
+
+
+def register(app: App, *, answers: Answers) -> None:
+    listeners = ViewListeners(answers=answers)
+    app.view(CALLBACK_GROUP_EDIT)(listeners.on_group_edit)

@@ -1,0 +1,64 @@
+"""What the Slack layer needs from the service: a structural type, so listeners stay thin.
+
+`bot.service.RoomService` satisfies this protocol; the Slack code depends only on these methods.
+Every call passes the acting team and user taken from the Slack payload, never from a button
+value, so the service can re-check who may do what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from bot.reply import Reply
+from bot.store import GroupRecord
+
+
+class SlackService(Protocol):
+    def handle_text(
+        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+    ) -> Reply: ...
+
+    def show_all(
+        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+    ) -> Reply: ...
+
+    def book(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        tz: str,
+        now: datetime | None = None,
+    ) -> Reply: ...
+
+    def cancel(
+        self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
+    ) -> Reply: ...
+
+    def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str: ...
+
+    def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> object: ...
+
+    def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]: ...
+
+    def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None: ...
+
+    def save_group(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply: ...
+
+    def import_groups(self, *, team_id: str, user_id: str) -> Reply: ...
+
+    def mark_event_processed(self, *, team_id: str, event_id: str) -> bool: ...
+
+    def health(self) -> dict[str, bool]: ...
+
+
+__all__ = ["SlackService"]

@@ -1,0 +1,91 @@
+"""HTTP mode: a WSGI application with `POST /slack/events` and `GET /healthz`.
+
+gunicorn target (the Procfile's `web:`): `gunicorn 'bot.slack.wsgi:create_wsgi_app()'`.
+`/slack/events` goes to Bolt's WSGI handler, which verifies Slack's signature and timestamp
+(requests older than five minutes are refused) before any listener runs. `/healthz` answers 200
+when the database and a DingTalk token are reachable, else 503, with a JSON body naming each
+check (never a secret).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class RoombotWSGI:
+    """Routes `/healthz` itself and everything else to Bolt's handler (which owns `/slack/events`)."""
+
+    def __init__(
+        self, *, app: App, health: Callable[[], dict[str, bool]], on_close: Callable[[], None] | None = None
+    ) -> None:
+        self.app = app
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._health = health
+        self._on_close = on_close
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+            return self._healthz(start_response)
+        return self._slack(environ, start_response)
+
+    def _healthz(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            checks = {name: bool(ok) for name, ok in self._health().items()}
+        except Exception:
+            logger.exception("health check failed")
+            checks = {"database": False, "dingtalk": False}
+        ok = all(checks.values())
+        body = json.dumps({"ok": ok, **checks}).encode()
+        status = "200 OK" if ok else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+
+
+def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str] | None = None) -> RoombotWSGI:
+    """Build the whole runtime for HTTP mode and return its WSGI callable.
+
+    Args:
+        settings: defaults to `Settings.from_env(os.environ)`.
+        environ: where `ROOMBOT_USE_SIMULATOR` is read (defaults to `os.environ`).
+
+    Raises:
+        ConfigError: naming what is missing (`SLACK_BOT_TOKEN`, `SLACK_SIGNING_SECRET`, DingTalk).
+    """
+    from bot.slack.app import create_app
+    from bot.slack.server import build_runtime_for_serve, require_settings, use_simulator_from
+
+    env: dict[str, str] = dict(os.environ if environ is None else environ)
+    settings = settings or Settings.from_env(env)
+    use_simulator = use_simulator_from(env)
+    require_settings(settings, mode="http", use_simulator=use_simulator)
+    runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
+    try:
+        app = create_app(settings=runtime.settings, service=runtime.service)
+    except BaseException:
+        runtime.close()
+        raise
+    return RoombotWSGI(app=app, health=runtime.service.health, on_close=runtime.close)
+
+
+__all__ = ["EVENTS_PATH", "HEALTH_PATH", "RoombotWSGI", "create_wsgi_app"]
