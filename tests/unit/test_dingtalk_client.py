@@ -339,11 +339,8 @@ def test_requests_are_logged_at_debug_with_path_status_code_and_requestid(caplog
         client.add_rooms("u1", "ev1", ["r1"])
     assert info.value.request_id == "REQ-42"
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.dingtalk"]
-    assert any(
-        "POST /v1.0/calendar/users/u1/calendars/primary/events/ev1/meetingRooms -> 400 meetingRoomNotAvailable requestid=REQ-42"
-        in line
-        for line in lines
-    )
+    path = "/v1.0/calendar/users/u1/calendars/primary/events/ev1/meetingRooms"
+    assert any(f"POST {path} -> 400 meetingRoomNotAvailable requestid=REQ-42" in line for line in lines)
     assert not any("tok-1" in line for line in lines)
 
 
