@@ -51,6 +51,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx's connection pool expects
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
+    # add ~40 ms to every keep-alive reply.
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:
