@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN, else HTTP on $PORT)")
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN, else HTTP on $PORT)")
+    serve.add_argument(
+        "--mode", choices=["auto", "socket", "http"], default="auto", help="force Socket Mode or HTTP (default: auto)"
+    )
 
     demo = sub.add_parser("demo", help="chat with roombot in the terminal on the embedded simulator")
     demo.add_argument("--user", default="U_DEMO", help="Slack user id to act as")
