@@ -1,0 +1,164 @@
+"""The terminal front end: `roombot ask` (one message) and `roombot demo` (a chat).
+
+Both run the same service as Slack. Without DingTalk credentials they start the embedded
+simulator and use a local demo database, whose workspace groups are imported from the
+simulator's DingTalk groups on first use, so a fresh machine has something to ask about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import messages
+from bot.config import Settings
+from bot.errors import ConfigError, RoomBotError
+from bot.reply import Reply, TextReply
+from bot.slack.blocks import render
+from bot.textview import render_text
+from bot.wiring import DEMO_TEAM_ID, Runtime, build_runtime
+
+DEMO_DATABASE_URL = "sqlite:///roombot-demo.db"
+
+
+def _settings(args: argparse.Namespace, *, err: TextIO) -> tuple[Settings, bool] | None:
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"roombot: configuration error: {exc}", file=err)
+        return None
+    use_simulator = not settings.has_dingtalk_credentials
+    db = getattr(args, "db", None)
+    if db:
+        settings = settings.with_overrides(database_url=db)
+    elif use_simulator and not os.environ.get("DATABASE_URL"):
+        # Demo data never lands in the database a real deployment would use.
+        settings = settings.with_overrides(database_url=DEMO_DATABASE_URL)
+    return settings, use_simulator
+
+
+def _zone(name: str | None, settings: Settings, *, err: TextIO) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else settings.default_zone
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"roombot: unknown time zone {name!r}; use an IANA name such as Europe/Berlin", file=err)
+        return None
+
+
+def _now(value: str | None, zone: ZoneInfo, *, err: TextIO) -> datetime | None | bool:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        print(f"roombot: --now must be an ISO 8601 time such as 2026-03-02T10:00+08:00, got {value!r}", file=err)
+        return False
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _start(settings: Settings, use_simulator: bool, *, seed: int = 7, err: TextIO) -> Runtime | None:
+    try:
+        runtime = build_runtime(settings, use_simulator=use_simulator, sim_seed=seed)
+    except RoomBotError as exc:
+        print(f"roombot: {messages.describe_error(exc)}", file=err)
+        return None
+    except Exception as exc:  # a database URL that cannot be opened, a port that cannot be bound
+        print(f"roombot: cannot start: {exc.__class__.__name__}: {exc}", file=err)
+        return None
+    if use_simulator:
+        _prepare_demo_team(runtime)
+    return runtime
+
+
+def _prepare_demo_team(runtime: Runtime) -> None:
+    """Give the demo workspace DingTalk's groups, so the first question has rooms to check."""
+    if not runtime.store.list_groups(DEMO_TEAM_ID, user_id="", channel_id=None):
+        runtime.service.import_groups(team_id=DEMO_TEAM_ID, user_id="U_DEMO")
+
+
+def _print_reply(reply: Reply, *, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        print(json.dumps(render(reply), ensure_ascii=False, indent=2), file=out)
+    else:
+        print(render_text(reply), file=out)
+
+
+def run_ask(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """`roombot ask`: one message through the whole pipeline."""
+    prepared = _settings(args, err=err)
+    if prepared is None:
+        return 2
+    settings, use_simulator = prepared
+    zone = _zone(args.tz, settings, err=err)
+    if zone is None:
+        return 2
+    now = _now(args.now, zone, err=err)
+    if now is False:
+        return 2
+    team = DEMO_TEAM_ID if use_simulator else args.team
+    runtime = _start(settings, use_simulator, err=err)
+    if runtime is None:
+        return 1
+    with runtime:
+        reply = runtime.service.handle_text(
+            team_id=team,
+            user_id=args.user,
+            channel_id=args.channel,
+            text=" ".join(args.text),
+            tz=zone.key,
+            now=now or None,  # type: ignore[arg-type]
+        )
+        _print_reply(reply, as_json=args.json, out=out)
+    return 1 if isinstance(reply, TextReply) and reply.kind == "error" else 0
+
+
+def run_demo(
+    args: argparse.Namespace,
+    *,
+    read: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """`roombot demo`: chat with roombot in the terminal."""
+    prepared = _settings(args, err=err)
+    if prepared is None:
+        return 2
+    settings, use_simulator = prepared
+    zone = _zone(args.tz, settings, err=err)
+    if zone is None:
+        return 2
+    runtime = _start(settings, use_simulator, seed=args.seed, err=err)
+    if runtime is None:
+        return 1
+    team = DEMO_TEAM_ID if use_simulator else getattr(args, "team", DEMO_TEAM_ID)
+    with runtime:
+        print(messages.demo_greeting(zone.key, simulated=use_simulator), file=out)
+        last_find: str | None = None
+        while True:
+            try:
+                line = read("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                print(file=out)
+                break
+            if not line:
+                continue
+            if line.lower() in {"quit", "exit", "bye", "q", "退出"}:
+                break
+            if line.lower() == "show all" and last_find is not None:
+                reply = runtime.service.show_all(
+                    team_id=team, user_id=args.user, channel_id=None, payload=last_find, tz=zone.key
+                )
+            else:
+                reply = runtime.service.handle_text(team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key)
+                if type(reply).__name__ == "FindReply":
+                    last_find = line
+            print(render_text(reply), file=out)
+            print(file=out)
+        print(messages.demo_goodbye(), file=out)
+    return 0

@@ -1,0 +1,508 @@
+"""Use cases behind every front end: find rooms, manage groups, link accounts, book and cancel.
+
+`RoomService.handle_text` is the message router of design.md §1. It never raises: every error
+from the parser, the store or DingTalk becomes a `TextReply` whose sentence comes from
+`bot.messages`, and anything unexpected is logged with its traceback and answered kindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import availability, messages
+from bot.config import Clock, Settings, utc_now
+from bot.dingtalk import DingTalkClient
+from bot.dingtalk.models import RoomSchedule
+from bot.errors import DingTalkError, ParseError, RoomBotError, StoreError, UnknownGroup
+from bot.parsing import Intent, ParseSettings, Request, parse
+from bot.reply import ButtonSpec, FindReply, Reply, RoomResult, RoomView, TextReply
+from bot.schedules import ScheduleProvider
+from bot.store import GroupRecord, RoomRecord, Store
+from bot.store.sync import ensure_fresh_directory
+
+logger = logging.getLogger(__name__)
+
+# How many rooms a reply lists before it is summarised behind "show all".
+SUMMARY_ROOMS = 8
+MAX_DAYS_IN_ONE_ANSWER = 1
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked, where, and when."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    zone: ZoneInfo
+    now: datetime
+
+
+def parse_settings_from(settings: Settings) -> ParseSettings:
+    return ParseSettings(
+        work_start=settings.work_start,
+        work_end=settings.work_end,
+        default_meeting_minutes=settings.default_meeting_minutes,
+        date_order=settings.date_order,
+        max_span_days=settings.max_span_days,
+    )
+
+
+class RoomService:
+    """roombot's use cases; front ends are thin layers over this class."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        dingtalk: DingTalkClient,
+        schedules: ScheduleProvider,
+        clock: Clock = utc_now,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._dingtalk = dingtalk
+        self._schedules = schedules
+        self._clock = clock
+        self._log = logger or logging.getLogger(__name__)
+        self._parse_settings = parse_settings_from(settings)
+        self._union_id = settings.dingtalk_operator_union_id or ""
+
+    # --- entry points ------------------------------------------------------------------------
+
+    def handle_text(
+        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """Answer one message. Never raises."""
+        return self._guarded(lambda: self._route(self._asker(team_id, user_id, channel_id, tz, now), text))
+
+    def show_all(
+        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """The "show all" button: the same question, every room listed."""
+        asker = self._asker(team_id, user_id, channel_id, tz, now)
+        return self._guarded(lambda: self._find(self._parse(payload, asker), asker, show_all=True))
+
+    def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str:
+        """The user's zone: cached in the store, refreshed after `tz_max_age_s`, else the default."""
+        now = self._clock()
+        try:
+            user = self._store.get_user(team_id, user_id)
+        except StoreError:
+            user = None
+        fresh = (
+            user is not None
+            and user.tz_fetched_at is not None
+            and ((now - user.tz_fetched_at).total_seconds() < self.settings.tz_max_age_s)
+        )
+        if fresh and user is not None and user.tz:
+            return user.tz
+        try:
+            fetched = fetch()
+        except Exception:
+            self._log.warning(
+                "could not fetch the time zone of %s; using the cached or default zone", user_id, exc_info=True
+            )
+            fetched = None
+        if fetched and _valid_zone(fetched):
+            try:
+                self._store.set_user_tz(team_id, user_id, fetched, fetched_at=now)
+            except StoreError:
+                self._log.warning("could not cache the time zone of %s", user_id, exc_info=True)
+            return fetched
+        if user is not None and user.tz and _valid_zone(user.tz):
+            return user.tz
+        return self.settings.default_tz
+
+    def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
+        """True the first time an event id is seen (Slack retries deliveries)."""
+        return self._store.mark_event_processed(team_id, event_id, now=self._clock())
+
+    def health(self) -> dict[str, bool]:
+        """Whether the database and DingTalk (a token) are reachable."""
+        status = {"database": True, "dingtalk": True}
+        try:
+            self._store.ping()
+        except Exception:
+            self._log.warning("health: database unreachable", exc_info=True)
+            status["database"] = False
+        try:
+            self._dingtalk.get_token()
+        except Exception:
+            self._log.warning("health: DingTalk token unavailable", exc_info=True)
+            status["dingtalk"] = False
+        return status
+
+    def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]:
+        """Rooms for a type-ahead picker: (room id, label)."""
+        self._ensure_directory(team_id)
+        return [(room.room_id, _room_label(room)) for room in self._store.search_rooms(team_id, query, limit=limit)]
+
+    # --- routing -----------------------------------------------------------------------------
+
+    def _guarded(self, work: Callable[[], Reply]) -> Reply:
+        try:
+            return work()
+        except RoomBotError as exc:
+            self._log.info("answered with an error: %s", exc)
+            return TextReply(messages.describe_error(exc), kind="error", examples=_examples_for(exc))
+        except Exception:
+            self._log.exception("unexpected error while answering")
+            return TextReply(messages.describe_error(Exception()), kind="error")
+
+    def _asker(self, team_id: str, user_id: str, channel_id: str | None, tz: str, now: datetime | None) -> Asker:
+        zone = ZoneInfo(tz) if _valid_zone(tz) else self.settings.default_zone
+        moment = now or self._clock()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return Asker(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=zone, now=moment)
+
+    def _parse(self, text: str, asker: Asker) -> Request:
+        return parse(text, now=asker.now, tz=asker.zone, settings=self._parse_settings)
+
+    def _route(self, asker: Asker, text: str) -> Reply:
+        request = self._parse(text, asker)
+        handler = self._handlers().get(request.intent)
+        if handler is None:
+            return self._help()
+        return handler(request, asker)
+
+    def _handlers(self) -> dict[Intent, Callable[[Request, Asker], Reply]]:
+        return {
+            Intent.HELP: lambda request, asker: self._help(),
+            Intent.FIND: lambda request, asker: self._find(request, asker),
+            Intent.GROUPS: self._groups,
+            Intent.GROUP_ADD: self._group_add,
+            Intent.GROUP_REMOVE: self._group_remove,
+            Intent.GROUP_RENAME: self._group_rename,
+            Intent.GROUP_DELETE: self._group_delete,
+            Intent.GROUP_SHARE: self._group_share,
+            Intent.GROUP_DEFAULT: self._group_default,
+            Intent.GROUP_IMPORT: self._group_import,
+            Intent.LINK: self._link,
+        }
+
+    def _help(self) -> Reply:
+        return TextReply(messages.help_text(), kind="help", examples=tuple(messages.help_examples()))
+
+    # --- finding rooms -----------------------------------------------------------------------
+
+    def _find(self, request: Request, asker: Asker, *, show_all: bool = False) -> Reply:
+        if request.start is None or request.end is None:
+            raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
+        start, end = request.start, request.end
+        if end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER):
+            return TextReply(
+                messages.narrow_window(start, end, asker.zone),
+                kind="info",
+                examples=tuple(messages.narrow_window_examples()),
+            )
+        self._ensure_directory(asker.team_id)
+        groups = self._store.resolve_groups(
+            asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
+        )
+        if not groups:
+            return TextReply(
+                messages.no_groups(),
+                kind="info",
+                buttons=(ButtonSpec(text=messages.import_groups_button(), action_id="import_groups", value="import"),),
+            )
+        room_ids = _ordered_room_ids(groups)
+        if not room_ids:
+            return TextReply(messages.empty_group(groups[0].name), kind="info")
+
+        duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
+        results, schedules_age = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        summary = availability.summarize([result.assessment for result in results])
+        alternatives: tuple[availability.Alternative[str], ...] = ()
+        other_results: tuple[RoomResult, ...] = ()
+        if not any(result.assessment.fits for result in results):
+            day = availability.Interval(
+                _at(start, self.settings.work_start, asker.zone), _at(start, self.settings.work_end, asker.zone)
+            )
+            alternatives = availability.alternatives(
+                [(result.room.room_id, result.assessment) for result in results],
+                within=availability.Interval(min(day.start, start), max(day.end, end)),
+                not_before=asker.now,
+            )
+            other_results = self._other_groups(asker, groups, start, end, duration, request)
+        notes = tuple(result.footnote for result in results if result.footnote)
+        return FindReply(
+            start=start.astimezone(asker.zone),
+            end=end.astimezone(asker.zone),
+            tz=asker.zone.key,
+            duration_minutes=request.duration_minutes,
+            results=tuple(results),
+            summary=summary,
+            alternatives=alternatives,
+            other_group_results=other_results,
+            groups=tuple(group.name for group in groups),
+            data_age_s=schedules_age,
+            capacity=request.capacity,
+            labels=tuple(messages.label_name(label) for label in request.labels),
+            timeline_start=min(start, _at(start, self.settings.work_start, asker.zone)),
+            timeline_end=max(end, _at(start, self.settings.work_end, asker.zone)),
+            query_text=request.text,
+            show_all=show_all,
+            notes=notes,
+        )
+
+    def _assess_rooms(
+        self,
+        asker: Asker,
+        room_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        duration: timedelta | None,
+        request: Request,
+    ) -> tuple[list[RoomResult], float | None]:
+        rooms = self._store.get_rooms(asker.team_id, room_ids)
+        schedules = self._schedules.get(asker.team_id, room_ids, start, end, asker.zone)
+        candidates = []
+        for position, room_id in enumerate(room_ids):
+            room = rooms.get(room_id)
+            schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
+            assessment = availability.assess(schedule.items, start, end, duration=duration, error=schedule.error)
+            candidates.append((room_id, room, assessment, position))
+        ranked = availability.rank(
+            [
+                availability.Candidate(
+                    key=room_id,
+                    assessment=assessment,
+                    capacity=room.capacity if room else None,
+                    # Matched by DingTalk label id: room label names are whatever the org typed.
+                    labels=tuple(str(label) for label in room.label_ids) if room else (),
+                    position=position,
+                )
+                for room_id, room, assessment, position in candidates
+            ],
+            capacity=request.capacity,
+            labels=tuple(str(label) for label in request.labels),
+        )
+        by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
+        results: list[RoomResult] = []
+        for candidate in ranked:
+            room, assessment = by_id[candidate.key]
+            view = _room_view(candidate.key, room)
+            footnote = None
+            error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
+            if error:
+                footnote = messages.room_unknown_footnote(view.name, error)
+            results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
+        age = None
+        if schedules.fetched_at is not None:
+            age = max(0.0, (self._clock() - schedules.fetched_at).total_seconds())
+        return results, age
+
+    def _other_groups(
+        self,
+        asker: Asker,
+        searched: Sequence[GroupRecord],
+        start: datetime,
+        end: datetime,
+        duration: timedelta | None,
+        request: Request,
+    ) -> tuple[RoomResult, ...]:
+        """Rooms from the user's other groups, offered only when nothing fits."""
+        searched_ids = {group.id for group in searched}
+        seen = set(_ordered_room_ids(searched))
+        others = [
+            group
+            for group in self._store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+            if group.id not in searched_ids
+        ]
+        room_ids = [room for room in _ordered_room_ids(others) if room not in seen]
+        if not room_ids:
+            return ()
+        results, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
+
+    def _ensure_directory(self, team_id: str) -> None:
+        """Refresh the room directory when it is older than the setting (rarely costs calls)."""
+        try:
+            ensure_fresh_directory(
+                store=self._store,
+                client=self._dingtalk,
+                team_id=team_id,
+                union_id=self._union_id,
+                now=self._clock(),
+                max_age_s=self.settings.directory_max_age_s,
+            )
+        except DingTalkError:
+            # An old directory still answers questions; only an empty one cannot.
+            if self._store.directory_synced_at(team_id) is None:
+                raise
+            self._log.warning("room directory refresh failed; using the directory we have", exc_info=True)
+
+    # --- groups ------------------------------------------------------------------------------
+
+    def _groups(self, request: Request, asker: Asker) -> Reply:
+        groups = self._store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+        if not groups:
+            return TextReply(
+                messages.no_groups(),
+                kind="info",
+                buttons=(ButtonSpec(text=messages.import_groups_button(), action_id="import_groups", value="import"),),
+            )
+        self._ensure_directory(asker.team_id)
+        rooms = self._store.get_rooms(asker.team_id, _ordered_room_ids(groups))
+        user = self._store.get_user(asker.team_id, asker.user_id)
+        default_id = user.default_group_id if user else None
+        lines = [
+            messages.group_line(
+                group.name,
+                [rooms[room].name if room in rooms else room for room in group.room_ids],
+                scope=group.scope,
+                is_default=group.id == default_id,
+            )
+            for group in groups
+        ]
+        return TextReply(messages.groups_list(lines), kind="info")
+
+    def _group_args(self, request: Request, *, minimum: int, usage: str) -> tuple[str, ...]:
+        if len(request.args) < minimum:
+            raise ParseError("missing_argument", understood=request.text, example=usage, text=request.text)
+        return request.args
+
+    def _find_own_group(self, asker: Asker, name: str) -> GroupRecord:
+        return self._store.find_group(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
+
+    def _group_add(self, request: Request, asker: Asker) -> Reply:
+        name, *refs = self._group_args(request, minimum=2, usage="group add HQ 3F-Everest 3F-K2")
+        self._ensure_directory(asker.team_id)
+        try:
+            group = self._find_own_group(asker, name)
+            created = False
+        except UnknownGroup:
+            group = self._store.create_group(asker.team_id, name=name, scope="personal", owner_user_id=asker.user_id)
+            created = True
+        group = self._store.add_rooms(
+            asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
+        )
+        rooms = self._store.get_rooms(asker.team_id, group.room_ids)
+        names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+        return TextReply(messages.group_saved(group.name, names, created=created), kind="success")
+
+    def _group_remove(self, request: Request, asker: Asker) -> Reply:
+        name, *refs = self._group_args(request, minimum=2, usage="group remove HQ 3F-K2")
+        group = self._find_own_group(asker, name)
+        group = self._store.remove_rooms(
+            asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
+        )
+        rooms = self._store.get_rooms(asker.team_id, group.room_ids)
+        names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+        return TextReply(messages.group_saved(group.name, names, created=False), kind="success")
+
+    def _group_rename(self, request: Request, asker: Asker) -> Reply:
+        old, new = self._group_args(request, minimum=2, usage="group rename HQ HQ-3F")[:2]
+        group = self._find_own_group(asker, old)
+        renamed = self._store.rename_group(
+            asker.team_id, group.id, new, acting_user=asker.user_id, is_admin=self._is_admin(asker)
+        )
+        return TextReply(messages.group_renamed(group.name, renamed.name), kind="success")
+
+    def _group_delete(self, request: Request, asker: Asker) -> Reply:
+        (name,) = self._group_args(request, minimum=1, usage="group delete HQ")[:1]
+        group = self._find_own_group(asker, name)
+        self._store.delete_group(asker.team_id, group.id, acting_user=asker.user_id, is_admin=self._is_admin(asker))
+        return TextReply(messages.group_deleted(group.name), kind="success")
+
+    def _group_share(self, request: Request, asker: Asker) -> Reply:
+        (name,) = self._group_args(request, minimum=1, usage="group share HQ")[:1]
+        if not asker.channel_id:
+            return TextReply(messages.share_needs_channel(), kind="info")
+        group = self._find_own_group(asker, name)
+        self._store.share_group(
+            asker.team_id, group.id, asker.channel_id, acting_user=asker.user_id, is_admin=self._is_admin(asker)
+        )
+        return TextReply(messages.group_shared(group.name, asker.channel_id), kind="success")
+
+    def _group_default(self, request: Request, asker: Asker) -> Reply:
+        (name,) = self._group_args(request, minimum=1, usage="group default HQ")[:1]
+        group = self._find_own_group(asker, name)
+        self._store.set_user_default_group(asker.team_id, asker.user_id, group.id)
+        return TextReply(messages.group_default_set(group.name), kind="success")
+
+    def _group_import(self, request: Request, asker: Asker) -> Reply:
+        return self.import_groups(team_id=asker.team_id, user_id=asker.user_id)
+
+    def import_groups(self, *, team_id: str, user_id: str) -> Reply:
+        """Import DingTalk's own room groups as workspace groups (idempotent)."""
+
+        def work() -> Reply:
+            self._ensure_directory(team_id)
+            groups = self._store.import_dingtalk_groups(team_id, acting_user=user_id)
+            return TextReply(messages.groups_imported([group.name for group in groups]), kind="success")
+
+        return self._guarded(work)
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    def _link(self, request: Request, asker: Asker) -> Reply:
+        if not request.args:
+            user = self._store.get_user(asker.team_id, asker.user_id)
+            return TextReply(messages.link_status(bool(user and user.union_id)), kind="info")
+        target = request.args[0]
+        union_id = self._union_id_for(target)
+        self._store.link_user(asker.team_id, asker.user_id, union_id)
+        return TextReply(messages.linked(), kind="success")
+
+    def _union_id_for(self, target: str) -> str:
+        digits = re.sub(r"[\s\-()]", "", target)
+        if re.fullmatch(r"\+?\d{7,15}", digits):
+            mobile = digits[3:] if digits.startswith("+86") else digits.lstrip("+")
+            user_id = self._dingtalk.find_user_id_by_mobile(mobile)
+            return self._dingtalk.get_user_union_id(user_id)
+        return target
+
+    def _is_admin(self, asker: Asker) -> bool:
+        return asker.user_id in self.settings.admin_user_ids
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _ordered_room_ids(groups: Sequence[GroupRecord]) -> list[str]:
+    return list(dict.fromkeys(room for group in groups for room in group.room_ids))
+
+
+def _at(moment: datetime, clock_time: object, zone: ZoneInfo) -> datetime:
+    local = moment.astimezone(zone)
+    return datetime.combine(local.date(), clock_time, tzinfo=zone)  # type: ignore[arg-type]
+
+
+def _room_view(room_id: str, room: RoomRecord | None) -> RoomView:
+    if room is None:
+        return RoomView(room_id=room_id, name=room_id, capacity=None, location="", labels=())
+    location = " · ".join(part for part in (room.location_title, room.location_desc) if part)
+    labels = tuple(messages.label_name(label.id, label.name) for label in room.labels)
+    return RoomView(room_id=room_id, name=room.name, capacity=room.capacity, location=location, labels=labels)
+
+
+def _room_label(room: RoomRecord) -> str:
+    size = f" ({room.capacity})" if room.capacity else ""
+    return f"{room.name}{size}"
+
+
+def _examples_for(exc: BaseException) -> tuple[str, ...]:
+    if isinstance(exc, ParseError) and exc.example:
+        return (exc.example,)
+    return ()
+
+
+__all__ = ["Asker", "RoomService", "parse_settings_from"]

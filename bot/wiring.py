@@ -1,0 +1,143 @@
+"""The composition root: settings → database → store → DingTalk client → service.
+
+One function builds the whole runtime for every front end (terminal, Slack, benchmarks), so
+they all take the same production code paths; only base URLs differ.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine
+
+from bot.config import Clock, Settings, utc_now
+from bot.dingtalk import DingTalkClient
+from bot.schedules import ScheduleProvider, SingleFlight
+from bot.service import RoomService
+from bot.store import Store
+from bot.store.db import ensure_schema, make_engine, make_session_factory
+
+logger = logging.getLogger(__name__)
+
+DEMO_TEAM_ID = "T_DEMO"
+
+
+@dataclass
+class Runtime:
+    """Everything a front end needs, and how to shut it down."""
+
+    settings: Settings
+    engine: Engine
+    store: Store
+    dingtalk: DingTalkClient
+    service: RoomService
+    simulator: object | None = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            try:
+                closer()
+            except Exception:  # pragma: no cover - best effort on shutdown
+                logger.exception("error while shutting down")
+        self._closers.clear()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build_client(settings: Settings) -> DingTalkClient:
+    """A DingTalk client for the configured app (internal or third-party)."""
+    return DingTalkClient(
+        base_url=settings.dingtalk_api_url,
+        oapi_url=settings.dingtalk_oapi_url,
+        app_key=settings.dingtalk_app_key,
+        app_secret=settings.dingtalk_app_secret,
+        suite_key=settings.dingtalk_suite_key,
+        suite_secret=settings.dingtalk_suite_secret,
+        auth_corp_id=settings.dingtalk_auth_corp_id,
+        suite_ticket=settings.dingtalk_suite_ticket,
+        batch_size=settings.batch_size,
+        qps=settings.qps,
+        max_workers=settings.max_workers,
+        deadline_s=settings.deadline_s,
+        timeout_s=settings.request_timeout_s,
+    )
+
+
+def start_simulator(settings: Settings, *, seed: int = 7, today: date | None = None) -> tuple[Settings, object]:
+    """Start the embedded DingTalk simulator and point the settings at it."""
+    from bot.sim import Simulator
+
+    sim = Simulator(seed=seed, today=today).start(host="127.0.0.1", port=0)
+    settings = settings.with_overrides(
+        dingtalk_api_url=sim.url,
+        dingtalk_oapi_url=sim.url,
+        dingtalk_app_key=sim.app_key,
+        dingtalk_app_secret=sim.app_secret,
+        dingtalk_suite_key=None,
+        dingtalk_suite_secret=None,
+        dingtalk_auth_corp_id=None,
+        dingtalk_suite_ticket=None,
+        dingtalk_operator_union_id=sim.operator_union_id,
+    )
+    return settings, sim
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    use_simulator: bool = False,
+    sim_seed: int = 7,
+    sim_today: date | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+    single_flight: SingleFlight | None = None,
+) -> Runtime:
+    """Build the runtime. With `use_simulator`, DingTalk is the embedded simulator."""
+    closers: list[Callable[[], None]] = []
+    simulator: object | None = None
+    if use_simulator:
+        settings, simulator = start_simulator(settings, seed=sim_seed, today=sim_today)
+        closers.append(simulator.stop)  # type: ignore[attr-defined]
+    try:
+        engine = make_engine(settings.database_url)
+        closers.append(engine.dispose)
+        if migrate:
+            ensure_schema(engine)
+        store = Store(
+            session_factory=make_session_factory(engine),
+            clock=clock,
+            group_max_rooms=settings.group_max_rooms,
+            name_max_length=settings.name_max_length,
+        )
+        dingtalk = build_client(settings)
+        closers.append(dingtalk.close)
+        schedules = ScheduleProvider(
+            store=store,
+            source=dingtalk,
+            union_id=settings.dingtalk_operator_union_id or "",
+            clock=clock,
+            ttl_s=settings.cache_ttl_s,
+            single_flight=single_flight,
+        )
+        service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+    except BaseException:
+        for closer in reversed(closers):
+            closer()
+        raise
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        store=store,
+        dingtalk=dingtalk,
+        service=service,
+        simulator=simulator,
+        _closers=closers,
+    )
