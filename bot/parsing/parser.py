@@ -194,6 +194,7 @@ class _Parser:
         self.orig = work
         self.low = lower_same_length(work)
         self.found = _Found()
+        self.intent: Intent | None = None
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -207,6 +208,8 @@ class _Parser:
         return match
 
     def _error(self, reason: str, example: str, **detail: str) -> ParseError:
+        if self.intent is not None:
+            detail["intent"] = self.intent.value
         return ParseError(
             reason,
             understood=", ".join(self.found.understood),
@@ -229,6 +232,7 @@ class _Parser:
 
     def run(self) -> Request:
         intent, rest_at = self._intent()
+        self.intent = intent
         if intent in (Intent.FIND, Intent.BOOK, Intent.CANCEL, Intent.MY_BOOKINGS):
             return self._request(intent, rest_at)
         return self._command(intent, rest_at)
