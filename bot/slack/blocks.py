@@ -1,0 +1,321 @@
+"""The Slack presenter: a reply as Block Kit, built with slack_sdk.models and within Slack's limits.
+
+`render(reply)` returns `{"text": fallback, "blocks": [...]}`, ready for `chat.postMessage`,
+`respond` or `chat.update`. Every block goes through slack_sdk's `to_dict()`, which validates
+Slack's limits (https://docs.slack.dev/reference/block-kit/blocks); on top of that this module
+keeps a message to at most 50 blocks, summarising a long list behind a "Show all" button.
+
+Buttons:
+    `book` (a section's accessory) and `book:<n>` (several in one actions block, where Slack wants
+    distinct action ids): value `{"room_id", "start", "end"}` as compact JSON. Match them with
+    `BOOK_ACTION_RE`. The listener re-checks everything; the value is never trusted.
+    `show_all`: value `{"q", "start", "end", "tz", "duration"}` to re-run the question in full.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot import messages
+from bot.availability import Verdict
+from bot.markup import escape_mrkdwn
+from bot.reply import ButtonSpec, FindReply, Reply, RoomResult, TextReply
+from bot.textview import room_facts, timeline, timeline_span, verdict_detail
+
+MAX_BLOCKS = 50
+HEADER_MAX = 150
+SECTION_MAX = 3000
+CONTEXT_TEXT_MAX = 2000
+CONTEXT_ELEMENTS_MAX = 10
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+ACTIONS_ELEMENTS_MAX = 25
+FALLBACK_MAX = 3000
+DEFAULT_MAX_ROOMS = 8
+
+BOOK_ACTION = "book"
+BOOK_ACTION_RE = re.compile(r"^book(?::\d+)?$")
+SHOW_ALL_ACTION = "show_all"
+
+_EMOJI = {
+    Verdict.FREE: ":large_green_circle:",
+    Verdict.PARTLY_FREE: ":large_yellow_circle:",
+    Verdict.PENDING: ":hourglass_flowing_sand:",
+    Verdict.BUSY: ":red_circle:",
+    Verdict.UNKNOWN: ":grey_question:",
+}
+_KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
+
+
+def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any]:
+    """Render a reply as a Slack message payload: `{"text": ..., "blocks": [...]}`.
+
+    Args:
+        max_rooms: rooms shown in full before the answer is summarised behind "Show all".
+    """
+    if isinstance(reply, TextReply):
+        blocks, text = _text_reply(reply)
+    else:
+        blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms))
+    if len(blocks) > MAX_BLOCKS:  # a bug here, never the user's fault: fail loudly in tests
+        raise ValueError(f"{len(blocks)} blocks exceed Slack's {MAX_BLOCKS}")
+    return {"text": _cut(text, FALLBACK_MAX), "blocks": [block.to_dict() for block in blocks]}
+
+
+def book_value(room_id: str, start: datetime, end: datetime) -> str:
+    """The Book button's value: what to book, as compact JSON."""
+    return json.dumps({"room_id": room_id, "start": start.isoformat(), "end": end.isoformat()}, separators=(",", ":"))
+
+
+def show_all_value(reply: FindReply) -> str:
+    """The "Show all" button's value: enough to re-run the question, within 2000 characters."""
+    payload: dict[str, Any] = {
+        "q": "",
+        "start": reply.start.isoformat(),
+        "end": reply.end.isoformat(),
+        "tz": reply.tz,
+        "duration": reply.duration_minutes,
+    }
+    room = BUTTON_VALUE_MAX - len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    query = reply.query_text
+    # Cut the question until its JSON (escapes included) fits the room left.
+    while len(json.dumps(query, ensure_ascii=False)) - 2 > room:
+        query = query[: max(0, len(query) - max(1, (len(query) - room) // 2))]
+    payload["q"] = query
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- text replies ----------------------------------------------------------------------------
+
+
+def _text_reply(reply: TextReply) -> tuple[list[Block], str]:
+    text = _KIND_EMOJI.get(reply.kind, "") + reply.text
+    blocks: list[Block] = [_section(chunk) for chunk in _chunks(text.split("\n"), SECTION_MAX)]
+    if reply.examples:
+        examples = " · ".join(f"`{escape_mrkdwn(example)}`" for example in reply.examples)
+        blocks.append(ContextBlock(elements=[_mrkdwn(_cut(examples, CONTEXT_TEXT_MAX))]))
+    blocks.extend(_actions([_button(spec) for spec in reply.buttons], block_id="buttons"))
+    return blocks[:MAX_BLOCKS], reply.text
+
+
+# --- availability ----------------------------------------------------------------------------
+
+
+def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
+    zone = ZoneInfo(reply.tz)
+    start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
+    header = messages.find_header(start, end, reply.tz, reply.duration_minutes)
+    summary = reply.summary
+    reason = messages.summary_line(
+        total=summary.total,
+        fitting=summary.fitting,
+        partly_free=summary.partly_free,
+        pending=summary.pending,
+        unknown=summary.unknown,
+        next_free=summary.next_free.astimezone(zone) if summary.next_free else None,
+        next_free_count=summary.next_free_count,
+        duration_minutes=reply.duration_minutes,
+    )
+    wanted = messages.wanted(reply.capacity, reply.labels)
+
+    head: list[Block] = [
+        HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True)),
+        _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
+        DividerBlock(),
+    ]
+    tail = _tail(reply)
+    summarised = not reply.show_all and len(reply.results) > max_rooms
+    buttons = [_button(spec) for spec in reply.buttons]
+    if summarised:
+        spec = ButtonSpec(messages.show_all_button(len(reply.results)), SHOW_ALL_ACTION, show_all_value(reply))
+        buttons.insert(0, _button(spec))
+    final = list(_actions(buttons[:ACTIONS_ELEMENTS_MAX], block_id="more"))
+    budget = MAX_BLOCKS - len(head) - len(tail) - len(final)
+
+    body: list[Block] = []
+    if reply.show_all:
+        body.extend(_compact_rooms(reply.results, zone, budget=budget - _extras_size(reply)))
+    else:
+        shown = reply.results[:max_rooms] if summarised else reply.results
+        body.extend(_room_section(result, reply, zone, index) for index, result in enumerate(shown))
+        if summarised:
+            body.append(ContextBlock(elements=[_mrkdwn(messages.showing_best(len(shown), len(reply.results)))]))
+    body.extend(_extras(reply, zone, budget=budget - len(body)))
+
+    fallback = f"{header}: {reason}"
+    return head + body + tail + final, fallback
+
+
+def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: int, *, prefix: str = "room") -> SectionBlock:
+    """One room in full: name and facts, verdict, timeline, footnote; a Book button if it fits."""
+    assessment = result.assessment
+    facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result))
+    lines = [f"*{escape_mrkdwn(result.room.name)}*" + (f" · {facts}" if facts else "")]
+    detail = escape_mrkdwn(verdict_detail(result, reply.start, zone))
+    lines.append(f"{_EMOJI[assessment.verdict]} {detail}")
+    first, last = timeline_span(reply)
+    row = timeline(assessment, first, last, zone)
+    if row:
+        lines.append(f"`{row}`")
+    if result.footnote:
+        lines.append(f"_{result.footnote}_")
+    accessory = None
+    if assessment.fits and assessment.bookable is not None:
+        bookable = assessment.bookable
+        whole = (bookable.start, bookable.end) == (assessment.start, assessment.end)
+        label = messages.book_button(bookable.start.astimezone(zone), bookable.end.astimezone(zone), whole_window=whole)
+        spec = ButtonSpec(label, BOOK_ACTION, book_value(result.room.room_id, bookable.start, bookable.end), "primary")
+        accessory = _button(spec)
+    return SectionBlock(
+        block_id=f"{prefix}-{index}",
+        text=MarkdownTextObject(text=_cut("\n".join(lines), SECTION_MAX), verbatim=True),
+        accessory=accessory,
+    )
+
+
+def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int) -> list[Block]:
+    """Every room on one line each, several rooms per section, Book buttons below: for "show all"."""
+    fitting = [result for result in results if result.assessment.fits]
+    button_blocks = min(2, -(-len(fitting) // ACTIONS_ELEMENTS_MAX))
+    section_budget = max(1, budget - button_blocks - 1)  # keep one for "...and N more"
+    lines = []
+    for result in results:
+        facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result)[:1])
+        detail = escape_mrkdwn(verdict_detail(result, result.assessment.start, zone))
+        lines.append(
+            f"{_EMOJI[result.assessment.verdict]} *{escape_mrkdwn(result.room.name)}*"
+            + (f" ({facts})" if facts else "")
+            + f" · {detail}"
+        )
+    chunks = _chunks(lines, SECTION_MAX)
+    blocks: list[Block] = [_section(chunk, block_id=f"all-{n}") for n, chunk in enumerate(chunks[:section_budget])]
+    listed = sum(chunk.count("\n") + 1 for chunk in chunks[:section_budget])
+    if listed < len(lines):
+        blocks.append(ContextBlock(elements=[_mrkdwn(messages.more_rooms(len(lines) - listed))]))
+    listed_fitting = [result for result in results[:listed] if result.assessment.fits]
+    buttons = []
+    for n, result in enumerate(listed_fitting[: button_blocks * ACTIONS_ELEMENTS_MAX]):
+        bookable = result.assessment.bookable
+        assert bookable is not None  # fits implies bookable
+        label = messages.book_alternative_button(
+            result.room.name, bookable.start.astimezone(zone), bookable.end.astimezone(zone)
+        )
+        value = book_value(result.room.room_id, bookable.start, bookable.end)
+        buttons.append(_button(ButtonSpec(label, f"{BOOK_ACTION}:{n}", value)))
+    for n in range(0, len(buttons), ACTIONS_ELEMENTS_MAX):
+        blocks.extend(_actions(buttons[n : n + ACTIONS_ELEMENTS_MAX], block_id=f"book-all-{n // ACTIONS_ELEMENTS_MAX}"))
+    return blocks
+
+
+def _extras_size(reply: FindReply) -> int:
+    """Blocks `_extras` may take: reserved before the room list is laid out."""
+    size = 2 if reply.alternatives else 0
+    if reply.other_group_results:
+        size += 1 + min(len(reply.other_group_results), 3)
+    return size
+
+
+def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
+    """When nothing fits: the nearest other times (with Book buttons) and rooms in other groups."""
+    blocks: list[Block] = []
+    if reply.alternatives and budget - len(blocks) >= 2:
+        lines = [f"*{messages.alternatives_header()}*"]
+        buttons = []
+        for n, slot in enumerate(reply.alternatives):
+            view = reply.room(slot.key)
+            name = view.name if view else slot.key
+            start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+            when = messages.span(start, end)
+            lines.append(f"• *{escape_mrkdwn(name)}* {when} ({messages.alternative_when(slot.earlier)})")
+            label = messages.book_alternative_button(name, start, end)
+            buttons.append(_button(ButtonSpec(label, f"{BOOK_ACTION}:{n}", book_value(slot.key, slot.start, slot.end))))
+        blocks.append(_section("\n".join(lines), block_id="alternatives"))
+        blocks.extend(_actions(buttons[:ACTIONS_ELEMENTS_MAX], block_id="book-alternatives"))
+    room_budget = budget - len(blocks) - 1
+    if reply.other_group_results and room_budget >= 1:
+        blocks.append(_section(f"*{messages.other_groups_header()}*", block_id="other-groups"))
+        blocks.extend(
+            _room_section(result, reply, zone, index, prefix="other")
+            for index, result in enumerate(reply.other_group_results[:room_budget])
+        )
+    return blocks
+
+
+def _tail(reply: FindReply) -> list[Block]:
+    """Notes, then the context line: groups searched, age of the data, the timeline's legend."""
+    blocks: list[Block] = []
+    if reply.notes:
+        notes = list(reply.notes)
+        if len(notes) > CONTEXT_ELEMENTS_MAX:
+            notes = notes[: CONTEXT_ELEMENTS_MAX - 1] + ["\n".join(notes[CONTEXT_ELEMENTS_MAX - 1 :])]
+        blocks.append(ContextBlock(block_id="notes", elements=[_mrkdwn(_cut(note, CONTEXT_TEXT_MAX)) for note in notes]))
+    context = [messages.searched_groups(reply.groups), messages.data_age(reply.data_age_s), messages.timeline_legend()]
+    elements = [_mrkdwn(_cut(part, CONTEXT_TEXT_MAX)) for part in context if part]
+    blocks.append(ContextBlock(block_id="context", elements=elements))
+    return blocks
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True)
+
+
+def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(block_id=block_id, text=_mrkdwn(_cut(text, SECTION_MAX)))
+
+
+def _button(spec: ButtonSpec) -> ButtonElement:
+    if len(spec.value) > BUTTON_VALUE_MAX:
+        raise ValueError(f"button value of {len(spec.value)} characters exceeds Slack's {BUTTON_VALUE_MAX}")
+    return ButtonElement(
+        text=PlainTextObject(text=_cut(spec.text, BUTTON_TEXT_MAX), emoji=True),
+        action_id=spec.action_id,
+        value=spec.value,
+        style=spec.style,
+    )
+
+
+def _actions(buttons: Sequence[ButtonElement], *, block_id: str) -> list[Block]:
+    return [ActionsBlock(block_id=block_id, elements=list(buttons))] if buttons else []
+
+
+def _chunks(lines: Sequence[str], limit: int) -> list[str]:
+    """Join lines into texts of at most `limit` characters (a longer line is cut)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = _cut(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not chunks:
+        chunks.append(current or " ")
+    return chunks
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = ["BOOK_ACTION", "BOOK_ACTION_RE", "MAX_BLOCKS", "SHOW_ALL_ACTION", "book_value", "render", "show_all_value"]

@@ -1,0 +1,234 @@
+"""The terminal presenter: a reply as readable, aligned plain text.
+
+It shows the same facts as the Slack presenter (header, rooms with verdict and timeline,
+alternatives, notes, the groups searched and the age of the data), with no ANSI colours unless
+asked. `timeline` is shared with `bot.slack.blocks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import messages
+from bot.availability import Assessment, Verdict
+from bot.markup import unescape_mrkdwn
+from bot.reply import FindReply, Reply, RoomResult, TextReply
+
+BUSY_CELL = "▓"
+TENTATIVE_CELL = "░"
+FREE_CELL = "·"
+MAX_CELLS = 48
+
+_MARKS = {
+    Verdict.FREE: "✓",
+    Verdict.PARTLY_FREE: "◐",
+    Verdict.PENDING: "…",
+    Verdict.BUSY: "✗",
+    Verdict.UNKNOWN: "?",
+}
+_COLOURS = {
+    Verdict.FREE: "\x1b[32m",
+    Verdict.PARTLY_FREE: "\x1b[33m",
+    Verdict.PENDING: "\x1b[33m",
+    Verdict.BUSY: "\x1b[31m",
+    Verdict.UNKNOWN: "\x1b[90m",
+}
+_BOLD = "\x1b[1m"
+_RESET = "\x1b[0m"
+_NAME_WIDTH = 28
+_DETAIL_WIDTH = 52
+
+
+def timeline(assessment: Assessment, start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """A compact row for the span `[start, end)`: one cell per 30 min (or more for long spans).
+
+    `▓` busy, `░` awaiting approval, `·` free; the asked window is bracketed `[ ]` (an instant
+    is a `|`). A cell partly taken shows as taken. Hours label both ends: `09 ··▓▓[··]···· 18`.
+    Unknown rooms get no timeline (an empty string).
+    """
+    if assessment.verdict is Verdict.UNKNOWN or end <= start:
+        return ""
+    step = timedelta(minutes=30)
+    while (end - start) / step > MAX_CELLS:
+        step *= 2
+    cells: list[str] = []
+    cursor = start
+    asked_start, asked_end = assessment.start, assessment.end
+    opened = closed = False
+    while cursor < end:
+        nxt = min(cursor + step, end)
+        if asked_start == asked_end:
+            if not opened and cursor >= asked_start:
+                cells.append("|")
+                opened = closed = True
+        else:
+            if not opened and nxt > asked_start:
+                cells.append("[")
+                opened = True
+            if opened and not closed and cursor >= asked_end:
+                cells.append("]")
+                closed = True
+        overlapping = [b for b in assessment.blocks if b.overlaps(cursor, nxt)]
+        if any(not b.tentative for b in overlapping):
+            cells.append(BUSY_CELL)
+        elif overlapping:
+            cells.append(TENTATIVE_CELL)
+        else:
+            cells.append(FREE_CELL)
+        cursor = nxt
+    if asked_start == asked_end and not opened:
+        cells.append("|")
+    elif opened and not closed:
+        cells.append("]")
+    last = end.astimezone(zone)
+    last_label = (
+        "24" if last.hour == 0 and last.minute == 0 and last.date() != start.astimezone(zone).date() else f"{last:%H}"
+    )
+    return f"{start.astimezone(zone):%H} {''.join(cells)} {last_label}"
+
+
+def timeline_span(reply: FindReply) -> tuple[datetime, datetime]:
+    """The span the timelines draw: the reply's own, else two hours either side of the window."""
+    if reply.timeline_start is not None and reply.timeline_end is not None and reply.timeline_end > reply.timeline_start:
+        return reply.timeline_start, reply.timeline_end
+    zone = ZoneInfo(reply.tz)
+    first = (reply.start.astimezone(zone) - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    last = reply.end.astimezone(zone) + timedelta(hours=2)
+    if last.minute or last.second or last.microsecond:
+        last = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return first, last
+
+
+def room_facts(result: RoomResult) -> list[str]:
+    """Capacity, location and labels, raw (each presenter escapes as it needs)."""
+    room = result.room
+    facts = [messages.capacity(room.capacity), room.location, ", ".join(room.labels)]
+    return [fact for fact in facts if fact]
+
+
+def verdict_detail(result: RoomResult, asked: datetime, zone: ZoneInfo) -> str:
+    """The verdict in words with its particulars: free windows, when it frees up, who holds it."""
+    assessment = result.assessment
+    parts = [messages.verdict_label(assessment.verdict, fits=assessment.fits)]
+    if assessment.verdict is Verdict.PARTLY_FREE and assessment.free:
+        windows = [(w.start.astimezone(zone), w.end.astimezone(zone)) for w in assessment.free]
+        parts.append(messages.free_windows(windows))
+    elif assessment.verdict in (Verdict.BUSY, Verdict.PENDING) and assessment.next_free is not None:
+        parts.append(messages.free_from(assessment.next_free.astimezone(zone), asked.astimezone(zone)))
+    if result.booked_by:
+        parts.append(unescape_mrkdwn(messages.booked_by(result.booked_by)))
+    return " · ".join(parts)
+
+
+def render_text(reply: Reply, *, max_rooms: int = 20, color: bool = False) -> str:
+    """Render any reply as text for a terminal.
+
+    Args:
+        max_rooms: list at most this many rooms unless the reply asks to show all.
+        color: add ANSI colours (off by default: logs and pipes stay clean).
+    """
+    if isinstance(reply, TextReply):
+        return _render_text_reply(reply)
+    return _render_find(reply, max_rooms=max_rooms, color=color)
+
+
+def _render_text_reply(reply: TextReply) -> str:
+    lines = [unescape_mrkdwn(reply.text)]
+    if reply.examples:
+        lines.append("")
+        lines.extend(f"  › {example}" for example in reply.examples)
+    if reply.buttons:
+        lines.append("")
+        lines.append("  " + "  ".join(f"[{button.text}]" for button in reply.buttons))
+    return "\n".join(lines)
+
+
+def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
+    zone = ZoneInfo(reply.tz)
+    start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    summary = reply.summary
+    lines = [paint(messages.find_header(start, end, reply.tz, reply.duration_minutes), _BOLD)]
+    reason = messages.summary_line(
+        total=summary.total,
+        fitting=summary.fitting,
+        partly_free=summary.partly_free,
+        pending=summary.pending,
+        unknown=summary.unknown,
+        next_free=summary.next_free.astimezone(zone) if summary.next_free else None,
+        next_free_count=summary.next_free_count,
+        duration_minutes=reply.duration_minutes,
+    )
+    wanted = unescape_mrkdwn(messages.wanted(reply.capacity, reply.labels))
+    lines.append(reason + (f" · {wanted}" if wanted else ""))
+
+    shown = reply.results if reply.show_all else reply.results[:max_rooms]
+    span = timeline_span(reply)
+    lines.append("")
+    lines.extend(_room_lines(shown, reply, span, zone, paint))
+    if len(shown) < len(reply.results):
+        lines.append(f"  {messages.showing_best(len(shown), len(reply.results))}")
+
+    if reply.alternatives:
+        lines.append("")
+        lines.append(paint(messages.alternatives_header(), _BOLD))
+        for slot in reply.alternatives:
+            view = reply.room(slot.key)
+            name = view.name if view else slot.key
+            when = messages.span(slot.start.astimezone(zone), slot.end.astimezone(zone))
+            lines.append(f"  {messages.alternative_when(slot.earlier):<8} {name:<{_NAME_WIDTH}} {when}")
+
+    if reply.other_group_results:
+        lines.append("")
+        lines.append(paint(messages.other_groups_header(), _BOLD))
+        lines.extend(_room_lines(reply.other_group_results, reply, span, zone, paint))
+
+    if reply.notes:
+        lines.append("")
+        lines.extend(f"  note: {unescape_mrkdwn(note)}" for note in reply.notes)
+
+    lines.append("")
+    context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.data_age_s)]
+    lines.append(" · ".join(part for part in context if part))
+    lines.append(messages.timeline_legend())
+    if reply.buttons:
+        lines.append("  ".join(f"[{button.text}]" for button in reply.buttons))
+    return "\n".join(lines)
+
+
+def _room_lines(
+    results: tuple[RoomResult, ...],
+    reply: FindReply,
+    span: tuple[datetime, datetime],
+    zone: ZoneInfo,
+    paint: Callable[[str, str], str],
+) -> list[str]:
+    width = min(_NAME_WIDTH, max((len(r.room.name) for r in results), default=0))
+    details = [verdict_detail(result, reply.start, zone) for result in results]
+    detail_width = min(_DETAIL_WIDTH, max((len(detail) for detail in details), default=0))
+    lines: list[str] = []
+    for result, detail in zip(results, details, strict=True):
+        verdict = result.assessment.verdict
+        mark = paint(_MARKS[verdict], _COLOURS[verdict])
+        facts = "  ".join(room_facts(result))
+        lines.append(f"  {mark} {result.room.name:<{width}}  {facts}".rstrip())
+        row = timeline(result.assessment, span[0], span[1], zone)
+        lines.append(f"    {detail:<{detail_width}}  {row}".rstrip() if row else f"    {detail}")
+        if result.assessment.fits and result.assessment.bookable is not None:
+            bookable = result.assessment.bookable
+            if (bookable.start, bookable.end) != (result.assessment.start, result.assessment.end):
+                label = messages.book_button(
+                    bookable.start.astimezone(zone), bookable.end.astimezone(zone), whole_window=False
+                )
+                lines.append(f"    → {label}")
+        if result.footnote:
+            lines.append(f"    {unescape_mrkdwn(result.footnote)}")
+    return lines
+
+
+__all__ = ["render_text", "room_facts", "timeline", "timeline_span", "verdict_detail"]
