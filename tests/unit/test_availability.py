@@ -358,5 +358,6 @@ def test_alternatives_skip_rooms_that_fit_or_are_unknown() -> None:
 def test_alternatives_limit_and_order_nearest_first() -> None:
     rooms = [(f"r{i}", assess([busy(at(12), at(14, 10 * i))], at(12), at(13))) for i in range(1, 6)]
     found = alternatives(rooms, within=DAY, limit=2)
+    assert [slot.earlier for slot in found] == [True, True, False, False]  # earlier ones first
     assert [(s.key, s.start) for s in later(found)] == [("r1", at(14, 10)), ("r2", at(14, 20))]
     assert [(s.key, s.start) for s in earlier(found)] == [("r1", at(11)), ("r2", at(11))]
