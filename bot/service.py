@@ -18,11 +18,11 @@ from bot import availability, messages
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.models import RoomSchedule
-from bot.errors import DingTalkError, ParseError, RoomBotError, StoreError, UnknownGroup
+from bot.errors import DingTalkError, NotAllowed, ParseError, RoomBotError, StoreError, UnknownGroup
 from bot.parsing import Intent, ParseSettings, Request, parse
 from bot.reply import ButtonSpec, FindReply, Reply, RoomResult, RoomView, TextReply
 from bot.schedules import ScheduleProvider
-from bot.store import GroupRecord, RoomRecord, Store
+from bot.store import BookingRecord, GroupRecord, RoomRecord, Store
 from bot.store.sync import ensure_fresh_directory
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,19 @@ logger = logging.getLogger(__name__)
 # How many rooms a reply lists before it is summarised behind "show all".
 SUMMARY_ROOMS = 8
 MAX_DAYS_IN_ONE_ANSWER = 1
+
+
+@dataclass(frozen=True)
+class HomeModel:
+    """What App Home shows for one user."""
+
+    user_id: str
+    tz: str
+    groups: tuple[GroupRecord, ...]
+    default_group_id: int | None
+    default_group: GroupRecord | None
+    bookings: tuple[BookingRecord, ...]
+    free_now: Reply | None
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,61 @@ class RoomService:
         """Rooms for a type-ahead picker: (room id, label)."""
         self._ensure_directory(team_id)
         return [(room.room_id, _room_label(room)) for room in self._store.search_rooms(team_id, query, limit=limit)]
+
+    def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
+        """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
+        asker = self._asker(team_id, user_id, None, tz, now)
+        groups = tuple(self._store.list_groups(team_id, user_id=user_id))
+        user = self._store.get_user(team_id, user_id)
+        bookings = tuple(self._store.list_bookings(team_id, user_id=user_id, start_after=asker.now))
+        default_id = user.default_group_id if user else None
+        default_group = next((group for group in groups if group.id == default_id), None)
+        if default_group is None:
+            resolved = self._store.resolve_groups(team_id, user_id=user_id)
+            default_group = resolved[0] if resolved else None
+        free_now: Reply | None = None
+        if default_group is not None:
+            free_now = self._guarded(lambda: self._find(self._parse(f'now in "{default_group.name}"', asker), asker))
+        return HomeModel(
+            user_id=user_id,
+            tz=asker.zone.key,
+            groups=groups,
+            default_group_id=default_id,
+            default_group=default_group,
+            bookings=bookings,
+            free_now=free_now,
+        )
+
+    def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
+        """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups."""
+        if group_id is None:
+            return None
+        group = self._store.get_group(team_id, group_id)
+        if group.owner_user_id != user_id and user_id not in self.settings.admin_user_ids:
+            raise NotAllowed("group")
+        return group
+
+    def save_group(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply:
+        """The group modal's submission: create a personal group, or rename and reorder an existing one."""
+
+        def work() -> Reply:
+            is_admin = user_id in self.settings.admin_user_ids
+            if group_id is None:
+                group = self._store.create_group(
+                    team_id, name=name, scope="personal", owner_user_id=user_id, room_refs=room_ids
+                )
+                created = True
+            else:
+                group = self._store.get_group(team_id, group_id)
+                if name.strip() and name.strip() != group.name:
+                    group = self._store.rename_group(team_id, group_id, name, acting_user=user_id, is_admin=is_admin)
+                group = self._store.set_group_rooms(team_id, group_id, room_ids, acting_user=user_id, is_admin=is_admin)
+                created = False
+            rooms = self._store.get_rooms(team_id, group.room_ids)
+            names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+            return TextReply(messages.group_saved(group.name, names, created=created), kind="success")
+
+        return self._guarded(work)
 
     # --- routing -----------------------------------------------------------------------------
 
@@ -505,4 +573,4 @@ def _examples_for(exc: BaseException) -> tuple[str, ...]:
     return ()
 
 
-__all__ = ["Asker", "RoomService", "parse_settings_from"]
+__all__ = ["Asker", "HomeModel", "RoomService", "parse_settings_from"]
