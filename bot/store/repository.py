@@ -1130,12 +1130,17 @@ def _match_room(ref: str, rooms: Sequence[RoomRecord]) -> RoomRecord:
     key = name_key(ref)
     if not key:
         raise UnknownRoom(ref)
-    exact = [room for room in rooms if name_key(room.name) == key]
+    keyed = [(name_key(room.name), room) for room in rooms]
+    exact = [room for room_key, room in keyed if room_key == key]
+    if not exact:
+        # Separators are often left out ("会议室A" for "会议室 A", "3FEverest"): compare without them.
+        compact = key.replace(" ", "")
+        exact = [room for room_key, room in keyed if room_key.replace(" ", "") == compact]
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
         raise AmbiguousRoom(ref, candidates=_candidates(exact))
-    partial = [room for room in rooms if key in name_key(room.name)]
+    partial = [room for room_key, room in keyed if key in room_key or key.replace(" ", "") in room_key.replace(" ", "")]
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
