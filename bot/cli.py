@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--max-rooms-per-call", type=int, default=5)
     sim.add_argument("--token-ttl", type=int, default=7200, help="access token lifetime in seconds")
 
-    sub.add_parser("sync", help="refresh the room directory from DingTalk")
+    sync = sub.add_parser("sync", help="refresh the room directory from DingTalk")
+    sync.add_argument(
+        "--team", action="append", default=None, help="Slack team id (repeatable; default: every team in the database)"
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"], help="upgrade: apply migrations")
