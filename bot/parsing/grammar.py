@@ -224,7 +224,7 @@ _CONTEXT_WORDS = [
     "sun",
 ]
 _CONTEXT = "|".join(f"(?<={w} )" for w in _CONTEXT_WORDS)
-POINT = re.compile(rf"(?:{B}(?P<kw>at|around|about|@|~|approx\.?|在){SP})?{_C1}|(?P<ctx>{_CONTEXT}){clock(2)}")
+POINT = re.compile(rf"(?P<ctx>{_CONTEXT}){clock(2)}|(?:{B}(?P<kw>at|around|about|@|~|approx\.?|在){SP})?{_C1}")
 
 GROUP_QUOTED = re.compile(rf'{B}(?:in|at|from|@|group|使用|在)(?:{SP}(?:the{SP})?group)?{SP}"(?P<name>[^"\x00]+)"')
 GROUP_AT = re.compile(r"(?<![\w@])@(?P<name>[^\s\x00@,;:!?()<>\"]+)")

@@ -331,7 +331,7 @@ class _Parser:
         if self._take(g.NOW):
             self.found.now = True
             self.found.understood.append("now")
-        group = quoted_group["name"].strip() if quoted_group else self._group()
+        group = self.orig[quoted_group.start("name") : quoted_group.end("name")].strip() if quoted_group else self._group()
         if group:
             self.found.understood.append(f"in {group}")
         leftovers = self._leftovers()
@@ -414,6 +414,8 @@ class _Parser:
     def _set_day(self, day: date, kind: str, text: str, *, strict: bool = False) -> None:
         f = self.found
         if f.day is not None and f.day != day:
+            if kind == "weekday" and f.day_kind == "weekday" and day < f.day and not strict:
+                day += timedelta(days=7 * ((f.day - day).days // 7 + 1))  # monday to wednesday
             if day > f.day and f.day_end is None:
                 f.day_end = day
                 f.understood.append(f"to {_fmt_day(day)}")
@@ -474,8 +476,14 @@ class _Parser:
         if parsed is None:
             raise self._error("unreadable", "free rooms Dec 3 2-4pm", fragment=raw)
         day = parsed.date()
-        if not has_year and day < self.today:
-            day = _replace_year(day, day.year + 1)
+        if not has_year:
+            # dateparser may pick another year (29 Feb → the last leap year): take the next occurrence
+            try:
+                day = date(self.today.year, day.month, day.day)
+                if day < self.today:
+                    day = date(self.today.year + 1, day.month, day.day)
+            except ValueError as exc:
+                raise self._error("unreadable", "free rooms Dec 3 2-4pm", fragment=raw) from exc
         return day
 
     def _day_of_month(self, number: int, raw: str) -> date:
