@@ -1,0 +1,143 @@
+"""`roombot sync` and `roombot db upgrade|downgrade|current`.
+
+Each prints one line a person can act on and returns an exit code: 0 done, 1 failed (DingTalk or
+the database), 2 not configured. URLs are printed without their password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings, utc_now
+from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
+
+DEFAULT_TEAM_ID = "T_DEMO"
+
+
+def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Refresh the room directory of each team from DingTalk."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"roombot sync: {exc}", file=err)
+        return 2
+    if not settings.has_dingtalk_credentials:
+        print(
+            "roombot sync: no DingTalk credentials. Set DINGTALK_APP_KEY and DINGTALK_APP_SECRET "
+            "(or the DINGTALK_SUITE_* and DINGTALK_AUTH_CORP_ID settings) and DINGTALK_OPERATOR_UNION_ID.",
+            file=err,
+        )
+        return 2
+    union_id = settings.dingtalk_operator_union_id
+    if not union_id:
+        print("roombot sync: DINGTALK_OPERATOR_UNION_ID is required to list rooms.", file=err)
+        return 2
+
+    from bot.dingtalk import DingTalkClient
+    from bot.store.db import ensure_schema, make_engine, make_session_factory
+    from bot.store.repository import Store
+    from bot.store.sync import sync_directory
+
+    engine = make_engine(settings.database_url)
+    client = DingTalkClient(
+        base_url=settings.dingtalk_api_url,
+        oapi_url=settings.dingtalk_oapi_url,
+        app_key=settings.dingtalk_app_key,
+        app_secret=settings.dingtalk_app_secret,
+        suite_key=settings.dingtalk_suite_key,
+        suite_secret=settings.dingtalk_suite_secret,
+        auth_corp_id=settings.dingtalk_auth_corp_id,
+        suite_ticket=settings.dingtalk_suite_ticket,
+        batch_size=settings.batch_size,
+        qps=settings.qps,
+        max_workers=settings.max_workers,
+        deadline_s=settings.deadline_s,
+        timeout_s=settings.request_timeout_s,
+    )
+    try:
+        ensure_schema(engine)
+        store = Store(
+            session_factory=make_session_factory(engine),
+            clock=utc_now,
+            group_max_rooms=settings.group_max_rooms,
+            name_max_length=settings.name_max_length,
+        )
+        teams = list(dict.fromkeys(args.team or ())) or store.list_team_ids() or [DEFAULT_TEAM_ID]
+        for team_id in teams:
+            report = sync_directory(store=store, client=client, team_id=team_id, union_id=union_id, now=utc_now())
+            prefix = f"{team_id}: " if len(teams) > 1 else ""
+            print(
+                f"{prefix}synced {report.total} rooms: {report.added} added, {report.changed} changed, "
+                f"{report.removed} removed",
+                file=out,
+            )
+    except DingTalkError as exc:
+        print(f"roombot sync: DingTalk refused or failed: {exc}", file=err)
+        return 1
+    except StoreUnavailable:
+        print(f"roombot sync: cannot reach the database at {_safe_url(settings.database_url)}", file=err)
+        return 1
+    except RoomBotError as exc:
+        print(f"roombot sync: {exc}", file=err)
+        return 1
+    finally:
+        client.close()
+        engine.dispose()
+    return 0
+
+
+def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Apply (`upgrade [REV]`, default head), undo (`downgrade [REV]`, default one step) or show migrations."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store.db import current_revision, downgrade, head_revision, make_engine, upgrade
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"roombot db: {exc}", file=err)
+        return 2
+    url = settings.database_url
+    engine = make_engine(url)
+    try:
+        if args.action == "upgrade":
+            upgrade(engine, args.revision or "head")
+        elif args.action == "downgrade":
+            downgrade(engine, args.revision or "-1")
+        current = current_revision(engine)
+        head = head_revision()
+        state = "up to date" if current == head else f"head is {head}"
+        print(f"database {_safe_url(url)} at revision {current or 'base (empty)'} ({state})", file=out)
+        return 0
+    except SQLAlchemyError as exc:
+        print(f"roombot db: cannot {args.action} {_safe_url(url)}: {type(exc).__name__}", file=err)
+        return 1
+    except RoomBotError as exc:
+        print(f"roombot db: {exc}", file=err)
+        return 1
+    except Exception as exc:  # Alembic's CommandError for an unknown revision, and the like
+        if type(exc).__module__.startswith("alembic"):
+            print(f"roombot db: {exc}", file=err)
+            return 1
+        raise
+    finally:
+        engine.dispose()
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable DATABASE_URL)"
+
+
+__all__ = ["run_db", "run_sync"]
