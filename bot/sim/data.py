@@ -9,6 +9,7 @@ salted `hash()`), so two processes with the same seed see the same organisation 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import random
 import string
@@ -260,7 +261,10 @@ _DAY_START_SLOT = 18  # 09:00 in half hours
 _DAY_SLOTS = 20  # 09:00 .. 19:00
 
 
-def day_items(seed: int, room_id: str, day: date, *, organizers: tuple[str, ...], approval: bool = False) -> list[DemoItem]:
+@functools.lru_cache(maxsize=32768)  # pure, so a cache only saves time (free/busy asks for the same days often)
+def day_items(
+    seed: int, room_id: str, day: date, *, organizers: tuple[str, ...], approval: bool = False
+) -> tuple[DemoItem, ...]:
     """The meetings a demo room already has on `day` (a pure function of its arguments).
 
     Working days: 2-5 meetings of 30-120 minutes on half or whole hours between 09:00 and 19:00,
@@ -273,7 +277,7 @@ def day_items(seed: int, room_id: str, day: date, *, organizers: tuple[str, ...]
         count = 1 if rng.random() < 0.12 else 0
     else:
         if rng.random() < 0.035:
-            return [_all_day(seed, room_id, day, rng, organizers)]
+            return (_all_day(seed, room_id, day, rng, organizers),)
         count = rng.randint(2, 5)
     taken = [False] * _DAY_SLOTS
     items = []
@@ -299,7 +303,7 @@ def day_items(seed: int, room_id: str, day: date, *, organizers: tuple[str, ...]
             )
         )
     items.sort(key=lambda item: item.start)
-    return items
+    return tuple(items)
 
 
 def _all_day(seed: int, room_id: str, day: date, rng: random.Random, organizers: tuple[str, ...]) -> DemoItem:
