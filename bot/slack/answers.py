@@ -27,7 +27,6 @@ ACTION_SHARE = "share"
 MAX_BLOCKS = 50
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BUTTON_VALUE = 2000
-_NOT_SHAREABLE = frozenset({"error", "help"})
 
 
 def error_message(text: str) -> Message:
@@ -44,8 +43,10 @@ def render_reply(reply: object) -> Message:
 
 
 def is_shareable(reply: object) -> bool:
-    """Answers worth showing a channel: not errors, not help."""
-    return getattr(reply, "kind", None) not in _NOT_SHAREABLE
+    """Answers worth showing a channel: availability answers (not errors, help or group chores)."""
+    from bot.reply import FindReply
+
+    return isinstance(reply, FindReply)
 
 
 def with_share_button(message: Message, question: str) -> Message:
@@ -117,7 +118,7 @@ class Answers:
         return message
 
     def run(self, call: Callable[[], object]) -> tuple[Message, bool]:
-        """Like `compute`, also saying whether the answer is worth sharing (not an error, not help)."""
+        """Like `compute`, also saying whether the answer is worth sharing in a channel."""
         try:
             reply = call()
             message = render_reply(reply)
