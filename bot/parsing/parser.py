@@ -7,6 +7,7 @@ is blanked so later patterns cannot reuse it. Last, the pieces are resolved into
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -18,6 +19,7 @@ from bot.parsing import grammar as g
 from bot.parsing.models import Intent, ParseSettings, Request, TimeKind
 from bot.parsing.text import clean, convert_chinese_numerals, has_chinese, lower_same_length
 
+_log = logging.getLogger(__name__)
 BLANK = "\x00"
 _DEFAULT_SETTINGS = ParseSettings()
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -123,11 +125,12 @@ def parse(
     except ParseError:
         raise
     except Exception as exc:  # a guard: odd input must never surface as anything but a ParseError
+        _log.exception("parser failed on a message of %d chars", len(str(text)))
         raise ParseError(
             "unreadable",
             understood="",
             example="free rooms tomorrow 2-3pm",
-            detail={"fragment": str(text)[:80]},
+            detail={"fragment": str(text)[:80], "internal": type(exc).__name__},
             text=str(text)[:200],
         ) from exc
 
