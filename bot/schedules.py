@@ -181,6 +181,14 @@ class ScheduleProvider:
     def _fetch(
         self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]]
     ) -> dict[str, RoomSchedule]:
+        # Another thread or process may have filled the cache since we looked: check once more.
+        now = self._clock()
+        fresh = [
+            self._store.get_cached_schedules(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
+            for day_start, day_end in days
+        ]
+        if all(room in hits for hits in fresh for room in room_ids):
+            return {room: _merge(room, [hits[room].schedule for hits in fresh]) for room in room_ids}
         # One query over the whole span costs the same as one day; it is split per day for the cache.
         span_start, span_end = days[0][0], days[-1][1]
         fetched_at = self._clock()
