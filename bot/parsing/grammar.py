@@ -47,6 +47,11 @@ EN_NUMBER = re.compile(
 )
 
 
+PAST_TO = re.compile(
+    r"(?<![a-z])(?P<what>half|quarter)[ \t]+(?P<rel>past|to|after)[ \t]+(?P<h>\d{1,2})(?![\d:])", re.IGNORECASE
+)
+
+
 def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -64,7 +69,7 @@ def clock(n: int) -> str:
         rf"(?:{SP}:{SP}(?P<mi{n}>\d{{2}})"
         rf"|{SP}(?:点|點|时|時)(?:{SP}(?:(?P<half{n}>半)|(?P<q{n}>[13])刻|(?P<cmi{n}>\d{{1,2}}){SP}分?))?"
         rf"|(?P<oc{n}>{SP}o'?clock))?"
-        rf"(?:{SP}(?P<m{n}>a\.m\.?|p\.m\.?|am|pm|a|p)(?![a-z]))?)"
+        rf"(?:{SP}(?P<m{n}>a\.m\.?|p\.m\.?|am|pm|a|p)(?![a-z]))?(?:{SP}-?ish)?)"
         rf"(?![\d:/]|[a-z])"
     )
 
@@ -176,7 +181,7 @@ ZH_DAY = re.compile(
     r"|(?P<zpart>今早|今晚|明早|明晚)"
 )
 PART = re.compile(
-    rf"{B}(?:(?P<this>this|in{SP}the|the|at|this{SP}coming|tomorrow|by|until|till)?{SP})?"
+    rf"{B}(?:(?P<this>this|in{SP}the|the|at|this{SP}coming|tomorrow|by|until|till|after|before){SP})?"
     rf"(?P<p>morning|afternoon|evening|tonight|night|lunch{SP}?time|lunch|eod|cob|end{SP}of{SP}(?:the{SP})?(?:work{SP})?day"
     rf"|close{SP}of{SP}business|all{SP}day|whole{SP}day|(?:the{SP})?(?:full|entire){SP}day){E}"
     r"|(?P<zp>上午|早上|早晨|清晨|中午|下午|晚上|傍晚|夜里|全天|一整天|1整天|整天|下班前)"

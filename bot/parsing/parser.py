@@ -194,6 +194,7 @@ class _Parser:
         self.chinese = has_chinese(self.cleaned)
         work = convert_chinese_numerals(self.cleaned) if self.chinese else self.cleaned
         work = g.EN_NUMBER.sub(lambda m: str(g.en_number(m[1])), work)
+        work = g.PAST_TO.sub(_past_to, work)
         self.orig = work
         self.low = lower_same_length(work)
         self.found = _Found()
@@ -584,6 +585,16 @@ class _Parser:
                     if f.day is None:
                         self._set_day(self.today, "today", "today")
                     f.part_names_day = True
+            if qualifier in ("after", "before") and name in _PART_NAMES:
+                start_time, end_time = self.settings.part(name)
+                edge = end_time if qualifier == "after" else start_time
+                clock = _Clock(edge.hour, edge.minute, strong=True, h24=True, raw=f"{qualifier} {word}")
+                if qualifier == "after":
+                    f.after = f.after or clock
+                else:
+                    f.until = f.until or clock
+                f.understood.append(f"{qualifier} {word}")
+                continue
             if name == "eod":
                 f.eod = True
                 f.understood.append("until the end of the day")
@@ -919,6 +930,15 @@ def _first_clock(match: re.Match[str]) -> _Clock:
         if match.groupdict().get(f"h{n}") or match.groupdict().get(f"sp{n}"):
             return _clock(match, n)
     raise ValueError("no clock in match")  # the patterns always hold one
+
+
+def _past_to(match: re.Match[str]) -> str:
+    """'half past 2' → '2:30', 'quarter to 4' → '3:45' (read by the clock grammar as usual)."""
+    hour = int(match["h"])
+    minutes = 30 if match["what"].lower() == "half" else 15
+    if match["rel"].lower() == "to":
+        hour, minutes = (hour - 1) % 12 or 12, 60 - minutes
+    return f"{hour}:{minutes:02d}"
 
 
 def _minutes(text: str) -> int:

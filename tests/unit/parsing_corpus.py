@@ -131,6 +131,11 @@ FIND_CORE: list[tuple[str, str, dict[str, Any]]] = [
     ("next friday afternoon", "find part_of_day 12-05 13:00 12-05 18:00", N),
     ("in an hour", "find point 12-02 11:17 12-02 11:47", N),
     ("1 hour from now", "find point 12-02 11:17 12-02 11:47", N),
+    ("around 3ish tomorrow", "find point 12-03 15:00 12-03 15:30", N),
+    ("quarter to 4 tomorrow", "find point 12-03 15:45 12-03 16:15", N),
+    ("half past two", "find point 12-02 14:30 12-02 15:00", N),
+    ("tomorrow after lunch", "find open_end 12-03 13:00 12-03 18:00", N),
+    ("before lunch", "find interval 12-02 10:17 12-02 12:00", N),
 ]
 
 FIND_CORE_ZH: list[tuple[str, str, dict[str, Any]]] = [
