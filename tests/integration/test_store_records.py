@@ -293,3 +293,21 @@ def test_an_unreachable_database_is_store_unavailable_without_secrets(clock: Clo
             store.ping()
     finally:
         engine.dispose()
+
+
+def test_heroku_postgres_urls_get_the_psycopg_driver() -> None:
+    engine = make_engine("postgres://roombot:pw@db.example.com:5432/roombot")
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+        assert (engine.url.host, engine.url.database) == ("db.example.com", "roombot")
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_connections_enforce_foreign_keys_and_use_wal(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
