@@ -65,7 +65,7 @@ class Settings:
     default_tz: str = "Asia/Shanghai"
     batch_size: int = 5
     qps: float = 20.0
-    max_workers: int = 8
+    max_workers: int = 20  # free/busy calls in flight: 100 rooms = 20 batches at once (one 20/s window)
     deadline_s: float = 20.0
     request_timeout_s: float = 10.0
     cache_ttl_s: float = 60.0
