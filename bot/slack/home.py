@@ -1,19 +1,21 @@
 """The App Home tab: the user's groups, upcoming bookings and a "free now" summary.
 
-`build_home_view(model)` turns the service's home model into a Home view (≤ 100 blocks). The
-model is read by attribute name (`groups`, `default_group_id`, `bookings`, `free_now`, and
-optionally `user_id`), so this presenter depends on no storage class.
+`build_home_view(model)` turns the service's `HomeModel` into a Home view (≤ 100 blocks): a
+"Create a group" button, an "Edit" button on each group the user owns, a "Cancel" button on each
+upcoming booking, and the default group's free-now answer rendered by the Block Kit presenter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import messages
 from bot.markup import escape_mrkdwn
 from bot.slack.answers import render_reply
+
+if TYPE_CHECKING:
+    from bot.service import HomeModel
 
 MAX_HOME_BLOCKS = 100
 MAX_GROUPS_SHOWN = 20
@@ -56,17 +58,15 @@ def _when(start: datetime, end: datetime, tz: str | None) -> str:
     return f"{start:%a %d %b}, {start:%H:%M}–{end:%H:%M}"
 
 
-def build_home_view(model: object, *, tz: str | None = None) -> dict[str, Any]:
+def build_home_view(model: HomeModel) -> dict[str, Any]:
     """The Home view for one user."""
-    user_id = getattr(model, "user_id", None)
-    groups: Sequence[Any] = tuple(getattr(model, "groups", ()) or ())
-    default_id = getattr(model, "default_group_id", None)
-    default_group = getattr(model, "default_group", None)
-    if default_id is None and default_group is not None:
-        default_id = getattr(default_group, "id", None)
-    bookings: Sequence[Any] = tuple(getattr(model, "bookings", ()) or ())
-    free_now = getattr(model, "free_now", None)
-    tz = tz or getattr(model, "tz", None)
+    user_id = model.user_id
+    groups = model.groups
+    default_id = model.default_group_id if model.default_group_id is not None else getattr(model.default_group, "id", None)
+    default_group = model.default_group
+    bookings = model.bookings
+    free_now = model.free_now
+    tz = model.tz
 
     blocks: list[dict[str, Any]] = [
         _header(messages.slack_home_title()),
@@ -82,7 +82,7 @@ def build_home_view(model: object, *, tz: str | None = None) -> dict[str, Any]:
         line = f"*{escape_mrkdwn(str(group.name))}* · {messages.slack_home_group_rooms(len(group.room_ids))}"
         if default_id is not None and group.id == default_id:
             line += f" · _{messages.slack_home_default_group()}_"
-        editable = user_id is None or getattr(group, "owner_user_id", None) == user_id
+        editable = group.owner_user_id == user_id
         accessory = _button(messages.slack_button_edit_group(), ACTION_EDIT_GROUP, str(group.id)) if editable else None
         blocks.append(_section(line, accessory))
     if len(groups) > MAX_GROUPS_SHOWN:
@@ -99,11 +99,10 @@ def build_home_view(model: object, *, tz: str | None = None) -> dict[str, Any]:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
 
     blocks.append({"type": "divider"})
-    if free_now is None or default_group is None and default_id is None:
+    if free_now is None or default_group is None:
         blocks.append(_section(messages.slack_home_no_default_group()))
     else:
-        name = str(getattr(default_group, "name", "") or next((g.name for g in groups if g.id == default_id), ""))
-        blocks.append(_section(f"*{messages.slack_home_free_now_header(name)}*"))
+        blocks.append(_section(f"*{messages.slack_home_free_now_header(default_group.name)}*"))
         room_left = MAX_HOME_BLOCKS - len(blocks)
         rendered = render_reply(free_now).get("blocks") or []
         if len(rendered) > room_left:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.reply import Reply
+from bot.service import HomeModel
 from bot.store import GroupRecord
 
 
@@ -46,7 +47,7 @@ class SlackService(Protocol):
 
     def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str: ...
 
-    def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> object: ...
+    def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel: ...
 
     def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]: ...
 

@@ -96,7 +96,7 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
         print("roombot serve: Socket Mode, connecting to Slack", file=sys.stderr)
-        handler.start()  # blocks until the process is told to stop
+        handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is told to stop
     finally:
         runtime.close()
     return 0

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
+from bot.errors import RoomBotError
 from bot.slack.answers import ACTION_SHARE, MAX_BLOCKS, Answers, Message, api_error_code, error_message, without_share_button
 from bot.slack.home import ACTION_CREATE_GROUP, ACTION_EDIT_GROUP
 from bot.slack.listeners.commands import team_of
@@ -297,10 +298,12 @@ class ActionListeners:
             group_id = int(str(action.get("value") or ""))
             group = answers.service.group_for_edit(team_id=team_id, user_id=user_id, group_id=group_id)
             labels = _room_labels(answers, team_id, group.room_ids) if group else {}
+        except RoomBotError as exc:  # not theirs, or gone: an expected answer, not a failure
+            logger.info("group %s not editable by %s: %s", action.get("value"), user_id, exc)
+            group, labels = None, {}
         except Exception:
             logger.exception("could not load a group for editing")
-            group = None
-            labels = {}
+            group, labels = None, {}
         if group is None:
             self._open_modal(client, body=body, view=_notice_modal(messages.slack_modal_group_gone()))
             return

@@ -50,8 +50,9 @@ class ViewListeners:
             return
         if getattr(reply, "kind", None) == "error":
             text = str(getattr(reply, "text", "") or messages.slack_unexpected_error())
-            # Slack shows field errors as plain text: strip the mrkdwn emphasis our sentences use.
-            ack(response_action="errors", errors={BLOCK_NAME: text.replace("*", "")[:150]})
+            # Slack shows field errors as plain text: strip the mrkdwn marks our sentences use.
+            plain = text.replace("*", "").replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            ack(response_action="errors", errors={BLOCK_NAME: plain[:150]})
             return
         ack()
         publish_home(answers, client, team_id=team_id, user_id=user_id)
