@@ -459,6 +459,9 @@ def error_from_body(status: int, body: object) -> DingTalkError:
     if isinstance(body, Mapping) and ("punish" in body or body.get("status") == 1111):
         # The per-IP flood limit answers with its own body (dingtalk-api.md §9): wait and retry.
         return Throttled("too many calls from this IP address", code="IpFlowLimit", status=status)
+    if body is None and status == 403:
+        # A 403 without a JSON body is the gateway's flood-protection page, not a permission answer.
+        return Throttled("refused by DingTalk's gateway (403 without an error body)", code="Forbidden", status=status)
     obj: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
     code = _safe_str(obj.get("code") or obj.get("Code"))
     message = _safe_str(obj.get("message") or obj.get("Message"))

@@ -545,6 +545,7 @@ def test_no_secret_or_token_reaches_the_logs_or_errors(sim: Simulator, caplog: p
         token = dingtalk.get_token()
     assert any(r.name == "bot.dingtalk" for r in caplog.records)
     assert any("topapi/v2/user/getbymobile" in r.getMessage() for r in caplog.records)
+    assert any("access_token=***" in r.getMessage() for r in caplog.records if r.name == "httpx")  # redacted, not absent
     for secret in (sim.app_secret, token):
         assert secret not in caplog.text
         assert secret not in str(info.value)

@@ -325,6 +325,8 @@ def test_permission_errors_carry_the_required_scopes() -> None:
 def test_an_error_reply_that_is_not_json_still_maps_by_status() -> None:
     assert type(wire.error_from_body(502, None)) is errors.UpstreamUnavailable
     assert type(wire.error_from_body(403, {"status": 1111, "wait": 5, "punish": "deny"})) is errors.Throttled
+    assert type(wire.error_from_body(403, None)) is errors.Throttled  # the flood-protection HTML page
+    assert type(wire.error_from_body(400, None)) is errors.DingTalkParameterError
 
 
 @pytest.mark.parametrize(
