@@ -107,3 +107,28 @@ def test_healthz_is_503_when_a_dependency_is_down(make_app: Any) -> None:
 def test_other_paths_are_not_found(base_url: str) -> None:
     assert httpx.get(f"{base_url}/slack/events").status_code == 404
     assert httpx.post(f"{base_url}/elsewhere", content=b"x").status_code == 404
+
+
+def test_the_gunicorn_factory_builds_the_whole_runtime(settings: Any, fake_slack: FakeSlack) -> None:
+    from bot.slack.wsgi import create_wsgi_app
+
+    # With ROOMBOT_USE_SIMULATOR=1 the factory starts its own DingTalk simulator; no credentials needed.
+    bare = settings.with_overrides(dingtalk_app_key=None, dingtalk_app_secret=None, dingtalk_operator_union_id=None)
+    wsgi = create_wsgi_app(bare, environ={"ROOMBOT_USE_SIMULATOR": "1"})
+    try:
+        assert [c.method for c in fake_slack.calls()] == ["auth.test"]  # the token is checked once at start
+        for url in serve(wsgi):
+            assert httpx.get(f"{url}/healthz").json() == {"ok": True, "database": True, "dingtalk": True}
+            body = slash_body("help", response_url=fake_slack.response_url())
+            assert post(url, body, content_type=FORM).status_code == 200
+            fake_slack.wait_for("/webhook/default")
+    finally:
+        wsgi.close()
+
+
+def test_the_gunicorn_factory_refuses_an_incomplete_configuration(settings: Any) -> None:
+    from bot.errors import ConfigError
+    from bot.slack.wsgi import create_wsgi_app
+
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        create_wsgi_app(settings.with_overrides(slack_signing_secret=None), environ={})

@@ -266,3 +266,34 @@ def test_socket_mode_envelopes_need_no_signing_secret(make_app: Any, settings: A
     assert response.status == 200
     (answer,) = fake_slack.webhook_calls("socket")
     assert answer.body["response_type"] == "ephemeral"
+
+
+# --- Show all ------------------------------------------------------------------------------------
+
+
+def test_show_all_replaces_a_private_summary_with_every_room(app: App, fake_slack: FakeSlack, sim: Any) -> None:
+    names = make_group(app, fake_slack, sim, count=12)
+    summary = slash(app, fake_slack, "tomorrow 10-11am")
+    show_all = button(summary.blocks, "show_all")
+    assert show_all is not None, "12 rooms should be summarised behind a show-all button"
+    assert not all(name in summary.all_text() for name in names)
+    payload = block_actions_payload("show_all", show_all["value"], response_url=fake_slack.response_url("all"))
+    assert app.dispatch(signed(payload_body(payload), content_type=FORM)).status == 200
+    (full,) = fake_slack.webhook_calls("all")
+    assert full.body["replace_original"] is True
+    assert all(name in full.all_text() for name in names)
+    assert button(full.blocks, "share") is not None
+
+
+def test_show_all_under_a_public_answer_comes_privately(app: App, fake_slack: FakeSlack, sim: Any) -> None:
+    make_group(app, fake_slack, sim, count=12)
+    summary = slash(app, fake_slack, "tomorrow 10-11am")
+    show_all = button(summary.blocks, "show_all")
+    assert show_all is not None
+    payload = block_actions_payload(
+        "show_all", show_all["value"], response_url=fake_slack.response_url("all"), ephemeral=False
+    )
+    app.dispatch(signed(payload_body(payload), content_type=FORM))
+    (full,) = fake_slack.webhook_calls("all")
+    assert full.body["response_type"] == "ephemeral"
+    assert full.body["replace_original"] is False
