@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +88,11 @@ class RoomService:
         self._log = logger or logging.getLogger(__name__)
         self._parse_settings = parse_settings_from(settings)
         self._union_id = settings.dingtalk_operator_union_id or ""
+        self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
+
+    def close(self) -> None:
+        """Stop the service's helper threads."""
+        self._side_work.shutdown(wait=True)
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -331,8 +337,10 @@ class RoomService:
         duration: timedelta | None,
         request: Request,
     ) -> tuple[list[RoomResult], float | None]:
-        rooms = self._store.get_rooms(asker.team_id, room_ids)
+        # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
+        rooms_future = self._side_work.submit(self._store.get_rooms, asker.team_id, room_ids)
         schedules = self._schedules.get(asker.team_id, room_ids, start, end, asker.zone)
+        rooms = rooms_future.result()
         candidates = []
         for position, room_id in enumerate(room_ids):
             room = rooms.get(room_id)

@@ -128,6 +128,7 @@ def build_runtime(
             single_flight=single_flight,
         )
         service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+        closers.append(service.close)
     except BaseException:
         for closer in reversed(closers):
             closer()

@@ -1020,10 +1020,12 @@ def _upsert(
             session.merge(model(**values))
         session.flush()
         return
+    # One statement executed for many rows: SQLAlchemy caches its compiled form, where a
+    # multi-VALUES statement would be compiled afresh for every call (the schedule cache's hot path).
+    stmt = insert(model)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={column: stmt.excluded[column] for column in update})
     for start in range(0, len(rows), _UPSERT_CHUNK):
-        stmt = insert(model).values(rows[start : start + _UPSERT_CHUNK])
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={column: stmt.excluded[column] for column in update})
-        session.execute(stmt)
+        session.execute(stmt, rows[start : start + _UPSERT_CHUNK])
 
 
 def _scope_key(scope: str, *, owner_user_id: str, channel_id: str | None) -> str:

@@ -1,0 +1,136 @@
+"""How fast one question is answered, in an already warm process.
+
+The simulator runs in its own process and answers after 100 ms, like a distant DingTalk.
+Two figures:
+
+1. a question about a 40-room group on a cold schedule cache, as a ratio to one upstream round
+   trip (target ≤ 1.3): the eight free/busy calls must run in parallel, and everything else
+   (parsing, the database, ranking, rendering) must be small beside one round trip;
+2. the same question on a warm cache (target ≤ 20 ms): no DingTalk call at all.
+
+`find_rooms` is the service call that returns the reply model; turning that model into Block
+Kit is printed as a separate figure.
+
+Run: .venv/bin/python bench/ask.py [--latency-ms 100] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from simproc import SimProcess
+
+from bot.config import Settings
+from bot.dingtalk import DingTalkClient
+from bot.reply import FindReply
+from bot.slack.blocks import render
+from bot.wiring import build_runtime
+
+TEAM, USER, TZ = "T_BENCH", "U_BENCH", "Asia/Shanghai"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rooms", type=int, default=40)
+    args = parser.parse_args()
+
+    with SimProcess(seed=3, rooms=args.rooms) as sim, tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            dingtalk_api_url=sim.url,
+            dingtalk_oapi_url=sim.url,
+            dingtalk_app_key=sim.app_key,
+            dingtalk_app_secret=sim.app_secret,
+            dingtalk_operator_union_id=sim.operator_union_id,
+            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+        )
+        with build_runtime(settings) as runtime:
+            service = runtime.service
+            room_ids = [room["roomId"] for room in sim.rooms]
+            group_add = "group add Big " + " ".join(room_ids)
+            service.handle_text(team_id=TEAM, user_id=USER, channel_id=None, text=group_add, tz=TZ)
+            sim.configure(latency_ms=args.latency_ms)
+
+            round_trip = _round_trip(sim, room_ids[0])
+            # Warm the process: token, directory, imports, parser, database connections.
+            first_day = date(2026, 12, 1)
+            _ask(service, first_day - timedelta(days=1))
+
+            cold: list[float] = []
+            warm: list[float] = []
+            calls: list[int] = []
+            for index in range(args.rounds):
+                day = first_day + timedelta(days=index)
+                # A question after a quiet second: the client's 20 calls/s budget is full again, as
+                # it is for a user in a real team. (Back-to-back cold questions are throughput,
+                # which bench/load.py measures.)
+                time.sleep(1.0)
+                sim.reset_stats()
+                cold.append(_ask(service, day))
+                calls.append(sim.stats().get("schedules", 0))
+                for _ in range(5):
+                    warm.append(_ask(service, day))
+
+    cold_median = statistics.median(cold)
+    warm_median = statistics.median(warm)
+    print(f"simulator latency {args.latency_ms:.0f} ms, {args.rooms}-room group, {args.rounds} rounds")
+    print(f"one upstream round trip (median):           {round_trip * 1000:7.1f} ms")
+    print(
+        f"find_rooms, cold cache (median):            {cold_median * 1000:7.1f} ms"
+        f"  = {cold_median / round_trip:.2f} round trips  (target <= 1.3)  [{max(calls)} free/busy calls]"
+    )
+    print(f"find_rooms, warm cache (median):            {warm_median * 1000:7.1f} ms  (target <= 20 ms)")
+    print(f"find_rooms, warm cache (p90):               {sorted(warm)[int(len(warm) * 0.9)] * 1000:7.1f} ms")
+    render_ms = statistics.median(_render_times) * 1000
+    print(f"rendering the reply as Block Kit (median):  {render_ms:7.1f} ms  (not part of find_rooms)")
+
+
+def _ask(service: object, day: date) -> float:
+    when = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    started = time.perf_counter()
+    reply = service.handle_text(  # type: ignore[attr-defined]
+        team_id=TEAM,
+        user_id=USER,
+        channel_id=None,
+        text=f"free rooms in Big on {day:%b} {day.day} 2-3pm",
+        tz=TZ,
+        now=when - timedelta(days=1),
+    )
+    elapsed = time.perf_counter() - started
+    if not isinstance(reply, FindReply):
+        raise SystemExit(f"unexpected answer: {reply}")
+    _render_times.append(_timed(lambda: render(reply)))
+    return elapsed
+
+
+_render_times: list[float] = []
+
+
+def _timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def _round_trip(sim: SimProcess, room_id: str) -> float:
+    """One free/busy call of one room over a warm connection, as the service would make it."""
+    with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret=sim.app_secret) as client:
+        start = datetime(2026, 12, 1, tzinfo=UTC)
+        client.query_schedules(sim.operator_union_id, [room_id], start, start + timedelta(days=1))
+        samples = []
+        for _ in range(5):
+            began = time.perf_counter()
+            client.query_schedules(sim.operator_union_id, [room_id], start, start + timedelta(days=1))
+            samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+if __name__ == "__main__":
+    main()
