@@ -7,11 +7,12 @@ from the parser, the store or DingTalk becomes a `TextReply` whose sentence come
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -107,7 +108,36 @@ class RoomService:
     ) -> Reply:
         """The "show all" button: the same question, every room listed."""
         asker = self._asker(team_id, user_id, channel_id, tz, now)
-        return self._guarded(lambda: self._find(self._parse(payload, asker), asker, show_all=True))
+        return self._guarded(lambda: self._find(self._show_all_request(payload, asker), asker, show_all=True))
+
+    def _show_all_request(self, payload: str, asker: Asker) -> Request:
+        """The question behind a "show all" button: its JSON value, or plain text from the terminal.
+
+        The window comes from the value, not from parsing the text again: "in 2 hours" asked ten
+        minutes ago must still mean the window that was shown.
+        """
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return self._parse(payload, asker)
+        if not isinstance(value, dict) or not isinstance(value.get("q"), str):
+            return self._parse(payload, asker)
+        request = self._parse(value["q"], asker)
+        try:
+            start = datetime.fromisoformat(str(value["start"]))
+            end = datetime.fromisoformat(str(value["end"]))
+            duration = value.get("duration")
+        except (KeyError, ValueError):
+            return request
+        if start.tzinfo is None or end.tzinfo is None or end < start:
+            return request
+        return replace(
+            request,
+            intent=Intent.FIND,
+            start=start,
+            end=end,
+            duration_minutes=duration if isinstance(duration, int) and duration > 0 else None,
+        )
 
     def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str:
         """The user's zone: cached in the store, refreshed after `tz_max_age_s`, else the default."""

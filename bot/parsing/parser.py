@@ -45,6 +45,12 @@ _FILLERS = g.words(
     "a an the room rooms meeting meetings booking bookings reservation my me for on at in please pls and with "
     "from to any some free available one , & + 会议室 房间 一个 1个 个 间 的 和 及 我的 会议 预订"
 )
+# Words a search may carry without meaning anything about rooms or time ("is anything free?").
+_SEARCH_WORDS = g.words(
+    "is are there anything something what whats which show find get need want i we us you can could do does have has "
+    "got slot slots space spaces open vacant empty unused hey hi hello please thanks thank ok okay list check see left "
+    "still right conference huddle call where who how"
+)
 _GROUP_SUBS = {
     "add": Intent.GROUP_ADD,
     "create": Intent.GROUP_ADD,
@@ -346,6 +352,12 @@ class _Parser:
         stray = g.TIME_SHAPED.search(" ".join(lower_same_length(w) for w in leftovers))
         if stray:
             raise self._error("unreadable", "free rooms tomorrow 2-3pm", fragment=stray[0])
+        if intent is Intent.FIND and not (self.found.understood or capacity or labels or self.chinese):
+            # Nothing about rooms or time was read: answering "free rooms now" to gibberish would
+            # hide that we did not understand.
+            unknown = [w for w in leftovers if w.strip("\"'?!.").lower() not in _FILLERS | _SEARCH_WORDS]
+            if unknown:
+                raise self._error("not_understood", "free rooms tomorrow 2-3pm", fragment=unknown[0])
         rooms: tuple[str, ...] = ()
         args: tuple[str, ...] = ()
         if intent in (Intent.BOOK, Intent.CANCEL):
