@@ -21,6 +21,7 @@ _PARSE_REASONS = {
     "in_past": "That time has already passed{window}.",
     "too_long": "That window is longer than {max_days} days, so I don't think it's meant.",
     "unreadable": "I couldn't read a time in “{fragment}”.",
+    "not_understood": "I didn't understand “{fragment}”. Ask me about rooms and times.",
     "duration_exceeds_window": "A {duration} meeting doesn't fit in {window}.",
     "missing_argument": "`{command}` needs more: {needs}.",
     "too_many_arguments": "`{command}` got too many names. Put names with spaces in quotes.",
@@ -505,7 +506,9 @@ def groups_imported(names: Sequence[str]) -> str:
 
 def link_status(linked: bool) -> str:
     if linked:
-        return "Your DingTalk account is linked: bookings are made in your name. Link another with `link <mobile or unionId>`."
+        return (
+            "Your DingTalk account is linked: bookings are made in your name. Link another with `link <mobile or unionId>`."
+        )
     return "Your DingTalk account is not linked yet. Link it with `link <your mobile number>` or `link <your unionId>`."
 
 
@@ -630,7 +633,10 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
         case errors.WindowTooLong():
             return "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
         case errors.TooManyRooms():
-            return "DingTalk refused to check that many rooms at once. Please try again; if it keeps happening, tell your admin."
+            return (
+                "DingTalk refused to check that many rooms at once. "
+                "Please try again; if it keeps happening, tell your admin."
+            )
         case errors.InvalidRoomId():
             return "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
         case errors.RoomBusy():
@@ -665,7 +671,10 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
         case errors.UpstreamUnavailable():
             return "DingTalk isn't answering right now. Please try again in a few minutes."
         case errors.MalformedReply():
-            return f"DingTalk sent a reply I couldn't read. Please try again shortly; if it keeps happening, tell your admin.{support}"
+            return (
+                "DingTalk sent a reply I couldn't read. "
+                f"Please try again shortly; if it keeps happening, tell your admin.{support}"
+            )
         case _:
             return f"DingTalk said no: {escape_mrkdwn(exc.message or exc.code or 'unknown error')}.{support}"
 
