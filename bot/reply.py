@@ -85,6 +85,10 @@ class FindReply:
         notes: sentences to show under the rooms (per-room failures, ...).
         capacity, labels: what the asker wanted, echoed in the summary line.
         buttons: extra buttons at the end (the Slack layer adds "Share in channel").
+        intro: a sentence on top (mrkdwn from `bot.messages`): "Booked 3F-Everest for ...", or
+            "Someone just took ... Here are the next best rooms".
+        intro_kind: how the intro is styled; "success" marks the answer to a booking that went
+            through (the Slack layer then replaces the message that held the Book button).
     """
 
     start: datetime
@@ -105,6 +109,8 @@ class FindReply:
     capacity: int | None = None
     labels: tuple[str, ...] = ()
     buttons: tuple[ButtonSpec, ...] = ()
+    intro: str | None = None
+    intro_kind: ReplyKind = "info"
 
     def room(self, room_id: str) -> RoomView | None:
         """The view of a room named by an alternative's key (a room id), if it is in this reply."""
@@ -131,10 +137,45 @@ class TextReply:
     buttons: tuple[ButtonSpec, ...] = ()
 
 
-# Issue 7 adds BookingReply and BookingsReply to this union.
-Reply = FindReply | TextReply
+@dataclass(frozen=True)
+class BookingView:
+    """One booking made through roombot, as a list shows it.
+
+    Attributes:
+        status: "booked", "pending" (awaiting the room administrator's approval) or "requested".
+    """
+
+    booking_id: int
+    room_name: str
+    start: datetime
+    end: datetime
+    status: str = "booked"
+
+
+@dataclass(frozen=True)
+class BookingsReply:
+    """A user's upcoming bookings, each with a Cancel button ("my bookings", and after a cancel).
+
+    Attributes:
+        bookings: soonest first.
+        tz: the asker's IANA zone name; times are shown in it.
+        intro: a sentence on top (mrkdwn from `bot.messages`), e.g. "Cancelled 3F-Everest ...".
+        intro_kind: how the intro is styled ("success" after a cancel went through).
+        empty_text: the sentence shown when there are no bookings.
+    """
+
+    bookings: tuple[BookingView, ...]
+    tz: str
+    intro: str | None = None
+    intro_kind: ReplyKind = "info"
+    empty_text: str = ""
+
+
+Reply = FindReply | TextReply | BookingsReply
 
 __all__ = [
+    "BookingView",
+    "BookingsReply",
     "ButtonSpec",
     "ButtonStyle",
     "FindReply",

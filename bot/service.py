@@ -10,19 +10,30 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import availability, messages
+from bot.booking import BookingOutcome, BookingService, CancelOutcome, text_booking_key
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.models import RoomSchedule
-from bot.errors import DingTalkError, NotAllowed, ParseError, RoomBotError, StoreError, UnknownGroup
-from bot.parsing import Intent, ParseSettings, Request, parse
-from bot.reply import ButtonSpec, FindReply, Reply, RoomResult, RoomView, TextReply
+from bot.errors import DingTalkError, NotAllowed, ParseError, RoomBotError, StoreError, UnknownGroup, UserNotFound
+from bot.parsing import Intent, ParseSettings, Request, TimeKind, parse
+from bot.reply import (
+    BookingsReply,
+    BookingView,
+    ButtonSpec,
+    FindReply,
+    Reply,
+    ReplyKind,
+    RoomResult,
+    RoomView,
+    TextReply,
+)
 from bot.schedules import ScheduleProvider
 from bot.store import BookingRecord, GroupRecord, RoomRecord, Store
 from bot.store.sync import ensure_fresh_directory
@@ -90,6 +101,9 @@ class RoomService:
         self._parse_settings = parse_settings_from(settings)
         self._union_id = settings.dingtalk_operator_union_id or ""
         self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
+        self._booking = BookingService(
+            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, logger=self._log
+        )
 
     def close(self) -> None:
         """Stop the service's helper threads."""
@@ -138,6 +152,46 @@ class RoomService:
             end=end,
             duration_minutes=duration if isinstance(duration, int) and duration > 0 else None,
         )
+
+    def book(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        tz: str,
+        now: datetime | None = None,
+    ) -> Reply:
+        """The Book button: book the room, once per idempotency key. Never raises.
+
+        The answer is the same window again with the room marked as booked by the user (and a
+        Cancel button); when someone took the room first, the next best rooms for that window.
+        """
+        asker = self._asker(team_id, user_id, channel_id, tz, now)
+        return self._guarded(
+            lambda: self._book(
+                asker,
+                user_name=user_name,
+                room_id=room_id,
+                start=start,
+                end=end,
+                idempotency_key=idempotency_key,
+                message_ts=message_ts,
+            )
+        )
+
+    def cancel(
+        self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """The Cancel button: only the booker or a workspace admin may. Never raises."""
+        asker = self._asker(team_id, user_id, None, tz, now)
+        return self._guarded(lambda: self._cancel(asker, booking_id, is_admin=is_admin or self._is_admin(asker)))
 
     def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str:
         """The user's zone: cached in the store, refreshed after `tz_max_age_s`, else the default."""
@@ -291,6 +345,9 @@ class RoomService:
             Intent.GROUP_DEFAULT: self._group_default,
             Intent.GROUP_IMPORT: self._group_import,
             Intent.LINK: self._link,
+            Intent.BOOK: self._book_text,
+            Intent.CANCEL: self._cancel_text,
+            Intent.MY_BOOKINGS: self._my_bookings,
         }
 
     def _help(self) -> Reply:
@@ -298,7 +355,17 @@ class RoomService:
 
     # --- finding rooms -----------------------------------------------------------------------
 
-    def _find(self, request: Request, asker: Asker, *, show_all: bool = False) -> Reply:
+    def _find(
+        self,
+        request: Request,
+        asker: Asker,
+        *,
+        show_all: bool = False,
+        include: Sequence[str] = (),
+        exclude: Collection[str] = (),
+        offer_alternatives: bool = True,
+    ) -> Reply:
+        """Which rooms are free. `include` adds rooms before the groups' own, `exclude` leaves rooms out."""
         if request.start is None or request.end is None:
             raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
         start, end = request.start, request.end
@@ -312,22 +379,22 @@ class RoomService:
         groups = self._store.resolve_groups(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
         )
-        if not groups:
+        if not groups and not include:
             return TextReply(
                 messages.no_groups(),
                 kind="info",
                 buttons=(ButtonSpec(text=messages.import_groups_button(), action_id="import_groups", value="import"),),
             )
-        room_ids = _ordered_room_ids(groups)
+        room_ids = [room for room in dict.fromkeys([*include, *_ordered_room_ids(groups)]) if room not in exclude]
         if not room_ids:
-            return TextReply(messages.empty_group(groups[0].name), kind="info")
+            return TextReply(messages.empty_group(groups[0].name if groups else ""), kind="info")
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
         results, schedules_age = self._assess_rooms(asker, room_ids, start, end, duration, request)
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
-        if not any(result.assessment.fits for result in results):
+        if offer_alternatives and not any(result.assessment.fits for result in results):
             day = availability.Interval(
                 _at(start, self.settings.work_start, asker.zone), _at(start, self.settings.work_end, asker.zone)
             )
@@ -549,6 +616,155 @@ class RoomService:
 
         return self._guarded(work)
 
+    # --- booking and cancelling --------------------------------------------------------------
+
+    def _book(
+        self,
+        asker: Asker,
+        *,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str,
+        message_ts: str | None,
+    ) -> Reply:
+        self._ensure_directory(asker.team_id)
+        outcome = self._booking.book(
+            team_id=asker.team_id,
+            user_id=asker.user_id,
+            user_name=user_name,
+            room_id=room_id,
+            start=start,
+            end=end,
+            idempotency_key=idempotency_key,
+            tz=asker.zone.key,
+            channel_id=asker.channel_id,
+            message_ts=message_ts,
+        )
+        if outcome.status == "in_progress":
+            return TextReply(messages.booking_in_progress(outcome.room.name), kind="info")
+        if outcome.status == "busy":
+            return self._busy_reply(asker, outcome)
+        return self._booked_reply(asker, outcome, user_name)
+
+    def _window_request(self, start: datetime, end: datetime) -> Request:
+        return Request(intent=Intent.FIND, text="free rooms", start=start, end=end, time_kind=TimeKind.INTERVAL)
+
+    def _booked_reply(self, asker: Asker, outcome: BookingOutcome, user_name: str) -> Reply:
+        """The same window again, the booked room first and marked as the user's, with a Cancel button."""
+        booking = outcome.booking
+        zone = asker.zone
+        intro = messages.booking_done(
+            outcome.room.name,
+            booking.start.astimezone(zone),
+            booking.end.astimezone(zone),
+            pending=outcome.status == "pending",
+            on_behalf=outcome.on_behalf,
+        )
+        cancel = ButtonSpec(
+            messages.cancel_button_long(outcome.room.name, booking.start.astimezone(zone)),
+            f"cancel_booking:{booking.id}",
+            str(booking.id),
+            "danger",
+        )
+        try:
+            found = self._find(
+                self._window_request(booking.start, booking.end),
+                asker,
+                include=(booking.room_id,),
+                offer_alternatives=False,
+            )
+        except Exception:
+            # The booking stands; only the refreshed picture of the window is missing.
+            self._log.warning("booked %s, but could not show the window again", booking.id, exc_info=True)
+            found = None
+        if not isinstance(found, FindReply):
+            return TextReply(intro, kind="success", buttons=(cancel,))
+        mine = [replace(r, booked_by=user_name) for r in found.results if r.room.room_id == booking.room_id]
+        others = [r for r in found.results if r.room.room_id != booking.room_id]
+        return replace(
+            found,
+            results=tuple(mine + others),
+            intro=intro,
+            intro_kind="success",
+            buttons=(cancel, *found.buttons),
+        )
+
+    def _busy_reply(self, asker: Asker, outcome: BookingOutcome) -> Reply:
+        """Someone took the room first: the next best rooms for the same window, that room left out."""
+        booking = outcome.booking
+        found = self._find(self._window_request(booking.start, booking.end), asker, exclude={booking.room_id})
+        if not isinstance(found, FindReply) or not found.results:
+            return TextReply(messages.booking_busy_nothing_else(outcome.room.name), kind="info")
+        return replace(found, intro=messages.room_busy(outcome.room.name), intro_kind="info")
+
+    def _book_text(self, request: Request, asker: Asker) -> Reply:
+        """`book 3F-Everest tomorrow 2-3pm` / `预订 3F-Everest 明天下午2点到3点`."""
+        example = messages.booking_text_example()
+        if not request.rooms:
+            detail = {"command": "book", "needs": messages.booking_needs_room()}
+            raise ParseError("missing_argument", understood=request.text, example=example, detail=detail, text=request.text)
+        if request.start is None or request.end is None or request.time_kind not in (TimeKind.POINT, TimeKind.INTERVAL):
+            # A day or "afternoon" alone is a search, not a booking: ask for the exact time.
+            raise ParseError("no_time", understood=request.text, example=example, text=request.text)
+        self._ensure_directory(asker.team_id)
+        room = self._store.resolve_room(asker.team_id, request.rooms[0])
+        key = text_booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
+        return self._book(
+            asker,
+            user_name=asker.user_id,
+            room_id=room.room_id,
+            start=request.start,
+            end=request.end,
+            idempotency_key=key,
+            message_ts=None,
+        )
+
+    def _cancel(self, asker: Asker, booking_id: int, *, is_admin: bool) -> Reply:
+        outcome = self._booking.cancel(
+            team_id=asker.team_id, user_id=asker.user_id, booking_id=booking_id, is_admin=is_admin
+        )
+        return self._bookings_reply(
+            asker,
+            intro=_cancel_sentence(outcome, asker.zone, self.settings.cancel_mode),
+            intro_kind="success" if outcome.status == "cancelled" else "info",
+        )
+
+    def _cancel_text(self, request: Request, asker: Asker) -> Reply:
+        """`cancel 12`, `cancel my 2pm booking`, or `cancel` alone (which lists the bookings)."""
+        numbers = [arg.lstrip("#") for arg in request.args if arg.lstrip("#").isdigit()]
+        if numbers:
+            return self._cancel(asker, int(numbers[0]), is_admin=self._is_admin(asker))
+        if request.start is None:
+            return self._bookings_reply(asker, intro=messages.cancel_pick())
+        matches = self._booking.starting_at(
+            team_id=asker.team_id, user_id=asker.user_id, start=request.start, zone=asker.zone
+        )
+        if len(matches) == 1:
+            return self._cancel(asker, matches[0].id, is_admin=self._is_admin(asker))
+        moment = request.start.astimezone(asker.zone)
+        if not matches:
+            return self._bookings_reply(asker, intro=messages.cancel_none_at(moment))
+        return self._bookings_reply(asker, intro=messages.cancel_several_at(moment), only=matches)
+
+    def _my_bookings(self, request: Request, asker: Asker) -> Reply:
+        return self._bookings_reply(asker)
+
+    def _bookings_reply(
+        self,
+        asker: Asker,
+        *,
+        intro: str | None = None,
+        intro_kind: ReplyKind = "info",
+        only: Sequence[BookingRecord] | None = None,
+    ) -> BookingsReply:
+        bookings = only if only is not None else self._booking.upcoming(team_id=asker.team_id, user_id=asker.user_id)
+        views = tuple(
+            BookingView(booking_id=b.id, room_name=b.room_name, start=b.start, end=b.end, status=b.status) for b in bookings
+        )
+        return BookingsReply(bookings=views, tz=asker.zone.key, intro=intro, intro_kind=intro_kind)
+
     # --- accounts ----------------------------------------------------------------------------
 
     def _link(self, request: Request, asker: Asker) -> Reply:
@@ -566,6 +782,13 @@ class RoomService:
             mobile = digits[3:] if digits.startswith("+86") else digits.lstrip("+")
             user_id = self._dingtalk.find_user_id_by_mobile(mobile)
             return self._dingtalk.get_user_union_id(user_id)
+        try:
+            self._dingtalk.get_user_id_by_union_id(target)
+        except UserNotFound:
+            raise
+        except DingTalkError:
+            # The lookup is only a check: when DingTalk cannot answer it, trust the user's unionId.
+            self._log.warning("could not check unionId %s; linking it unchecked", target, exc_info=True)
         return target
 
     def _is_admin(self, asker: Asker) -> bool:
@@ -603,6 +826,18 @@ def _room_view(room_id: str, room: RoomRecord | None) -> RoomView:
 def _room_label(room: RoomRecord) -> str:
     size = f" ({room.capacity})" if room.capacity else ""
     return f"{room.name}{size}"
+
+
+def _cancel_sentence(outcome: CancelOutcome, zone: ZoneInfo, cancel_mode: str) -> str:
+    booking = outcome.booking
+    start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
+    if outcome.status == "cancelled":
+        return messages.cancel_done(booking.room_name, start, end, cancel_mode=cancel_mode)
+    if outcome.status == "already_cancelled":
+        return messages.cancel_already(booking.room_name, start, end)
+    if outcome.status == "ended":
+        return messages.cancel_ended(booking.room_name, start, end)
+    return messages.cancel_not_active(booking.room_name)
 
 
 def _examples_for(exc: BaseException) -> tuple[str, ...]:

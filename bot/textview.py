@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot import messages
 from bot.availability import Assessment, Verdict
 from bot.markup import unescape_mrkdwn
-from bot.reply import FindReply, Reply, RoomResult, TextReply
+from bot.reply import BookingsReply, FindReply, Reply, RoomResult, TextReply
 
 BUSY_CELL = "▓"
 TENTATIVE_CELL = "░"
@@ -131,7 +131,25 @@ def render_text(reply: Reply, *, max_rooms: int = 20, color: bool = False) -> st
     """
     if isinstance(reply, TextReply):
         return _render_text_reply(reply)
+    if isinstance(reply, BookingsReply):
+        return _render_bookings(reply)
     return _render_find(reply, max_rooms=max_rooms, color=color)
+
+
+def _render_bookings(reply: BookingsReply) -> str:
+    """Bookings with the command that cancels each (the terminal has no buttons)."""
+    zone = ZoneInfo(reply.tz)
+    lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
+    lines.append(messages.bookings_header())
+    if not reply.bookings:
+        lines.append(f"  {unescape_mrkdwn(reply.empty_text or messages.bookings_none())}")
+    width = min(_NAME_WIDTH, max((len(b.room_name) for b in reply.bookings), default=0))
+    for booking in reply.bookings:
+        when = messages.window(booking.start.astimezone(zone), booking.end.astimezone(zone))
+        label = messages.booking_status_label(booking.status)
+        status = f"  ({label})" if label else ""
+        lines.append(f"  {booking.room_name:<{width}}  {when}{status}  → cancel {booking.booking_id}")
+    return "\n".join(lines)
 
 
 def _render_text_reply(reply: TextReply) -> str:
@@ -153,7 +171,8 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     summary = reply.summary
-    lines = [paint(messages.find_header(start, end, reply.tz, reply.duration_minutes), _BOLD)]
+    lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
+    lines.append(paint(messages.find_header(start, end, reply.tz, reply.duration_minutes), _BOLD))
     reason = messages.summary_line(
         total=summary.total,
         fitting=summary.fitting,

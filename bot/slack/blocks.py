@@ -36,7 +36,7 @@ from slack_sdk.models.blocks import (
 from bot import messages
 from bot.availability import Verdict
 from bot.markup import escape_mrkdwn
-from bot.reply import ButtonSpec, FindReply, Reply, RoomResult, TextReply
+from bot.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
 from bot.textview import room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
@@ -72,6 +72,8 @@ def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any
     """
     if isinstance(reply, TextReply):
         blocks, text = _text_reply(reply)
+    elif isinstance(reply, BookingsReply):
+        blocks, text = _bookings_reply(reply)
     else:
         blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms))
     if len(blocks) > MAX_BLOCKS:  # a bug here, never the user's fault: fail loudly in tests
@@ -115,6 +117,41 @@ def _text_reply(reply: TextReply) -> tuple[list[Block], str]:
     return blocks[:MAX_BLOCKS], reply.text
 
 
+# --- bookings --------------------------------------------------------------------------------
+
+CANCEL_ACTION = "cancel_booking"
+MAX_BOOKINGS = 40
+
+
+def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
+    """Upcoming bookings: one section each, with a Cancel button (`cancel_booking:<id>`, value the id)."""
+    zone = ZoneInfo(reply.tz)
+    blocks: list[Block] = []
+    fallback: list[str] = []
+    if reply.intro:
+        intro = _KIND_EMOJI.get(reply.intro_kind, "") + reply.intro
+        blocks.append(_section(intro, block_id="intro"))
+        fallback.append(reply.intro)
+    blocks.append(HeaderBlock(block_id="bookings-header", text=PlainTextObject(text=messages.bookings_header())))
+    if not reply.bookings:
+        blocks.append(_section(reply.empty_text or messages.bookings_none(), block_id="no-bookings"))
+    shown = reply.bookings[: MAX_BOOKINGS - len(blocks) - 1]
+    for booking in shown:
+        start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
+        line = f"*{escape_mrkdwn(booking.room_name)}* · {messages.window(start, end)}"
+        label = messages.booking_status_label(booking.status)
+        if label:
+            line += f" · _{label}_"
+        action_id = f"{CANCEL_ACTION}:{booking.booking_id}"
+        spec = ButtonSpec(messages.cancel_button(), action_id, str(booking.booking_id), "danger")
+        block_id = f"booking-{booking.booking_id}"
+        blocks.append(SectionBlock(block_id=block_id, text=_mrkdwn(_cut(line, SECTION_MAX)), accessory=_button(spec)))
+    if len(shown) < len(reply.bookings):
+        blocks.append(ContextBlock(elements=[_mrkdwn(messages.slack_home_more(len(reply.bookings) - len(shown)))]))
+    fallback.append(messages.bookings_header())
+    return blocks, "\n".join(fallback)
+
+
 # --- availability ----------------------------------------------------------------------------
 
 
@@ -136,6 +173,7 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
     wanted = messages.wanted(reply.capacity, reply.labels)
 
     head: list[Block] = [
+        *([_section(_KIND_EMOJI.get(reply.intro_kind, "") + reply.intro, block_id="intro")] if reply.intro else []),
         HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True)),
         _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
         DividerBlock(),
@@ -160,6 +198,8 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
     body.extend(_extras(reply, zone, budget=budget - len(body)))
 
     fallback = f"{header}: {reason}"
+    if reply.intro:
+        fallback = f"{reply.intro} {fallback}"
     return head + body + tail + final, fallback
 
 
@@ -318,4 +358,13 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["BOOK_ACTION", "BOOK_ACTION_RE", "MAX_BLOCKS", "SHOW_ALL_ACTION", "book_value", "render", "show_all_value"]
+__all__ = [
+    "BOOK_ACTION",
+    "BOOK_ACTION_RE",
+    "CANCEL_ACTION",
+    "MAX_BLOCKS",
+    "SHOW_ALL_ACTION",
+    "book_value",
+    "render",
+    "show_all_value",
+]
