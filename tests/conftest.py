@@ -26,6 +26,12 @@ _schema_counter = itertools.count()
 _VARIABLE_PREFIXES = ("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL", "REDIS_URL", "PORT")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    if POSTGRES_URL:
+        return "roombot: database tests run on SQLite and on Postgres (ROOMBOT_TEST_DATABASE_URL)"
+    return "roombot: Postgres runs are skipped: ROOMBOT_TEST_DATABASE_URL is not set (SQLite runs only)"
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's own Slack/DingTalk/database settings out of the tests."""
