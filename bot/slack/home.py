@@ -93,6 +93,8 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         blocks.append(_section(messages.slack_home_no_bookings()))
     for booking in bookings[:MAX_BOOKINGS_SHOWN]:
         line = f"*{escape_mrkdwn(str(booking.room_name))}* · {_when(booking.start, booking.end, tz)}"
+        if status := messages.booking_status_label(booking.status):
+            line += f" · _{status}_"
         cancel = _button(messages.slack_button_cancel_booking(), ACTION_CANCEL_BOOKING, str(booking.id), style="danger")
         blocks.append(_section(line, cancel))
     if len(bookings) > MAX_BOOKINGS_SHOWN:

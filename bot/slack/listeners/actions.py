@@ -75,6 +75,22 @@ def from_home(body: dict[str, Any]) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
+def replaces_original(body: dict[str, Any], reply: object) -> bool:
+    """Whether a Book/Cancel answer takes the place of the message that held the button.
+
+    A booking that went through replaces it (public or private), so the room shows as booked
+    where it was offered. The "someone just took it" answer replaces only a private message: a
+    channel keeps what it was shown. Errors never replace: the user keeps the rooms to pick from.
+    """
+    from bot.reply import BookingsReply, FindReply
+
+    if from_home(body) or not isinstance(reply, (FindReply, BookingsReply)):
+        return False
+    if reply.intro_kind == "success":
+        return True
+    return isinstance(reply, FindReply) and is_ephemeral(body)
+
+
 class ActionListeners:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
@@ -176,8 +192,10 @@ class ActionListeners:
             message_ts = (body.get("container") or {}).get("message_ts")
             key = idempotency_key(team_id, user_id, room_id, start.isoformat(), end.isoformat(), str(message_ts or ""))
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            message = answers.compute(
-                lambda: answers.service.book(
+            replies: list[object] = []
+
+            def book() -> object:
+                reply = answers.service.book(
                     team_id=team_id,
                     user_id=user_id,
                     user_name=str(user.get("name") or user.get("username") or user_id),
@@ -189,8 +207,12 @@ class ActionListeners:
                     message_ts=message_ts,
                     tz=tz,
                 )
-            )
-            self._reply(body=body, respond=respond, client=client, message=message)
+                replies.append(reply)
+                return reply
+
+            message = answers.compute(book)
+            replace = replaces_original(body, replies[0] if replies else None)
+            self._reply(body=body, respond=respond, client=client, message=message, replace=replace)
             if from_home(body):
                 publish_home(answers, client, team_id=team_id, user_id=user_id)
         except Exception as exc:
@@ -215,12 +237,19 @@ class ActionListeners:
                 self._reply(body=body, respond=respond, client=client, message=error_message(messages.slack_stale_button()))
                 return
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            message = answers.compute(
-                lambda: answers.service.cancel(
+            replies: list[object] = []
+
+            def cancel() -> object:
+                reply = answers.service.cancel(
                     team_id=team_id, user_id=user_id, booking_id=booking_id, is_admin=answers.is_admin(user_id), tz=tz
                 )
-            )
-            self._reply(body=body, respond=respond, client=client, message=message)
+                replies.append(reply)
+                return reply
+
+            message = answers.compute(cancel)
+            # A cancel lists the user's own bookings: it may replace only a private message.
+            replace = is_ephemeral(body) and replaces_original(body, replies[0] if replies else None)
+            self._reply(body=body, respond=respond, client=client, message=message, replace=replace)
             if from_home(body):
                 publish_home(answers, client, team_id=team_id, user_id=user_id)
         except Exception as exc:
