@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings, utc_now
 from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
+from bot.markup import unescape_mrkdwn
+from bot.messages import describe_error
 
 DEFAULT_TEAM_ID = "T_DEMO"
 
@@ -40,35 +42,16 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         print("roombot sync: DINGTALK_OPERATOR_UNION_ID is required to list rooms.", file=err)
         return 2
 
-    from bot.dingtalk import DingTalkClient
-    from bot.store.db import ensure_schema, make_engine, make_session_factory
-    from bot.store.repository import Store
     from bot.store.sync import sync_directory
+    from bot.wiring import build_runtime
 
-    engine = make_engine(settings.database_url)
-    client = DingTalkClient(
-        base_url=settings.dingtalk_api_url,
-        oapi_url=settings.dingtalk_oapi_url,
-        app_key=settings.dingtalk_app_key,
-        app_secret=settings.dingtalk_app_secret,
-        suite_key=settings.dingtalk_suite_key,
-        suite_secret=settings.dingtalk_suite_secret,
-        auth_corp_id=settings.dingtalk_auth_corp_id,
-        suite_ticket=settings.dingtalk_suite_ticket,
-        batch_size=settings.batch_size,
-        qps=settings.qps,
-        max_workers=settings.max_workers,
-        deadline_s=settings.deadline_s,
-        timeout_s=settings.request_timeout_s,
-    )
     try:
-        ensure_schema(engine)
-        store = Store(
-            session_factory=make_session_factory(engine),
-            clock=utc_now,
-            group_max_rooms=settings.group_max_rooms,
-            name_max_length=settings.name_max_length,
-        )
+        runtime = build_runtime(settings)
+    except StoreUnavailable:
+        print(f"roombot sync: cannot reach the database at {_safe_url(settings.database_url)}", file=err)
+        return 1
+    store, client = runtime.store, runtime.dingtalk
+    try:
         teams = list(dict.fromkeys(args.team or ())) or store.list_team_ids() or [DEFAULT_TEAM_ID]
         for team_id in teams:
             report = sync_directory(store=store, client=client, team_id=team_id, union_id=union_id, now=utc_now())
@@ -79,7 +62,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
                 file=out,
             )
     except DingTalkError as exc:
-        print(f"roombot sync: DingTalk refused or failed: {exc}", file=err)
+        print(f"roombot sync: {unescape_mrkdwn(describe_error(exc))}", file=err)
         return 1
     except StoreUnavailable:
         print(f"roombot sync: cannot reach the database at {_safe_url(settings.database_url)}", file=err)
@@ -88,8 +71,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         print(f"roombot sync: {exc}", file=err)
         return 1
     finally:
-        client.close()
-        engine.dispose()
+        runtime.close()
     return 0
 
 
