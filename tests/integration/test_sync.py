@@ -150,7 +150,8 @@ def test_roombot_sync_reports_a_dingtalk_failure_in_one_line(
     assert main(["sync"]) == 1
 
     err = capsys.readouterr().err
-    assert err.startswith("roombot sync: DingTalk refused or failed:")
+    assert err.startswith("roombot sync: DingTalk refused roombot's app credentials.")
+    assert "DINGTALK_APP_SECRET" in err
     assert len(err.strip().splitlines()) == 1
     assert sim.app_secret not in err
 
