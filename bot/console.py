@@ -51,6 +51,18 @@ def _zone(name: str | None, settings: Settings, *, err: TextIO) -> ZoneInfo | No
         return None
 
 
+def _prepare(args: argparse.Namespace, *, err: TextIO) -> tuple[Settings, bool, ZoneInfo] | None:
+    """Settings, whether to use the simulator, and the asker's zone; None after saying what is wrong."""
+    prepared = _settings(args, err=err)
+    if prepared is None:
+        return None
+    settings, use_simulator = prepared
+    zone = _zone(args.tz, settings, err=err)
+    if zone is None:
+        return None
+    return settings, use_simulator, zone
+
+
 def _now(value: str | None, zone: ZoneInfo, *, err: TextIO) -> datetime | None | bool:
     if not value:
         return None
@@ -91,13 +103,10 @@ def _print_reply(reply: Reply, *, as_json: bool, out: TextIO) -> None:
 
 def run_ask(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """`roombot ask`: one message through the whole pipeline."""
-    prepared = _settings(args, err=err)
+    prepared = _prepare(args, err=err)
     if prepared is None:
         return 2
-    settings, use_simulator = prepared
-    zone = _zone(args.tz, settings, err=err)
-    if zone is None:
-        return 2
+    settings, use_simulator, zone = prepared
     now = _now(args.now, zone, err=err)
     if now is False:
         return 2
@@ -126,13 +135,10 @@ def run_demo(
     err: TextIO = sys.stderr,
 ) -> int:
     """`roombot demo`: chat with roombot in the terminal."""
-    prepared = _settings(args, err=err)
+    prepared = _prepare(args, err=err)
     if prepared is None:
         return 2
-    settings, use_simulator = prepared
-    zone = _zone(args.tz, settings, err=err)
-    if zone is None:
-        return 2
+    settings, use_simulator, zone = prepared
     runtime = _start(settings, use_simulator, seed=args.seed, err=err)
     if runtime is None:
         return 1
