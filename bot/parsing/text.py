@@ -8,6 +8,11 @@ import unicodedata
 
 _SLACK_MARKUP = re.compile(r"<([^<>]*)>")
 _SPACES = re.compile(r"\s+")
+# Invisible characters a user (or a paste) can slip in: control characters, bidi overrides and
+# marks (U+200E/F, U+202A-E, U+2066-9), zero-width spaces and the BOM. They would split words
+# the grammar must see whole ("\u202egroups") and could make an echoed name display reversed.
+# Zero-width (non-)joiners stay: emoji sequences and some scripts need them.
+_KEEP_FORMAT = frozenset("\u200c\u200d")
 _DASHES = str.maketrans(
     {
         "\u2010": "-",
@@ -72,7 +77,22 @@ def clean(text: str, *, max_chars: int = 2000) -> str:
     text = strip_slack_markup(text)
     text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = strip_invisible(text)
     return _SPACES.sub(" ", text).strip()[:max_chars]
+
+
+def strip_invisible(text: str) -> str:
+    """Control characters become spaces; format characters (bidi marks, zero-width spaces) go."""
+    if text.isprintable():  # the common case: nothing to do
+        return text
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            out.append(" ")
+        elif category != "Cf" or char in _KEEP_FORMAT:
+            out.append(char)
+    return "".join(out)
 
 
 def has_chinese(text: str) -> bool:
