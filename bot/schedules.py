@@ -193,9 +193,12 @@ class ScheduleProvider:
         span_start, span_end = days[0][0], days[-1][1]
         fetched_at = self._clock()
         schedules = self._source.query_schedules(self._union_id, list(room_ids), span_start, span_end)
+        # A room DingTalk could not answer for (a malformed batch, an outage on one call) is not
+        # cached: the next question asks again, so the answer heals as soon as DingTalk does.
+        answered = [s for s in schedules if not s.error]
         for day_start, day_end in days:
             self._store.put_cached_schedules(
-                team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in schedules], fetched_at=fetched_at
+                team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in answered], fetched_at=fetched_at
             )
         return {s.room_id: s for s in schedules}
 
