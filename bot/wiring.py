@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
+from bot.dingtalk.ratelimit import RateLimiter
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.service import RoomService
 from bot.store import Store
@@ -52,8 +53,8 @@ class Runtime:
         self.close()
 
 
-def build_client(settings: Settings) -> DingTalkClient:
-    """A DingTalk client for the configured app (internal or third-party)."""
+def build_client(settings: Settings, *, rate_limiter: RateLimiter | None = None) -> DingTalkClient:
+    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis."""
     return DingTalkClient(
         base_url=settings.dingtalk_api_url,
         oapi_url=settings.dingtalk_oapi_url,
@@ -68,6 +69,7 @@ def build_client(settings: Settings) -> DingTalkClient:
         max_workers=settings.max_workers,
         deadline_s=settings.deadline_s,
         timeout_s=settings.request_timeout_s,
+        rate_limiter=rate_limiter,
     )
 
 
@@ -117,7 +119,16 @@ def build_runtime(
             group_max_rooms=settings.group_max_rooms,
             name_max_length=settings.name_max_length,
         )
-        dingtalk = build_client(settings)
+        rate_limiter: RateLimiter | None = None
+        if settings.redis_url:
+            # Several processes act as one: DingTalk's rate limit and in-flight dedupe shared via Redis.
+            from bot.coordination import build_coordination
+
+            coordination = build_coordination(settings)
+            closers.append(coordination.close)
+            rate_limiter = coordination.rate_limiter
+            single_flight = single_flight or coordination.single_flight
+        dingtalk = build_client(settings, rate_limiter=rate_limiter)
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
             store=store,
