@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -212,6 +213,10 @@ class BookingService:
         self._schedules = schedules
         self._clock = clock
         self._log = logger or logging.getLogger(__name__)
+        # Failures the store could not record (it was down): booking id -> (team, reason). Written
+        # as soon as the store is back, so a retry is not told "already booking" for minutes.
+        self._unrecorded: dict[int, tuple[str, str]] = {}
+        self._unrecorded_lock = threading.Lock()
 
     # --- booking -----------------------------------------------------------------------------
 
@@ -238,6 +243,7 @@ class BookingService:
             DingTalkError: DingTalk refused (EventLimitReached, PermissionMissing, ...) or is down;
                 nothing was left half-booked.
         """
+        self._record_deferred_failures()
         room = self._store.get_rooms(team_id, [room_id]).get(room_id)
         if room is None:
             raise UnknownRoom(room_id)
@@ -324,10 +330,11 @@ class BookingService:
             status = self._approval_status(organizer, event.event_id, record.room_id)
         try:
             done = self._store.complete_booking(record.team_id, record.id, event_id=event.event_id, status=status)
-        except BaseException:
+        except BaseException as exc:
             # The store could not record it: release the room rather than keep a booking nobody can see.
             self._log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
             self._undo(organizer, event.event_id, key)
+            self._fail(record, exc)
             self._invalidate(record)
             raise
         self._invalidate(record)
@@ -357,7 +364,23 @@ class BookingService:
         try:
             self._store.fail_booking(record.team_id, record.id, reason)
         except StoreError:
-            self._log.warning("could not mark booking %s failed (%s)", record.id, reason, exc_info=True)
+            self._log.warning("could not mark booking %s failed (%s); will retry", record.id, reason, exc_info=True)
+            with self._unrecorded_lock:
+                self._unrecorded[record.id] = (record.team_id, reason)
+
+    def _record_deferred_failures(self) -> None:
+        """Write the failures the store missed while it was down (stops at the first that still fails)."""
+        with self._unrecorded_lock:
+            pending = list(self._unrecorded.items())
+        for booking_id, (team_id, reason) in pending:
+            try:
+                self._store.fail_booking(team_id, booking_id, reason)
+            except StoreError:
+                return
+            except Exception:
+                self._log.warning("could not mark booking %s failed; giving up", booking_id, exc_info=True)
+            with self._unrecorded_lock:
+                self._unrecorded.pop(booking_id, None)
 
     def _invalidate(self, record: BookingRecord) -> None:
         try:

@@ -297,8 +297,7 @@ class RoomService:
                     group = self._store.rename_group(team_id, group_id, name, acting_user=user_id, is_admin=is_admin)
                 group = self._store.set_group_rooms(team_id, group_id, room_ids, acting_user=user_id, is_admin=is_admin)
                 created = False
-            rooms = self._store.get_rooms(team_id, group.room_ids)
-            names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+            names = self._room_names_after_write(team_id, group.room_ids)
             return TextReply(messages.group_saved(group.name, names, created=created), kind="success")
 
         return self._guarded(work)
@@ -552,16 +551,28 @@ class RoomService:
         self._ensure_directory(asker.team_id)
         try:
             group = self._find_own_group(asker, name)
-            created = False
         except UnknownGroup:
-            group = self._store.create_group(asker.team_id, name=name, scope="personal", owner_user_id=asker.user_id)
+            # One transaction makes the group with its rooms: a failure never leaves an empty group behind.
+            group = self._store.create_group(
+                asker.team_id, name=name, scope="personal", owner_user_id=asker.user_id, room_refs=refs
+            )
             created = True
-        group = self._store.add_rooms(
-            asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
-        )
-        rooms = self._store.get_rooms(asker.team_id, group.room_ids)
-        names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+        else:
+            group = self._store.add_rooms(
+                asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
+            )
+            created = False
+        names = self._room_names_after_write(asker.team_id, group.room_ids)
         return TextReply(messages.group_saved(group.name, names, created=created), kind="success")
+
+    def _room_names_after_write(self, team_id: str, room_ids: Sequence[str]) -> list[str]:
+        """Room names for a "done" answer; the change is already saved, so a failed read shows ids, not an error."""
+        try:
+            rooms = self._store.get_rooms(team_id, room_ids)
+        except StoreError:
+            self._log.warning("saved the group, but could not read its room names", exc_info=True)
+            rooms = {}
+        return [rooms[room].name if room in rooms else room for room in room_ids]
 
     def _group_remove(self, request: Request, asker: Asker) -> Reply:
         name, *refs = self._group_args(request, minimum=2, usage="group remove HQ 3F-K2")
@@ -569,8 +580,7 @@ class RoomService:
         group = self._store.remove_rooms(
             asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
         )
-        rooms = self._store.get_rooms(asker.team_id, group.room_ids)
-        names = [rooms[room].name if room in rooms else room for room in group.room_ids]
+        names = self._room_names_after_write(asker.team_id, group.room_ids)
         return TextReply(messages.group_saved(group.name, names, created=False), kind="success")
 
     def _group_rename(self, request: Request, asker: Asker) -> Reply:
