@@ -593,10 +593,6 @@ def booking_text_example() -> str:
     return "book 3F-Everest tomorrow 2-3pm"
 
 
-def booking_needs_exact_time() -> str:
-    return "book 3F-Everest tomorrow 2-3pm"
-
-
 def bookings_header() -> str:
     return "Your upcoming bookings"
 
@@ -646,10 +642,6 @@ def cancel_none_at(moment: datetime) -> str:
 
 def cancel_several_at(moment: datetime) -> str:
     return f"You have several bookings at {clock(moment)}. Which one should I cancel?"
-
-
-def link_unknown_union_id(union_id: str) -> str:
-    return f"DingTalk has nobody with the unionId `{escape_mrkdwn(union_id)}`. Check it, or link with your mobile number."
 
 
 # --- errors (design.md §7) -------------------------------------------------------------------
