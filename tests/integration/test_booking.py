@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,7 @@ def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
     """Build a runtime on the simulator with some settings changed; DingTalk groups imported."""
     built: list[Runtime] = []
 
-    def make(**overrides: Any) -> Runtime:
+    def make(clock: Callable[[], datetime] | None = None, **overrides: Any) -> Runtime:
         settings = Settings(
             dingtalk_api_url=sim.url,
             dingtalk_oapi_url=sim.url,
@@ -46,7 +46,7 @@ def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
             deadline_s=3.0,
             admin_user_ids=(ADMIN,),
         ).with_overrides(**overrides)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, clock=clock) if clock else build_runtime(settings)
         built.append(runtime)
         reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE)
         assert isinstance(reply, TextReply) and reply.kind == "success", reply
@@ -542,3 +542,32 @@ def test_a_cancelled_booking_cancelled_again_says_so(runtime: Runtime, sim: Simu
     assert isinstance(again, BookingsReply) and again.intro_kind == "info"
     assert again.intro == messages.cancel_already("3F-Everest", start, end)
     assert sim.stats()["deleteEvent"] == 0
+
+
+def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
+    make_runtime: MakeRuntime, sim: Simulator
+) -> None:
+    now = [datetime.now(UTC)]
+    runtime = make_runtime(clock=lambda: now[0])
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    # A worker recorded the attempt and died before calling DingTalk.
+    runtime.store.begin_booking(
+        TEAM,
+        idempotency_key="crashed",
+        slack_user_id=ALICE,
+        room_id=everest,
+        room_name="3F-Everest",
+        start=start,
+        end=end,
+        organizer_union_id=sim.operator_union_id,
+    )
+
+    meanwhile = book(runtime, everest, start, end, key="crashed")
+    now[0] += timedelta(minutes=3)
+    later = book(runtime, everest, start, end, key="crashed")
+
+    assert isinstance(meanwhile, TextReply) and meanwhile.text == messages.booking_in_progress("3F-Everest")
+    assert isinstance(later, FindReply) and later.intro_kind == "success"
+    assert [b.status for b in bookings(runtime)] == ["booked"]
+    assert len(sim.events) == 1
