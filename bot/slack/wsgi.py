@@ -43,7 +43,17 @@ class RoombotWSGI:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
             return self._healthz(start_response)
+        if not _plausible_timestamp(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
+            # slack_sdk's verifier calls int() on the header: "soon" would be a 500 with a traceback.
+            return self._refuse(start_response)
         return self._slack(environ, start_response)
+
+    @staticmethod
+    def _refuse(start_response: StartResponse) -> Iterable[bytes]:
+        """The answer Bolt gives a request it cannot verify."""
+        body = json.dumps({"error": "invalid request"}).encode()
+        start_response("401 Unauthorized", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def _healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -60,6 +70,14 @@ class RoombotWSGI:
     def close(self) -> None:
         if self._on_close is not None:
             self._on_close()
+
+
+def _plausible_timestamp(value: object) -> bool:
+    """A missing header is Bolt's to refuse; a present one must be plain digits (Unix seconds)."""
+    if value is None:
+        return True
+    text = str(value)
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
 
 
 def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str] | None = None) -> RoombotWSGI:
