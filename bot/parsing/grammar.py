@@ -234,7 +234,9 @@ POINT = re.compile(rf"(?P<ctx>{_CONTEXT}){clock(2)}|(?:{B}(?P<kw>at|around|about
 GROUP_QUOTED = re.compile(rf'{B}(?:in|at|from|@|group|使用|在)(?:{SP}(?:the{SP})?group)?{SP}"(?P<name>[^"\x00]+)"')
 GROUP_AT = re.compile(r"(?<![\w@])@(?P<name>[^\s\x00@,;:!?()<>\"]+)")
 GROUP_WORDS = re.compile(
-    rf"{B}(?:in|at|from|within|group)(?:{SP}(?:the{SP})?group)?{SP}(?P<name>[\w][\w.&'/-]*)(?P<more>{SP}[\w][\w.-]*)?"
+    # The keyword stands alone: "5F-Atlas" holds "at" but names no group, so a name follows white space.
+    rf"(?<![\w.-])(?:in|at|from|within|group)(?:{SP}(?:the{SP})?group)?[ \t]+"
+    rf"(?P<name>[\w][\w.&'/-]*)(?P<more>{SP}[\w][\w.-]*)?"
 )
 GROUP_ZH = re.compile(
     r"(?:在|于)[ \t]*(?P<name>[a-z0-9][\w.-]*)|(?P<name2>[a-z0-9][\w.-]*)[ \t]*(?:分组|组)(?:里|中|内|的)?"

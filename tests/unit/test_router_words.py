@@ -31,3 +31,11 @@ def test_plain_searches_still_mean_now(text: str) -> None:
     request = parse(text, now=NOW, tz="Asia/Shanghai")
     assert request.intent is Intent.FIND
     assert request.start is not None and request.start <= NOW
+
+
+@pytest.mark.parametrize("room", ["5F-Atlas", "Lab-Inland", "TowerB-Atrium", "HQ.Fromage", "3F-K2"])
+def test_room_names_holding_group_keywords_stay_whole(room: str) -> None:
+    request = parse(f"book {room} tomorrow 2-3pm", now=NOW, tz="Asia/Shanghai")
+    assert request.intent is Intent.BOOK
+    assert request.rooms == (room,)
+    assert request.group is None
