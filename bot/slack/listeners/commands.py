@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import messages
-from bot.slack.answers import Answers, Message, error_message
+from bot.slack.answers import Answers, Message, error_message, report_undelivered, send_to_response_url, webhook_error_code
 from bot.slack.notice import answer_with_notice
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,21 @@ class CommandListeners:
             return True
 
         def deliver(message: Message, noticed: bool | None) -> None:
-            response = respond(
-                text=message["text"],
-                blocks=message["blocks"],
-                response_type="ephemeral",
-                replace_original=bool(noticed),
-            )
-            if response.status_code != 200:
-                logger.warning("response_url answered %s for /rooms", response.status_code)
+            if not respond.response_url:
+                report_undelivered(
+                    client, team_id=team_id, channel_id=channel_id, user_id=user_id, error="no_response_url", where="/rooms"
+                )
+                return
+            body = {**message, "response_type": "ephemeral", "replace_original": bool(noticed)}
+            try:
+                response = send_to_response_url(respond.response_url, body)
+            except Exception as exc:  # connection failures that outlasted the retries
+                error = type(exc).__name__
+            else:
+                if response.status_code == 200:
+                    return
+                error = webhook_error_code(response)
+            report_undelivered(client, team_id=team_id, channel_id=channel_id, user_id=user_id, error=error, where="/rooms")
 
         try:
             answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.slack.answers import Answers, Message, api_error_code, error_message
+from bot.slack.answers import Answers, Message, api_error_code, error_message, report_undelivered
 from bot.slack.home import build_home_error_view, build_home_view
 from bot.slack.listeners.commands import team_of
 from bot.slack.notice import answer_with_notice
@@ -81,7 +81,11 @@ class EventListeners:
                         channel=channel_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
                     )
             except SlackApiError as exc:
-                self._tell_post_failed(client, channel_id=channel_id, user_id=user_id, thread_ts=thread_ts, exc=exc)
+                # The WebClient already retried 429s and 5xx: this refusal is final.
+                where = "a DM" if event.get("channel_type") == "im" else "a mention"
+                report_undelivered(
+                    client, team_id=team_id, channel_id=channel_id, user_id=user_id, error=api_error_code(exc), where=where
+                )
 
         try:
             answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)
@@ -93,20 +97,6 @@ class EventListeners:
                 )
             except SlackApiError as exc:
                 logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
-
-    @staticmethod
-    def _tell_post_failed(
-        client: WebClient, *, channel_id: str, user_id: str, thread_ts: str | None, exc: SlackApiError
-    ) -> None:
-        """Slack refused the answer (after retries): say so privately rather than stay silent."""
-        code = api_error_code(exc)
-        logger.warning("posting the answer in %s failed: %s", channel_id, code)
-        try:
-            client.chat_postEphemeral(
-                channel=channel_id, user=user_id, thread_ts=thread_ts, text=messages.slack_post_failed(code)
-            )
-        except SlackApiError as again:
-            logger.warning("could not tell %s either: %s", user_id, api_error_code(again))
 
     # --- App Home ---------------------------------------------------------------------------
 

@@ -1,0 +1,291 @@
+"""Faults seen from Slack: the Web API or a response_url failing while roombot posts an answer,
+and DingTalk's faults as a Slack user meets them, through the real Bolt app.
+
+A passing failure (HTTP 500, 429 with Retry-After) is retried and the answer arrives once; a
+final refusal is logged with its context (team, channel, user, Slack's error) and the user is
+told privately. Nothing is swallowed silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from slack_bolt import App
+from slack_sdk.models.blocks import Block
+
+from bot import messages
+from bot.errors import MalformedReply, QuotaExhausted, Throttled, UpstreamUnavailable
+from bot.sim import Simulator
+from tests.e2e.fake_slack import Call, FakeSlack, _Fault
+from tests.e2e.slack_requests import ALICE, CHANNEL, FORM, JSON, TEAM, dm_event, event_body, mention_event, signed
+from tests.e2e.test_slack_app import make_group, slash
+
+ANSWERS_LOGGER = "bot.slack.answers"
+
+
+class FlakySlack(FakeSlack):
+    """The fake Web API, whose response_url can also fail (status and body chosen by the test)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._webhook_faults: list[tuple[int, str, int | None]] = []
+
+    def fail_webhook(self, status: int, body: str, *, count: int = 1, retry_after: int | None = None) -> None:
+        self._webhook_faults.extend([(status, body, retry_after)] * count)
+
+    def server_error(self, method: str, *, count: int = 1) -> None:
+        """The next `count` calls of a Web API method answer HTTP 500."""
+        self._faults.setdefault(method, []).append(_Fault(500, "internal_error", None, count))
+
+    def _send(  # type: ignore[override]
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        text: str,
+        *,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if request.path.startswith("/webhook/") and self._webhook_faults:
+            with self._lock:
+                status, text, retry_after = self._webhook_faults.pop(0)
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            content_type = "text/plain"
+        FakeSlack._send(request, status, text, content_type=content_type, headers=headers)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FlakySlack]:
+    fake = FlakySlack().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def send_slash(app: App, fake: FakeSlack, text: str) -> None:
+    from tests.e2e.slack_requests import slash_body
+
+    response = app.dispatch(signed(slash_body(text, response_url=fake.response_url()), content_type=FORM))
+    assert response.status == 200
+
+
+def undelivered_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == ANSWERS_LOGGER and "could not deliver" in r.getMessage()]
+
+
+def assert_valid_message(call: Call) -> None:
+    blocks = call.blocks
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        assert Block.parse(block).to_dict() == block  # type: ignore[union-attr]
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+
+
+# --- the response_url of /rooms ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"), [(500, None), (502, None), (503, None), (429, 1)], ids=["500", "502", "503", "429"]
+)
+def test_a_response_url_failing_once_is_retried_and_the_answer_arrives(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture, status: int, retry_after: int | None
+) -> None:
+    fake_slack.fail_webhook(status, "upstream trouble", retry_after=retry_after)
+
+    send_slash(app, fake_slack, "help")
+
+    failed, delivered = fake_slack.webhook_calls()
+    assert failed.body == delivered.body
+    assert delivered.body["text"] and delivered.body["response_type"] == "ephemeral"
+    assert fake_slack.calls("chat.postEphemeral") == []
+    assert undelivered_records(caplog) == []
+
+
+def test_a_response_url_refusing_for_good_is_logged_with_context_and_the_user_is_told_privately(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail_webhook(404, "expired_url", count=5)
+
+    with caplog.at_level(logging.WARNING):
+        send_slash(app, fake_slack, "help")
+
+    assert len(fake_slack.webhook_calls()) == 1  # a 404 is final: not retried
+    (record,) = undelivered_records(caplog)
+    assert record.levelno == logging.WARNING
+    text = record.getMessage()
+    for context in (f"team={TEAM}", f"channel={CHANNEL}", f"user={ALICE}", "error=expired_url", "/rooms"):
+        assert context in text
+    (told,) = fake_slack.calls("chat.postEphemeral")
+    assert (told.body["channel"], told.body["user"]) == (CHANNEL, ALICE)
+    assert told.body["text"] == messages.slack_post_failed("expired_url")
+
+
+def test_a_response_url_failing_past_the_retries_is_reported_too(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail_webhook(500, "oops", count=10)
+
+    with caplog.at_level(logging.WARNING):
+        send_slash(app, fake_slack, "help")
+
+    assert len(fake_slack.webhook_calls()) == 3  # the first try and two retries
+    (record,) = undelivered_records(caplog)
+    assert "error=http_500" in record.getMessage()
+    (told,) = fake_slack.calls("chat.postEphemeral")
+    assert told.body["text"] == messages.slack_post_failed("http_500")
+
+
+def test_when_neither_the_answer_nor_an_ephemeral_can_be_posted_the_user_gets_a_dm(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail_webhook(404, "expired_url", count=5)
+    fake_slack.fail("chat.postEphemeral", error="not_in_channel")
+
+    with caplog.at_level(logging.INFO):
+        send_slash(app, fake_slack, "help")
+
+    (dm,) = fake_slack.calls("chat.postMessage")
+    assert dm.body["channel"] == ALICE
+    assert dm.body["text"] == messages.slack_post_failed("expired_url")
+    assert any("not_in_channel" in r.getMessage() for r in caplog.records if r.name == ANSWERS_LOGGER)
+
+
+# --- chat.postMessage (mentions and DMs) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["500", "429"])
+def test_a_post_failing_once_is_retried_and_delivered_once(app: App, fake_slack: FlakySlack, fault: str) -> None:
+    if fault == "500":
+        fake_slack.server_error("chat.postMessage")
+    else:
+        fake_slack.rate_limit("chat.postMessage", retry_after=1)
+
+    app.dispatch(signed(event_body(dm_event("help")), content_type=JSON))
+
+    failed, delivered = fake_slack.calls("chat.postMessage")
+    assert failed.body == delivered.body
+    assert delivered.blocks
+    assert fake_slack.calls("chat.postEphemeral") == []
+
+
+def test_a_mention_in_a_channel_slack_refuses_is_logged_with_context_and_the_user_gets_a_dm(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail("chat.postMessage", error="channel_not_found")
+    fake_slack.fail("chat.postEphemeral", error="channel_not_found")
+
+    with caplog.at_level(logging.WARNING):
+        app.dispatch(signed(event_body(mention_event("<@UBOT0001> help")), content_type=JSON))
+
+    (record,) = undelivered_records(caplog)
+    text = record.getMessage()
+    for context in (f"team={TEAM}", f"channel={CHANNEL}", f"user={ALICE}", "error=channel_not_found"):
+        assert context in text
+    refused, dm = fake_slack.calls("chat.postMessage")
+    assert refused.body["channel"] == CHANNEL
+    assert dm.body["channel"] == ALICE
+    assert dm.body["text"] == messages.slack_post_failed("channel_not_found")
+
+
+def test_when_even_the_dm_fails_an_error_is_logged(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail("chat.postMessage", error="channel_not_found", count=2)
+    fake_slack.fail("chat.postEphemeral", error="channel_not_found")
+
+    with caplog.at_level(logging.WARNING):
+        app.dispatch(signed(event_body(mention_event("<@UBOT0001> help")), content_type=JSON))
+
+    errors = [r for r in caplog.records if r.name == ANSWERS_LOGGER and r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert f"user={ALICE}" in errors[0].getMessage() and "channel_not_found" in errors[0].getMessage()
+
+
+# --- DingTalk's faults, as a Slack user meets them ------------------------------------------------
+
+
+def _revoke(sim: Simulator) -> None:
+    sim.revoke_credentials()
+    sim.expire_tokens()
+
+
+FAULTS: list[tuple[str, Callable[[Simulator], None], Callable[[Simulator], None], str]] = [
+    (
+        "slow",
+        lambda sim: sim.configure(latency_ms=3500),
+        lambda sim: sim.configure(latency_ms=0),
+        messages.dingtalk_error(UpstreamUnavailable()),
+    ),
+    (
+        "5xx burst",
+        lambda sim: sim.inject_fault("schedules", status=503, code="systemError", count=10_000),
+        lambda sim: sim.clear_faults(),
+        messages.dingtalk_error(UpstreamUnavailable()),
+    ),
+    (
+        "throttling storm",
+        lambda sim: sim.configure(throttle_rate=1.0),
+        lambda sim: sim.configure(throttle_rate=0.0),
+        messages.dingtalk_error(Throttled()),
+    ),
+    (
+        "malformed JSON",
+        lambda sim: sim.configure(malformed_rate=1.0),
+        lambda sim: sim.configure(malformed_rate=0.0),
+        messages.dingtalk_error(MalformedReply()),
+    ),
+    (
+        "monthly quota",
+        lambda sim: sim.configure(monthly_quota=1),
+        lambda sim: sim.configure(monthly_quota=0),
+        messages.dingtalk_error(QuotaExhausted()),
+    ),
+    (
+        "revoked credentials",
+        _revoke,
+        lambda sim: sim.restore_credentials(),
+        "DINGTALK_APP_KEY and DINGTALK_APP_SECRET",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "start", "clear", "sentence"), FAULTS, ids=[fault[0] for fault in FAULTS])
+def test_a_dingtalk_fault_reaches_slack_as_a_friendly_answer_and_the_next_question_works(
+    app: App,
+    fake_slack: FlakySlack,
+    sim: Simulator,
+    name: str,
+    start: Callable[[Simulator], None],
+    clear: Callable[[Simulator], None],
+    sentence: str,
+) -> None:
+    rooms = make_group(app, fake_slack, sim, count=6)  # two free/busy calls per question
+    start(sim)
+
+    answer = slash(app, fake_slack, "free rooms tomorrow 2-3pm")
+
+    assert sentence.split(".")[0] in answer.all_text()
+    assert answer.body["response_type"] == "ephemeral"
+    assert_valid_message(answer)
+    assert "Traceback" not in json.dumps(answer.body)
+    assert fake_slack.calls("chat.postEphemeral") == []
+
+    clear(sim)
+    answer = slash(app, fake_slack, "free rooms tomorrow 3-4pm")
+    assert rooms[0] in answer.all_text()
+    assert_valid_message(answer)
+
+
+def test_tokens_expiring_between_slack_questions_are_invisible(app: App, fake_slack: FlakySlack, sim: Simulator) -> None:
+    rooms = make_group(app, fake_slack, sim, count=3)
+    for hour in (9, 10, 11):
+        sim.expire_tokens()
+        answer = slash(app, fake_slack, f"free rooms tomorrow {hour}-{hour + 1}")
+        assert rooms[0] in answer.all_text()
+        assert "DingTalk" not in answer.body["text"]
