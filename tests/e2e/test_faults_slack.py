@@ -289,3 +289,38 @@ def test_tokens_expiring_between_slack_questions_are_invisible(app: App, fake_sl
         answer = slash(app, fake_slack, f"free rooms tomorrow {hour}-{hour + 1}")
         assert rooms[0] in answer.all_text()
         assert "DingTalk" not in answer.body["text"]
+
+
+# --- a button's private answer -----------------------------------------------------------------
+
+
+def click_share(app: App, fake: FakeSlack, question: str) -> None:
+    from tests.e2e.slack_requests import block_actions_payload, payload_body
+
+    payload = block_actions_payload("share", question, response_url=fake.response_url())
+    assert app.dispatch(signed(payload_body(payload), content_type=FORM)).status == 200
+
+
+def test_a_buttons_private_answer_is_retried_once_and_arrives(app: App, fake_slack: FlakySlack) -> None:
+    fake_slack.fail_webhook(503, "busy")
+
+    click_share(app, fake_slack, "help")  # help is not shared: it is answered privately
+
+    failed, delivered = fake_slack.webhook_calls()
+    assert failed.body == delivered.body
+    assert delivered.body["response_type"] == "ephemeral"
+
+
+def test_a_buttons_private_answer_refused_for_good_is_logged_and_told_by_ephemeral(
+    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail_webhook(404, "expired_url", count=5)
+
+    with caplog.at_level(logging.WARNING):
+        click_share(app, fake_slack, "help")
+
+    (record,) = undelivered_records(caplog)
+    for context in (f"team={TEAM}", f"channel={CHANNEL}", f"user={ALICE}", "error=expired_url"):
+        assert context in record.getMessage()
+    (told,) = fake_slack.calls("chat.postEphemeral")
+    assert told.body["text"] == messages.slack_post_failed("expired_url")

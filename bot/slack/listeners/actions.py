@@ -20,7 +20,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.errors import RoomBotError
-from bot.slack.answers import ACTION_SHARE, MAX_BLOCKS, Answers, Message, api_error_code, error_message, without_share_button
+from bot.slack.answers import (
+    ACTION_SHARE,
+    MAX_BLOCKS,
+    Answers,
+    Message,
+    api_error_code,
+    error_message,
+    report_undelivered,
+    send_to_response_url,
+    webhook_error_code,
+    without_share_button,
+)
 from bot.slack.home import ACTION_CREATE_GROUP, ACTION_EDIT_GROUP
 from bot.slack.listeners.commands import team_of
 from bot.slack.listeners.events import publish_home
@@ -103,11 +114,19 @@ class ActionListeners:
         """Answer the clicking user: privately next to the message, or in the app's DM from App Home."""
         user_id = str(body["user"]["id"])
         if respond.response_url:
-            response = respond(
-                text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=replace
+            payload = {**message, "response_type": "ephemeral", "replace_original": replace}
+            try:
+                response = send_to_response_url(respond.response_url, payload)
+            except Exception as exc:  # connection failures that outlasted the retries
+                error = type(exc).__name__
+            else:
+                if response.status_code == 200:
+                    return
+                error = webhook_error_code(response)
+            team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
+            report_undelivered(
+                client, team_id=team_id, channel_id=channel_of(body), user_id=user_id, error=error, where="a button"
             )
-            if response.status_code != 200:
-                logger.warning("response_url answered %s", response.status_code)
             return
         try:
             # App Home and modals have no response_url: the app's Messages tab is the user's inbox.
