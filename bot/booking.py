@@ -65,7 +65,7 @@ MAX_ATTEMPTS = 20
 # DingTalk's x-client-token is at most 64 characters.
 CLIENT_TOKEN_LENGTH = 40
 
-BookingStatus = Literal["booked", "pending", "in_progress", "busy"]
+BookingStatus = Literal["booked", "pending", "in_progress", "busy", "taken"]
 CancelStatus = Literal["cancelled", "already_cancelled", "ended", "not_active"]
 
 
@@ -76,7 +76,9 @@ class BookingOutcome:
     Attributes:
         status: "booked"; "pending" (the room's administrator must approve); "in_progress" (the
             same action is being booked right now, by a double click or a retried delivery);
-            "busy" (someone took the room first; nothing was left behind).
+            "busy" (someone took the room first; nothing was left behind); "taken" (the room was
+            already booked then, as far as the last minute's schedule shows: nothing was asked of
+            DingTalk).
         booking: the store's record of the attempt.
         room: the room, from the synced directory.
         on_behalf: booked with the operator account because the user has no linked account.
@@ -302,6 +304,14 @@ class BookingService:
         try:
             detail = self._dingtalk.get_room(self._settings.dingtalk_operator_union_id or organizer, record.room_id)
             check_rules(detail, record.start, record.end, now=self._clock(), zone=self._settings.default_zone)
+        except BaseException as exc:
+            self._fail(record, exc)
+            raise
+        if self._already_taken(record):
+            # Known busy from the schedule the user just saw: no event to create and delete again.
+            self._fail(record, RoomBusy("already booked in the schedule"))
+            return BookingOutcome("taken", record, room, on_behalf=on_behalf)
+        try:
             event = self._dingtalk.create_event(
                 organizer,
                 summary=messages.booking_event_summary(self._settings.event_title, user_name),
@@ -339,6 +349,19 @@ class BookingService:
             raise
         self._invalidate(record)
         return BookingOutcome("pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf)
+
+    def _already_taken(self, record: BookingRecord) -> bool:
+        """Whether the room's schedule (the shared cache, or one call) shows a booking in the window."""
+        try:
+            schedules = self._schedules.get(
+                record.team_id, [record.room_id], record.start, record.end, self._settings.default_zone
+            )
+        except DingTalkError:
+            return False  # let the booking itself find out
+        schedule = schedules.by_room.get(record.room_id)
+        if schedule is None or schedule.error:
+            return False
+        return any(item.start < record.end and item.end > record.start for item in schedule.items)
 
     def _approval_status(self, organizer: str, event_id: str, room_id: str) -> str:
         """ "pending" while the room's administrator has not approved, else "booked"."""

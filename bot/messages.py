@@ -578,9 +578,10 @@ def booking_in_progress(room_name: str) -> str:
     return f"I'm already booking {_name(room_name)} for you; the answer comes in a moment."
 
 
-def booking_busy_nothing_else(room_name: str) -> str:
+def booking_busy_nothing_else(room_name: str, *, just_taken: bool = True) -> str:
+    what = "Someone just took" if just_taken else "Someone has already booked"
     return (
-        f"Someone just took {_name(room_name)} for that time, and none of your other rooms is free then. "
+        f"{what} {_name(room_name)} for that time, and none of your other rooms is free then. "
         "Try another time, for example `free rooms tomorrow 10-11am`."
     )
 
@@ -730,6 +731,10 @@ def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
     if rule == "in_past":
         return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
     return f"{room} can't be booked for that time ({escape_mrkdwn(rule)})."
+
+
+def room_taken(room_name: str) -> str:
+    return f"{_name(room_name)} is already booked for that time. Here are rooms that are free then:"
 
 
 def room_busy(room_name: str) -> str:

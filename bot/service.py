@@ -654,7 +654,7 @@ class RoomService:
         )
         if outcome.status == "in_progress":
             return TextReply(messages.booking_in_progress(outcome.room.name), kind="info")
-        if outcome.status == "busy":
+        if outcome.status in ("busy", "taken"):
             return self._busy_reply(asker, outcome)
         return self._booked_reply(asker, outcome, user_name)
 
@@ -706,8 +706,11 @@ class RoomService:
         booking = outcome.booking
         found = self._find(self._window_request(booking.start, booking.end), asker, exclude={booking.room_id})
         if not isinstance(found, FindReply) or not found.results:
-            return TextReply(messages.booking_busy_nothing_else(outcome.room.name), kind="info")
-        return replace(found, intro=messages.room_busy(outcome.room.name), intro_kind="info")
+            return TextReply(
+                messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
+            )
+        intro = messages.room_busy(outcome.room.name) if outcome.status == "busy" else messages.room_taken(outcome.room.name)
+        return replace(found, intro=intro, intro_kind="info")
 
     def _book_text(self, request: Request, asker: Asker) -> Reply:
         """`book 3F-Everest tomorrow 2-3pm` / `预订 3F-Everest 明天下午2点到3点`."""

@@ -202,7 +202,8 @@ def test_two_users_racing_for_one_room_get_one_booking_and_one_friendly_busy_ans
     kinds = sorted(r.intro_kind for r in replies.values() if isinstance(r, FindReply))
     assert kinds == ["info", "success"]
     (loser,) = [r for r in replies.values() if isinstance(r, FindReply) and r.intro_kind == "info"]
-    assert loser.intro == messages.room_busy("3F-Everest")
+    # Lost at DingTalk ("someone just took") or seen taken in the schedule first: both friendly.
+    assert loser.intro in (messages.room_busy("3F-Everest"), messages.room_taken("3F-Everest"))
     assert everest not in {r.room.room_id for r in loser.results}
     assert any(r.assessment.fits for r in loser.results)  # the next best rooms, each with a Book button
     assert len(sim.events) == 1  # the loser's event was deleted again
@@ -570,4 +571,18 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
     assert isinstance(meanwhile, TextReply) and meanwhile.text == messages.booking_in_progress("3F-Everest")
     assert isinstance(later, FindReply) and later.intro_kind == "success"
     assert [b.status for b in bookings(runtime)] == ["booked"]
+    assert len(sim.events) == 1
+
+
+def test_booking_a_room_the_schedule_already_shows_busy_asks_nothing_of_dingtalk(runtime: Runtime, sim: Simulator) -> None:
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    assert isinstance(book(runtime, everest, start, end, user=ALICE, name="alice"), FindReply)
+    sim.reset_stats()
+
+    reply = book(runtime, everest, start, end, user=BOB, name="bob")
+
+    assert isinstance(reply, FindReply) and reply.intro == messages.room_taken("3F-Everest")
+    assert everest not in {r.room.room_id for r in reply.results}
+    assert sim.stats()["createEvent"] == 0 and sim.stats()["deleteEvent"] == 0
     assert len(sim.events) == 1
