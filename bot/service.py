@@ -67,6 +67,7 @@ class Asker:
     channel_id: str | None
     zone: ZoneInfo
     now: datetime
+    user_name: str = ""
 
 
 def parse_settings_from(settings: Settings) -> ParseSettings:
@@ -112,10 +113,22 @@ class RoomService:
     # --- entry points ------------------------------------------------------------------------
 
     def handle_text(
-        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        user_name: str | None = None,
     ) -> Reply:
-        """Answer one message. Never raises."""
-        return self._guarded(lambda: self._route(self._asker(team_id, user_id, channel_id, tz, now), text))
+        """Answer one message. Never raises.
+
+        `user_name` (Slack's name for the user, when the front end has it) names them in the
+        DingTalk events booked from text; without it the Slack user id stands in.
+        """
+        return self._guarded(lambda: self._route(self._asker(team_id, user_id, channel_id, tz, now, user_name), text))
 
     def show_all(
         self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
@@ -314,12 +327,22 @@ class RoomService:
             self._log.exception("unexpected error while answering")
             return TextReply(messages.describe_error(Exception()), kind="error")
 
-    def _asker(self, team_id: str, user_id: str, channel_id: str | None, tz: str, now: datetime | None) -> Asker:
+    def _asker(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        tz: str,
+        now: datetime | None,
+        user_name: str | None = None,
+    ) -> Asker:
         zone = ZoneInfo(tz) if _valid_zone(tz) else self.settings.default_zone
         moment = now or self._clock()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
-        return Asker(team_id=team_id, user_id=user_id, channel_id=channel_id, zone=zone, now=moment)
+        return Asker(
+            team_id=team_id, user_id=user_id, channel_id=channel_id, zone=zone, now=moment, user_name=user_name or user_id
+        )
 
     def _parse(self, text: str, asker: Asker) -> Request:
         return parse(text, now=asker.now, tz=asker.zone, settings=self._parse_settings)
@@ -726,7 +749,7 @@ class RoomService:
         key = text_booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
         return self._book(
             asker,
-            user_name=asker.user_id,
+            user_name=asker.user_name or asker.user_id,
             room_id=room.room_id,
             start=request.start,
             end=request.end,

@@ -18,7 +18,15 @@ from bot.store import GroupRecord
 
 class SlackService(Protocol):
     def handle_text(
-        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        user_name: str | None = None,
     ) -> Reply: ...
 
     def show_all(

@@ -38,7 +38,12 @@ class CommandListeners:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
             return answers.compute(
                 lambda: answers.service.handle_text(
-                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
+                    team_id=team_id,
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    text=text,
+                    tz=tz,
+                    user_name=command.get("user_name") or None,
                 ),
                 share_question=text,
             )
