@@ -278,8 +278,11 @@ def test_forty_kilobytes_of_text_get_a_valid_answer(world: World, fragment: str,
 
 
 def hostile_name(text: str) -> bool:
-    """Whether a name would format or ping if echoed raw: markup characters next to other text."""
-    return any(char in text for char in "<>&") or bool(re.search(r"[*_~`].", text))
+    """Whether a name would format or ping if echoed raw: angle brackets, or markup characters next to other text.
+
+    (A raw `&` is caught by `check_message`'s bare-ampersand rule: "x&" is a prefix of its own escape "x&amp;".)
+    """
+    return any(char in text for char in "<>") or bool(re.search(r"[*_~`].", text))
 
 
 GROUP_NAME = st.lists(
