@@ -422,7 +422,7 @@ def help_text() -> str:
         "• `a 30 min slot between 2 and 5pm in HQ` · `明天下午2点到3点有空的会议室`\n"
         "• `book 3F-Everest tomorrow 2-3pm` · `my bookings` · `cancel my 2pm booking`\n"
         "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
-        "• `link <your mobile number>` to book in your own DingTalk name"
+        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name"
     )
 
 
@@ -487,7 +487,7 @@ def group_deleted(name: str) -> str:
 
 
 def share_needs_channel() -> str:
-    return "Share a group from the channel you want to share it with: run `/rooms group share <name>` there."
+    return "Share a group from the channel you want to share it with: run `/rooms group share &lt;name&gt;` there."
 
 
 def group_shared(name: str, channel_id: str) -> str:
@@ -500,16 +500,22 @@ def group_default_set(name: str) -> str:
 
 def groups_imported(names: Sequence[str]) -> str:
     if not names:
-        return "DingTalk has no room groups to import. Make your own with `group add <name> <room> <room>`."
+        return (
+            "DingTalk has no room groups to import. Make your own with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
+        )
     return f"Imported {len(names)} DingTalk group(s) for everyone: {_names(names)}. Try `free rooms now`."
 
 
 def link_status(linked: bool) -> str:
     if linked:
         return (
-            "Your DingTalk account is linked: bookings are made in your name. Link another with `link <mobile or unionId>`."
+            "Your DingTalk account is linked: bookings are made in your name. "
+            "Link another with `link &lt;mobile or unionId&gt;`."
         )
-    return "Your DingTalk account is not linked yet. Link it with `link <your mobile number>` or `link <your unionId>`."
+    return (
+        "Your DingTalk account is not linked yet. "
+        "Link it with `link &lt;your mobile number&gt;` or `link &lt;your unionId&gt;`."
+    )
 
 
 def linked() -> str:
@@ -521,7 +527,7 @@ def demo_greeting(tz: str, *, simulated: bool) -> str:
     return (
         f"roombot demo: talking to {source}; times are read in {tz}.\n"
         "Try: `free rooms tomorrow 2-3pm` · `any room now for 6 people` · `friday afternoon with a projector` · "
-        "`groups` · `book <room> tomorrow 10-11am` · `help`.  Type `show all` after an answer, `quit` to leave."
+        "`groups` · `book &lt;room&gt; tomorrow 10-11am` · `help`.  Type `show all` after an answer, `quit` to leave."
     )
 
 
@@ -569,7 +575,7 @@ def booking_done(room_name: str, start: datetime, end: datetime, *, pending: boo
     if on_behalf:
         text += (
             " It is booked with roombot's shared DingTalk account, in your name. "
-            "Link your own account with `link <your mobile number>` to book as yourself."
+            "Link your own account with `link &lt;your mobile number&gt;` to book as yourself."
         )
     return text
 
@@ -599,7 +605,10 @@ def bookings_header() -> str:
 
 
 def bookings_none() -> str:
-    return "You have no upcoming bookings made through roombot. Book a room from any answer, or type `book <room> <time>`."
+    return (
+        "You have no upcoming bookings made through roombot. "
+        "Book a room from any answer, or type `book &lt;room&gt; &lt;time&gt;`."
+    )
 
 
 def booking_status_label(status: str) -> str:
@@ -634,7 +643,7 @@ def cancel_not_active(room_name: str) -> str:
 
 
 def cancel_pick() -> str:
-    return "Which booking should I cancel? Click *Cancel* next to it, or type `cancel <booking number>`."
+    return "Which booking should I cancel? Click *Cancel* next to it, or type `cancel &lt;booking number&gt;`."
 
 
 def cancel_none_at(moment: datetime) -> str:
@@ -673,7 +682,7 @@ def unknown_group(name: str, suggestions: Sequence[str]) -> str:
     hint = (
         f" Did you mean {_names(suggestions, limit=5)}?"
         if suggestions
-        else f" Create it with `group add {escape_mrkdwn(name)} <room> <room>`."
+        else f" Create it with `group add {escape_mrkdwn(name)} &lt;room&gt; &lt;room&gt;`."
     )
     return f"You have no group called {_name(name)}.{hint}"
 
@@ -685,7 +694,7 @@ def ambiguous_room(name: str, candidates: Sequence[str]) -> str:
 def duplicate_group(name: str) -> str:
     return (
         f"There is already a group called {_name(name)}. Pick another name, "
-        f"or rename the old one with `group rename {escape_mrkdwn(name)} <new name>`."
+        f"or rename the old one with `group rename {escape_mrkdwn(name)} &lt;new name&gt;`."
     )
 
 
@@ -710,7 +719,7 @@ def store_unavailable() -> str:
 def account_not_linked() -> str:
     return (
         "To book rooms in your own name, link your DingTalk account first: "
-        "`link <your mobile number>` or `link <your DingTalk unionId>`."
+        "`link &lt;your mobile number&gt;` or `link &lt;your DingTalk unionId&gt;`."
     )
 
 
@@ -749,7 +758,7 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
     support = _support(exc)
     match exc:
         case errors.EmptyRoomList():
-            return "That group has no rooms yet. Add some with `group add <group> <room> <room>`."
+            return "That group has no rooms yet. Add some with `group add &lt;group&gt; &lt;room&gt; &lt;room&gt;`."
         case errors.WindowTooLong():
             return "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
         case errors.TooManyRooms():
@@ -836,9 +845,13 @@ def describe_error(exc: BaseException) -> str:
 def no_groups() -> str:
     return (
         "You have no room groups yet, so I don't know which rooms to check. "
-        "Import DingTalk's own groups with `group import`, or make one with `group add <name> <room> <room>`."
+        "Import DingTalk's own groups with `group import`, "
+        "or make one with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
     )
 
 
 def empty_group(name: str) -> str:
-    return f"The group {_name(name)} has no rooms yet. Add some with `group add {escape_mrkdwn(name)} <room> <room>`."
+    return (
+        f"The group {_name(name)} has no rooms yet. "
+        f"Add some with `group add {escape_mrkdwn(name)} &lt;room&gt; &lt;room&gt;`."
+    )

@@ -159,7 +159,7 @@ def send_to_response_url(response_url: str, message: Message, *, max_retries: in
 
     Bolt's own `respond` tries once; an answer lost to a passing hiccup is an answer never seen.
     """
-    client = WebhookClient(
+    webhook = WebhookClient(
         url=response_url,
         timeout=10,
         retry_handlers=[
@@ -168,7 +168,7 @@ def send_to_response_url(response_url: str, message: Message, *, max_retries: in
             _AnyServerError(max_retry_count=max_retries),
         ],
     )
-    return client.send_dict(message)
+    return webhook.send_dict(message)
 
 
 def webhook_error_code(response: WebhookResponse) -> str:
