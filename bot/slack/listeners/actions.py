@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -188,6 +189,34 @@ class ActionListeners:
 
     # --- Book / Cancel ----------------------------------------------------------------------
 
+    def _answer_in_place(
+        self,
+        *,
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        private_only: bool,
+        work: Callable[[], object],
+    ) -> None:
+        """Run a Book/Cancel action, answer it (replacing the clicked message when the reply allows),
+        and refresh App Home when the button was there."""
+        replies: list[object] = []
+
+        def run() -> object:
+            reply = work()
+            replies.append(reply)
+            return reply
+
+        message = self._answers.compute(run)
+        replace = replaces_original(body, replies[0] if replies else None)
+        if private_only:
+            replace = replace and is_ephemeral(body)
+        self._reply(body=body, respond=respond, client=client, message=message, replace=replace)
+        if from_home(body):
+            publish_home(self._answers, client, team_id=team_id, user_id=user_id)
+
     def on_book(
         self,
         ack: Ack,
@@ -211,10 +240,14 @@ class ActionListeners:
             message_ts = (body.get("container") or {}).get("message_ts")
             key = idempotency_key(team_id, user_id, room_id, start.isoformat(), end.isoformat(), str(message_ts or ""))
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            replies: list[object] = []
-
-            def book() -> object:
-                reply = answers.service.book(
+            self._answer_in_place(
+                body=body,
+                respond=respond,
+                client=client,
+                team_id=team_id,
+                user_id=user_id,
+                private_only=False,
+                work=lambda: answers.service.book(
                     team_id=team_id,
                     user_id=user_id,
                     user_name=str(user.get("name") or user.get("username") or user_id),
@@ -225,15 +258,8 @@ class ActionListeners:
                     channel_id=channel_of(body),
                     message_ts=message_ts,
                     tz=tz,
-                )
-                replies.append(reply)
-                return reply
-
-            message = answers.compute(book)
-            replace = replaces_original(body, replies[0] if replies else None)
-            self._reply(body=body, respond=respond, client=client, message=message, replace=replace)
-            if from_home(body):
-                publish_home(answers, client, team_id=team_id, user_id=user_id)
+                ),
+            )
         except Exception as exc:
             self._guard("book", body, respond, client, exc)
 
@@ -256,21 +282,18 @@ class ActionListeners:
                 self._reply(body=body, respond=respond, client=client, message=error_message(messages.slack_stale_button()))
                 return
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            replies: list[object] = []
-
-            def cancel() -> object:
-                reply = answers.service.cancel(
-                    team_id=team_id, user_id=user_id, booking_id=booking_id, is_admin=answers.is_admin(user_id), tz=tz
-                )
-                replies.append(reply)
-                return reply
-
-            message = answers.compute(cancel)
             # A cancel lists the user's own bookings: it may replace only a private message.
-            replace = is_ephemeral(body) and replaces_original(body, replies[0] if replies else None)
-            self._reply(body=body, respond=respond, client=client, message=message, replace=replace)
-            if from_home(body):
-                publish_home(answers, client, team_id=team_id, user_id=user_id)
+            self._answer_in_place(
+                body=body,
+                respond=respond,
+                client=client,
+                team_id=team_id,
+                user_id=user_id,
+                private_only=True,
+                work=lambda: answers.service.cancel(
+                    team_id=team_id, user_id=user_id, booking_id=booking_id, is_admin=answers.is_admin(user_id), tz=tz
+                ),
+            )
         except Exception as exc:
             self._guard("cancel", body, respond, client, exc)
 
