@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+from bot import messages
 from bot.availability import Alternative, Assessment, Summary
 
 ReplyKind = Literal["info", "error", "success", "help"]
@@ -111,6 +113,21 @@ class FindReply:
     buttons: tuple[ButtonSpec, ...] = ()
     intro: str | None = None
     intro_kind: ReplyKind = "info"
+
+    def summary_sentence(self) -> str:
+        """The one-line reason ("0 of 12 free; 3 are free from 15:30"), times in the asker's zone."""
+        summary = self.summary
+        next_free = summary.next_free.astimezone(ZoneInfo(self.tz)) if summary.next_free else None
+        return messages.summary_line(
+            total=summary.total,
+            fitting=summary.fitting,
+            partly_free=summary.partly_free,
+            pending=summary.pending,
+            unknown=summary.unknown,
+            next_free=next_free,
+            next_free_count=summary.next_free_count,
+            duration_minutes=self.duration_minutes,
+        )
 
     def room(self, room_id: str) -> RoomView | None:
         """The view of a room named by an alternative's key (a room id), if it is in this reply."""

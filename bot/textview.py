@@ -170,19 +170,9 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
-    summary = reply.summary
     lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
     lines.append(paint(messages.find_header(start, end, reply.tz, reply.duration_minutes), _BOLD))
-    reason = messages.summary_line(
-        total=summary.total,
-        fitting=summary.fitting,
-        partly_free=summary.partly_free,
-        pending=summary.pending,
-        unknown=summary.unknown,
-        next_free=summary.next_free.astimezone(zone) if summary.next_free else None,
-        next_free_count=summary.next_free_count,
-        duration_minutes=reply.duration_minutes,
-    )
+    reason = reply.summary_sentence()
     wanted = unescape_mrkdwn(messages.wanted(reply.capacity, reply.labels))
     lines.append(reason + (f" · {wanted}" if wanted else ""))
 

@@ -159,17 +159,7 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
     zone = ZoneInfo(reply.tz)
     start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
     header = messages.find_header(start, end, reply.tz, reply.duration_minutes)
-    summary = reply.summary
-    reason = messages.summary_line(
-        total=summary.total,
-        fitting=summary.fitting,
-        partly_free=summary.partly_free,
-        pending=summary.pending,
-        unknown=summary.unknown,
-        next_free=summary.next_free.astimezone(zone) if summary.next_free else None,
-        next_free_count=summary.next_free_count,
-        duration_minutes=reply.duration_minutes,
-    )
+    reason = reply.summary_sentence()
     wanted = messages.wanted(reply.capacity, reply.labels)
 
     head: list[Block] = [
