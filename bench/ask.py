@@ -95,7 +95,7 @@ def main() -> None:
 def _ask(service: object, day: date) -> float:
     when = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     started = time.perf_counter()
-    reply = service.handle_text(  # type: ignore[attr-defined]
+    reply = service.find_rooms(  # type: ignore[attr-defined]
         team_id=TEAM,
         user_id=USER,
         channel_id=None,

@@ -130,6 +130,13 @@ class RoomService:
         """
         return self._guarded(lambda: self._route(self._asker(team_id, user_id, channel_id, tz, now, user_name), text))
 
+    def find_rooms(
+        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """Which rooms are free: `text` is read as a search even if it looks like a command. Never raises."""
+        asker = self._asker(team_id, user_id, channel_id, tz, now)
+        return self._guarded(lambda: self._find(replace(self._parse(text, asker), intent=Intent.FIND), asker))
+
     def show_all(
         self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
     ) -> Reply:

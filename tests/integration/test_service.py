@@ -236,3 +236,14 @@ def test_link_by_mobile_number_uses_dingtalk_lookup(runtime: Runtime, sim: Simul
     missing = ask(runtime, "link 13999999999")
     assert isinstance(missing, TextReply) and missing.kind == "error"
     assert "couldn't find" in missing.text
+
+
+def test_find_rooms_reads_any_text_as_a_search(runtime: Runtime) -> None:
+    reply = runtime.service.find_rooms(
+        team_id=TEAM, user_id=USER, channel_id=None, text="free rooms tomorrow 2-3pm", tz="Asia/Shanghai"
+    )
+    assert isinstance(reply, FindReply)
+    assert reply.start.hour == 14 and reply.end.hour == 15
+
+    unreadable = runtime.service.find_rooms(team_id=TEAM, user_id=USER, channel_id=None, text="tomorrow 25:99", tz="UTC")
+    assert isinstance(unreadable, TextReply) and unreadable.kind == "error"
