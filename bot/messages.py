@@ -145,7 +145,8 @@ def summary_line(
         return "No rooms to check."
     free_word = f"have a {minutes(duration_minutes)} slot" if duration_minutes else "free"
     if fitting == total and total > 1:
-        head = f"All {total} {free_word}" if duration_minutes else f"All {total} rooms free"
+        everyone = "Both" if total == 2 else f"All {total}"
+        head = f"{everyone} {free_word}" if duration_minutes else f"{everyone} rooms free"
     else:
         head = f"{fitting} of {total} {free_word}"
     parts = [head]
@@ -449,6 +450,26 @@ _LABEL_NAMES = {1: "TV", 2: "Phone", 3: "Projector", 4: "Whiteboard", 5: "Video 
 def label_name(label_id: int, fallback: str = "") -> str:
     """The English name of one of DingTalk's fixed room labels (ids 1–5); others keep their own name."""
     return _LABEL_NAMES.get(label_id, fallback or f"label {label_id}")
+
+
+_WITH_ARTICLE = {
+    "TV": "a TV",
+    "Phone": "a phone",
+    "Projector": "a projector",
+    "Whiteboard": "a whiteboard",
+    "Video conferencing": "video conferencing",
+}
+
+
+def rooms_left_out(count: int, *, capacity: int | None, labels: Sequence[str]) -> str:
+    """Why some rooms of the groups are not listed: `Not shown: 3 rooms too small for 8 people or without a projector.`"""
+    reasons = []
+    if capacity:
+        reasons.append(f"too small for {capacity} people")
+    if labels:
+        reasons.append("without " + " or ".join(_WITH_ARTICLE.get(label, label) for label in labels))
+    rooms = "room" if count == 1 else "rooms"
+    return f"Not shown: {count} {rooms} {' or '.join(reasons)}."
 
 
 def import_groups_button() -> str:

@@ -419,7 +419,7 @@ class RoomService:
             return TextReply(messages.empty_group(groups[0].name if groups else ""), kind="info")
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
-        results, schedules_age = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, schedules_age, left_out = self._assess_rooms(asker, room_ids, start, end, duration, request)
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
@@ -434,6 +434,9 @@ class RoomService:
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
         notes = tuple(result.footnote for result in results if result.footnote)
+        if left_out:
+            wanted = [messages.label_name(label) for label in request.labels]
+            notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
         return FindReply(
             start=start.astimezone(asker.zone),
             end=end.astimezone(asker.zone),
@@ -462,7 +465,9 @@ class RoomService:
         end: datetime,
         duration: timedelta | None,
         request: Request,
-    ) -> tuple[list[RoomResult], float | None]:
+    ) -> tuple[list[RoomResult], float | None, int]:
+        """Each room's verdict, ranked; also the schedules' age and how many rooms were left out
+        because they are too small or lack the wanted equipment (when some other room has both)."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
         rooms_future = self._side_work.submit(self._store.get_rooms, asker.team_id, room_ids)
         schedules = self._schedules.get(asker.team_id, room_ids, start, end, asker.zone)
@@ -489,6 +494,12 @@ class RoomService:
             labels=tuple(str(label) for label in request.labels),
         )
         by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
+        left_out = 0
+        if request.capacity or request.labels:
+            suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
+            if suitable:
+                left_out = len(ranked) - len(suitable)
+                ranked = suitable
         results: list[RoomResult] = []
         for candidate in ranked:
             room, assessment = by_id[candidate.key]
@@ -501,7 +512,7 @@ class RoomService:
         age = None
         if schedules.fetched_at is not None:
             age = max(0.0, (self._clock() - schedules.fetched_at).total_seconds())
-        return results, age
+        return results, age, left_out
 
     def _other_groups(
         self,
@@ -523,7 +534,7 @@ class RoomService:
         room_ids = [room for room in _ordered_room_ids(others) if room not in seen]
         if not room_ids:
             return ()
-        results, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
 
     def _ensure_directory(self, team_id: str) -> None:
@@ -856,6 +867,15 @@ def _ordered_room_ids(groups: Sequence[GroupRecord]) -> list[str]:
 def _at(moment: datetime, clock_time: object, zone: ZoneInfo) -> datetime:
     local = moment.astimezone(zone)
     return datetime.combine(local.date(), clock_time, tzinfo=zone)  # type: ignore[arg-type]
+
+
+def _meets(room: RoomRecord | None, request: Request) -> bool:
+    """Whether a room seats the headcount and has the wanted equipment (unknown size counts as enough)."""
+    if room is None:
+        return True
+    if request.capacity and room.capacity is not None and room.capacity < request.capacity:
+        return False
+    return set(request.labels) <= set(room.label_ids)
 
 
 def _room_view(room_id: str, room: RoomRecord | None) -> RoomView:

@@ -247,3 +247,27 @@ def test_find_rooms_reads_any_text_as_a_search(runtime: Runtime) -> None:
 
     unreadable = runtime.service.find_rooms(team_id=TEAM, user_id=USER, channel_id=None, text="tomorrow 25:99", tz="UTC")
     assert isinstance(unreadable, TextReply) and unreadable.kind == "error"
+
+
+def test_rooms_too_small_or_without_the_equipment_are_left_out_and_counted(runtime: Runtime, sim: Simulator) -> None:
+    everything = ask(runtime, "free rooms tomorrow 2-3pm")
+    assert isinstance(everything, FindReply)
+
+    reply = ask(runtime, "free rooms tomorrow 2-3pm for 8 people with a projector")
+
+    assert isinstance(reply, FindReply)
+    rooms = {room["roomId"]: room for room in sim.rooms}
+    shown = [rooms[result.room.room_id] for result in reply.results]
+    assert shown, "the demo has big rooms with projectors"
+    assert all(room["roomCapacity"] >= 8 for room in shown)
+    assert all(3 in {label["labelId"] for label in room["roomLabels"]} for room in shown)
+    left_out = len(everything.results) - len(reply.results)
+    assert left_out > 0
+    assert f"Not shown: {left_out} rooms too small for 8 people or without a projector." in reply.notes
+
+
+def test_a_headcount_no_room_meets_still_lists_the_rooms(runtime: Runtime) -> None:
+    reply = ask(runtime, "free rooms tomorrow 2-3pm for 500 people")
+    assert isinstance(reply, FindReply)
+    assert reply.results, "better the biggest rooms than nothing"
+    assert not any(note.startswith("Not shown") for note in reply.notes)
