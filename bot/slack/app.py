@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -19,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import EventDeduplication
 from bot.slack.ports import SlackService
@@ -71,16 +73,34 @@ def create_app(
         notice_after_s: answers slower than this show "Looking…" first.
     """
     web_client = client if client is not None else make_web_client(settings)
-    app = App(
-        client=web_client,
-        # Bolt wants a non-empty secret only when it verifies a request; Socket Mode never does.
-        signing_secret=settings.slack_signing_secret or "",
-        process_before_response=process_before_response,
-        token_verification_enabled=token_verification_enabled,
-        # Bolt's default also logs a full traceback for unhandled requests; one warning is enough.
-        raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+
+    def build(verify: bool) -> App:
+        return App(
+            client=web_client,
+            # Bolt wants a non-empty secret only when it verifies a request; Socket Mode never does.
+            signing_secret=settings.slack_signing_secret or "",
+            process_before_response=process_before_response,
+            token_verification_enabled=verify,
+            # Bolt's default also logs a full traceback for unhandled requests; one warning is enough.
+            raise_error_for_unhandled_request=False,
+            logger=logging.getLogger("bot.slack.bolt"),
+        )
+
+    try:
+        app = build(token_verification_enabled)
+    except BoltError as exc:
+        # auth.test answered, with an error: the token itself is wrong. Say which setting to fix.
+        raise ConfigError(
+            "Slack refused SLACK_BOT_TOKEN (auth.test failed); check the Bot User OAuth Token", variable="SLACK_BOT_TOKEN"
+        ) from exc
+    except OSError as exc:
+        # Slack unreachable at start: keep serving; Bolt checks the token again on the first request.
+        logger.warning(
+            "cannot reach Slack at %s to check SLACK_BOT_TOKEN (%s); will check on the first request",
+            web_client.base_url,
+            type(exc).__name__,
+        )
+        app = build(False)
     app.use(EventDeduplication(service=service))
     register_listeners(app, service=service, settings=settings, notice_after_s=notice_after_s)
     return app

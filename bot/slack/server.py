@@ -91,7 +91,11 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
 
     runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
     try:
-        app = create_app(settings=runtime.settings, service=runtime.service)
+        try:
+            app = create_app(settings=runtime.settings, service=runtime.service)
+        except ConfigError as exc:
+            print(f"roombot serve: {exc}", file=sys.stderr)
+            return 2
         handler = SocketModeHandler(app, app_token=settings.slack_app_token)
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -100,6 +102,12 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
     runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
     try:
         app = create_app(settings=runtime.settings, service=runtime.service)
+    except ConfigError as exc:
+        runtime.close()
+        # One line instead of a traceback; exit code 3 tells gunicorn's arbiter the worker cannot
+        # boot, so it stops instead of restarting the worker in a loop.
+        print(f"roombot: {exc}", file=sys.stderr)
+        raise SystemExit(3) from exc
     except BaseException:
         runtime.close()
         raise
