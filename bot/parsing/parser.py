@@ -51,6 +51,7 @@ _SEARCH_WORDS = g.words(
     "got slot slots space spaces open vacant empty unused hey hi hello please thanks thank ok okay list check see left "
     "still right conference huddle call where who how"
 )
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _GROUP_SUBS = {
     "add": Intent.GROUP_ADD,
     "create": Intent.GROUP_ADD,
@@ -447,7 +448,7 @@ class _Parser:
             month = match["m1"] or match["m2"]
             day_number = match["d1"] or match["d2"]
             year = match["y1"] or match["y2"]
-            self._set_day(self._calendar(f"{month} {day_number} {year or ''}".strip(), has_year=bool(year)), "date", "")
+            self._set_day(self._month_day(month, int(day_number), int(year) if year else None, match[0]), "date", "")
         while True:
             match = self._take(g.NUM_DATE)
             if not match:
@@ -501,6 +502,17 @@ class _Parser:
             except ValueError as exc:
                 raise self._error("unreadable", "free rooms Dec 3 2-4pm", fragment=raw) from exc
         return day
+
+    def _month_day(self, month_word: str, day_number: int, year: int | None, raw: str) -> date:
+        """`Dec 3`, `3rd of December 2026`: the grammar already read the parts; without a year, the next one."""
+        month = _MONTHS.index(month_word[:3].lower()) + 1
+        try:
+            if year is not None:
+                return date(year, month, day_number)
+            day = date(self.today.year, month, day_number)
+            return day if day >= self.today else date(self.today.year + 1, month, day_number)
+        except ValueError as exc:
+            raise self._error("unreadable", "free rooms Dec 3 2-4pm", fragment=raw.strip(BLANK + " ")) from exc
 
     def _day_of_month(self, number: int, raw: str) -> date:
         year, month = self.today.year, self.today.month

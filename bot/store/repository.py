@@ -917,16 +917,23 @@ class Store:
         oldest = now - timedelta(seconds=max_age_s)
 
         def work(session: Session) -> dict[str, CachedSchedule]:
-            rows = session.scalars(
-                select(m.ScheduleCacheEntry).where(
-                    m.ScheduleCacheEntry.team_id == team_id,
-                    m.ScheduleCacheEntry.room_id.in_(wanted),
-                    m.ScheduleCacheEntry.window_start == window_start,
-                    m.ScheduleCacheEntry.window_end == window_end,
-                    m.ScheduleCacheEntry.fetched_at >= oldest,
+            # Plain rows rather than ORM objects: this read is on every question's path.
+            entry = m.ScheduleCacheEntry
+            rows = session.execute(
+                select(entry.room_id, entry.items, entry.error, entry.fetched_at).where(
+                    entry.team_id == team_id,
+                    entry.room_id.in_(wanted),
+                    entry.window_start == window_start,
+                    entry.window_end == window_end,
+                    entry.fetched_at >= oldest,
                 )
             )
-            return {row.room_id: CachedSchedule(schedule=_schedule_from_row(row), fetched_at=row.fetched_at) for row in rows}
+            return {
+                row.room_id: CachedSchedule(
+                    schedule=_schedule_from_row(row.room_id, row.items, row.error), fetched_at=row.fetched_at
+                )
+                for row in rows
+            }
 
         return self._read(work)
 
@@ -1022,10 +1029,11 @@ def _upsert(
         return
     # One statement executed for many rows: SQLAlchemy caches its compiled form, where a
     # multi-VALUES statement would be compiled afresh for every call (the schedule cache's hot path).
-    stmt = insert(model)
+    # Core, not the ORM's bulk path: the rows are plain dicts and the ORM would only add overhead.
+    stmt = insert(model.__table__)
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_={column: stmt.excluded[column] for column in update})
     for start in range(0, len(rows), _UPSERT_CHUNK):
-        session.execute(stmt, rows[start : start + _UPSERT_CHUNK])
+        session.connection().execute(stmt, rows[start : start + _UPSERT_CHUNK])
 
 
 def _scope_key(scope: str, *, owner_user_id: str, channel_id: str | None) -> str:
@@ -1241,7 +1249,7 @@ def _item_to_json(item: ScheduleItem) -> dict[str, Any]:
     }
 
 
-def _schedule_from_row(row: m.ScheduleCacheEntry) -> RoomSchedule:
+def _schedule_from_row(room_id: str, stored_items: list[dict[str, Any]] | None, error: str | None) -> RoomSchedule:
     items = tuple(
         ScheduleItem(
             status=str(item["status"]),
@@ -1251,9 +1259,9 @@ def _schedule_from_row(row: m.ScheduleCacheEntry) -> RoomSchedule:
             organizer_id=item.get("organizer_id"),
             all_day=bool(item.get("all_day", False)),
         )
-        for item in row.items or []
+        for item in stored_items or []
     )
-    return RoomSchedule(room_id=row.room_id, items=items, error=row.error)
+    return RoomSchedule(room_id=room_id, items=items, error=error)
 
 
 __all__ = [
