@@ -281,7 +281,17 @@ class RoomService:
             default_group = resolved[0] if resolved else None
         free_now: Reply | None = None
         if default_group is not None:
-            free_now = self._guarded(lambda: self._find(self._parse(f'now in "{default_group.name}"', asker), asker))
+            # Built directly, not parsed from text: a group name may hold quotes or words the parser reads.
+            start = asker.now.replace(second=0, microsecond=0)
+            now_request = Request(
+                intent=Intent.FIND,
+                text="free rooms now",
+                start=start,
+                end=start + timedelta(minutes=self.settings.default_meeting_minutes),
+                time_kind=TimeKind.POINT,
+                group=default_group.name,
+            )
+            free_now = self._guarded(lambda: self._find(now_request, asker))
         return HomeModel(
             user_id=user_id,
             tz=asker.zone.key,

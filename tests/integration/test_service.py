@@ -271,3 +271,20 @@ def test_a_headcount_no_room_meets_still_lists_the_rooms(runtime: Runtime) -> No
     assert isinstance(reply, FindReply)
     assert reply.results, "better the biggest rooms than nothing"
     assert not any(note.startswith("Not shown") for note in reply.notes)
+
+
+def test_home_free_now_works_for_a_group_name_with_quotes_and_keywords(runtime: Runtime, sim: Simulator) -> None:
+    name = 'The "big" room at 3pm'
+    room = sim.rooms[0]["roomName"]
+    created = ask(runtime, f"group add '{name}' {room}")
+    assert isinstance(created, TextReply)
+    group = next(
+        g for g in runtime.store.list_groups(TEAM, user_id=USER) if g.name not in {"HQ 3F", "HQ 5F", "Lab", "Tower B"}
+    )
+    runtime.store.set_user_default_group(TEAM, USER, group.id)
+
+    home = runtime.service.home(team_id=TEAM, user_id=USER, tz="Asia/Shanghai")
+
+    assert home.default_group is not None and home.default_group.id == group.id
+    assert isinstance(home.free_now, FindReply)
+    assert home.free_now.groups == (group.name,)
