@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import messages
 from bot.config import Settings
-from bot.errors import ConfigError, RoomBotError
+from bot.errors import ConfigError, RoomBotError, StoreUnavailable
+from bot.markup import unescape_mrkdwn
 from bot.reply import Reply, TextReply
 from bot.slack.blocks import render
 from bot.textview import render_text
@@ -77,10 +78,14 @@ def _now(value: str | None, zone: ZoneInfo, *, err: TextIO) -> datetime | None |
 def _start(settings: Settings, use_simulator: bool, *, seed: int = 7, err: TextIO) -> Runtime | None:
     try:
         runtime = build_runtime(settings, use_simulator=use_simulator, sim_seed=seed)
-    except RoomBotError as exc:
-        print(f"roombot: {messages.describe_error(exc)}", file=err)
+    except (ConfigError, StoreUnavailable) as exc:
+        # Start-up problems are the operator's: name the setting or the server, not "try again".
+        print(f"roombot: {exc}", file=err)
         return None
-    except Exception as exc:  # a database URL that cannot be opened, a port that cannot be bound
+    except RoomBotError as exc:
+        print(f"roombot: {unescape_mrkdwn(messages.describe_error(exc))}", file=err)
+        return None
+    except OSError as exc:  # a port that cannot be bound, a file that cannot be created
         print(f"roombot: cannot start: {exc.__class__.__name__}: {exc}", file=err)
         return None
     if use_simulator:

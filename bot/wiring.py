@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
+from bot.errors import ConfigError, StoreUnavailable
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.service import RoomService
 from bot.store import Store
-from bot.store.db import ensure_schema, make_engine, make_session_factory
+from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +111,8 @@ def build_runtime(
         settings, simulator = start_simulator(settings, seed=sim_seed, today=sim_today)
         closers.append(simulator.stop)  # type: ignore[attr-defined]
     try:
-        engine = make_engine(settings.database_url)
+        engine = _open_database(settings.database_url, migrate=migrate)
         closers.append(engine.dispose)
-        if migrate:
-            ensure_schema(engine)
         store = Store(
             session_factory=make_session_factory(engine),
             clock=clock,
@@ -153,3 +153,23 @@ def build_runtime(
         simulator=simulator,
         _closers=closers,
     )
+
+
+def _open_database(url: str, *, migrate: bool) -> Engine:
+    """The engine, with the schema up to date; a bad URL or an unreachable server says so plainly."""
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        shown = safe_url(url)
+        named = "" if shown.startswith("(") else f" ({shown})"
+        raise ConfigError(
+            f"DATABASE_URL is not a database roombot can use{named}; use sqlite:///… or postgres://…",
+            variable="DATABASE_URL",
+        ) from exc
+    if migrate:
+        try:
+            ensure_schema(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreUnavailable(f"cannot reach the database at {safe_url(url)}") from exc
+    return engine

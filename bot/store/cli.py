@@ -11,12 +11,11 @@ import os
 import sys
 from typing import TextIO
 
-from sqlalchemy.engine import make_url
-
 from bot.config import Settings, utc_now
 from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
 from bot.messages import describe_error
+from bot.store.db import safe_url
 
 DEFAULT_TEAM_ID = "T_DEMO"
 
@@ -48,7 +47,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
     try:
         runtime = build_runtime(settings)
     except StoreUnavailable:
-        print(f"roombot sync: cannot reach the database at {_safe_url(settings.database_url)}", file=err)
+        print(f"roombot sync: cannot reach the database at {safe_url(settings.database_url)}", file=err)
         return 1
     store, client = runtime.store, runtime.dingtalk
     try:
@@ -65,7 +64,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         print(f"roombot sync: {unescape_mrkdwn(describe_error(exc))}", file=err)
         return 1
     except StoreUnavailable:
-        print(f"roombot sync: cannot reach the database at {_safe_url(settings.database_url)}", file=err)
+        print(f"roombot sync: cannot reach the database at {safe_url(settings.database_url)}", file=err)
         return 1
     except RoomBotError as exc:
         print(f"roombot sync: {exc}", file=err)
@@ -98,10 +97,10 @@ def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO |
         current = current_revision(engine)
         head = head_revision()
         state = "up to date" if current == head else f"head is {head}"
-        print(f"database {_safe_url(url)} at revision {current or 'base (empty)'} ({state})", file=out)
+        print(f"database {safe_url(url)} at revision {current or 'base (empty)'} ({state})", file=out)
         return 0
     except SQLAlchemyError as exc:
-        print(f"roombot db: cannot {args.action} {_safe_url(url)}: {type(exc).__name__}", file=err)
+        print(f"roombot db: cannot {args.action} {safe_url(url)}: {type(exc).__name__}", file=err)
         return 1
     except RoomBotError as exc:
         print(f"roombot db: {exc}", file=err)
@@ -113,13 +112,3 @@ def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO |
         raise
     finally:
         engine.dispose()
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparsable DATABASE_URL)"
-
-
-__all__ = ["run_db", "run_sync"]

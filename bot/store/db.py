@@ -136,3 +136,13 @@ __all__ = [
     "make_session_factory",
     "upgrade",
 ]
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit for messages and logs: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable DATABASE_URL)"

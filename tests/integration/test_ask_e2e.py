@@ -261,3 +261,22 @@ def test_bad_arguments_get_one_line_and_exit_two(asker: Asker) -> None:
     code, out, err = asker.run("free rooms", now="yesterday-ish")
     assert code == 2
     assert "--now" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("database_url_value", "expected"),
+    [
+        (
+            "postgres://nobody:secret-pw@127.0.0.1:1/x",
+            "cannot reach the database at postgresql+psycopg://nobody:***@127.0.0.1:1/x",
+        ),
+        ("mysql://somewhere/db", "DATABASE_URL is not a database roombot can use (mysql://somewhere/db)"),
+        ("nonsense", "DATABASE_URL is not a database roombot can use; use sqlite:///"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_named_in_one_line(asker: Asker, database_url_value: str, expected: str) -> None:
+    code, out, err = asker.run("free rooms now", DATABASE_URL=database_url_value)
+    assert code == 1
+    assert expected in err
+    assert "Traceback" not in out + err and "secret-pw" not in out + err
+    assert err.count("\n") == 1
