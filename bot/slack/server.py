@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import messages
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.wiring import Runtime
@@ -89,7 +89,11 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
 
     from bot.slack.app import create_app
 
-    runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
+    try:
+        runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
+    except (ConfigError, StoreUnavailable) as exc:
+        print(f"roombot serve: {exc}", file=sys.stderr)
+        return 2
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)

@@ -14,13 +14,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreUnavailable
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -99,19 +99,26 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
     settings = settings or Settings.from_env(env)
     use_simulator = use_simulator_from(env)
     require_settings(settings, mode="http", use_simulator=use_simulator)
-    runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
+    try:
+        runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
+    except (ConfigError, StoreUnavailable) as exc:
+        _cannot_boot(exc)
     try:
         app = create_app(settings=runtime.settings, service=runtime.service)
     except ConfigError as exc:
         runtime.close()
-        # One line instead of a traceback; exit code 3 tells gunicorn's arbiter the worker cannot
-        # boot, so it stops instead of restarting the worker in a loop.
-        print(f"roombot: {exc}", file=sys.stderr)
-        raise SystemExit(3) from exc
+        _cannot_boot(exc)
     except BaseException:
         runtime.close()
         raise
     return RoombotWSGI(app=app, health=runtime.service.health, on_close=runtime.close)
+
+
+def _cannot_boot(exc: Exception) -> NoReturn:
+    """One line instead of a traceback; exit code 3 tells gunicorn's arbiter the worker cannot boot,
+    so it stops instead of restarting the worker in a loop."""
+    print(f"roombot: {exc}", file=sys.stderr)
+    raise SystemExit(3) from exc
 
 
 __all__ = ["EVENTS_PATH", "HEALTH_PATH", "RoombotWSGI", "create_wsgi_app"]

@@ -50,3 +50,14 @@ def test_the_gunicorn_factory_stops_cleanly_on_a_refused_token(
     assert caught.value.code == 3
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err and "Traceback" not in err and "xoxb-wrong-token" not in err
+
+
+def test_the_gunicorn_factory_stops_cleanly_when_the_database_is_unreachable(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unreachable = replace(settings, database_url=f"postgresql+psycopg://roombot:pw-123@127.0.0.1:{closed_port()}/x")
+    with pytest.raises(SystemExit) as caught:
+        create_wsgi_app(unreachable, environ={})
+    assert caught.value.code == 3
+    err = capsys.readouterr().err
+    assert "cannot reach the database" in err and "pw-123" not in err and "Traceback" not in err
