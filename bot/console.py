@@ -32,7 +32,7 @@ def _settings(args: argparse.Namespace, *, err: TextIO) -> tuple[Settings, bool]
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
-        print(f"roombot: configuration error: {exc}", file=err)
+        print(f"roombot: {messages.cli_configuration_error(str(exc))}", file=err)
         return None
     use_simulator = not settings.has_dingtalk_credentials
     db = getattr(args, "db", None)
@@ -48,7 +48,7 @@ def _zone(name: str | None, settings: Settings, *, err: TextIO) -> ZoneInfo | No
     try:
         return ZoneInfo(name) if name else settings.default_zone
     except (ZoneInfoNotFoundError, ValueError):
-        print(f"roombot: unknown time zone {name!r}; use an IANA name such as Europe/Berlin", file=err)
+        print(f"roombot: {messages.cli_unknown_tz(name or '')}", file=err)
         return None
 
 
@@ -70,7 +70,7 @@ def _now(value: str | None, zone: ZoneInfo, *, err: TextIO) -> datetime | None |
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        print(f"roombot: --now must be an ISO 8601 time such as 2026-03-02T10:00+08:00, got {value!r}", file=err)
+        print(f"roombot: {messages.cli_bad_now(value)}", file=err)
         return False
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
@@ -86,7 +86,7 @@ def _start(settings: Settings, use_simulator: bool, *, seed: int = 7, err: TextI
         print(f"roombot: {unescape_mrkdwn(messages.describe_error(exc))}", file=err)
         return None
     except OSError as exc:  # a port that cannot be bound, a file that cannot be created
-        print(f"roombot: cannot start: {exc.__class__.__name__}: {exc}", file=err)
+        print(f"roombot: {messages.cli_cannot_start(f'{exc.__class__.__name__}: {exc}')}", file=err)
         return None
     if use_simulator:
         _prepare_demo_team(runtime)

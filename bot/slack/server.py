@@ -103,7 +103,7 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         handler = SocketModeHandler(app, app_token=settings.slack_app_token)
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
-        print("roombot serve: Socket Mode, connecting to Slack", file=sys.stderr)
+        print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
         handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is told to stop
     finally:
         runtime.close()
@@ -139,7 +139,7 @@ def _run_http(settings: Settings, *, environ: Mapping[str, str]) -> int:
         "timeout": 0,
         "accesslog": "-",
     }
-    print(f"roombot serve: HTTP mode on port {settings.port} (/slack/events, /healthz)", file=sys.stderr)
+    print(f"roombot serve: {messages.serve_http_listening(settings.port)}", file=sys.stderr)
     _Gunicorn(options, lambda: create_wsgi_app(settings, environ=dict(environ))).run()
     return 0
 

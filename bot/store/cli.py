@@ -11,10 +11,10 @@ import os
 import sys
 from typing import TextIO
 
+from bot import messages
 from bot.config import Settings, utc_now
 from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
-from bot.messages import describe_error
 from bot.store.db import safe_url
 
 DEFAULT_TEAM_ID = "T_DEMO"
@@ -30,15 +30,11 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         print(f"roombot sync: {exc}", file=err)
         return 2
     if not settings.has_dingtalk_credentials:
-        print(
-            "roombot sync: no DingTalk credentials. Set DINGTALK_APP_KEY and DINGTALK_APP_SECRET "
-            "(or the DINGTALK_SUITE_* and DINGTALK_AUTH_CORP_ID settings) and DINGTALK_OPERATOR_UNION_ID.",
-            file=err,
-        )
+        print(f"roombot sync: {messages.cli_no_dingtalk_credentials()}", file=err)
         return 2
     union_id = settings.dingtalk_operator_union_id
     if not union_id:
-        print("roombot sync: DINGTALK_OPERATOR_UNION_ID is required to list rooms.", file=err)
+        print(f"roombot sync: {messages.cli_operator_required()}", file=err)
         return 2
 
     from bot.store.sync import sync_directory
@@ -47,7 +43,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
     try:
         runtime = build_runtime(settings)
     except StoreUnavailable:
-        print(f"roombot sync: cannot reach the database at {safe_url(settings.database_url)}", file=err)
+        print(f"roombot sync: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
         return 1
     store, client = runtime.store, runtime.dingtalk
     try:
@@ -55,16 +51,13 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         for team_id in teams:
             report = sync_directory(store=store, client=client, team_id=team_id, union_id=union_id, now=utc_now())
             prefix = f"{team_id}: " if len(teams) > 1 else ""
-            print(
-                f"{prefix}synced {report.total} rooms: {report.added} added, {report.changed} changed, "
-                f"{report.removed} removed",
-                file=out,
-            )
+            synced = messages.cli_synced(report.total, report.added, report.changed, report.removed)
+            print(f"{prefix}{synced}", file=out)
     except DingTalkError as exc:
-        print(f"roombot sync: {unescape_mrkdwn(describe_error(exc))}", file=err)
+        print(f"roombot sync: {unescape_mrkdwn(messages.describe_error(exc))}", file=err)
         return 1
     except StoreUnavailable:
-        print(f"roombot sync: cannot reach the database at {safe_url(settings.database_url)}", file=err)
+        print(f"roombot sync: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
         return 1
     except RoomBotError as exc:
         print(f"roombot sync: {exc}", file=err)
@@ -95,12 +88,10 @@ def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO |
         elif args.action == "downgrade":
             downgrade(engine, args.revision or "-1")
         current = current_revision(engine)
-        head = head_revision()
-        state = "up to date" if current == head else f"head is {head}"
-        print(f"database {safe_url(url)} at revision {current or 'base (empty)'} ({state})", file=out)
+        print(messages.cli_database_state(safe_url(url), current, head_revision()), file=out)
         return 0
     except SQLAlchemyError as exc:
-        print(f"roombot db: cannot {args.action} {safe_url(url)}: {type(exc).__name__}", file=err)
+        print(f"roombot db: {messages.cli_database_failed(args.action, safe_url(url), type(exc).__name__)}", file=err)
         return 1
     except RoomBotError as exc:
         print(f"roombot db: {exc}", file=err)
