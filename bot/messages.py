@@ -440,6 +440,23 @@ def narrow_window(start: datetime, end: datetime, zone: tzinfo) -> str:
     )
 
 
+def daily_summary_line(start: datetime, end: datetime, *, with_slot: int, total: int, free_share: float) -> str:
+    """`Tue 24 Nov (09:00–18:00): 20 of 24 rooms have a slot · 62% of room time free`."""
+    head = f"{start:%a %d %b} ({start:%H:%M}–{end:%H:%M})"
+    if with_slot == 0:
+        return f"{head}: nothing free"
+    return f"{head}: {with_slot} of {total} rooms have a slot · {round(free_share * 100)}% of room time free"
+
+
+def daily_summary(lines: Sequence[str], *, slot_minutes: int, groups: Sequence[str]) -> str:
+    searched = ", ".join(escape_mrkdwn(name) for name in groups)
+    body = "\n".join(f"• {line}" for line in lines)
+    return (
+        f"Rooms over those days ({searched}; a slot is {minutes(slot_minutes)}):\n{body}\n"
+        "Pick a day and a time to see the rooms and book one, for example:"
+    )
+
+
 def narrow_window_examples() -> list[str]:
     return ["tomorrow 2-3pm", "friday afternoon", "a 1 hour slot on monday"]
 

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 # How many rooms a reply lists before it is summarised behind "show all".
 SUMMARY_ROOMS = 8
 MAX_DAYS_IN_ONE_ANSWER = 1
+# A daily summary lists at most this many days (a month of working days).
+MAX_SUMMARY_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -408,12 +410,7 @@ class RoomService:
         if request.start is None or request.end is None:
             raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
         start, end = request.start, request.end
-        if end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER):
-            return TextReply(
-                messages.narrow_window(start, end, asker.zone),
-                kind="info",
-                examples=tuple(messages.narrow_window_examples()),
-            )
+        multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
         self._ensure_directory(asker.team_id)
         groups = self._store.resolve_groups(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
@@ -427,6 +424,8 @@ class RoomService:
         room_ids = [room for room in dict.fromkeys([*include, *_ordered_room_ids(groups)]) if room not in exclude]
         if not room_ids:
             return TextReply(messages.empty_group(groups[0].name if groups else ""), kind="info")
+        if multi_day:
+            return self._daily_summary(request, asker, groups, room_ids)
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
         results, schedules_age, left_out = self._assess_rooms(asker, room_ids, start, end, duration, request)
@@ -466,6 +465,52 @@ class RoomService:
             show_all=show_all,
             notes=notes,
         )
+
+    def _daily_summary(
+        self, request: Request, asker: Asker, groups: Sequence[GroupRecord], room_ids: Sequence[str]
+    ) -> Reply:
+        """A span of several days ("this week"): per working day, how many rooms are free, then ask to narrow.
+
+        One free/busy query covers the whole span (one call per batch of rooms, as for one day), and
+        the days land in the shared cache, so the narrower follow-up question costs nothing.
+        """
+        assert request.start is not None and request.end is not None
+        start, end, zone = request.start, request.end, asker.zone
+        schedules = self._schedules.get(asker.team_id, room_ids, start, end, zone)
+        rooms = self._store.get_rooms(asker.team_id, room_ids)
+        suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
+        slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
+        lines: list[str] = []
+        day = start.astimezone(zone).date()
+        while datetime.combine(day, self.settings.work_start, tzinfo=zone) < end and len(lines) < MAX_SUMMARY_DAYS:
+            window_start = max(start, datetime.combine(day, self.settings.work_start, tzinfo=zone), asker.now)
+            window_end = min(end, datetime.combine(day, self.settings.work_end, tzinfo=zone))
+            if day.weekday() < 5 and window_end - window_start >= slot:
+                verdicts = [
+                    availability.assess(
+                        schedules.by_room[room].items if room in schedules.by_room else (),
+                        window_start,
+                        window_end,
+                        duration=slot,
+                        error=schedules.by_room[room].error if room in schedules.by_room else "missing",
+                    )
+                    for room in suitable
+                ]
+                with_slot = sum(1 for v in verdicts if v.fits)
+                free_time = sum((w.duration for v in verdicts for w in v.free), timedelta())
+                share = free_time / ((window_end - window_start) * len(verdicts))
+                lines.append(
+                    messages.daily_summary_line(
+                        window_start, window_end, with_slot=with_slot, total=len(suitable), free_share=share
+                    )
+                )
+            day += timedelta(days=1)
+        if not lines:
+            return TextReply(
+                messages.narrow_window(start, end, zone), kind="info", examples=tuple(messages.narrow_window_examples())
+            )
+        text = messages.daily_summary(lines, slot_minutes=int(slot.total_seconds() // 60), groups=[g.name for g in groups])
+        return TextReply(text, kind="info", examples=tuple(messages.narrow_window_examples()))
 
     def _assess_rooms(
         self,

@@ -110,13 +110,26 @@ def test_identical_questions_at_the_same_moment_share_one_fetch(runtime: Runtime
     assert sim.stats()["schedules"] == -(-len(sim.rooms) // 5)
 
 
-def test_a_question_spanning_days_is_asked_to_narrow(runtime: Runtime, sim: Simulator) -> None:
+def test_a_question_spanning_days_gets_a_daily_summary_for_one_query(runtime: Runtime, sim: Simulator) -> None:
     sim.reset_stats()
     reply = ask(runtime, "this week")
+
     assert isinstance(reply, TextReply)
-    assert "several days" in reply.text
+    # Tuesday 09:00 (the clock) to Friday: one line per working day left, and ways to narrow down.
+    assert [line[:12] for line in reply.text.splitlines() if line.startswith("• ")] == [
+        "• Tue 24 Nov",
+        "• Wed 25 Nov",
+        "• Thu 26 Nov",
+        "• Fri 27 Nov",
+    ]
+    assert "rooms have a slot" in reply.text and "% of room time free" in reply.text
     assert reply.examples
-    assert sim.stats().get("schedules", 0) == 0
+    week_cost = sim.stats()["schedules"]
+    assert week_cost == -(-len(sim.rooms) // 5), "one query covers the whole span"
+
+    # The days are in the shared cache now: narrowing down costs nothing.
+    assert isinstance(ask(runtime, "thursday 2-3pm"), FindReply)
+    assert sim.stats()["schedules"] == week_cost
 
 
 def test_nothing_fits_offers_nearby_slots(runtime: Runtime, sim: Simulator) -> None:
