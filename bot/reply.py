@@ -12,6 +12,7 @@ them through `bot.markup.unescape_mrkdwn`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -128,6 +129,13 @@ class FindReply:
             next_free_count=summary.next_free_count,
             duration_minutes=self.duration_minutes,
         )
+
+    def notes_for(self, shown: Sequence[RoomResult]) -> tuple[str, ...]:
+        """The notes to print under the rooms: the reply's own, then the footnotes of the rooms that
+        are not shown in full (so a failure is never hidden, nor said twice)."""
+        visible = {result.room.room_id for result in shown}
+        hidden = tuple(r.footnote for r in self.results if r.footnote and r.room.room_id not in visible)
+        return self.notes + hidden
 
     def room(self, room_id: str) -> RoomView | None:
         """The view of a room named by an alternative's key (a room id), if it is in this reply."""

@@ -442,7 +442,7 @@ class RoomService:
                 not_before=asker.now,
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
-        notes = tuple(result.footnote for result in results if result.footnote)
+        notes: tuple[str, ...] = ()
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)

@@ -197,9 +197,10 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
         lines.append(paint(messages.other_groups_header(), _BOLD))
         lines.extend(_room_lines(reply.other_group_results, reply, span, zone, paint))
 
-    if reply.notes:
+    notes = reply.notes_for(shown)
+    if notes:
         lines.append("")
-        lines.extend(f"  note: {unescape_mrkdwn(note)}" for note in reply.notes)
+        lines.extend(f"  note: {unescape_mrkdwn(note)}" for note in notes)
 
     lines.append("")
     context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.data_age_s)]

@@ -168,8 +168,10 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
         _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
         DividerBlock(),
     ]
-    tail = _tail(reply)
     summarised = not reply.show_all and len(reply.results) > max_rooms
+    # "Show all" lists rooms compactly, without footnotes: those then go under the rooms as notes.
+    in_full = () if reply.show_all else reply.results[:max_rooms]
+    tail = _tail(reply, reply.notes_for(in_full))
     buttons = [_button(spec) for spec in reply.buttons]
     if summarised:
         spec = ButtonSpec(messages.show_all_button(len(reply.results)), SHOW_ALL_ACTION, show_all_value(reply))
@@ -288,11 +290,11 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
     return blocks
 
 
-def _tail(reply: FindReply) -> list[Block]:
+def _tail(reply: FindReply, notes_shown: Sequence[str]) -> list[Block]:
     """Notes, then the context line: groups searched, age of the data, the timeline's legend."""
     blocks: list[Block] = []
-    if reply.notes:
-        notes = list(reply.notes)
+    if notes_shown:
+        notes = list(notes_shown)
         if len(notes) > CONTEXT_ELEMENTS_MAX:
             notes = notes[: CONTEXT_ELEMENTS_MAX - 1] + ["\n".join(notes[CONTEXT_ELEMENTS_MAX - 1 :])]
         blocks.append(ContextBlock(block_id="notes", elements=[_mrkdwn(_cut(note, CONTEXT_TEXT_MAX)) for note in notes]))
