@@ -568,27 +568,24 @@ class DingTalkClient:
 
     def get_user_union_id(self, user_id: str) -> str:
         """A corp userId (staffId) → the user's unionId. UserNotFound if there is no such user."""
-        result = self._oapi("userGet", "/topapi/v2/user/get", {"userid": user_id, "language": "zh_CN"})
-        union_id = result.get("unionid") or result.get("unionId")
-        if not isinstance(union_id, str) or not union_id:
-            raise MalformedReply("user/get reply has no unionid")
-        return union_id
+        body = {"userid": user_id, "language": "zh_CN"}
+        return self._oapi_field("userGet", "/topapi/v2/user/get", body, "unionid", "unionId")
 
     def find_user_id_by_mobile(self, mobile: str) -> str:
         """A mobile number → the corp userId. UserNotFound if nobody in the organisation has it."""
-        result = self._oapi("userGetByMobile", "/topapi/v2/user/getbymobile", {"mobile": mobile})
-        user_id = result.get("userid")
-        if not isinstance(user_id, str) or not user_id:
-            raise MalformedReply("getbymobile reply has no userid")
-        return user_id
+        return self._oapi_field("userGetByMobile", "/topapi/v2/user/getbymobile", {"mobile": mobile}, "userid")
 
     def get_user_id_by_union_id(self, union_id: str) -> str:
         """A unionId → the corp userId. UserNotFound if the unionId is not in the organisation."""
-        result = self._oapi("userGetByUnionId", "/topapi/user/getbyunionid", {"unionid": union_id})
-        user_id = result.get("userid")
-        if not isinstance(user_id, str) or not user_id:
-            raise MalformedReply("getbyunionid reply has no userid")
-        return user_id
+        return self._oapi_field("userGetByUnionId", "/topapi/user/getbyunionid", {"unionid": union_id}, "userid")
+
+    def _oapi_field(self, api: str, path: str, body: dict[str, str], *names: str) -> str:
+        """One text field of an old-style reply's `result` (the first of `names` present); MalformedReply if none."""
+        result = self._oapi(api, path, body)
+        value = next((result.get(name) for name in names if result.get(name)), None)
+        if not isinstance(value, str) or not value:
+            raise MalformedReply(f"{path.rsplit('/', 1)[-1]} reply has no {names[0]}")
+        return value
 
     def _oapi(self, api: str, path: str, body: dict[str, str]) -> Mapping[str, Any]:
         reply = self._request(api, "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True, idempotent=True)
