@@ -94,7 +94,7 @@ MY_BOOKINGS = re.compile(
     POLITE + r"(?:(?:show|list|see|view|what are|what's|check)[ ]+)?(?:(?:all[ ]+)?my[ ]+)?(?:upcoming[ ]+)?"
     r"(?:bookings|reservations|meetings|my booking)(?![a-z])|^(?:查看|查询)?我的(?:预订|预定|预约|会议)"
 )
-MY_BOOKINGS_SINGULAR = re.compile(POLITE + r"my[ ]+(?:booking|reservation)s?(?![a-z])")
+MY_BOOKINGS_SINGULAR = re.compile(POLITE + r"(?:my[ ]+(?:booking|reservation)s?(?![a-z])|(?:my|mine)[ ?!.]*$)")
 CANCEL = re.compile(POLITE + r"(?:cancel|取消)(?![a-z])")
 BOOK = re.compile(POLITE + r"(?:book|reserve|预订|预定|预约|订)(?![a-z])")
 LINK = re.compile(

@@ -39,3 +39,8 @@ def test_room_names_holding_group_keywords_stay_whole(room: str) -> None:
     assert request.intent is Intent.BOOK
     assert request.rooms == (room,)
     assert request.group is None
+
+
+@pytest.mark.parametrize("text", ["my", "mine", "my bookings", "please my bookings", "我的预订"])
+def test_my_alone_lists_my_bookings(text: str) -> None:
+    assert parse(text, now=NOW, tz="Asia/Shanghai").intent is Intent.MY_BOOKINGS
