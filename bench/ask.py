@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.reply import FindReply
 from bot.slack.blocks import render
-from bot.wiring import build_runtime
+from bot.wiring import build_runtime, point_at_simulator
 
 TEAM, USER, TZ = "T_BENCH", "U_BENCH", "Asia/Shanghai"
 
@@ -43,13 +43,11 @@ def main() -> None:
     args = parser.parse_args()
 
     with SimProcess(seed=3, rooms=args.rooms) as sim, tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            dingtalk_api_url=sim.url,
-            dingtalk_oapi_url=sim.url,
-            dingtalk_app_key=sim.app_key,
-            dingtalk_app_secret=sim.app_secret,
-            dingtalk_operator_union_id=sim.operator_union_id,
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+        settings = point_at_simulator(
+            Settings(
+                database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+            ),
+            sim,
         )
         with build_runtime(settings) as runtime:
             service = runtime.service

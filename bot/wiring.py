@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -80,7 +81,28 @@ def start_simulator(settings: Settings, *, seed: int = 7, today: date | None = N
     from bot.sim import Simulator
 
     sim = Simulator(seed=seed, today=today).start(host="127.0.0.1", port=0)
-    settings = settings.with_overrides(
+    return point_at_simulator(settings, sim), sim
+
+
+class SimulatorEndpoint(Protocol):
+    """What settings need of a running simulator (in this process, or `roombot sim` elsewhere)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def app_key(self) -> str: ...
+
+    @property
+    def app_secret(self) -> str: ...
+
+    @property
+    def operator_union_id(self) -> str: ...
+
+
+def point_at_simulator(settings: Settings, sim: SimulatorEndpoint) -> Settings:
+    """The settings with DingTalk replaced by a simulator: its URL and demo internal-app credentials."""
+    return settings.with_overrides(
         dingtalk_api_url=sim.url,
         dingtalk_oapi_url=sim.url,
         dingtalk_app_key=sim.app_key,
@@ -91,7 +113,6 @@ def start_simulator(settings: Settings, *, seed: int = 7, today: date | None = N
         dingtalk_suite_ticket=None,
         dingtalk_operator_union_id=sim.operator_union_id,
     )
-    return settings, sim
 
 
 def build_runtime(

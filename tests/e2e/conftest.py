@@ -10,6 +10,7 @@ import pytest
 from slack_bolt import App
 
 from bot.config import Settings
+from bot.wiring import point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import SIGNING_SECRET
 
@@ -29,20 +30,18 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def settings(database_url: str, sim: Simulator, fake_slack: FakeSlack) -> Settings:
-    return Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        slack_bot_token=fake_slack.token,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.base_url,
-        database_url=database_url,
-        default_tz="Asia/Shanghai",
-        # A DingTalk outage should end in a friendly answer quickly, not after the production deadline.
-        deadline_s=2.0,
-        request_timeout_s=2.0,
+    return point_at_simulator(
+        Settings(
+            slack_bot_token=fake_slack.token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake_slack.base_url,
+            database_url=database_url,
+            default_tz="Asia/Shanghai",
+            # A DingTalk outage should end in a friendly answer quickly, not after the production deadline.
+            deadline_s=2.0,
+            request_timeout_s=2.0,
+        ),
+        sim,
     )
 
 

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.errors import EventLimitReached, PermissionMissing
 from bot.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -36,15 +36,13 @@ def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
     built: list[Runtime] = []
 
     def make(clock: Callable[[], datetime] | None = None, **overrides: Any) -> Runtime:
-        settings = Settings(
-            dingtalk_api_url=sim.url,
-            dingtalk_oapi_url=sim.url,
-            dingtalk_app_key=sim.app_key,
-            dingtalk_app_secret=sim.app_secret,
-            dingtalk_operator_union_id=sim.operator_union_id,
-            database_url=database_url,
-            deadline_s=3.0,
-            admin_user_ids=(ADMIN,),
+        settings = point_at_simulator(
+            Settings(
+                database_url=database_url,
+                deadline_s=3.0,
+                admin_user_ids=(ADMIN,),
+            ),
+            sim,
         ).with_overrides(**overrides)
         runtime = build_runtime(settings, clock=clock) if clock else build_runtime(settings)
         built.append(runtime)

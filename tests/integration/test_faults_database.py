@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER = "T_DB", "U_DB"
 QUESTION = "free rooms tomorrow 2-3pm"
@@ -176,14 +176,12 @@ def database_url_postgres() -> Iterator[str]:
 
 @pytest.fixture
 def runtime(sim: Simulator, outage: Outage) -> Iterator[Runtime]:
-    settings = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        database_url=outage.url,
-        deadline_s=3.0,
+    settings = point_at_simulator(
+        Settings(
+            database_url=outage.url,
+            deadline_s=3.0,
+        ),
+        sim,
     )
     with build_runtime(settings) as built:
         outage.engine = built.engine

@@ -23,7 +23,7 @@ from bot.errors import MalformedReply, QuotaExhausted, Throttled, UpstreamUnavai
 from bot.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER = "T_FAULTS", "U_FAULTS"
 QUESTION = "free rooms tomorrow 2-3pm"
@@ -38,16 +38,14 @@ def cache_ttl_s() -> float:
 
 @pytest.fixture
 def runtime(sim: Simulator, database_url: str, cache_ttl_s: float) -> Iterator[Runtime]:
-    settings = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        database_url=database_url,
-        deadline_s=DEADLINE_S,
-        request_timeout_s=DEADLINE_S,
-        cache_ttl_s=cache_ttl_s,
+    settings = point_at_simulator(
+        Settings(
+            database_url=database_url,
+            deadline_s=DEADLINE_S,
+            request_timeout_s=DEADLINE_S,
+            cache_ttl_s=cache_ttl_s,
+        ),
+        sim,
     )
     with build_runtime(settings) as built:
         reply = built.service.import_groups(team_id=TEAM, user_id=USER)

@@ -33,7 +33,7 @@ from bot.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.textview import render_text
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM = "T_HOSTILE"
 CHANNEL = "C_HOSTILE"
@@ -81,15 +81,13 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     sim = Simulator(seed=7, rooms=24).start(port=0)
     database = Path(tmp_path_factory.mktemp("hostile")) / "roombot.db"
-    config = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        database_url=f"sqlite:///{database}",
-        default_tz=ZONE,
-        deadline_s=5.0,
+    config = point_at_simulator(
+        Settings(
+            database_url=f"sqlite:///{database}",
+            default_tz=ZONE,
+            deadline_s=5.0,
+        ),
+        sim,
     )
     errors = _Errors()
     bot_logger = logging.getLogger("bot")

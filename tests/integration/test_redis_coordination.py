@@ -31,7 +31,7 @@ from bot.coordination import RedisRateLimiter, RedisSingleFlight, redis_client
 from bot.dingtalk import DingTalkClient
 from bot.reply import FindReply
 from bot.sim import Simulator
-from bot.wiring import build_runtime
+from bot.wiring import build_runtime, point_at_simulator
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DAY = datetime(2026, 12, 1, tzinfo=UTC)
@@ -352,14 +352,12 @@ def test_the_limiter_uses_redis_again_once_it_answers(client: redis.Redis, prefi
 def test_a_runtime_with_redis_down_still_answers_questions(
     sim: Simulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        database_url=f"sqlite:///{tmp_path / 'roombot.db'}",
-        redis_url=f"redis://127.0.0.1:{closed_port()}/0",
+    settings = point_at_simulator(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'roombot.db'}",
+            redis_url=f"redis://127.0.0.1:{closed_port()}/0",
+        ),
+        sim,
     )
     with caplog.at_level(logging.WARNING, logger="bot.coordination"), build_runtime(settings) as runtime:
         runtime.service.import_groups(team_id="T1", user_id="U1")

@@ -25,7 +25,7 @@ from bot.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.store.sync import sync_directory
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import ALICE, FORM, JSON, SIGNING_SECRET, TEAM, dm_event, event_body, signed, slash_body
 
@@ -97,20 +97,18 @@ def test_a_full_session_at_debug_logs_no_secret(
     from bot.slack.app import create_app
 
     issued = IssuedTokens(sim, monkeypatch)
-    settings = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=APP_TOKEN,
-        slack_api_url=fake_slack.base_url,
-        database_url=database_url,
-        default_tz=ZONE,
-        deadline_s=3.0,
-        request_timeout_s=3.0,
+    settings = point_at_simulator(
+        Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_app_token=APP_TOKEN,
+            slack_api_url=fake_slack.base_url,
+            database_url=database_url,
+            default_tz=ZONE,
+            deadline_s=3.0,
+            request_timeout_s=3.0,
+        ),
+        sim,
     )
     with build_runtime(settings) as runtime:
         # Sync, groups, a question, and every room of it.

@@ -16,7 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.reply import FindReply, TextReply
 from bot.sim import Simulator
-from bot.wiring import Runtime, build_runtime
+from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEAM, USER = "T1", "U1"
@@ -42,14 +42,12 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Runtime]:
-    settings = Settings(
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_app_key=sim.app_key,
-        dingtalk_app_secret=sim.app_secret,
-        dingtalk_operator_union_id=sim.operator_union_id,
-        database_url=database_url,
-        deadline_s=3.0,
+    settings = point_at_simulator(
+        Settings(
+            database_url=database_url,
+            deadline_s=3.0,
+        ),
+        sim,
     )
     with build_runtime(settings, clock=clock) as built:
         reply = built.service.import_groups(team_id=TEAM, user_id=USER)
