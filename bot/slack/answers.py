@@ -179,6 +179,15 @@ def webhook_error_code(response: WebhookResponse) -> str:
     return f"http_{response.status_code}"
 
 
+def post_to_response_url(response_url: str, message: dict[str, Any]) -> str | None:
+    """Post to a response_url (with retries): None when Slack took it, else a short error code."""
+    try:
+        response = send_to_response_url(response_url, message)
+    except Exception as exc:  # connection failures that outlasted the retries
+        return type(exc).__name__
+    return None if response.status_code == 200 else webhook_error_code(response)
+
+
 def report_undelivered(
     client: WebClient, *, team_id: str, channel_id: str | None, user_id: str, error: str, where: str
 ) -> None:
@@ -232,6 +241,7 @@ __all__ = [
     "is_shareable",
     "render_reply",
     "report_undelivered",
+    "post_to_response_url",
     "send_to_response_url",
     "webhook_error_code",
     "with_share_button",

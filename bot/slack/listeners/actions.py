@@ -28,9 +28,8 @@ from bot.slack.answers import (
     Message,
     api_error_code,
     error_message,
+    post_to_response_url,
     report_undelivered,
-    send_to_response_url,
-    webhook_error_code,
     without_share_button,
 )
 from bot.slack.home import ACTION_CREATE_GROUP, ACTION_EDIT_GROUP
@@ -116,14 +115,9 @@ class ActionListeners:
         user_id = str(body["user"]["id"])
         if respond.response_url:
             payload = {**message, "response_type": "ephemeral", "replace_original": replace}
-            try:
-                response = send_to_response_url(respond.response_url, payload)
-            except Exception as exc:  # connection failures that outlasted the retries
-                error = type(exc).__name__
-            else:
-                if response.status_code == 200:
-                    return
-                error = webhook_error_code(response)
+            error = post_to_response_url(respond.response_url, payload)
+            if error is None:
+                return
             team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
             report_undelivered(
                 client, team_id=team_id, channel_id=channel_of(body), user_id=user_id, error=error, where="a button"

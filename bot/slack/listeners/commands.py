@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import messages
-from bot.slack.answers import Answers, Message, error_message, report_undelivered, send_to_response_url, webhook_error_code
+from bot.slack.answers import Answers, Message, error_message, post_to_response_url, report_undelivered
 from bot.slack.notice import answer_with_notice
 
 logger = logging.getLogger(__name__)
@@ -59,14 +59,9 @@ class CommandListeners:
                 )
                 return
             body = {**message, "response_type": "ephemeral", "replace_original": bool(noticed)}
-            try:
-                response = send_to_response_url(respond.response_url, body)
-            except Exception as exc:  # connection failures that outlasted the retries
-                error = type(exc).__name__
-            else:
-                if response.status_code == 200:
-                    return
-                error = webhook_error_code(response)
+            error = post_to_response_url(respond.response_url, body)
+            if error is None:
+                return
             report_undelivered(client, team_id=team_id, channel_id=channel_id, user_id=user_id, error=error, where="/rooms")
 
         try:
