@@ -149,7 +149,7 @@ def run_demo(
         return 1
     team = DEMO_TEAM_ID if use_simulator else getattr(args, "team", DEMO_TEAM_ID)
     with runtime:
-        print(messages.demo_greeting(zone.key, simulated=use_simulator), file=out)
+        print(unescape_mrkdwn(messages.demo_greeting(zone.key, simulated=use_simulator)), file=out)
         last_find: str | None = None
         while True:
             try:

@@ -27,6 +27,7 @@ def test_the_demo_greets_answers_and_says_goodbye(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Traceback" not in result.stdout + result.stderr
     assert "simulated DingTalk organisation" in result.stdout
+    assert "book <room> tomorrow" in result.stdout and "&lt;" not in result.stdout  # the terminal shows text as is
     assert "Free rooms" in result.stdout
     assert "Searched" in result.stdout
     assert "Your room groups" in result.stdout
