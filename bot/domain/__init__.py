@@ -1,0 +1,1 @@
+"""Pure domain: rooms, schedules, availability, reasons and policy. Imports no Slack, HTTP or database code."""

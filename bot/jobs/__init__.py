@@ -1,0 +1,1 @@
+"""Background work: a table-backed job runner and its jobs."""

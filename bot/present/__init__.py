@@ -1,0 +1,1 @@
+"""Presentation: the reply model, action ids, the terminal view and every sentence a user reads."""
