@@ -21,7 +21,7 @@ HANDLERS = {
     "demo": "bot.console:run_demo",
     "ask": "bot.console:run_ask",
     "parse": "bot.parsing.cli:run",
-    "sim": "bot.sim.cli:run",
+    "sim": "bot.commands.sim:run",
     "sync": "bot.store.cli:run_sync",
     "db": "bot.store.cli:run_db",
 }

@@ -8,6 +8,8 @@ with Simulator(seed=7, rooms=24).start(port=0) as sim:
 from __future__ import annotations
 
 from bot.sim.data import RoomRules
-from bot.sim.server import ENDPOINTS, SimConfig, Simulator
+from bot.sim.routes import ENDPOINTS
+from bot.sim.server import Simulator
+from bot.sim.state import SimConfig
 
 __all__ = ["ENDPOINTS", "RoomRules", "SimConfig", "Simulator"]

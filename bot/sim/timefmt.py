@@ -3,7 +3,7 @@
 The server accepts ISO-8601 with an offset or `Z`, with or without seconds or milliseconds
 (`2022-07-29T14:55Z`, `2026-09-22T10:00:00+08:00`, `2026-09-22T02:00:00.000Z`). It answers timed
 items as `2026-09-22T10:00:00+08:00` with `timeZone: Asia/Shanghai`, and all-day items as
-`2026-09-22T00:00:00Z` .. `2026-09-23T00:00:00Z` with `timeZone: UTC` (dingtalk-api.md §2).
+`2026-09-22T00:00:00Z` .. `2026-09-23T00:00:00Z` with `timeZone: UTC` (the shape DingTalk itself answers).
 """
 
 from __future__ import annotations

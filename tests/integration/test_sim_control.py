@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.commands.sim import banner, run
 from bot.sim import ENDPOINTS, Simulator
-from bot.sim.cli import banner, run
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.sim.server import Simulator
+from bot.sim import Simulator
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
