@@ -1,8 +1,9 @@
 """App credentials and the access-token cache.
 
-DingTalk app tokens live 7200 s (dingtalk-api.md §1). The cache keeps one token, refreshes it a
-margin before it expires (DingTalk advises about 10 minutes), and lets many threads share a
-single refresh: whoever finds the token missing fetches it while the others wait on the lock.
+DingTalk app tokens live 7200 s (the token reply's `expireIn`). The cache keeps one token,
+refreshes it a margin before it expires (DingTalk advises about 10 minutes), and lets many
+threads share a single refresh: whoever finds the token missing fetches it while the others
+wait on the lock.
 """
 
 from __future__ import annotations

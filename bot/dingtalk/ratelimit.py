@@ -1,7 +1,7 @@
 """Client-side rate limits per DingTalk API.
 
-DingTalk limits each app to about 20 calls per second *per API* (dingtalk-api.md §9) and answers
-403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` beyond that. Staying under the limit on our
+DingTalk's standard limit is about 20 calls per second per app *and per API*; beyond it DingTalk
+answers 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`. Staying under the limit on our
 side is cheaper than being throttled and backing off.
 
 `RateLimiter` is the small interface the client needs; `SlidingWindowLimiter` is the default,

@@ -1,7 +1,8 @@
 """DingTalk's wire format: JSON → models, error bodies → exceptions, datetimes → strings.
 
-Pure functions, no I/O. Field names follow dingtalk-api.md; anything that is not the documented
-shape raises `MalformedReply` rather than being guessed at.
+Pure functions, no I/O. Field names are DingTalk's own (camelCase on the new-style host,
+lower case on the old-style oapi host); anything that is not the documented shape raises
+`MalformedReply` rather than being guessed at.
 """
 
 from __future__ import annotations
@@ -47,8 +48,17 @@ from bot.errors import (
 # --- times -----------------------------------------------------------------------------------
 
 
+def check_window(start: datetime, end: datetime) -> None:
+    """A window to ask DingTalk about: both ends time-zone aware, the end after the start (else ValueError)."""
+    for moment in (start, end):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"times must be time-zone aware, got {moment!r}")
+    if end <= start:
+        raise ValueError("the end must be after the start")
+
+
 def format_time(moment: datetime, *, round_up: bool = False, zone: ZoneInfo | None = None) -> str:
-    """ISO-8601 with whole seconds and an explicit offset (dingtalk-api.md §0, the safe choice).
+    """ISO-8601 with whole seconds and an explicit offset, the form every DingTalk endpoint reads alike.
 
     Sub-second parts are dropped; `round_up` rounds them up instead, so the end of a window is
     never moved earlier.
@@ -114,7 +124,7 @@ def _parse_moment(raw: object, what: str) -> _Moment:
 
 
 def _is_all_day(start: _Moment, end: _Moment) -> bool:
-    """DingTalk sends all-day items as UTC midnights spanning whole days (dingtalk-api.md §2)."""
+    """DingTalk sends all-day items as UTC midnights spanning whole days."""
     if start.is_date or end.is_date:
         return True
     if start.zone_name.upper() != "UTC" or end.zone_name.upper() != "UTC":
@@ -457,7 +467,7 @@ def error_class(status: int, code: str, message: str) -> type[DingTalkError]:
 def error_from_body(status: int, body: object) -> DingTalkError:
     """An exception for a 4xx/5xx reply; `body` is the decoded JSON (or None if it was not JSON)."""
     if isinstance(body, Mapping) and ("punish" in body or body.get("status") == 1111):
-        # The per-IP flood limit answers with its own body (dingtalk-api.md §9): wait and retry.
+        # The per-IP flood limit answers with its own body (status 1111, or a "punish" field): wait and retry.
         return Throttled("too many calls from this IP address", code="IpFlowLimit", status=status)
     if body is None and status == 403:
         # A 403 without a JSON body is the gateway's flood-protection page, not a permission answer.
@@ -495,6 +505,7 @@ __all__ = [
     "AUTH_CODES",
     "OAPI_AUTH_ERRCODES",
     "RoomPage",
+    "check_window",
     "error_class",
     "error_from_body",
     "format_time",

@@ -1,0 +1,77 @@
+"""The app access token endpoints: internal apps and third-party (suite) apps."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import replace
+
+from bot.dingtalk.auth import AppCredentials, Credentials, SuiteCredentials
+from bot.dingtalk.transport import Call, Transport
+from bot.errors import MalformedReply
+
+
+class TokenApi:
+    """Fetches access tokens with the app's credentials, and knows the secrets to keep out of text.
+
+    Args:
+        transport: sends the calls (tokens are fetched without a token).
+        base_url: the new-style API host.
+        credentials: the internal app's or the third-party app's credentials.
+        logger: where the "new access token" line goes (DEBUG).
+    """
+
+    def __init__(self, *, transport: Transport, base_url: str, credentials: Credentials, logger: logging.Logger) -> None:
+        self._transport = transport
+        self._base_url = base_url
+        self._credentials = credentials
+        self._log = logger
+        self._seen_tokens: deque[str] = deque(maxlen=16)  # recent tokens, only to redact them from text
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._credentials
+
+    def set_suite_ticket(self, suite_ticket: str) -> None:
+        """Use the newest suite ticket DingTalk pushed (third-party apps only)."""
+        if not isinstance(self._credentials, SuiteCredentials):
+            raise ValueError("suite tickets apply to third-party apps only")
+        self._credentials = replace(self._credentials, suite_ticket=suite_ticket)
+
+    def fetch(self, deadline: float) -> tuple[str, float]:
+        """A new access token and its lifetime in seconds."""
+        creds = self._credentials
+        if isinstance(creds, AppCredentials):
+            api, path = "accessToken", "/v1.0/oauth2/accessToken"
+            body: dict[str, str] = {"appKey": creds.app_key, "appSecret": creds.app_secret}
+        else:
+            api, path = "corpAccessToken", "/v1.0/oauth2/corpAccessToken"
+            body = {
+                "suiteKey": creds.suite_key,
+                "suiteSecret": creds.suite_secret,
+                "authCorpId": creds.auth_corp_id,
+                "suiteTicket": creds.suite_ticket,
+            }
+        call = Call(api, "POST", self._base_url + path, json_body=body, auth="none", idempotent=True)
+        reply = self._transport.send(call, deadline=deadline)
+        if not isinstance(reply, Mapping):
+            raise MalformedReply("token reply is not an object")
+        token = reply.get("accessToken")
+        lifetime = reply.get("expireIn")
+        if not isinstance(token, str) or not token:
+            raise MalformedReply("token reply has no accessToken")
+        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
+            raise MalformedReply("token reply has no valid expireIn")
+        self._seen_tokens.append(token)
+        self._log.debug("DingTalk %s: new access token, valid %ss", api, lifetime)
+        return token, float(lifetime)
+
+    def secrets(self) -> list[str]:
+        """The app's secrets and the tokens it was given recently."""
+        secrets = [s for s in self._credentials.secrets if s]
+        secrets.extend(t for t in list(self._seen_tokens) if t)
+        return secrets
+
+
+__all__ = ["TokenApi"]

@@ -1,0 +1,54 @@
+"""User lookups on DingTalk's old-style host (oapi): userId, unionId and mobile numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.dingtalk.transport import Call, Transport
+from bot.errors import MalformedReply
+
+
+class UsersApi:
+    """The old-style user endpoints; the token goes in the query string and errors come as `errcode`.
+
+    Args:
+        transport: sends the calls.
+        oapi_url: the old-style host (`https://oapi.dingtalk.com`, or the simulator).
+    """
+
+    def __init__(self, *, transport: Transport, oapi_url: str) -> None:
+        self._transport = transport
+        self._oapi_url = oapi_url
+
+    def get_user_union_id(self, user_id: str) -> str:
+        """A corp userId (staffId) → the user's unionId. UserNotFound if there is no such user."""
+        body = {"userid": user_id, "language": "zh_CN"}
+        return self._field("userGet", "/topapi/v2/user/get", body, "unionid", "unionId")
+
+    def find_user_id_by_mobile(self, mobile: str) -> str:
+        """A mobile number → the corp userId. UserNotFound if nobody in the organisation has it."""
+        return self._field("userGetByMobile", "/topapi/v2/user/getbymobile", {"mobile": mobile}, "userid")
+
+    def get_user_id_by_union_id(self, union_id: str) -> str:
+        """A unionId → the corp userId. UserNotFound if the unionId is not in the organisation."""
+        return self._field("userGetByUnionId", "/topapi/user/getbyunionid", {"unionid": union_id}, "userid")
+
+    def _field(self, api: str, path: str, body: dict[str, str], *names: str) -> str:
+        """One text field of an old-style reply's `result` (the first of `names` present); MalformedReply if none."""
+        result = self._result(api, path, body)
+        value = next((result.get(name) for name in names if result.get(name)), None)
+        if not isinstance(value, str) or not value:
+            raise MalformedReply(f"{path.rsplit('/', 1)[-1]} reply has no {names[0]}")
+        return value
+
+    def _result(self, api: str, path: str, body: dict[str, str]) -> Mapping[str, Any]:
+        call = Call(api, "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True, idempotent=True)
+        reply = self._transport.send(call)
+        result = reply.get("result") if isinstance(reply, Mapping) else None
+        if not isinstance(result, Mapping):
+            raise MalformedReply(f"{path} reply has no result")
+        return result
+
+
+__all__ = ["UsersApi"]
