@@ -215,7 +215,7 @@ def read_group(scan: Scan) -> str | None:
             end = match.end("more")
         scan.blank(match.start(), end)
         return scan.orig[match.start("name") : end].strip()
-    match = g.GROUP_ZH.search(scan.low)
+    match = g.GROUP_ZH.search(scan.low) if scan.chinese else None  # it needs a Han character
     if match:
         scan.blank(match.start(), match.end())
         span = (match.start("name"), match.end("name")) if match["name"] else (match.start("name2"), match.end("name2"))

@@ -31,6 +31,8 @@ class Scan:
         self.now = now.replace(second=0, microsecond=0)
         self.today = self.now.date()
         self.cleaned = clean(str(text), max_chars=settings.max_chars)
+        # Whether the text holds a Han character; nothing below adds one, so patterns that need one
+        # can be skipped when this is False.
         self.chinese = has_chinese(self.cleaned)
         work = convert_chinese_numerals(self.cleaned) if self.chinese else self.cleaned
         work = g.EN_NUMBER.sub(lambda m: str(g.en_number(m[1])), work)

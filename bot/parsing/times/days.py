@@ -54,8 +54,12 @@ class DayReader:
         ordinal = scan.take(g.ORDINAL_DATE)
         if ordinal:
             self.set_day(self._day_of_month(int(ordinal["d"]), ordinal[0]), "date", "")
-        for match in list(g.ZH_DATE.finditer(scan.low)):
-            scan.blank(match.start(), match.end())
+        if scan.chinese:  # the Chinese patterns need a Han character: skip them on other text
+            self._zh_dates()
+
+    def _zh_dates(self) -> None:
+        for match in list(g.ZH_DATE.finditer(self.scan.low)):
+            self.scan.blank(match.start(), match.end())
             if match["m"]:
                 self.set_day(self._zh_month_day(match["y"], int(match["m"]), int(match["d"]), match[0]), "date", "")
             else:
@@ -132,6 +136,8 @@ class DayReader:
         for match in list(g.EN_DAY.finditer(self.scan.low)):
             self.scan.blank(match.start(), match.end())
             self._en_day(match)
+        if not self.scan.chinese:  # the Chinese patterns need a Han character: skip them on other text
+            return
         for match in list(g.ZH_DAY.finditer(self.scan.low)):
             self.scan.blank(match.start(), match.end())
             self._zh_day(match)

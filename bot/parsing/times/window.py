@@ -25,7 +25,7 @@ def resolve_window(scan: Scan, found: Found, intent: Intent) -> Window:
     return _Resolver(scan=scan, found=found).resolve(intent)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Draft:
     start: datetime
     end: datetime
