@@ -20,7 +20,7 @@ HANDLERS = {
     "serve": "bot.slack.server:run",
     "demo": "bot.console:run_demo",
     "ask": "bot.console:run_ask",
-    "parse": "bot.parsing.cli:run",
+    "parse": "bot.commands.parse:run",
     "sim": "bot.commands.sim:run",
     "sync": "bot.store.cli:run_sync",
     "db": "bot.store.cli:run_db",

@@ -89,7 +89,7 @@ class Request:
     args: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        """The `roombot parse --json` fields (design.md §8), plus `text` and `args`."""
+        """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
         return {
             "intent": self.intent.value,
             "text": self.text,

@@ -9,7 +9,7 @@ import pytest
 
 from bot import messages
 from bot.errors import ParseError
-from bot.parsing import parse
+from bot.parsing import Intent, TimeKind, parse
 
 NOW = datetime(2025, 12, 2, 10, 17, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -52,10 +52,88 @@ def test_missing_argument_names_the_command() -> None:
     assert 'group rename HQ "Head Office"' in sentence
 
 
-def test_every_help_example_parses() -> None:
-    for example in messages.parse_help_examples():
-        first = example.split(" · ")[0]
-        parse(first, now=NOW, tz="Asia/Shanghai")
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A wall-clock moment in December 2025 in the asker's zone (NOW is Tuesday 2 Dec, 10:17)."""
+    return datetime(2025, 12, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+# What each help example promises, worked out by hand: NOW is Tuesday 2 Dec 2025 10:17 in Shanghai,
+# working hours 09:00-18:00, meetings 30 min by default, afternoons 13:00-18:00, projector = label 3.
+HELP_PROMISES: dict[str, dict[str, object]] = {
+    "free rooms tomorrow 2-3pm": {
+        "intent": Intent.FIND,
+        "start": _at(3, 14),
+        "end": _at(3, 15),
+        "time_kind": TimeKind.INTERVAL,
+    },
+    "any room now for 45 min": {
+        "intent": Intent.FIND,
+        "start": NOW,
+        "end": _at(2, 11, 2),
+        "time_kind": TimeKind.INTERVAL,
+    },
+    "next monday 10:30 to noon in HQ": {  # the coming Monday is 8 Dec
+        "intent": Intent.FIND,
+        "start": _at(8, 10, 30),
+        "end": _at(8, 12),
+        "time_kind": TimeKind.INTERVAL,
+        "group": "HQ",
+    },
+    "friday afternoon for 8 people with a projector": {  # the coming Friday is 5 Dec
+        "intent": Intent.FIND,
+        "start": _at(5, 13),
+        "end": _at(5, 18),
+        "time_kind": TimeKind.PART_OF_DAY,
+        "capacity": 8,
+        "labels": (3,),
+    },
+    "a 30 min slot between 2 and 5pm": {  # today, 14:00-17:00, looking for 30 free minutes
+        "intent": Intent.FIND,
+        "start": _at(2, 14),
+        "end": _at(2, 17),
+        "time_kind": TimeKind.INTERVAL,
+        "duration_minutes": 30,
+    },
+    "book 3F-Everest tomorrow 2-3pm": {
+        "intent": Intent.BOOK,
+        "start": _at(3, 14),
+        "end": _at(3, 15),
+        "time_kind": TimeKind.INTERVAL,
+        "rooms": ("3F-Everest",),
+    },
+    "cancel my 2pm booking": {  # today's 14:00 has not passed yet
+        "intent": Intent.CANCEL,
+        "start": _at(2, 14),
+        "end": _at(2, 14, 30),
+        "time_kind": TimeKind.POINT,
+        "rooms": (),
+        "args": (),
+    },
+    "my bookings": {"intent": Intent.MY_BOOKINGS, "start": None, "end": None, "time_kind": TimeKind.NONE},
+    "明天下午2点到3点有空的会议室": {  # tomorrow afternoon 2 to 3
+        "intent": Intent.FIND,
+        "start": _at(3, 14),
+        "end": _at(3, 15),
+        "time_kind": TimeKind.INTERVAL,
+    },
+    "groups": {"intent": Intent.GROUPS, "args": ()},
+    "group add HQ 3F-Everest 3F-K2": {"intent": Intent.GROUP_ADD, "args": ("HQ", "3F-Everest", "3F-K2")},
+    "link +86 138 0000 0000": {"intent": Intent.LINK, "args": ("+8613800000000",)},
+}
+_UNSET = {"group": None, "capacity": None, "labels": (), "duration_minutes": None}
+
+
+def test_help_promises_cover_every_help_example() -> None:
+    shown = [part for example in messages.parse_help_examples() for part in example.split(" · ")]
+    assert sorted(shown) == sorted(HELP_PROMISES)
+
+
+@pytest.mark.parametrize("example", sorted(HELP_PROMISES))
+def test_every_help_example_parses_as_promised(example: str) -> None:
+    request = parse(example, now=NOW, tz="Asia/Shanghai")
+    promised = HELP_PROMISES[example]
+    expected = {**(_UNSET if "start" in promised else {}), **promised}
+    assert {name: getattr(request, name) for name in expected} == expected
 
 
 def test_request_text_is_the_cleaned_message() -> None:

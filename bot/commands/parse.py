@@ -11,8 +11,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError, ParseError
-from bot.parsing.models import ParseSettings
-from bot.parsing.parser import parse
+from bot.parsing import ParseSettings, parse
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
