@@ -13,12 +13,15 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.util.utils import get_boot_message
 
 from bot import messages
 from bot.config import Settings
@@ -63,10 +66,24 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
         print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
-        handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is told to stop
+        _serve_socket_mode(app, handler)
     finally:
         runtime.close()
     return 0
+
+
+def _serve_socket_mode(app: App, handler: SocketModeHandler) -> None:
+    """What `SocketModeHandler.start` does, through its typed client: connect, say so, block until stopped."""
+    handler.client.connect()
+    boot = get_boot_message()
+    if app.logger.level > logging.INFO:
+        print(boot)
+    else:
+        app.logger.info(boot)
+    if sys.platform == "win32":
+        # Ctrl+C does not interrupt a wait on Windows unless SIGINT has its default handler.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    threading.Event().wait()
 
 
 def _run_http(settings: Settings, *, environ: Mapping[str, str]) -> int:
