@@ -74,7 +74,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
 
 def _serve_socket_mode(app: App, handler: SocketModeHandler) -> None:
     """What `SocketModeHandler.start` does, through its typed client: connect, say so, block until stopped."""
-    handler.client.connect()
+    socket = handler.client  # the Socket Mode connection, not the Web API client
+    socket.connect()
     boot = get_boot_message()
     if app.logger.level > logging.INFO:
         print(boot)
