@@ -13,18 +13,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RetryState
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot import messages
 from bot.config import Settings
+from bot.present.actions import SHARE, share_value
+from bot.reply import FindReply, Reply
+from bot.slack.blocks import render
+from bot.slack.delivery import api_error_code
+from bot.slack.home import build_home_error_view, build_home_view
 from bot.slack.ports import SlackService
 
 logger = logging.getLogger(__name__)
@@ -32,10 +28,8 @@ logger = logging.getLogger(__name__)
 Message = dict[str, Any]
 """A Slack message body: {"text": fallback, "blocks": [...]}."""
 
-ACTION_SHARE = "share"
 MAX_BLOCKS = 50
 MAX_ACTIONS_ELEMENTS = 25
-MAX_BUTTON_VALUE = 2000
 
 
 def error_message(text: str) -> Message:
@@ -43,30 +37,26 @@ def error_message(text: str) -> Message:
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
-def render_reply(reply: object) -> Message:
-    """Render a service reply with the Block Kit presenter (imported lazily: it is someone else's module)."""
-    from bot.slack.blocks import render
-
-    message: Message = dict(render(reply))  # type: ignore[arg-type]
-    return message
+def render_reply(reply: Reply) -> Message:
+    """A service reply as a Slack message body."""
+    return dict(render(reply))
 
 
-def is_shareable(reply: object) -> bool:
+def is_shareable(reply: Reply) -> bool:
     """Answers worth showing a channel: availability answers (not errors, help or group chores)."""
-    from bot.reply import FindReply
-
     return isinstance(reply, FindReply)
 
 
 def with_share_button(message: Message, question: str) -> Message:
     """Append a "Share in channel" button; the value is only the question, re-asked by whoever clicks."""
-    if not question or len(question) > MAX_BUTTON_VALUE:
+    value = share_value(question)
+    if value is None:
         return message
     button = {
         "type": "button",
-        "action_id": ACTION_SHARE,
+        "action_id": SHARE.id(),
         "text": {"type": "plain_text", "text": messages.slack_share_button()},
-        "value": question,
+        "value": value,
     }
     blocks = list(message.get("blocks") or [])
     last = blocks[-1] if blocks else None
@@ -84,7 +74,7 @@ def without_share_button(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cleaned: list[dict[str, Any]] = []
     for block in blocks:
         if block.get("type") == "actions":
-            elements = [e for e in block.get("elements", []) if e.get("action_id") != ACTION_SHARE]
+            elements = [e for e in block.get("elements", []) if not SHARE.matches(str(e.get("action_id", "")))]
             if not elements:
                 continue
             block = {**block, "elements": elements}
@@ -119,131 +109,47 @@ class Answers:
             logger.exception("could not resolve the time zone of %s", user_id)
             return self.settings.default_tz
 
-    def compute(self, call: Callable[[], object], *, share_question: str | None = None) -> Message:
+    def compute(self, call: Callable[[], Reply], *, share_question: str | None = None) -> Message:
         """Call the service and render its reply; any failure becomes a friendly message."""
-        message, shareable = self.run(call)
-        if share_question is not None and shareable:
+        message, reply = self.answer(call)
+        if share_question is not None and reply is not None and is_shareable(reply):
             message = with_share_button(message, share_question)
         return message
 
-    def run(self, call: Callable[[], object]) -> tuple[Message, bool]:
-        """Like `compute`, also saying whether the answer is worth sharing in a channel."""
+    def answer(self, call: Callable[[], Reply]) -> tuple[Message, Reply | None]:
+        """Like `compute`, also returning the reply (None when the service failed)."""
         try:
             reply = call()
             message = render_reply(reply)
         except Exception:
             logger.exception("the service failed to answer")
-            return error_message(messages.slack_unexpected_error()), False
-        return message, is_shareable(reply)
+            return error_message(messages.slack_unexpected_error()), None
+        return message, reply
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.settings.admin_user_ids
 
-
-class _AnyServerError(ServerErrorRetryHandler):
-    """Retries every 5xx (the built-in handler only retries 500 and 503)."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code >= 500
-
-
-def send_to_response_url(response_url: str, message: Message, *, max_retries: int = 2) -> WebhookResponse:
-    """POST `message` to a `response_url`, retrying 429 (after Retry-After), 5xx and dropped connections.
-
-    Bolt's own `respond` tries once; an answer lost to a passing hiccup is an answer never seen.
-    """
-    webhook = WebhookClient(
-        url=response_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=max_retries),
-            RateLimitErrorRetryHandler(max_retry_count=max_retries),
-            _AnyServerError(max_retry_count=max_retries),
-        ],
-    )
-    return webhook.send_dict(message)
-
-
-def webhook_error_code(response: WebhookResponse) -> str:
-    """A short code for a refused response_url post: Slack's own word for a 4xx (`expired_url`…), else `http_<status>`."""
-    body = (response.body or "").strip()
-    if 400 <= response.status_code < 500 and body and len(body) <= 64 and body.replace("_", "").isalnum():
-        return body
-    return f"http_{response.status_code}"
-
-
-def post_to_response_url(response_url: str, message: dict[str, Any]) -> str | None:
-    """Post to a response_url (with retries): None when Slack took it, else a short error code."""
-    try:
-        response = send_to_response_url(response_url, message)
-    except Exception as exc:  # connection failures that outlasted the retries
-        return type(exc).__name__
-    return None if response.status_code == 200 else webhook_error_code(response)
-
-
-def report_undelivered(
-    client: WebClient, *, team_id: str, channel_id: str | None, user_id: str, error: str, where: str
-) -> None:
-    """An answer Slack refused for good: log it with its context, then tell the user privately.
-
-    Private means an ephemeral message in the channel, or a DM from the app when the app cannot
-    post there (`not_in_channel`, `channel_not_found`, a closed conversation).
-    """
-    logger.warning(
-        "could not deliver the answer to %s: team=%s channel=%s user=%s error=%s",
-        where,
-        team_id,
-        channel_id or "-",
-        user_id,
-        error,
-    )
-    text = messages.slack_post_failed(error)
-    if channel_id:
+    def publish_home(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        """Build and publish the user's Home tab; a failure still publishes a friendly view."""
         try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-            return
+            tz = self.timezone(client, team_id=team_id, user_id=user_id)
+            model = self.service.home(team_id=team_id, user_id=user_id, tz=tz)
+            view = build_home_view(model)
+        except Exception:
+            logger.exception("building the Home tab failed")
+            view = build_home_error_view(messages.slack_unexpected_error())
+        try:
+            client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
-            logger.info("ephemeral notice to %s in %s failed (%s); sending a DM", user_id, channel_id, api_error_code(exc))
-    try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except SlackApiError as exc:
-        logger.error(
-            "the user never got the answer: team=%s channel=%s user=%s error=%s, and the DM failed too: %s",
-            team_id,
-            channel_id or "-",
-            user_id,
-            error,
-            api_error_code(exc),
-        )
-
-
-def api_error_code(exc: SlackApiError) -> str:
-    """Slack's error string (e.g. `channel_not_found`), for logs and for the user."""
-    try:
-        return str(exc.response.get("error") or "unknown_error")
-    except Exception:  # pragma: no cover - a malformed response object
-        return "unknown_error"
+            logger.warning("views.publish failed for %s: %s", user_id, api_error_code(exc))
 
 
 __all__ = [
-    "ACTION_SHARE",
     "Answers",
     "Message",
-    "api_error_code",
     "error_message",
     "is_shareable",
     "render_reply",
-    "report_undelivered",
-    "post_to_response_url",
-    "send_to_response_url",
-    "webhook_error_code",
     "with_share_button",
     "without_share_button",
 ]

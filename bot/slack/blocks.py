@@ -5,19 +5,13 @@
 Slack's limits (https://docs.slack.dev/reference/block-kit/blocks); on top of that this module
 keeps a message to at most 50 blocks, summarising a long list behind a "Show all" button.
 
-Buttons:
-    `book` (a section's accessory) and `book:<n>` (several in one actions block, where Slack wants
-    distinct action ids): value `{"room_id", "start", "end"}` as compact JSON. Match them with
-    `BOOK_ACTION_RE`. The listener re-checks everything; the value is never trusted.
-    `show_all`: value `{"q", "start", "end", "tz", "duration"}` to re-run the question in full.
+Buttons (ids and values from `bot.present.actions`): Book on a room that fits (`book:<n>` when
+several share an actions block), Cancel on each booking, and Show all on a summarised answer.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +30,7 @@ from slack_sdk.models.blocks import (
 from bot import messages
 from bot.availability import Verdict
 from bot.markup import escape_mrkdwn
+from bot.present.actions import BOOK, BUTTON_VALUE_MAX, CANCEL_BOOKING, SHOW_ALL, book_value, cancel_value, show_all_value
 from bot.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
 from bot.textview import room_facts, timeline, timeline_span, verdict_detail
 
@@ -45,14 +40,10 @@ SECTION_MAX = 3000
 CONTEXT_TEXT_MAX = 2000
 CONTEXT_ELEMENTS_MAX = 10
 BUTTON_TEXT_MAX = 75
-BUTTON_VALUE_MAX = 2000
 ACTIONS_ELEMENTS_MAX = 25
 FALLBACK_MAX = 3000
 DEFAULT_MAX_ROOMS = 8
 
-BOOK_ACTION = "book"
-BOOK_ACTION_RE = re.compile(r"^book(?::\d+)?$")
-SHOW_ALL_ACTION = "show_all"
 
 _EMOJI = {
     Verdict.FREE: ":large_green_circle:",
@@ -81,29 +72,6 @@ def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any
     return {"text": _cut(text, FALLBACK_MAX), "blocks": [block.to_dict() for block in blocks]}
 
 
-def book_value(room_id: str, start: datetime, end: datetime) -> str:
-    """The Book button's value: what to book, as compact JSON."""
-    return json.dumps({"room_id": room_id, "start": start.isoformat(), "end": end.isoformat()}, separators=(",", ":"))
-
-
-def show_all_value(reply: FindReply) -> str:
-    """The "Show all" button's value: enough to re-run the question, within 2000 characters."""
-    payload: dict[str, Any] = {
-        "q": "",
-        "start": reply.start.isoformat(),
-        "end": reply.end.isoformat(),
-        "tz": reply.tz,
-        "duration": reply.duration_minutes,
-    }
-    room = BUTTON_VALUE_MAX - len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-    query = reply.query_text
-    # Cut the question until its JSON (escapes included) fits the room left.
-    while len(json.dumps(query, ensure_ascii=False)) - 2 > room:
-        query = query[: max(0, len(query) - max(1, (len(query) - room) // 2))]
-    payload["q"] = query
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-
-
 # --- text replies ----------------------------------------------------------------------------
 
 
@@ -119,7 +87,6 @@ def _text_reply(reply: TextReply) -> tuple[list[Block], str]:
 
 # --- bookings --------------------------------------------------------------------------------
 
-CANCEL_ACTION = "cancel_booking"
 MAX_BOOKINGS = 40
 
 
@@ -142,8 +109,8 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
         label = messages.booking_status_label(booking.status)
         if label:
             line += f" · _{label}_"
-        action_id = f"{CANCEL_ACTION}:{booking.booking_id}"
-        spec = ButtonSpec(messages.cancel_button(), action_id, str(booking.booking_id), "danger")
+        action_id = CANCEL_BOOKING.id(booking.booking_id)
+        spec = ButtonSpec(messages.cancel_button(), action_id, cancel_value(booking.booking_id), "danger")
         block_id = f"booking-{booking.booking_id}"
         blocks.append(SectionBlock(block_id=block_id, text=_mrkdwn(_cut(line, SECTION_MAX)), accessory=_button(spec)))
     if len(shown) < len(reply.bookings):
@@ -174,7 +141,10 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
     tail = _tail(reply, reply.notes_for(in_full))
     buttons = [_button(spec) for spec in reply.buttons]
     if summarised:
-        spec = ButtonSpec(messages.show_all_button(len(reply.results)), SHOW_ALL_ACTION, show_all_value(reply))
+        value = show_all_value(
+            query=reply.query_text, start=reply.start, end=reply.end, tz=reply.tz, duration_minutes=reply.duration_minutes
+        )
+        spec = ButtonSpec(messages.show_all_button(len(reply.results)), SHOW_ALL.id(), value)
         buttons.insert(0, _button(spec))
     final = list(_actions(buttons[:ACTIONS_ELEMENTS_MAX], block_id="more"))
     budget = MAX_BLOCKS - len(head) - len(tail) - len(final)
@@ -213,7 +183,7 @@ def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: i
         bookable = assessment.bookable
         whole = (bookable.start, bookable.end) == (assessment.start, assessment.end)
         label = messages.book_button(bookable.start.astimezone(zone), bookable.end.astimezone(zone), whole_window=whole)
-        spec = ButtonSpec(label, BOOK_ACTION, book_value(result.room.room_id, bookable.start, bookable.end), "primary")
+        spec = ButtonSpec(label, BOOK.id(), book_value(result.room.room_id, bookable.start, bookable.end), "primary")
         accessory = _button(spec)
     return SectionBlock(
         block_id=f"{prefix}-{index}",
@@ -250,7 +220,7 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
             result.room.name, bookable.start.astimezone(zone), bookable.end.astimezone(zone)
         )
         value = book_value(result.room.room_id, bookable.start, bookable.end)
-        buttons.append(_button(ButtonSpec(label, f"{BOOK_ACTION}:{n}", value)))
+        buttons.append(_button(ButtonSpec(label, BOOK.id(n), value)))
     for n in range(0, len(buttons), ACTIONS_ELEMENTS_MAX):
         blocks.extend(_actions(buttons[n : n + ACTIONS_ELEMENTS_MAX], block_id=f"book-all-{n // ACTIONS_ELEMENTS_MAX}"))
     return blocks
@@ -277,7 +247,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
             when = messages.span(start, end)
             lines.append(f"• *{escape_mrkdwn(name)}* {when} ({messages.alternative_when(slot.earlier)})")
             label = messages.book_alternative_button(name, start, end)
-            buttons.append(_button(ButtonSpec(label, f"{BOOK_ACTION}:{n}", book_value(slot.key, slot.start, slot.end))))
+            buttons.append(_button(ButtonSpec(label, BOOK.id(n), book_value(slot.key, slot.start, slot.end))))
         blocks.append(_section("\n".join(lines), block_id="alternatives"))
         blocks.extend(_actions(buttons[:ACTIONS_ELEMENTS_MAX], block_id="book-alternatives"))
     room_budget = budget - len(blocks) - 1
@@ -350,13 +320,4 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = [
-    "BOOK_ACTION",
-    "BOOK_ACTION_RE",
-    "CANCEL_ACTION",
-    "MAX_BLOCKS",
-    "SHOW_ALL_ACTION",
-    "book_value",
-    "render",
-    "show_all_value",
-]
+__all__ = ["MAX_BLOCKS", "render"]

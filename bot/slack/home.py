@@ -8,21 +8,18 @@ upcoming booking, and the default group's free-now answer rendered by the Block 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import messages
 from bot.markup import escape_mrkdwn
-from bot.slack.answers import render_reply
-
-if TYPE_CHECKING:
-    from bot.service import HomeModel
+from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
+from bot.service import HomeModel
+from bot.slack.blocks import render
 
 MAX_HOME_BLOCKS = 100
 MAX_GROUPS_SHOWN = 20
 MAX_BOOKINGS_SHOWN = 15
-ACTION_CREATE_GROUP = "home_group_create"
-ACTION_EDIT_GROUP = "home_group_edit"
-ACTION_CANCEL_BOOKING = "cancel_booking"
 
 
 def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -48,8 +45,6 @@ def _header(text: str) -> dict[str, Any]:
 def _when(start: datetime, end: datetime, tz: str | None) -> str:
     """`Tue 24 Nov, 14:00–15:00` in the user's zone (the booking's own zone when none is given)."""
     if tz:
-        from zoneinfo import ZoneInfo
-
         try:
             zone = ZoneInfo(tz)
             start, end = start.astimezone(zone), end.astimezone(zone)
@@ -71,7 +66,8 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         _header(messages.slack_home_title()),
         _section(
-            messages.slack_home_intro(), _button(messages.slack_button_create_group(), ACTION_CREATE_GROUP, style="primary")
+            messages.slack_home_intro(),
+            _button(messages.slack_button_create_group(), HOME_CREATE_GROUP.id(), style="primary"),
         ),
         {"type": "divider"},
         _header(messages.slack_home_groups_header()),
@@ -83,7 +79,9 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         if default_id is not None and group.id == default_id:
             line += f" · _{messages.slack_home_default_group()}_"
         editable = group.owner_user_id == user_id
-        accessory = _button(messages.slack_button_edit_group(), ACTION_EDIT_GROUP, str(group.id)) if editable else None
+        accessory = (
+            _button(messages.slack_button_edit_group(), HOME_EDIT_GROUP.id(), group_value(group.id)) if editable else None
+        )
         blocks.append(_section(line, accessory))
     if len(groups) > MAX_GROUPS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(groups) - MAX_GROUPS_SHOWN)))
@@ -95,7 +93,9 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         line = f"*{escape_mrkdwn(str(booking.room_name))}* · {_when(booking.start, booking.end, tz)}"
         if status := messages.booking_status_label(booking.status):
             line += f" · _{status}_"
-        cancel = _button(messages.slack_button_cancel_booking(), ACTION_CANCEL_BOOKING, str(booking.id), style="danger")
+        cancel = _button(
+            messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
+        )
         blocks.append(_section(line, cancel))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
@@ -106,7 +106,7 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
     else:
         blocks.append(_section(f"*{messages.slack_home_free_now_header(default_group.name)}*"))
         room_left = MAX_HOME_BLOCKS - len(blocks)
-        rendered = render_reply(free_now).get("blocks") or []
+        rendered = render(free_now).get("blocks") or []
         if len(rendered) > room_left:
             rendered = [*rendered[: room_left - 1], _context(messages.slack_home_more(len(rendered) - room_left + 1))]
         blocks += rendered
@@ -119,7 +119,7 @@ def build_home_error_view(text: str) -> dict[str, Any]:
         "type": "home",
         "blocks": [
             _header(messages.slack_home_title()),
-            _section(text, _button(messages.slack_button_create_group(), ACTION_CREATE_GROUP)),
+            _section(text, _button(messages.slack_button_create_group(), HOME_CREATE_GROUP.id())),
         ],
     }
 
@@ -128,4 +128,4 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-__all__ = ["ACTION_CANCEL_BOOKING", "ACTION_CREATE_GROUP", "ACTION_EDIT_GROUP", "build_home_error_view", "build_home_view"]
+__all__ = ["build_home_error_view", "build_home_view"]

@@ -7,17 +7,20 @@ size work without putting every room in the view.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from bot import messages
+from bot.present.actions import (
+    GROUP_EDIT_CALLBACK,
+    GROUP_NAME,
+    GROUP_ROOMS,
+    group_modal_metadata,
+    parse_group_modal_metadata,
+)
 
-CALLBACK_GROUP_EDIT = "group_edit"
 BLOCK_NAME = "group_name"
-ACTION_NAME = "name"
 BLOCK_ROOMS = "group_rooms"
-ACTION_ROOMS = "rooms"
 MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_INITIAL_OPTIONS = 100
@@ -44,7 +47,7 @@ def build_group_modal(
     """
     rooms_element: dict[str, Any] = {
         "type": "multi_external_select",
-        "action_id": ACTION_ROOMS,
+        "action_id": GROUP_ROOMS.id(),
         "placeholder": {"type": "plain_text", "text": messages.slack_modal_rooms_placeholder()},
         "min_query_length": 1,
     }
@@ -53,7 +56,7 @@ def build_group_modal(
         rooms_element["initial_options"] = initial
     name_element: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": ACTION_NAME,
+        "action_id": GROUP_NAME.id(),
         "max_length": MAX_NAME_INPUT,
         "placeholder": {"type": "plain_text", "text": messages.slack_modal_name_placeholder()},
     }
@@ -62,8 +65,8 @@ def build_group_modal(
     title = messages.slack_modal_title_edit() if group_id is not None else messages.slack_modal_title_new()
     return {
         "type": "modal",
-        "callback_id": CALLBACK_GROUP_EDIT,
-        "private_metadata": json.dumps({"group_id": group_id, "channel_id": channel_id}),
+        "callback_id": GROUP_EDIT_CALLBACK,
+        "private_metadata": group_modal_metadata(group_id=group_id, channel_id=channel_id),
         "title": {"type": "plain_text", "text": title[:24]},
         "submit": {"type": "plain_text", "text": messages.slack_modal_submit()[:24]},
         "close": {"type": "plain_text", "text": messages.slack_modal_close()[:24]},
@@ -88,25 +91,15 @@ def build_group_modal(
 def read_submission(view: dict[str, Any]) -> tuple[int | None, str, list[str]]:
     """(group id hint, name, room ids) from a submitted modal's state."""
     values = view.get("state", {}).get("values", {})
-    name = (values.get(BLOCK_NAME, {}).get(ACTION_NAME, {}).get("value") or "").strip()
-    selected = values.get(BLOCK_ROOMS, {}).get(ACTION_ROOMS, {}).get("selected_options") or []
+    name = (values.get(BLOCK_NAME, {}).get(GROUP_NAME.id(), {}).get("value") or "").strip()
+    selected = values.get(BLOCK_ROOMS, {}).get(GROUP_ROOMS.id(), {}).get("selected_options") or []
     room_ids = [str(o["value"]) for o in selected if isinstance(o, dict) and o.get("value")]
-    group_id: int | None = None
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        raw = meta.get("group_id") if isinstance(meta, dict) else None
-        group_id = int(raw) if raw is not None else None
-    except (ValueError, TypeError):
-        group_id = None
-    return group_id, name, room_ids
+    return parse_group_modal_metadata(view.get("private_metadata")), name, room_ids
 
 
 __all__ = [
-    "ACTION_NAME",
-    "ACTION_ROOMS",
     "BLOCK_NAME",
     "BLOCK_ROOMS",
-    "CALLBACK_GROUP_EDIT",
     "build_group_modal",
     "option",
     "read_submission",

@@ -13,58 +13,24 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.util.utils import get_boot_message
 
 from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError, StoreUnavailable
-
-if TYPE_CHECKING:
-    from bot.wiring import Runtime
+from bot.slack.app import create_app
+from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
+from bot.slack.wsgi import create_wsgi_app
 
 logger = logging.getLogger(__name__)
-
-MODES = ("auto", "socket", "http")
-_MODE_NAMES = {"socket": "Socket Mode", "http": "HTTP mode"}
-
-
-def choose_mode(settings: Settings, requested: str = "auto") -> str:
-    """`socket` or `http`: explicit, else Socket Mode exactly when an app token is configured."""
-    if requested in {"socket", "http"}:
-        return requested
-    return "socket" if settings.slack_app_token else "http"
-
-
-def missing_settings(settings: Settings, *, mode: str) -> list[str]:
-    """The Slack variables `mode` needs that are not set (names only, never values)."""
-    missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
-    if mode == "socket" and not settings.slack_app_token:
-        missing.append("SLACK_APP_TOKEN")
-    if mode == "http" and not settings.slack_signing_secret:
-        missing.append("SLACK_SIGNING_SECRET")
-    return missing
-
-
-def require_settings(settings: Settings, *, mode: str, use_simulator: bool) -> None:
-    """Raise ConfigError naming what is missing for `mode` (Slack credentials, DingTalk credentials)."""
-    missing = missing_settings(settings, mode=mode)
-    if missing:
-        raise ConfigError(messages.serve_missing_settings(_MODE_NAMES[mode], missing), variable=", ".join(missing))
-    if not use_simulator and not settings.has_dingtalk_credentials:
-        raise ConfigError(messages.serve_no_dingtalk(), variable="DINGTALK_APP_KEY")
-
-
-def use_simulator_from(environ: Mapping[str, str]) -> bool:
-    return environ.get("ROOMBOT_USE_SIMULATOR", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def build_runtime_for_serve(settings: Settings, *, use_simulator: bool) -> Runtime:
-    """The shared composition root (bot.wiring); migrations are the release phase's job in production."""
-    from bot.wiring import build_runtime
-
-    return build_runtime(settings, use_simulator=use_simulator)
 
 
 def run(args: argparse.Namespace, *, environ: Mapping[str, str] | None = None) -> int:
@@ -85,10 +51,6 @@ def run(args: argparse.Namespace, *, environ: Mapping[str, str] | None = None) -
 
 
 def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.slack.app import create_app
-
     try:
         runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
     except (ConfigError, StoreUnavailable) as exc:
@@ -104,17 +66,28 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
         print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
-        handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is told to stop
+        _serve_socket_mode(app, handler)
     finally:
         runtime.close()
     return 0
 
 
+def _serve_socket_mode(app: App, handler: SocketModeHandler) -> None:
+    """What `SocketModeHandler.start` does, through its typed client: connect, say so, block until stopped."""
+    socket = handler.client  # the Socket Mode connection, not the Web API client
+    socket.connect()
+    boot = get_boot_message()
+    if app.logger.level > logging.INFO:
+        print(boot)
+    else:
+        app.logger.info(boot)
+    if sys.platform == "win32":
+        # Ctrl+C does not interrupt a wait on Windows unless SIGINT has its default handler.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    threading.Event().wait()
+
+
 def _run_http(settings: Settings, *, environ: Mapping[str, str]) -> int:
-    from gunicorn.app.base import BaseApplication
-
-    from bot.slack.wsgi import create_wsgi_app
-
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         """gunicorn in-process: one worker (processes hold no shared state, but one scheduler), threads for Bolt."""
 
@@ -153,4 +126,4 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-__all__ = ["MODES", "choose_mode", "missing_settings", "require_settings", "run"]
+__all__ = ["run"]

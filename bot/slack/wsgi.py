@@ -21,6 +21,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
 from bot.errors import ConfigError, StoreUnavailable
+from bot.slack.app import create_app
+from bot.slack.boot import build_runtime_for_serve, require_settings, use_simulator_from
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -92,9 +94,6 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
     Raises:
         ConfigError: naming what is missing (`SLACK_BOT_TOKEN`, `SLACK_SIGNING_SECRET`, DingTalk).
     """
-    from bot.slack.app import create_app
-    from bot.slack.server import build_runtime_for_serve, require_settings, use_simulator_from
-
     env: dict[str, str] = dict(os.environ if environ is None else environ)
     settings = settings or Settings.from_env(env)
     use_simulator = use_simulator_from(env)

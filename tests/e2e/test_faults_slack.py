@@ -24,7 +24,7 @@ from tests.e2e.fake_slack import Call, FakeSlack, _Fault
 from tests.e2e.slack_requests import ALICE, CHANNEL, FORM, JSON, TEAM, dm_event, event_body, mention_event, signed
 from tests.e2e.test_slack_app import make_group, slash
 
-ANSWERS_LOGGER = "bot.slack.answers"
+DELIVERY_LOGGER = "bot.slack.delivery"
 
 
 class FlakySlack(FakeSlack):
@@ -75,7 +75,7 @@ def send_slash(app: App, fake: FakeSlack, text: str) -> None:
 
 
 def undelivered_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == ANSWERS_LOGGER and "could not deliver" in r.getMessage()]
+    return [r for r in caplog.records if r.name == DELIVERY_LOGGER and "could not deliver" in r.getMessage()]
 
 
 def assert_valid_message(call: Call) -> None:
@@ -153,7 +153,7 @@ def test_when_neither_the_answer_nor_an_ephemeral_can_be_posted_the_user_gets_a_
     (dm,) = fake_slack.calls("chat.postMessage")
     assert dm.body["channel"] == ALICE
     assert dm.body["text"] == messages.slack_post_failed("expired_url")
-    assert any("not_in_channel" in r.getMessage() for r in caplog.records if r.name == ANSWERS_LOGGER)
+    assert any("not_in_channel" in r.getMessage() for r in caplog.records if r.name == DELIVERY_LOGGER)
 
 
 # --- chat.postMessage (mentions and DMs) -------------------------------------------------------
@@ -202,7 +202,7 @@ def test_when_even_the_dm_fails_an_error_is_logged(
     with caplog.at_level(logging.WARNING):
         app.dispatch(signed(event_body(mention_event("<@UBOT0001> help")), content_type=JSON))
 
-    errors = [r for r in caplog.records if r.name == ANSWERS_LOGGER and r.levelno == logging.ERROR]
+    errors = [r for r in caplog.records if r.name == DELIVERY_LOGGER and r.levelno == logging.ERROR]
     assert len(errors) == 1
     assert f"user={ALICE}" in errors[0].getMessage() and "channel_not_found" in errors[0].getMessage()
 

@@ -8,7 +8,8 @@ import pytest
 
 from bot.cli import build_parser
 from bot.config import Settings
-from bot.slack.server import choose_mode, run
+from bot.slack.boot import choose_mode
+from bot.slack.server import run
 
 DINGTALK = {"DINGTALK_APP_KEY": "k", "DINGTALK_APP_SECRET": "s", "DINGTALK_OPERATOR_UNION_ID": "u"}
 

@@ -12,8 +12,9 @@ from slack_sdk.models.blocks import Block
 
 from bot.availability import Alternative, Interval, alternatives, assess, summarize
 from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
+from bot.present.actions import BOOK
 from bot.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply
-from bot.slack.blocks import BOOK_ACTION_RE, MAX_BLOCKS, render
+from bot.slack.blocks import MAX_BLOCKS, render
 from bot.textview import render_text, timeline
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -249,7 +250,7 @@ def test_show_all_lists_every_room_compactly_within_fifty_blocks() -> None:
     for room in rooms:
         assert f"*{room.room.name}*" in shown
     assert not [b for b in buttons(payload) if b["action_id"] == "show_all"]
-    book = [b for b in buttons(payload) if BOOK_ACTION_RE.match(b["action_id"])]
+    book = [b for b in buttons(payload) if BOOK.matches(b["action_id"])]
     fitting = [r for r in rooms if r.assessment.fits]
     assert len(book) == min(len(fitting), 50)
     assert json.loads(book[0]["value"])["room_id"] == fitting[0].room.room_id
@@ -291,7 +292,7 @@ def test_when_nothing_fits_alternatives_and_other_groups_are_offered_with_book_b
     assert section["text"]["text"] == "*Nearest other times*\n• *Everest* 15:20–16:20 (later)\n• *K2* 16:00–17:00 (later)"
     (actions,) = [b for b in payload["blocks"] if b.get("block_id") == "book-alternatives"]
     assert [e["text"]["text"] for e in actions["elements"]] == ["Book Everest 15:20–16:20", "Book K2 16:00–17:00"]
-    assert all(BOOK_ACTION_RE.match(e["action_id"]) for e in actions["elements"])
+    assert all(BOOK.matches(e["action_id"]) for e in actions["elements"])
     assert json.loads(actions["elements"][1]["value"])["room_id"] == "id-K2"
     assert "*Free in your other groups*" in texts(payload)
     assert room_block(payload, "Annapurna")["accessory"]["action_id"] == "book"

@@ -1,4 +1,4 @@
-"""Events: @mentions (answered in the thread), DMs (like `/rooms`) and the App Home tab."""
+"""@mentions (answered in the mention's thread) and DMs to the bot (answered like `/rooms`)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App, BoltContext, Say
+from slack_bolt import BoltContext, Say
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.slack.answers import Answers, Message, api_error_code, error_message, report_undelivered
-from bot.slack.home import build_home_error_view, build_home_view
-from bot.slack.listeners.commands import team_of
+from bot.slack.answers import Answers, Message, error_message
+from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.notice import answer_with_notice
+from bot.slack.payload import team_of
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +31,9 @@ def is_person_message(event: dict[str, Any]) -> bool:
     return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
 
 
-class EventListeners:
+class Conversations:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
-
-    # --- conversations ----------------------------------------------------------------------
 
     def on_app_mention(self, event: dict[str, Any], say: Say, client: WebClient, context: BoltContext) -> None:
         """An @mention in a channel: answered in the mention's thread; the channel's default group applies."""
@@ -98,32 +96,5 @@ class EventListeners:
             except SlackApiError as exc:
                 logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
 
-    # --- App Home ---------------------------------------------------------------------------
 
-    def on_app_home_opened(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        """Publish the Home tab: groups, upcoming bookings, free-now summary, group buttons."""
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(self._answers, client, team_id=team_of(context), user_id=str(event["user"]))
-
-
-def publish_home(answers: Answers, client: WebClient, *, team_id: str, user_id: str) -> None:
-    """Build and publish the user's Home tab; a failure still publishes a friendly view."""
-    try:
-        tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-        model = answers.service.home(team_id=team_id, user_id=user_id, tz=tz)
-        view = build_home_view(model)
-    except Exception:
-        logger.exception("building the Home tab failed")
-        view = build_home_error_view(messages.slack_unexpected_error())
-    try:
-        client.views_publish(user_id=user_id, view=view)
-    except SlackApiError as exc:
-        logger.warning("views.publish failed for %s: %s", user_id, api_error_code(exc))
-
-
-def register(app: App, *, answers: Answers) -> None:
-    listeners = EventListeners(answers=answers)
-    app.event("app_mention")(listeners.on_app_mention)
-    app.event("message")(listeners.on_message)
-    app.event("app_home_opened")(listeners.on_app_home_opened)
+__all__ = ["Conversations", "is_person_message", "strip_bot_mention"]

@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import messages
+from bot.reply import TextReply
 from bot.slack.answers import Answers
-from bot.slack.listeners.commands import team_of
-from bot.slack.listeners.events import publish_home
-from bot.slack.modals import BLOCK_NAME, BLOCK_ROOMS, CALLBACK_GROUP_EDIT, read_submission
+from bot.slack.modals import BLOCK_NAME, BLOCK_ROOMS, read_submission
+from bot.slack.payload import team_of, user_of
 
 logger = logging.getLogger(__name__)
 
 
-class ViewListeners:
+class GroupEditSubmission:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
 
@@ -30,7 +30,7 @@ class ViewListeners:
         acknowledgement: that is the only moment Slack accepts field errors.
         """
         answers = self._answers
-        team_id, user_id = team_of(context), str(body["user"]["id"])
+        team_id, user_id = team_of(context), user_of(body)
         group_id, name, room_ids = read_submission(view)
         errors: dict[str, str] = {}
         if not name:
@@ -48,16 +48,14 @@ class ViewListeners:
             logger.exception("saving a group failed")
             ack(response_action="errors", errors={BLOCK_NAME: messages.slack_unexpected_error()})
             return
-        if getattr(reply, "kind", None) == "error":
-            text = str(getattr(reply, "text", "") or messages.slack_unexpected_error())
+        if isinstance(reply, TextReply) and reply.kind == "error":
+            text = reply.text or messages.slack_unexpected_error()
             # Slack shows field errors as plain text: strip the mrkdwn marks our sentences use.
             plain = text.replace("*", "").replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             ack(response_action="errors", errors={BLOCK_NAME: plain[:150]})
             return
         ack()
-        publish_home(answers, client, team_id=team_id, user_id=user_id)
+        answers.publish_home(client, team_id=team_id, user_id=user_id)
 
 
-def register(app: App, *, answers: Answers) -> None:
-    listeners = ViewListeners(answers=answers)
-    app.view(CALLBACK_GROUP_EDIT)(listeners.on_group_edit)
+__all__ = ["GroupEditSubmission"]

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 
 from bot.slack.answers import Answers
-from bot.slack.listeners.commands import team_of
-from bot.slack.modals import ACTION_ROOMS, option
+from bot.slack.modals import option
+from bot.slack.payload import team_of
 
 logger = logging.getLogger(__name__)
 
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 
 
-class OptionListeners:
+class RoomOptions:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
 
@@ -30,6 +30,4 @@ class OptionListeners:
         ack(options=[option(room_id, label) for room_id, label in rooms[:MAX_OPTIONS]])
 
 
-def register(app: App, *, answers: Answers) -> None:
-    listeners = OptionListeners(answers=answers)
-    app.options(ACTION_ROOMS)(listeners.on_rooms)
+__all__ = ["MAX_OPTIONS", "RoomOptions"]

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import messages
-from bot.slack.answers import Answers, Message, error_message, post_to_response_url, report_undelivered
+from bot.slack.answers import Answers, Message, error_message
+from bot.slack.delivery import post_to_response_url, report_undelivered
 from bot.slack.notice import answer_with_notice
+from bot.slack.payload import team_of
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/rooms"
 
 
-def team_of(context: BoltContext) -> str:
-    """The acting workspace, always from the payload (enterprise id for org-wide installs)."""
-    return str(context.team_id or context.enterprise_id or "")
-
-
-class CommandListeners:
+class RoomsCommand:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
 
@@ -74,6 +71,4 @@ class CommandListeners:
                 logger.exception("could not tell the user that /rooms failed")
 
 
-def register(app: App, *, answers: Answers) -> None:
-    listeners = CommandListeners(answers=answers)
-    app.command(COMMAND)(listeners.on_rooms)
+__all__ = ["COMMAND", "RoomsCommand"]

@@ -1,0 +1,31 @@
+"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, and App Home's group buttons.
+
+Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
+spelled in one place (`bot.present.actions`).
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.present.actions import BOOK, CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, IMPORT_GROUPS, SHARE, SHOW_ALL
+from bot.slack.answers import Answers
+from bot.slack.listeners.actions.bookings import BookingButtons
+from bot.slack.listeners.actions.groups import GroupButtons
+from bot.slack.listeners.actions.questions import QuestionButtons
+
+
+def register(app: App, *, answers: Answers) -> None:
+    questions = QuestionButtons(answers=answers)
+    app.action(SHARE.pattern)(questions.clicked("share", questions.share))
+    app.action(SHOW_ALL.pattern)(questions.clicked("show_all", questions.show_all))
+    bookings = BookingButtons(answers=answers)
+    app.action(BOOK.pattern)(bookings.clicked("book", bookings.book))
+    app.action(CANCEL_BOOKING.pattern)(bookings.clicked("cancel", bookings.cancel))
+    groups = GroupButtons(answers=answers)
+    app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
+    app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)
+    app.action(HOME_EDIT_GROUP.pattern)(groups.on_home_edit_group)
+
+
+__all__ = ["register"]

@@ -1,0 +1,109 @@
+"""Book and Cancel buttons: the answer replaces the clicked message when the reply allows, and the
+Home tab is refreshed when the button was there."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot import messages
+from bot.present.actions import parse_book_value, parse_cancel_value
+from bot.reply import BookingsReply, FindReply, Reply
+from bot.slack.answers import error_message
+from bot.slack.listeners.actions.click import ButtonListeners, Click
+from bot.slack.payload import from_home, is_ephemeral
+
+logger = logging.getLogger(__name__)
+
+
+def idempotency_key(*parts: str) -> str:
+    """A stable key per (team, user, room, window, message): a double click books once."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def replaces_original(body: dict[str, Any], reply: Reply | None) -> bool:
+    """Whether a Book/Cancel answer takes the place of the message that held the button.
+
+    A booking that went through replaces it (public or private), so the room shows as booked
+    where it was offered. The "someone just took it" answer replaces only a private message: a
+    channel keeps what it was shown. Errors never replace: the user keeps the rooms to pick from.
+    """
+    if from_home(body) or not isinstance(reply, (FindReply, BookingsReply)):
+        return False
+    if reply.intro_kind == "success":
+        return True
+    return isinstance(reply, FindReply) and is_ephemeral(body)
+
+
+class BookingButtons(ButtonListeners):
+    def book(self, click: Click) -> None:
+        try:
+            wanted = parse_book_value(click.value)
+        except (ValueError, TypeError):
+            logger.warning("a Book button with an unreadable value from %s", click.user_id)
+            self._reply(click, error_message(messages.slack_stale_button()))
+            return
+        user = click.body["user"]
+        user_name = str(user.get("name") or user.get("username") or click.user_id)
+        message_ts = (click.body.get("container") or {}).get("message_ts")
+        key = idempotency_key(
+            click.team_id,
+            click.user_id,
+            wanted.room_id,
+            wanted.start.isoformat(),
+            wanted.end.isoformat(),
+            str(message_ts or ""),
+        )
+        service = self._answers.service
+        self._answer_in_place(
+            click,
+            private_only=False,
+            call=lambda tz: service.book(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                user_name=user_name,
+                room_id=wanted.room_id,
+                start=wanted.start,
+                end=wanted.end,
+                idempotency_key=key,
+                channel_id=click.channel_id,
+                message_ts=message_ts,
+                tz=tz,
+            ),
+        )
+
+    def cancel(self, click: Click) -> None:
+        try:
+            booking_id = parse_cancel_value(click.value)
+        except ValueError:
+            self._reply(click, error_message(messages.slack_stale_button()))
+            return
+        answers = self._answers
+        # A cancel lists the user's own bookings: it may replace only a private message.
+        self._answer_in_place(
+            click,
+            private_only=True,
+            call=lambda tz: answers.service.cancel(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                booking_id=booking_id,
+                is_admin=answers.is_admin(click.user_id),
+                tz=tz,
+            ),
+        )
+
+    def _answer_in_place(self, click: Click, *, private_only: bool, call: Callable[[str], Reply]) -> None:
+        """Run a Book/Cancel action, answer it (replacing the clicked message when the reply allows),
+        and refresh App Home when the button was there."""
+        message, reply = self._ask(click, call)
+        replace = replaces_original(click.body, reply)
+        if private_only:
+            replace = replace and is_ephemeral(click.body)
+        self._reply(click, message, replace=replace)
+        if from_home(click.body):
+            self._answers.publish_home(click.client, team_id=click.team_id, user_id=click.user_id)
+
+
+__all__ = ["BookingButtons", "idempotency_key", "replaces_original"]

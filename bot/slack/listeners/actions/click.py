@@ -1,0 +1,119 @@
+"""What every button listener shares: the click as read from the payload, the private answer,
+and the guard that turns a failure into a friendly message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.reply import Reply
+from bot.slack.answers import Answers, Message, error_message
+from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
+from bot.slack.payload import channel_of, team_in_body, team_of, user_of
+
+logger = logging.getLogger(__name__)
+
+ButtonListener = Callable[[Ack, dict[str, Any], dict[str, Any], Respond, WebClient, BoltContext], None]
+"""A Bolt action listener: Bolt passes each argument by its parameter name."""
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button click: who clicked, where, and the button's value (a hint, never authority)."""
+
+    body: dict[str, Any]
+    value: str
+    respond: Respond
+    client: WebClient
+    team_id: str
+    user_id: str
+    channel_id: str | None
+
+
+class ButtonListeners:
+    """Base of the button listeners: `clicked` wraps a handler of a `Click` into a Bolt listener."""
+
+    def __init__(self, *, answers: Answers) -> None:
+        self._answers = answers
+
+    def clicked(self, name: str, handle: Callable[[Click], None]) -> ButtonListener:
+        """A Bolt listener that acknowledges, reads the click and runs `handle`; a failure is logged
+        and the user is told privately."""
+
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+        ) -> None:
+            ack()
+            try:
+                click = Click(
+                    body=body,
+                    value=str(action.get("value") or ""),
+                    respond=respond,
+                    client=client,
+                    team_id=team_of(context),
+                    user_id=user_of(body),
+                    channel_id=channel_of(body),
+                )
+                handle(click)
+            except Exception as exc:
+                self._guard(name, body, respond, client, exc)
+
+        listener.__name__ = f"on_{name}"
+        return listener
+
+    def _tz(self, click: Click) -> str:
+        return self._answers.timezone(click.client, team_id=click.team_id, user_id=click.user_id)
+
+    def _ask(self, click: Click, call: Callable[[str], Reply]) -> tuple[Message, Reply | None]:
+        """Call the service with the clicking user's zone; render its reply (None when it failed)."""
+        tz = self._tz(click)
+        return self._answers.answer(lambda: call(tz))
+
+    def _reply(self, click: Click, message: Message, *, replace: bool = False) -> None:
+        """Answer the clicking user: privately next to the message, or in the app's DM from App Home."""
+        respond, user_id = click.respond, click.user_id
+        if respond.response_url:
+            payload = {**message, "response_type": "ephemeral", "replace_original": replace}
+            error = post_to_response_url(respond.response_url, payload)
+            if error is None:
+                return
+            report_undelivered(
+                click.client,
+                team_id=team_in_body(click.body),
+                channel_id=click.channel_id,
+                user_id=user_id,
+                error=error,
+                where="a button",
+            )
+            return
+        try:
+            # App Home and modals have no response_url: the app's Messages tab is the user's inbox.
+            click.client.chat_postMessage(channel=user_id, text=message["text"], blocks=message["blocks"])
+        except SlackApiError as exc:
+            logger.warning("could not answer %s: %s", user_id, api_error_code(exc))
+
+    def _guard(self, name: str, body: dict[str, Any], respond: Respond, client: WebClient, exc: Exception) -> None:
+        logger.error("action %s failed", name, exc_info=exc)
+        try:
+            click = Click(
+                body=body,
+                value="",
+                respond=respond,
+                client=client,
+                team_id="",
+                user_id=user_of(body),
+                channel_id=channel_of(body),
+            )
+            self._reply(click, error_message(messages.slack_unexpected_error()))
+        except Exception:
+            logger.exception("could not tell the user that %s failed", name)
+
+
+__all__ = ["ButtonListener", "ButtonListeners", "Click"]

@@ -1,0 +1,75 @@
+"""Buttons that ask a question again: "Share in channel" (the same question, answered for the whole
+channel) and "Show all" (the same question with every room listed)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import messages
+from bot.slack.answers import MAX_BLOCKS, Message, error_message, is_shareable, with_share_button, without_share_button
+from bot.slack.listeners.actions.click import ButtonListeners, Click
+from bot.slack.notice import answer_with_notice
+from bot.slack.payload import is_ephemeral
+
+logger = logging.getLogger(__name__)
+
+
+class QuestionButtons(ButtonListeners):
+    def share(self, click: Click) -> None:
+        """Ask the question again as the clicking user and post the answer for the whole channel."""
+        service, question = self._answers.service, click.value
+        message, reply = self._ask(
+            click,
+            lambda tz: service.handle_text(
+                team_id=click.team_id, user_id=click.user_id, channel_id=click.channel_id, text=question, tz=tz
+            ),
+        )
+        if reply is None or not is_shareable(reply):  # e.g. DingTalk is down now: don't post an error to everyone
+            self._reply(click, message)
+            return
+        blocks = without_share_button(message["blocks"])
+        credit = {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": messages.slack_shared_by(click.user_id, question)}],
+        }
+        if len(blocks) < MAX_BLOCKS:
+            blocks = [*blocks, credit]
+        respond = click.respond
+        response = respond(text=message["text"], blocks=blocks, response_type="in_channel", replace_original=False)
+        if response.status_code == 200:
+            if is_ephemeral(click.body):
+                respond(delete_original=True)
+        else:
+            logger.warning("sharing in %s failed: %s %s", click.channel_id, response.status_code, response.body)
+            self._reply(click, error_message(messages.slack_share_unavailable()))
+
+    def show_all(self, click: Click) -> None:
+        """Every room of the same question: replaces a private answer, or comes privately under a public one."""
+        service, payload = self._answers.service, click.value
+        replace = is_ephemeral(click.body) and bool(click.respond.response_url)
+
+        def work() -> Message:
+            message, reply = self._ask(
+                click,
+                lambda tz: service.show_all(
+                    team_id=click.team_id, user_id=click.user_id, channel_id=click.channel_id, payload=payload, tz=tz
+                ),
+            )
+            if replace and reply is not None and is_shareable(reply):
+                message = with_share_button(message, payload)
+            return message
+
+        def notice() -> bool:
+            # Only a private answer may be swapped for the notice; a public one stays as it is.
+            if not replace:
+                raise LookupError("no notice under a public message")
+            click.respond(text=messages.slack_looking(), response_type="ephemeral", replace_original=True)
+            return True
+
+        def deliver(message: Message, _noticed: bool | None) -> None:
+            self._reply(click, message, replace=replace)
+
+        answer_with_notice(work, after_s=self._answers.notice_after_s, post_notice=notice, deliver=deliver)
+
+
+__all__ = ["QuestionButtons"]
