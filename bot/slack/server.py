@@ -87,6 +87,7 @@ def run(args: argparse.Namespace, *, environ: Mapping[str, str] | None = None) -
 def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.jobs.host import start_background
     from bot.slack.app import create_app
 
     try:
@@ -94,6 +95,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
     except (ConfigError, StoreUnavailable) as exc:
         print(f"roombot serve: {exc}", file=sys.stderr)
         return 2
+    # The worker is long-lived, so it also runs the background jobs unless ROOMBOT_RUN_JOBS_IN_WORKER is off.
+    jobs = start_background(runtime) if settings.run_jobs_in_worker else None
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)
@@ -106,6 +109,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
         handler.start()  # type: ignore[no-untyped-call]  # blocks until the process is told to stop
     finally:
+        if jobs is not None:
+            jobs.stop()
         runtime.close()
     return 0
 
