@@ -24,10 +24,12 @@ from sqlalchemy import Engine, select
 
 from bot.commands.jobs import run as run_jobs_command
 from bot.config import Settings
+from bot.dingtalk import DingTalkClient
 from bot.dingtalk.models import RoomSchedule
 from bot.jobs.registry import PRUNE_PROCESSED_EVENTS, PRUNE_SCHEDULE_CACHE, REFRESH_ROOM_DIRECTORY, default_jobs
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.jobs.schedule import JobSpec, RetryPolicy
+from bot.sim import Simulator
 from bot.store import Store, make_session_factory
 from bot.store import models as m
 from bot.store.jobs import JOB_FAILED, JOB_OK, JobRepository
@@ -315,6 +317,42 @@ def test_pruning_the_schedule_cache_deletes_exactly_the_stale_rows(
     with engine.connect() as connection:
         kept = {(row.team_id, row.room_id, row.fetched_at) for row in connection.execute(select(m.ScheduleCacheEntry))}
     assert kept == {(T1, "r-k2", start - timedelta(minutes=10)), (T2, "r-cafe", start)}
+
+
+def test_the_directory_refresh_syncs_only_directories_about_to_go_stale(
+    store: Store, jobs: JobRepository, sim: Simulator, clock: Clock
+) -> None:
+    settings = Settings(dingtalk_operator_union_id=sim.operator_union_id, directory_max_age_s=24 * 3600)
+    start = clock()
+    store.upsert_rooms(T1, [], start - timedelta(hours=23, minutes=30))  # stale within the next hour
+    store.upsert_rooms(T2, [], start - timedelta(hours=2))  # fresh
+    with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret=sim.app_secret) as client:
+        specs = default_jobs(store=store, directory=client, settings=settings)
+        refresh = [spec for spec in specs if spec.name == REFRESH_ROOM_DIRECTORY]
+        outcomes = Runner(jobs=jobs, specs=refresh, clock=clock).run_once()
+
+    assert [(o.ok, o.note) for o in outcomes] == [(True, "refreshed 1 of 2 room directories")]
+    assert store.directory_synced_at(T1) == start
+    assert len(store.list_rooms(T1)) == 24
+    assert store.directory_synced_at(T2) == start - timedelta(hours=2)
+    assert store.list_rooms(T2) == []
+
+
+def test_a_failing_directory_refresh_is_recorded_for_a_retry(
+    store: Store, jobs: JobRepository, sim: Simulator, clock: Clock
+) -> None:
+    settings = Settings(dingtalk_operator_union_id=sim.operator_union_id)
+    store.upsert_rooms(T1, [], clock() - timedelta(days=2))
+    with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret="wrong-secret") as client:
+        specs = default_jobs(store=store, directory=client, settings=settings)
+        refresh = [spec for spec in specs if spec.name == REFRESH_ROOM_DIRECTORY]
+        [outcome] = Runner(jobs=jobs, specs=refresh, clock=clock).run_once()
+
+    assert not outcome.ok and outcome.attempts == 1
+    row = jobs.get(REFRESH_ROOM_DIRECTORY)
+    assert row is not None and row.last_status == JOB_FAILED and row.last_error
+    assert "wrong-secret" not in row.last_error
+    assert row.due_at == clock() + timedelta(seconds=30)
 
 
 def test_the_directory_refresh_skips_without_dingtalk(synced: Store, jobs: JobRepository, clock: Clock) -> None:
