@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
@@ -86,30 +88,29 @@ class JobRepository:
             return work(session)
 
     def ensure(self, name: str, *, interval_s: int, first_due_at: datetime, now: datetime) -> None:
-        """Add the job when it is missing (due at `first_due_at`); keep its schedule, update its interval."""
+        """Add the job when it is missing (due at `first_due_at`); keep its schedule, update its interval.
+
+        Writes come first and nothing is read: on SQLite a transaction that read before writing
+        fails at once when another process wrote meanwhile, instead of waiting its turn.
+        """
+        row = {
+            "name": name,
+            "interval_s": interval_s,
+            "due_at": first_due_at,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
 
         def work(session: Session) -> None:
-            row = session.get(m.Job, name)
-            if row is None:
-                session.add(
-                    m.Job(
-                        name=name,
-                        interval_s=interval_s,
-                        due_at=first_due_at,
-                        attempts=0,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            elif row.interval_s != interval_s:
-                row.interval_s = interval_s
-                row.updated_at = now
+            dialect = session.get_bind().dialect.name
+            insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+            table = m.Job.__table__
+            session.connection().execute(insert(table).values(row).on_conflict_do_nothing(index_elements=["name"]))
+            changed = (m.Job.name == name, m.Job.interval_s != interval_s)
+            self._update(session, changed, interval_s=interval_s, updated_at=now)
 
-        try:
-            self._run(work)
-        except IntegrityError:
-            # Another process added the same job at the same moment: it exists, which is all we wanted.
-            log.debug("job %s was added by another process", name)
+        self._run(work)
 
     def get(self, name: str) -> JobRecord | None:
         def work(session: Session) -> JobRecord | None:

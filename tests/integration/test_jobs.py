@@ -86,6 +86,29 @@ def test_a_due_job_is_claimed_by_exactly_one_of_many_threads(jobs: JobRepository
         assert record is not None and record.locked_by == won[0]
 
 
+def test_runners_starting_together_register_each_job_once(jobs: JobRepository, clock: Clock) -> None:
+    runs: list[datetime] = []
+    specs = [counting_job("a", runs), counting_job("b", runs)]
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def start(worker: str) -> None:
+        try:
+            barrier.wait()
+            Runner(jobs=jobs, specs=specs, clock=clock, worker_id=worker).register()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(f"w{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert [(job.name, job.due_at, job.attempts) for job in jobs.all()] == [("a", clock(), 0), ("b", clock(), 0)]
+
+
 def test_two_runners_in_threads_run_a_due_job_once(jobs: JobRepository, clock: Clock) -> None:
     runs: list[datetime] = []
     started, release = threading.Event(), threading.Event()
