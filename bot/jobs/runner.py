@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import Clock, utc_now
 from bot.errors import StoreUnavailable
 from bot.jobs.schedule import (
@@ -138,6 +140,9 @@ class Runner:
                 wake_at = self.next_wake()
             except StoreUnavailable as exc:
                 log.warning("job runner: %s; trying again shortly", exc)
+            except SQLAlchemyError as exc:
+                # E.g. the jobs table is missing until `roombot db upgrade` runs: keep the loop, say why.
+                log.error("job runner: database error (%s); trying again shortly", type(exc).__name__)
             stop.wait(wait_seconds(now=self._clock(), wake_at=wake_at, max_s=max_wait_s))
 
     def _run_claimed(self, spec: JobSpec, claimed: JobRecord, *, started_at: datetime) -> Outcome:
