@@ -24,6 +24,7 @@ HANDLERS = {
     "sim": "bot.commands.sim:run",
     "sync": "bot.store.cli:run_sync",
     "db": "bot.store.cli:run_db",
+    "jobs": "bot.commands.jobs:run",
 }
 
 
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"], help="upgrade: apply migrations")
     db.add_argument("revision", nargs="?", default=None)
+
+    jobs = sub.add_parser("jobs", help="background jobs: run them, or list them")
+    jobs_sub = jobs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    jobs_run = jobs_sub.add_parser("run", help="run due jobs until stopped (the Procfile's clock:)")
+    jobs_run.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    jobs_run.add_argument("--now", default=None, help="with --once: the moment to run at (ISO 8601; implies --once)")
+    jobs_sub.add_parser("list", help="each job, when it is due, its last run and last error")
     return parser
 
 

@@ -82,6 +82,7 @@ class Settings:
     cancel_mode: str = "delete"  # "delete" | "remove_room"
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
+    run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -173,6 +174,8 @@ class Settings:
             values["event_title"] = title
         if (admins := get("ROOMBOT_ADMIN_USER_IDS")) is not None:
             values["admin_user_ids"] = tuple(a.strip() for a in admins.split(",") if a.strip())
+        if (run_jobs := get("ROOMBOT_RUN_JOBS_IN_WORKER")) is not None:
+            values["run_jobs_in_worker"] = _parse_bool("ROOMBOT_RUN_JOBS_IN_WORKER", run_jobs)
 
         settings = cls(**values)  # type: ignore[arg-type]
         settings.validate()
@@ -229,6 +232,15 @@ def _parse_float(variable: str, raw: str, *, minimum: float) -> float:
     if value < minimum:
         raise ConfigError(f"{variable} must be at least {minimum}, got {value}", variable=variable)
     return value
+
+
+def _parse_bool(variable: str, raw: str) -> bool:
+    value = raw.lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{variable} must be true or false, got {raw!r}", variable=variable)
 
 
 def _parse_hours(variable: str, raw: str) -> tuple[time, time]:

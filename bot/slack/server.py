@@ -26,6 +26,7 @@ from slack_bolt.util.utils import get_boot_message
 from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError, StoreUnavailable
+from bot.jobs.host import start_background
 from bot.slack.app import create_app
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
 from bot.slack.wsgi import create_wsgi_app
@@ -56,6 +57,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
     except (ConfigError, StoreUnavailable) as exc:
         print(f"roombot serve: {exc}", file=sys.stderr)
         return 2
+    # The worker is long-lived, so it also runs the background jobs unless ROOMBOT_RUN_JOBS_IN_WORKER is off.
+    jobs = start_background(runtime) if settings.run_jobs_in_worker else None
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)
@@ -68,6 +71,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
         _serve_socket_mode(app, handler)
     finally:
+        if jobs is not None:
+            jobs.stop()
         runtime.close()
     return 0
 

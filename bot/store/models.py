@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -268,6 +269,32 @@ class ScheduleCacheEntry(Base):
     fetched_at: Mapped[datetime]
 
 
+class Job(Base):
+    """A background job of `bot.jobs`: when it is next due, who holds it, and how its last runs went.
+
+    A runner claims a due job by setting `locked_by`/`locked_until` in one conditional UPDATE, so
+    two processes never run it at once; a lease that runs out frees the job of a process that died.
+    `attempts` counts failures since the last success; `last_error` keeps the newest failure even
+    after later successes, so `roombot jobs list` can still show what went wrong.
+    """
+
+    __tablename__ = "jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_s: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    locked_until: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_duration_s: Mapped[float | None] = mapped_column(Float)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 __all__ = [
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",
@@ -284,6 +311,7 @@ __all__ = [
     "ChannelSetting",
     "DirectorySync",
     "GroupShare",
+    "Job",
     "ProcessedEvent",
     "Room",
     "RoomGroup",

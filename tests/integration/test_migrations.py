@@ -22,6 +22,7 @@ TABLES = {
     "channel_settings",
     "directory_syncs",
     "group_shares",
+    "jobs",
     "processed_events",
     "room_group_members",
     "room_groups",

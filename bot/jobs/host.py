@@ -1,0 +1,54 @@
+"""A runner for a running roombot: the `jobs` table and the default jobs over a runtime's pieces.
+
+Takes the pieces structurally (anything with `settings`, `engine`, `store` and `dingtalk`, such as
+`bot.wiring.Runtime`), so the jobs package does not depend on the composition root. `dingtalk` may
+be None where DingTalk is not configured: the directory refresh then skips.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from bot.config import Clock, Settings, utc_now
+from bot.jobs.registry import default_jobs
+from bot.jobs.runner import BackgroundRunner, Runner
+from bot.store.db import make_session_factory
+from bot.store.jobs import JobRepository
+from bot.store.repository import Store
+from bot.store.sync import DirectoryClient
+
+
+class JobHost(Protocol):
+    """What a runner needs of the runtime it lives in."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def dingtalk(self) -> DirectoryClient | None: ...
+
+
+def job_repository(host: JobHost) -> JobRepository:
+    return JobRepository(session_factory=make_session_factory(host.engine))
+
+
+def build_runner(host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None) -> Runner:
+    """A runner of roombot's default jobs on the host's database."""
+    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings)
+    return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
+
+
+def start_background(host: JobHost, *, clock: Clock = utc_now) -> BackgroundRunner:
+    """Run the jobs in a daemon thread of this process; call `.stop()` on shutdown."""
+    return BackgroundRunner(runner=build_runner(host, clock=clock)).start()
+
+
+__all__ = ["JobHost", "build_runner", "job_repository", "start_background"]
