@@ -36,8 +36,8 @@ import httpx
 
 from bot.dingtalk import wire
 from bot.dingtalk.auth import AppCredentials, Credentials, SuiteCredentials, TokenCache, credentials_from
-from bot.dingtalk.models import Event, Room, RoomDetail, RoomGroupRef, RoomSchedule, ScheduleItem
 from bot.dingtalk.ratelimit import RateLimiter, SlidingWindowLimiter
+from bot.domain.models import Event, Room, RoomDetail, RoomGroupRef, RoomSchedule, ScheduleItem
 from bot.errors import (
     BadCredentials,
     DingTalkError,
