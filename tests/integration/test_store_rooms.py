@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
-from bot.errors import AmbiguousRoom, UnknownRoom
-from bot.store import Store
+from bot.errors import AmbiguousRoom, StoreUnavailable, UnknownRoom
+from bot.store import Store, make_engine, make_session_factory
 from tests.integration.conftest import DIRECTORY, T1, T2, Clock, room
 
 
@@ -150,8 +152,30 @@ def test_resolve_rooms_keeps_order_and_drops_repeats(synced: Store) -> None:
     assert [r.room_id for r in rooms] == ["r-k2", "r-everest"]
 
 
-def test_ping_answers(store: Store) -> None:
-    store.ping()
+def test_ping_answers(engine: Engine, store: Store) -> None:
+    """The ping asks the database (it raises StoreUnavailable when no answer comes back)."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        store.ping()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "SELECT 1" in statements
+
+
+def test_ping_fails_when_the_database_cannot_be_reached(tmp_path: Path, clock: Clock) -> None:
+    """A database file in a directory that does not exist cannot be opened: the ping raises StoreUnavailable."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'gone' / 'roombot.db'}")
+    dead = Store(session_factory=make_session_factory(engine), clock=clock)
+    try:
+        with pytest.raises(StoreUnavailable):
+            dead.ping()
+    finally:
+        engine.dispose()
 
 
 def test_utc_is_kept_exactly(store: Store) -> None:
