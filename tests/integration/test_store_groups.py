@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, select
@@ -142,7 +143,7 @@ def test_only_the_owner_or_an_admin_may_change_a_group(synced: Store) -> None:
 
 def test_another_teams_group_cannot_be_read_changed_or_used_by_its_id(synced: Store) -> None:
     theirs = personal(synced, "Theirs", ("k2",), team=T2)
-    attempts = {
+    attempts: dict[str, Callable[[], object]] = {
         "get": lambda: synced.groups.get(T1, theirs),
         "add": lambda: synced.groups.add_rooms(T1, theirs, ["everest"], acting_user=ALICE, is_admin=True),
         "remove": lambda: synced.groups.remove_rooms(T1, theirs, ["k2"], acting_user=ALICE, is_admin=True),
