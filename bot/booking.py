@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from bot import messages
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
-from bot.dingtalk.models import RoomDetail
+from bot.domain.models import RoomDetail
 from bot.errors import (
     AccountNotLinked,
     BookingRuleViolation,

@@ -22,8 +22,8 @@ HANDLERS = {
     "ask": "bot.console:run_ask",
     "parse": "bot.commands.parse:run",
     "sim": "bot.commands.sim:run",
-    "sync": "bot.store.cli:run_sync",
-    "db": "bot.store.cli:run_db",
+    "sync": "bot.commands.db:run_sync",
+    "db": "bot.commands.db:run_db",
     "jobs": "bot.commands.jobs:run",
 }
 

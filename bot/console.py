@@ -95,7 +95,7 @@ def _start(settings: Settings, use_simulator: bool, *, seed: int = 7, err: TextI
 
 def _prepare_demo_team(runtime: Runtime) -> None:
     """Give the demo workspace DingTalk's groups, so the first question has rooms to check."""
-    if not runtime.store.list_groups(DEMO_TEAM_ID, user_id="", channel_id=None):
+    if not runtime.store.groups.visible(DEMO_TEAM_ID, user_id="", channel_id=None):
         runtime.service.import_groups(team_id=DEMO_TEAM_ID, user_id="U_DEMO")
 
 

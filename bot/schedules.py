@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.config import Clock
-from bot.dingtalk.models import RoomSchedule, ScheduleItem
+from bot.domain.models import RoomSchedule, ScheduleItem
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ class ScheduleSource(Protocol):
 class ScheduleCache(Protocol):
     """What the provider needs from the store."""
 
-    def get_cached_schedules(
+    def get(
         self,
         team_id: str,
         room_ids: Iterable[str],
@@ -48,7 +48,7 @@ class ScheduleCache(Protocol):
         now: datetime,
     ) -> Mapping[str, CachedLike]: ...
 
-    def put_cached_schedules(
+    def put(
         self,
         team_id: str,
         window_start: datetime,
@@ -58,7 +58,7 @@ class ScheduleCache(Protocol):
         fetched_at: datetime,
     ) -> None: ...
 
-    def invalidate_cached_schedules(self, team_id: str, room_ids: Sequence[str]) -> None: ...
+    def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None: ...
 
 
 class CachedLike(Protocol):
@@ -152,7 +152,7 @@ class ScheduleProvider:
         cached: list[Mapping[str, CachedLike]] = []
         missing: set[str] = set()
         for day_start, day_end in days:
-            hits = self._store.get_cached_schedules(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
+            hits = self._store.get(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
             cached.append(hits)
             missing.update(room for room in room_ids if room not in hits)
 
@@ -176,7 +176,7 @@ class ScheduleProvider:
         return Schedules(by_room=by_room, fetched_at=oldest, upstream_calls_made=bool(missing))
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
-        self._store.invalidate_cached_schedules(team_id, list(room_ids))
+        self._store.invalidate(team_id, list(room_ids))
 
     def _fetch(
         self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]]
@@ -184,7 +184,7 @@ class ScheduleProvider:
         # Another thread or process may have filled the cache since we looked: check once more.
         now = self._clock()
         fresh = [
-            self._store.get_cached_schedules(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
+            self._store.get(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
             for day_start, day_end in days
         ]
         if all(room in hits for hits in fresh for room in room_ids):
@@ -197,7 +197,7 @@ class ScheduleProvider:
         # cached: the next question asks again, so the answer heals as soon as DingTalk does.
         answered = [s for s in schedules if not s.error]
         for day_start, day_end in days:
-            self._store.put_cached_schedules(
+            self._store.put(
                 team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in answered], fetched_at=fetched_at
             )
         return {s.room_id: s for s in schedules}

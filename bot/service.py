@@ -20,7 +20,7 @@ from bot import availability, messages
 from bot.booking import BookingOutcome, BookingService, CancelOutcome, text_booking_key
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
-from bot.dingtalk.models import RoomSchedule
+from bot.domain.models import RoomSchedule
 from bot.errors import DingTalkError, NotAllowed, ParseError, RoomBotError, StoreError, UnknownGroup, UserNotFound
 from bot.parsing import Intent, ParseSettings, Request, TimeKind, parse
 from bot.reply import (

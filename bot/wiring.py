@@ -152,7 +152,7 @@ def build_runtime(
         dingtalk = build_client(settings, rate_limiter=rate_limiter)
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
-            store=store,
+            store=store.schedules,
             source=dingtalk,
             union_id=settings.dingtalk_operator_union_id or "",
             clock=clock,

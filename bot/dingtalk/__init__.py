@@ -7,7 +7,8 @@ client = DingTalkClient(base_url=..., app_key=..., app_secret=...)
 from __future__ import annotations
 
 from bot.dingtalk.client import DingTalkClient, split_window
-from bot.dingtalk.models import (
+from bot.dingtalk.ratelimit import NoRateLimit, RateLimiter, SlidingWindowLimiter
+from bot.domain.models import (
     BUSY,
     TENTATIVE,
     AdvanceReservation,
@@ -21,7 +22,6 @@ from bot.dingtalk.models import (
     RoomSchedule,
     ScheduleItem,
 )
-from bot.dingtalk.ratelimit import NoRateLimit, RateLimiter, SlidingWindowLimiter
 
 __all__ = [
     "BUSY",

@@ -24,10 +24,10 @@ from bot.dingtalk.endpoints.freebusy import MAX_WINDOW, FreeBusyApi, split_windo
 from bot.dingtalk.endpoints.rooms import RoomsApi
 from bot.dingtalk.endpoints.tokens import TokenApi
 from bot.dingtalk.endpoints.users import UsersApi
-from bot.dingtalk.models import Event, Room, RoomDetail, RoomGroupRef, RoomSchedule
 from bot.dingtalk.ratelimit import RateLimiter, SlidingWindowLimiter
 from bot.dingtalk.retry import RetryPolicy
 from bot.dingtalk.transport import Transport
+from bot.domain.models import Event, Room, RoomDetail, RoomGroupRef, RoomSchedule
 
 
 class DingTalkClient:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dingtalk.models import (
+from bot.domain.models import (
     AdvanceReservation,
     Event,
     EventRoom,

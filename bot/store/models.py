@@ -1,6 +1,8 @@
-"""SQLAlchemy models: the tables of design.md §5.
+"""SQLAlchemy models: users, the room directory, room groups and their shares, channel settings,
+bookings, processed Slack events and the schedule cache.
 
-Every table carries the Slack team id, and every query of `bot.store.Store` filters on it.
+Every table carries the Slack team id, and every query of the repositories (`bot.store.Store`'s
+`users`, `rooms`, `groups`, ...) filters on it.
 Constraints are named by the naming convention below, so Alembic can alter them on SQLite too.
 Timestamps go through `UTCDateTime`: stored in UTC, read back time-zone aware on every backend.
 """

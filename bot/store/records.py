@@ -1,11 +1,14 @@
-"""What the store hands out: small frozen records, never ORM objects."""
+"""What the store hands out besides the domain types: small frozen records, never ORM objects.
+
+Rooms come back as `bot.domain.models.Room`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.dingtalk.models import Label, Room, RoomGroupRef, RoomSchedule
+from bot.domain.models import RoomSchedule
 
 
 @dataclass(frozen=True)
@@ -23,53 +26,8 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
-class RoomRecord:
-    """A room of the synced directory. `listed` is False once DingTalk stopped listing it."""
-
-    team_id: str
-    room_id: str
-    name: str
-    capacity: int | None = None
-    location_title: str = ""
-    location_desc: str = ""
-    labels: tuple[Label, ...] = ()
-    dingtalk_group_id: int | None = None
-    dingtalk_group_name: str | None = None
-    listed: bool = True
-    synced_at: datetime | None = None
-
-    @property
-    def location(self) -> str:
-        """Title and description of the location, for display."""
-        return " · ".join(part for part in (self.location_title, self.location_desc) if part)
-
-    @property
-    def label_ids(self) -> tuple[int, ...]:
-        return tuple(label.id for label in self.labels)
-
-    @property
-    def label_names(self) -> tuple[str, ...]:
-        return tuple(label.name for label in self.labels)
-
-    def as_room(self) -> Room:
-        """The same room as DingTalk's model, for code that works on `bot.dingtalk.models.Room`."""
-        group = None
-        if self.dingtalk_group_id is not None:
-            group = RoomGroupRef(group_id=self.dingtalk_group_id, name=self.dingtalk_group_name or "")
-        return Room(
-            room_id=self.room_id,
-            name=self.name,
-            capacity=self.capacity,
-            location_title=self.location_title,
-            location_desc=self.location_desc,
-            labels=self.labels,
-            group=group,
-        )
-
-
-@dataclass(frozen=True)
 class GroupRecord:
-    """A room group; `room_ids` in the group's order (unlisted rooms included: check `RoomRecord.listed`).
+    """A room group; `room_ids` in the group's order (unlisted rooms included: check `Room.listed`).
 
     `scope` is "personal" (only `owner_user_id` sees it), "channel" (made for `channel_id`) or
     "workspace". `shared_channel_ids` are further channels it is shared with.
@@ -131,4 +89,4 @@ class CachedSchedule:
     fetched_at: datetime
 
 
-__all__ = ["BookingRecord", "CachedSchedule", "GroupRecord", "RoomRecord", "SyncReport", "UserRecord"]
+__all__ = ["BookingRecord", "CachedSchedule", "GroupRecord", "SyncReport", "UserRecord"]

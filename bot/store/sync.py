@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.dingtalk.models import Room, RoomGroupRef
+from bot.domain.models import Room, RoomGroupRef
 from bot.errors import DingTalkError
 from bot.store.records import SyncReport
 from bot.store.repository import Store
@@ -42,7 +42,7 @@ def sync_directory(*, store: Store, client: DirectoryClient, team_id: str, union
         log.warning("room groups not fetched (%s); syncing rooms without group names", type(exc).__name__)
         groups = {}
     named = [_with_group_name(room, groups) for room in rooms]
-    report = store.upsert_rooms(team_id, named, now)
+    report = store.rooms.upsert(team_id, named, now)
     log.info(
         "directory of %s synced: %d rooms (%d added, %d changed, %d removed)",
         team_id,
@@ -58,7 +58,7 @@ def ensure_fresh_directory(
     *, store: Store, client: DirectoryClient, team_id: str, union_id: str, now: datetime, max_age_s: float
 ) -> SyncReport | None:
     """Sync when the directory was never synced or is older than `max_age_s`; else do nothing (None)."""
-    synced_at = store.directory_synced_at(team_id)
+    synced_at = store.rooms.synced_at(team_id)
     if synced_at is not None and (now - synced_at).total_seconds() < max_age_s:
         return None
     return sync_directory(store=store, client=client, team_id=team_id, union_id=union_id, now=now)

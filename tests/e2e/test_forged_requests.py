@@ -126,7 +126,7 @@ def test_a_body_changed_after_signing_is_refused(base_url: str, fake_slack: Fake
     assert tampered != body
     assert send(base_url, tampered, headers).status_code == 401
     assert fake_slack.calls() == []
-    assert runtime.store.list_groups(TEAM, user_id=BOB) == []
+    assert runtime.store.groups.visible(TEAM, user_id=BOB) == []
 
 
 @pytest.mark.parametrize("skew_s", [-6 * 60, -60 * 60, 6 * 60], ids=["6-min-old", "1-hour-old", "6-min-ahead"])
@@ -183,12 +183,12 @@ def test_a_replayed_slash_command_only_repeats_the_answer(base_url: str, fake_sl
     headers = signed_headers(body, content_type=FORM)
     assert send(base_url, body, headers).status_code == 200
     (first,) = fake_slack.wait_for("/webhook/default")
-    groups = runtime.store.list_groups(TEAM, user_id=ALICE)
+    groups = runtime.store.groups.visible(TEAM, user_id=ALICE)
 
     assert send(base_url, body, headers).status_code == 200
     _, second = fake_slack.wait_for("/webhook/default", 2)
 
-    assert runtime.store.list_groups(TEAM, user_id=ALICE) == groups
+    assert runtime.store.groups.visible(TEAM, user_id=ALICE) == groups
     (group,) = groups
     assert group.name == "HQ" and len(group.room_ids) == 2
     assert "Created the group" in first.all_text()
@@ -205,7 +205,7 @@ def test_a_replayed_booking_command_books_once(base_url: str, fake_slack: FakeSl
         fake_slack.wait_for("/webhook/default", count)
     assert len(sim.events) == 1
     assert sim.stats()["createEvent"] == 1
-    assert len(runtime.store.list_bookings(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))) == 1
+    assert len(runtime.store.bookings.for_user(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))) == 1
 
 
 # --- button payloads naming what is not the user's ---------------------------------------------
@@ -216,7 +216,7 @@ def test_editing_another_teams_group_opens_no_modal_with_it(base_url: str, fake_
         team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="group add Secret-Board 3F-Everest", tz="Asia/Shanghai"
     )
     assert created.kind == "success", created
-    (secret,) = runtime.store.list_groups(OTHER_TEAM, user_id=ALICE)
+    (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
 
     # Same user id, other workspace: the team comes from the verified payload, not from the value.
     payload = block_actions_payload("home_group_edit", str(secret.id), response_url=None, user=ALICE, view=HOME)
@@ -233,7 +233,7 @@ def test_saving_a_modal_forged_with_another_teams_group_is_refused(
     runtime.service.handle_text(
         team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="group add Secret-Board 3F-Everest", tz="Asia/Shanghai"
     )
-    (secret,) = runtime.store.list_groups(OTHER_TEAM, user_id=ALICE)
+    (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=secret.id, name="Secret-Board", rooms=[])
     values = {
         "group_name": {"name": {"type": "plain_text_input", "value": "Pwned"}},
@@ -249,8 +249,8 @@ def test_saving_a_modal_forged_with_another_teams_group_is_refused(
     assert response.status_code == 200
     answer = response.json()
     assert answer["response_action"] == "errors" and answer["errors"]["group_name"]
-    assert runtime.store.list_groups(OTHER_TEAM, user_id=ALICE) == [secret]
-    assert [g.name for g in runtime.store.list_groups(TEAM, user_id=ALICE)] == []
+    assert runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE) == [secret]
+    assert [g.name for g in runtime.store.groups.visible(TEAM, user_id=ALICE)] == []
     assert fake_slack.calls("views.publish") == []
 
 
@@ -258,7 +258,7 @@ def test_saving_a_modal_forged_with_a_colleagues_group_is_refused(
     base_url: str, fake_slack: FakeSlack, runtime: Any, sim: Any
 ) -> None:
     slash(base_url, fake_slack, "group add Alices 3F-Everest", user=ALICE)
-    (alices,) = runtime.store.list_groups(TEAM, user_id=ALICE)
+    (alices,) = runtime.store.groups.visible(TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=alices.id, name="Alices", rooms=[])
     values = {
         "group_name": {"name": {"type": "plain_text_input", "value": "Bobs now"}},
@@ -272,7 +272,7 @@ def test_saving_a_modal_forged_with_a_colleagues_group_is_refused(
     response = post(base_url, payload_body(view_submission_payload(modal, values, user=BOB)))
 
     assert response.json()["response_action"] == "errors"
-    assert runtime.store.list_groups(TEAM, user_id=ALICE) == [alices]
+    assert runtime.store.groups.visible(TEAM, user_id=ALICE) == [alices]
 
 
 def bookable_evening(base_url: str, fake: FakeSlack, runtime: Any, sim: Any) -> tuple[str, str]:
@@ -304,7 +304,7 @@ def test_a_replayed_book_click_books_once(base_url: str, fake_slack: FakeSlack, 
     assert sim.stats()["createEvent"] == 1
     assert first.blocks[0] == second.blocks[0]  # the same "Booked …" answer twice
     start, _ = evening(sim)
-    assert len(runtime.store.list_bookings(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))) == 1
+    assert len(runtime.store.bookings.for_user(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))) == 1
 
 
 def test_cancelling_a_colleagues_booking_is_refused_and_the_booking_stays(
@@ -314,7 +314,7 @@ def test_cancelling_a_colleagues_booking_is_refused_and_the_booking_stays(
     booked = click(base_url, fake_slack, action_id, value, user=ALICE, hook="alice")
     assert "Booked" in booked.all_text()
     start, _ = evening(sim)
-    (booking,) = runtime.store.list_bookings(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
+    (booking,) = runtime.store.bookings.for_user(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
     events_before = json.dumps(sim.events, sort_keys=True, default=str)
 
     # Bob forges a Cancel button with Alice's booking id.
@@ -322,7 +322,7 @@ def test_cancelling_a_colleagues_booking_is_refused_and_the_booking_stays(
 
     assert messages.not_allowed("booking") in refused.all_text()
     assert refused.body.get("replace_original") is not True
-    (still,) = runtime.store.list_bookings(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
+    (still,) = runtime.store.bookings.for_user(TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
     assert still.id == booking.id and still.status == booking.status
     assert json.dumps(sim.events, sort_keys=True, default=str) == events_before
     assert sim.stats().get("deleteEvent", 0) == 0
@@ -345,13 +345,13 @@ def test_cancelling_a_booking_of_another_team_is_refused(
         tz="Asia/Shanghai",
     )
     assert reply.intro_kind == "success", reply
-    (booking,) = runtime.store.list_bookings(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
+    (booking,) = runtime.store.bookings.for_user(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
 
     # The same user id in this workspace clicks Cancel with the other workspace's booking id.
     refused = click(base_url, fake_slack, f"cancel_booking:{booking.id}", str(booking.id), user=ALICE)
 
     assert "Cancelled" not in refused.all_text()
-    (still,) = runtime.store.list_bookings(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
+    (still,) = runtime.store.bookings.for_user(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
     assert still.status == booking.status
     assert len(sim.events) == 1 and sim.stats().get("deleteEvent", 0) == 0
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.dingtalk.models import Label, Room, RoomGroupRef
+from bot.domain.models import Label, Room, RoomGroupRef
 from bot.store import Store, make_engine, make_session_factory
 from bot.store.models import Base
 
@@ -83,6 +83,6 @@ DIRECTORY = (
 @pytest.fixture
 def synced(store: Store, clock: Clock) -> Store:
     """The store with DIRECTORY synced into both teams (same room ids in each team)."""
-    store.upsert_rooms(T1, DIRECTORY, clock())
-    store.upsert_rooms(T2, DIRECTORY, clock())
+    store.rooms.upsert(T1, DIRECTORY, clock())
+    store.rooms.upsert(T2, DIRECTORY, clock())
     return store

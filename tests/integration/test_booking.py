@@ -112,7 +112,7 @@ def events_with(sim: Simulator, room_id: str) -> list[dict[str, Any]]:
 
 
 def bookings(runtime: Runtime, user: str = ALICE) -> list[Any]:
-    return runtime.store.list_bookings(
+    return runtime.store.bookings.for_user(
         TEAM, user_id=user, statuses=("requested", "booked", "pending", "failed", "cancelled")
     )
 
@@ -364,11 +364,11 @@ def test_link_by_mobile_and_by_union_id(runtime: Runtime, sim: Simulator) -> Non
 
     assert isinstance(by_mobile, TextReply) and by_mobile.kind == "success"
     assert isinstance(by_union, TextReply) and by_union.kind == "success"
-    alice, bob = runtime.store.get_user(TEAM, ALICE), runtime.store.get_user(TEAM, BOB)
+    alice, bob = runtime.store.users.get(TEAM, ALICE), runtime.store.users.get(TEAM, BOB)
     assert alice is not None and alice.union_id == han["unionid"]
     assert bob is not None and bob.union_id == wang["unionid"]
     assert isinstance(unknown, TextReply) and unknown.kind == "error"
-    admin = runtime.store.get_user(TEAM, ADMIN)
+    admin = runtime.store.users.get(TEAM, ADMIN)
     assert admin is None or not admin.linked
 
 
@@ -461,7 +461,7 @@ def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Sim
     assert reply.intro == messages.cancel_done("3F-Everest", start, end, cancel_mode="delete")
     assert reply.bookings == ()
     assert sim.events == []
-    assert runtime.store.get_booking(TEAM, record.id).status == "cancelled"
+    assert runtime.store.bookings.get(TEAM, record.id).status == "cancelled"
     after = ask(runtime, window_question(start))
     assert isinstance(after, FindReply) and result_for(after, everest).assessment.verdict is Verdict.FREE
 
@@ -478,7 +478,7 @@ def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simu
     assert isinstance(refused, TextReply) and refused.kind == "error"
     assert refused.text == messages.not_allowed("cancel_booking")
     assert isinstance(by_text, TextReply) and by_text.text == refused.text
-    assert len(sim.events) == 1 and runtime.store.get_booking(TEAM, record.id).status == "booked"
+    assert len(sim.events) == 1 and runtime.store.bookings.get(TEAM, record.id).status == "booked"
 
     by_admin = ask(runtime, f"cancel {record.id}", user=ADMIN)  # ADMIN is in admin_user_ids
     assert isinstance(by_admin, BookingsReply) and by_admin.intro_kind == "success"
@@ -551,7 +551,7 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
     start, end = evening(sim)
     everest = free_room(sim, "3F-Everest", start, end)
     # A worker recorded the attempt and died before calling DingTalk.
-    runtime.store.begin_booking(
+    runtime.store.bookings.begin(
         TEAM,
         idempotency_key="crashed",
         slack_user_id=ALICE,

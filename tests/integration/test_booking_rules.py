@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.booking import check_rules, check_window, client_token, next_key, text_booking_key
-from bot.dingtalk.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
+from bot.domain.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
 from bot.errors import BookingRuleViolation, ParseError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

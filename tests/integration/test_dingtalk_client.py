@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import errors
-from bot.dingtalk import DingTalkClient, NoRateLimit, Room, RoomSchedule
+from bot.dingtalk import DingTalkClient, NoRateLimit
+from bot.domain.models import Room, RoomSchedule
 from bot.sim import Simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

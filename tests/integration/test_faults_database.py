@@ -204,7 +204,7 @@ def assert_store_unavailable(reply: Reply) -> None:
 
 
 def group_state(runtime: Runtime) -> list[tuple[str, tuple[str, ...]]]:
-    return sorted((g.name, g.room_ids) for g in runtime.store.list_groups(TEAM, user_id=USER))
+    return sorted((g.name, g.room_ids) for g in runtime.store.groups.visible(TEAM, user_id=USER))
 
 
 def room_names(sim: Simulator, count: int) -> list[str]:
@@ -266,9 +266,9 @@ def test_a_new_group_is_never_left_half_made_when_the_database_goes_away_mid_way
     """The outage starts right after the store's first write of `group add`: nothing is half-written."""
     names = room_names(sim, 2)
     before = group_state(runtime)
-    store: Any = runtime.store
-    for method in ("create_group", "add_rooms"):
-        original = getattr(store, method)
+    groups: Any = runtime.store.groups
+    for method in ("create", "add_rooms"):
+        original = getattr(groups, method)
 
         def then_cut(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
             result = _original(*args, **kwargs)
@@ -276,7 +276,7 @@ def test_a_new_group_is_never_left_half_made_when_the_database_goes_away_mid_way
                 outage.cut()
             return result
 
-        monkeypatch.setattr(store, method, then_cut)
+        monkeypatch.setattr(groups, method, then_cut)
 
     reply = ask(runtime, f"group add Halfway {quoted(names)}")
     monkeypatch.undo()
@@ -303,7 +303,7 @@ def free_room(runtime: Runtime) -> str:
 def booking_rows(runtime: Runtime) -> list[tuple[str, str]]:
     return [
         (b.status, b.room_id)
-        for b in runtime.store.list_bookings(
+        for b in runtime.store.bookings.for_user(
             TEAM, user_id=USER, statuses=("requested", "booked", "pending", "failed", "cancelled")
         )
     ]

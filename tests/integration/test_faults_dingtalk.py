@@ -59,7 +59,7 @@ def ask(runtime: Runtime, text: str = QUESTION) -> Reply:
 
 def batches(runtime: Runtime) -> int:
     """Free/busy calls one cold question costs: the rooms of the user's groups, five per call."""
-    groups = runtime.store.resolve_groups(TEAM, user_id=USER)
+    groups = runtime.store.groups.resolve(TEAM, user_id=USER)
     rooms = {room for group in groups for room in group.room_ids}
     return math.ceil(len(rooms) / runtime.dingtalk.batch_size)
 

@@ -294,7 +294,7 @@ def test_a_group_name_is_echoed_escaped_by_group_add_and_groups(world: World, na
     user = world.new_user()
     quoted = name.replace('"', "")
     reply, _ = answered(world, f'group add "{quoted}" 3F-Everest', user=user)
-    groups = [group for group in world.runtime.store.list_groups(TEAM, user_id=user) if group.owner_user_id == user]
+    groups = [group for group in world.runtime.store.groups.visible(TEAM, user_id=user) if group.owner_user_id == user]
     if not groups:  # nothing left of the name once markup and invisible characters are dropped
         assert isinstance(reply, TextReply) and reply.kind == "error"
         return
@@ -323,7 +323,7 @@ def test_a_group_called_channel_is_echoed_without_pinging_anyone(world: World) -
     user = world.new_user()
     # A user typing "<!channel> crew" literally reaches roombot as entities; the name is the literal text.
     created, _ = answered(world, 'group add "&lt;!channel&gt; crew" 3F-Everest 3F-K2', user=user)
-    (group,) = [group for group in world.runtime.store.list_groups(TEAM, user_id=user) if group.owner_user_id == user]
+    (group,) = [group for group in world.runtime.store.groups.visible(TEAM, user_id=user) if group.owner_user_id == user]
     assert group.name == "<!channel> crew"
     assert isinstance(created, TextReply)
     assert "“&lt;!channel&gt; crew”" in created.text

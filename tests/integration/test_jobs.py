@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from bot.commands.jobs import run as run_jobs_command
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
-from bot.dingtalk.models import RoomSchedule
+from bot.domain.models import RoomSchedule
 from bot.jobs.registry import PRUNE_PROCESSED_EVENTS, PRUNE_SCHEDULE_CACHE, REFRESH_ROOM_DIRECTORY, default_jobs
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.jobs.schedule import JobSpec, RetryPolicy

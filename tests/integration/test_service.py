@@ -241,7 +241,7 @@ def test_link_by_mobile_number_uses_dingtalk_lookup(runtime: Runtime, sim: Simul
     person = next(user for user in sim.users if user.get("mobile") and user["unionid"] != sim.operator_union_id)
     reply = ask(runtime, f"link {person['mobile']}")
     assert isinstance(reply, TextReply) and reply.kind == "success"
-    user = runtime.store.get_user(TEAM, USER)
+    user = runtime.store.users.get(TEAM, USER)
     assert user is not None and user.union_id == person["unionid"]
 
     missing = ask(runtime, "link 13999999999")
@@ -290,9 +290,9 @@ def test_home_free_now_works_for_a_group_name_with_quotes_and_keywords(runtime: 
     created = ask(runtime, f"group add '{name}' {room}")
     assert isinstance(created, TextReply)
     group = next(
-        g for g in runtime.store.list_groups(TEAM, user_id=USER) if g.name not in {"HQ 3F", "HQ 5F", "Lab", "Tower B"}
+        g for g in runtime.store.groups.visible(TEAM, user_id=USER) if g.name not in {"HQ 3F", "HQ 5F", "Lab", "Tower B"}
     )
-    runtime.store.set_user_default_group(TEAM, USER, group.id)
+    runtime.store.users.set_default_group(TEAM, USER, group.id)
 
     home = runtime.service.home(team_id=TEAM, user_id=USER, tz="Asia/Shanghai")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, select
@@ -19,69 +20,69 @@ OTHER_CHAN = "C_RANDOM"
 
 
 def personal(store: Store, name: str, refs: tuple[str, ...] = (), *, owner: str = ALICE, team: str = T1) -> int:
-    return store.create_group(team, name=name, scope="personal", owner_user_id=owner, room_refs=refs).id
+    return store.groups.create(team, name=name, scope="personal", owner_user_id=owner, room_refs=refs).id
 
 
 def test_a_group_keeps_its_rooms_in_the_order_given(synced: Store) -> None:
-    group = synced.create_group(
+    group = synced.groups.create(
         T1, name="HQ", scope="personal", owner_user_id=ALICE, room_refs=("k2", "3F-Everest", "lhotse")
     )
     assert group.room_ids == ("r-k2", "r-everest", "r-lhotse")
     assert (group.name, group.scope, group.owner_user_id, group.channel_id) == ("HQ", "personal", ALICE, None)
-    assert synced.get_group(T1, group.id) == group
+    assert synced.groups.get(T1, group.id) == group
 
 
 def test_adding_appends_and_ignores_rooms_already_there(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2",))
-    group = synced.add_rooms(T1, group_id, ["3F-Everest", "r-k2", "lhotse"], acting_user=ALICE)
+    group = synced.groups.add_rooms(T1, group_id, ["3F-Everest", "r-k2", "lhotse"], acting_user=ALICE)
     assert group.room_ids == ("r-k2", "r-everest", "r-lhotse")
 
 
 def test_removing_keeps_the_order_of_the_rest(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2", "everest", "lhotse", "cafe"))
-    group = synced.remove_rooms(T1, group_id, ["EVEREST", "r-lhotse"], acting_user=ALICE)
+    group = synced.groups.remove_rooms(T1, group_id, ["EVEREST", "r-lhotse"], acting_user=ALICE)
     assert group.room_ids == ("r-k2", "r-cafe")
-    assert synced.add_rooms(T1, group_id, ["everest"], acting_user=ALICE).room_ids == ("r-k2", "r-cafe", "r-everest")
+    assert synced.groups.add_rooms(T1, group_id, ["everest"], acting_user=ALICE).room_ids == ("r-k2", "r-cafe", "r-everest")
 
 
 def test_removing_a_room_not_in_the_group_is_unknown(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2", "everest"))
     with pytest.raises(UnknownRoom) as caught:
-        synced.remove_rooms(T1, group_id, ["lhotse"], acting_user=ALICE)
+        synced.groups.remove_rooms(T1, group_id, ["lhotse"], acting_user=ALICE)
     assert caught.value.name == "lhotse"
-    assert synced.get_group(T1, group_id).room_ids == ("r-k2", "r-everest")
+    assert synced.groups.get(T1, group_id).room_ids == ("r-k2", "r-everest")
 
 
 def test_an_unlisted_room_can_still_be_removed(synced: Store, clock: Clock) -> None:
     group_id = personal(synced, "HQ", ("k2", "everest"))
-    synced.upsert_rooms(T1, DIRECTORY[1:], clock.advance(hours=1))  # Everest disappears
-    assert synced.get_group(T1, group_id).room_ids == ("r-k2", "r-everest")
-    assert synced.remove_rooms(T1, group_id, ["3F-Everest"], acting_user=ALICE).room_ids == ("r-k2",)
+    synced.rooms.upsert(T1, DIRECTORY[1:], clock.advance(hours=1))  # Everest disappears
+    assert synced.groups.get(T1, group_id).room_ids == ("r-k2", "r-everest")
+    assert synced.groups.remove_rooms(T1, group_id, ["3F-Everest"], acting_user=ALICE).room_ids == ("r-k2",)
 
 
 def test_set_group_rooms_replaces_the_list(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2", "everest"))
-    group = synced.set_group_rooms(T1, group_id, ["cafe", "k2"], acting_user=ALICE)
+    group = synced.groups.set_rooms(T1, group_id, ["cafe", "k2"], acting_user=ALICE)
     assert group.room_ids == ("r-cafe", "r-k2")
 
 
 def test_a_bad_room_ref_changes_nothing(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2",))
     with pytest.raises(AmbiguousRoom):
-        synced.add_rooms(T1, group_id, ["everest", "mont blanc"], acting_user=ALICE)
+        synced.groups.add_rooms(T1, group_id, ["everest", "mont blanc"], acting_user=ALICE)
     with pytest.raises(UnknownRoom):
-        synced.create_group(T1, name="New", scope="personal", owner_user_id=ALICE, room_refs=("everest", "nowhere"))
-    assert synced.get_group(T1, group_id).room_ids == ("r-k2",)
-    assert [g.name for g in synced.list_groups(T1, user_id=ALICE)] == ["HQ"]
+        synced.groups.create(T1, name="New", scope="personal", owner_user_id=ALICE, room_refs=("everest", "nowhere"))
+    assert synced.groups.get(T1, group_id).room_ids == ("r-k2",)
+    assert [g.name for g in synced.groups.visible(T1, user_id=ALICE)] == ["HQ"]
 
 
 def test_rename_and_delete(synced: Store) -> None:
     group_id = personal(synced, "HQ", ("k2",))
-    assert synced.rename_group(T1, group_id, "  Head   Office ", acting_user=ALICE).name == "Head Office"
-    synced.delete_group(T1, group_id, acting_user=ALICE)
+    assert synced.groups.rename(T1, group_id, "  Head   Office ", acting_user=ALICE).name == "Head Office"
+    synced.groups.delete(T1, group_id, acting_user=ALICE)
     with pytest.raises(UnknownGroup):
-        synced.get_group(T1, group_id)
-    assert synced.list_groups(T1, user_id=ALICE) == []
+        synced.groups.get(T1, group_id)
+    assert synced.groups.visible(T1, user_id=ALICE) == []
 
 
 def test_group_names_are_unique_per_scope_ignoring_case_accents_and_width(synced: Store) -> None:
@@ -91,16 +92,16 @@ def test_group_names_are_unique_per_scope_ignoring_case_accents_and_width(synced
             personal(synced, clash)
     # The same name is fine for another user, in a channel, and workspace-wide.
     personal(synced, "cafe", owner=BOB)
-    synced.create_group(T1, name="Cafe", scope="channel", owner_user_id=ALICE, channel_id=CHAN)
-    synced.create_group(T1, name="CAFE", scope="workspace", owner_user_id=ALICE)
+    synced.groups.create(T1, name="Cafe", scope="channel", owner_user_id=ALICE, channel_id=CHAN)
+    synced.groups.create(T1, name="CAFE", scope="workspace", owner_user_id=ALICE)
     other = personal(synced, "Other")
     with pytest.raises(DuplicateName):
-        synced.rename_group(T1, other, "cafe", acting_user=ALICE)
+        synced.groups.rename(T1, other, "cafe", acting_user=ALICE)
 
 
 def test_renaming_to_a_different_case_of_its_own_name_is_allowed(synced: Store) -> None:
     group_id = personal(synced, "hq")
-    assert synced.rename_group(T1, group_id, "HQ", acting_user=ALICE).name == "HQ"
+    assert synced.groups.rename(T1, group_id, "HQ", acting_user=ALICE).name == "HQ"
 
 
 def test_limits_are_clear_errors(synced: Store) -> None:
@@ -115,180 +116,181 @@ def test_limits_are_clear_errors(synced: Store) -> None:
 
 
 def test_a_group_holds_at_most_the_room_limit(store: Store, clock: Clock) -> None:
-    store.upsert_rooms(T1, [room(f"r{i:02}", f"Room {i:02}") for i in range(12)], clock())
+    store.rooms.upsert(T1, [room(f"r{i:02}", f"Room {i:02}") for i in range(12)], clock())
     group_id = personal(store, "Big", tuple(f"r{i:02}" for i in range(8)))
     with pytest.raises(LimitExceeded) as caught:
-        store.add_rooms(T1, group_id, ["r08", "r09", "r10"], acting_user=ALICE)
+        store.groups.add_rooms(T1, group_id, ["r08", "r09", "r10"], acting_user=ALICE)
     assert (caught.value.what, caught.value.limit) == (LIMIT_GROUP_ROOMS, 10)
-    assert len(store.get_group(T1, group_id).room_ids) == 8
-    assert len(store.add_rooms(T1, group_id, ["r08", "r09", "r00"], acting_user=ALICE).room_ids) == 10
+    assert len(store.groups.get(T1, group_id).room_ids) == 8
+    assert len(store.groups.add_rooms(T1, group_id, ["r08", "r09", "r00"], acting_user=ALICE).room_ids) == 10
 
 
 def test_only_the_owner_or_an_admin_may_change_a_group(synced: Store) -> None:
-    group_id = synced.create_group(T1, name="HQ", scope="workspace", owner_user_id=ALICE, room_refs=("k2",)).id
+    group_id = synced.groups.create(T1, name="HQ", scope="workspace", owner_user_id=ALICE, room_refs=("k2",)).id
     for attempt in (
-        lambda: synced.add_rooms(T1, group_id, ["everest"], acting_user=BOB),
-        lambda: synced.remove_rooms(T1, group_id, ["k2"], acting_user=BOB),
-        lambda: synced.rename_group(T1, group_id, "Mine", acting_user=BOB),
-        lambda: synced.delete_group(T1, group_id, acting_user=BOB),
-        lambda: synced.share_group(T1, group_id, CHAN, acting_user=BOB),
+        lambda: synced.groups.add_rooms(T1, group_id, ["everest"], acting_user=BOB),
+        lambda: synced.groups.remove_rooms(T1, group_id, ["k2"], acting_user=BOB),
+        lambda: synced.groups.rename(T1, group_id, "Mine", acting_user=BOB),
+        lambda: synced.groups.delete(T1, group_id, acting_user=BOB),
+        lambda: synced.groups.share(T1, group_id, CHAN, acting_user=BOB),
     ):
         with pytest.raises(NotAllowed):
             attempt()
-    assert synced.get_group(T1, group_id).room_ids == ("r-k2",)
-    assert synced.add_rooms(T1, group_id, ["everest"], acting_user=BOB, is_admin=True).room_ids == ("r-k2", "r-everest")
+    assert synced.groups.get(T1, group_id).room_ids == ("r-k2",)
+    by_admin = synced.groups.add_rooms(T1, group_id, ["everest"], acting_user=BOB, is_admin=True)
+    assert by_admin.room_ids == ("r-k2", "r-everest")
 
 
 def test_another_teams_group_cannot_be_read_changed_or_used_by_its_id(synced: Store) -> None:
     theirs = personal(synced, "Theirs", ("k2",), team=T2)
-    attempts = {
-        "get": lambda: synced.get_group(T1, theirs),
-        "add": lambda: synced.add_rooms(T1, theirs, ["everest"], acting_user=ALICE, is_admin=True),
-        "remove": lambda: synced.remove_rooms(T1, theirs, ["k2"], acting_user=ALICE, is_admin=True),
-        "set": lambda: synced.set_group_rooms(T1, theirs, ["k2"], acting_user=ALICE, is_admin=True),
-        "rename": lambda: synced.rename_group(T1, theirs, "Mine", acting_user=ALICE, is_admin=True),
-        "delete": lambda: synced.delete_group(T1, theirs, acting_user=ALICE, is_admin=True),
-        "share": lambda: synced.share_group(T1, theirs, CHAN, acting_user=ALICE, is_admin=True),
-        "user default": lambda: synced.set_user_default_group(T1, ALICE, theirs),
-        "channel default": lambda: synced.set_channel_default_group(T1, CHAN, theirs),
+    attempts: dict[str, Callable[[], object]] = {
+        "get": lambda: synced.groups.get(T1, theirs),
+        "add": lambda: synced.groups.add_rooms(T1, theirs, ["everest"], acting_user=ALICE, is_admin=True),
+        "remove": lambda: synced.groups.remove_rooms(T1, theirs, ["k2"], acting_user=ALICE, is_admin=True),
+        "set": lambda: synced.groups.set_rooms(T1, theirs, ["k2"], acting_user=ALICE, is_admin=True),
+        "rename": lambda: synced.groups.rename(T1, theirs, "Mine", acting_user=ALICE, is_admin=True),
+        "delete": lambda: synced.groups.delete(T1, theirs, acting_user=ALICE, is_admin=True),
+        "share": lambda: synced.groups.share(T1, theirs, CHAN, acting_user=ALICE, is_admin=True),
+        "user default": lambda: synced.users.set_default_group(T1, ALICE, theirs),
+        "channel default": lambda: synced.channels.set_default_group(T1, CHAN, theirs),
     }
     for what, attempt in attempts.items():
         with pytest.raises(UnknownGroup):
             attempt()
             pytest.fail(f"{what} reached another team's group")
-    assert synced.get_group(T2, theirs).room_ids == ("r-k2",)
-    assert synced.get_group(T2, theirs).name == "Theirs"
-    assert synced.list_groups(T1, user_id=ALICE, channel_id=CHAN) == []
+    assert synced.groups.get(T2, theirs).room_ids == ("r-k2",)
+    assert synced.groups.get(T2, theirs).name == "Theirs"
+    assert synced.groups.visible(T1, user_id=ALICE, channel_id=CHAN) == []
     with pytest.raises(UnknownGroup):
-        synced.find_group(T1, "Theirs", user_id=ALICE)
-    assert synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN) == []
+        synced.groups.find(T1, "Theirs", user_id=ALICE)
+    assert synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN) == []
 
 
 def test_visibility_personal_channel_shared_and_workspace(synced: Store) -> None:
     mine = personal(synced, "Mine")
     bobs = personal(synced, "Bobs", owner=BOB)
-    here = synced.create_group(T1, name="Here", scope="channel", owner_user_id=BOB, channel_id=CHAN).id
-    elsewhere = synced.create_group(T1, name="Elsewhere", scope="channel", owner_user_id=BOB, channel_id=OTHER_CHAN).id
-    everyone = synced.create_group(T1, name="All", scope="workspace", owner_user_id=BOB).id
+    here = synced.groups.create(T1, name="Here", scope="channel", owner_user_id=BOB, channel_id=CHAN).id
+    elsewhere = synced.groups.create(T1, name="Elsewhere", scope="channel", owner_user_id=BOB, channel_id=OTHER_CHAN).id
+    everyone = synced.groups.create(T1, name="All", scope="workspace", owner_user_id=BOB).id
 
-    assert [g.id for g in synced.list_groups(T1, user_id=ALICE)] == [mine, everyone]
-    assert [g.id for g in synced.list_groups(T1, user_id=ALICE, channel_id=CHAN)] == [mine, here, everyone]
+    assert [g.id for g in synced.groups.visible(T1, user_id=ALICE)] == [mine, everyone]
+    assert [g.id for g in synced.groups.visible(T1, user_id=ALICE, channel_id=CHAN)] == [mine, here, everyone]
 
-    shared = synced.share_group(T1, bobs, CHAN, acting_user=BOB)
+    shared = synced.groups.share(T1, bobs, CHAN, acting_user=BOB)
     assert shared.shared_channel_ids == (CHAN,)
-    assert synced.share_group(T1, bobs, CHAN, acting_user=BOB).shared_channel_ids == (CHAN,)
-    assert [g.id for g in synced.list_groups(T1, user_id=ALICE, channel_id=CHAN)] == [mine, here, bobs, everyone]
-    assert [g.id for g in synced.list_groups(T1, user_id=ALICE, channel_id=OTHER_CHAN)] == [mine, elsewhere, everyone]
+    assert synced.groups.share(T1, bobs, CHAN, acting_user=BOB).shared_channel_ids == (CHAN,)
+    assert [g.id for g in synced.groups.visible(T1, user_id=ALICE, channel_id=CHAN)] == [mine, here, bobs, everyone]
+    assert [g.id for g in synced.groups.visible(T1, user_id=ALICE, channel_id=OTHER_CHAN)] == [mine, elsewhere, everyone]
 
-    synced.unshare_group(T1, bobs, CHAN, acting_user=BOB)
-    assert bobs not in [g.id for g in synced.list_groups(T1, user_id=ALICE, channel_id=CHAN)]
+    synced.groups.unshare(T1, bobs, CHAN, acting_user=BOB)
+    assert bobs not in [g.id for g in synced.groups.visible(T1, user_id=ALICE, channel_id=CHAN)]
 
 
 def test_find_group_by_name_prefers_the_closest_scope(synced: Store) -> None:
-    workspace = synced.create_group(T1, name="HQ", scope="workspace", owner_user_id=BOB).id
-    assert synced.find_group(T1, "hq", user_id=ALICE).id == workspace
+    workspace = synced.groups.create(T1, name="HQ", scope="workspace", owner_user_id=BOB).id
+    assert synced.groups.find(T1, "hq", user_id=ALICE).id == workspace
     mine = personal(synced, "ＨＱ")
-    assert synced.find_group(T1, "hq", user_id=ALICE).id == mine
-    assert synced.find_group(T1, "hq", user_id=BOB).id == workspace
+    assert synced.groups.find(T1, "hq", user_id=ALICE).id == mine
+    assert synced.groups.find(T1, "hq", user_id=BOB).id == workspace
 
 
 def test_an_unknown_group_name_suggests_visible_groups_only(synced: Store) -> None:
     personal(synced, "Head Office")
     personal(synced, "Head Offices Bob", owner=BOB)
     with pytest.raises(UnknownGroup) as caught:
-        synced.find_group(T1, "head ofice", user_id=ALICE)
+        synced.groups.find(T1, "head ofice", user_id=ALICE)
     assert caught.value.suggestions == ("Head Office",)
 
 
 def test_resolution_order_named_user_default_channel_default_own_workspace(synced: Store) -> None:
-    assert synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN) == []
+    assert synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN) == []
 
-    workspace = synced.create_group(T1, name="All", scope="workspace", owner_user_id=BOB, room_refs=("cafe",)).id
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN)] == [workspace]
+    workspace = synced.groups.create(T1, name="All", scope="workspace", owner_user_id=BOB, room_refs=("cafe",)).id
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN)] == [workspace]
 
     own_a = personal(synced, "A", ("k2",))
     own_b = personal(synced, "B", ("everest",))
     personal(synced, "Empty")
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN)] == [own_a, own_b]
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN)] == [own_a, own_b]
 
-    channel_group = synced.create_group(T1, name="Chan", scope="channel", owner_user_id=BOB, channel_id=CHAN).id
-    synced.set_channel_default_group(T1, CHAN, channel_group)
-    assert synced.channel_default_group_id(T1, CHAN) == channel_group
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN)] == [channel_group]
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=OTHER_CHAN)] == [own_a, own_b]
+    channel_group = synced.groups.create(T1, name="Chan", scope="channel", owner_user_id=BOB, channel_id=CHAN).id
+    synced.channels.set_default_group(T1, CHAN, channel_group)
+    assert synced.channels.default_group_id(T1, CHAN) == channel_group
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN)] == [channel_group]
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=OTHER_CHAN)] == [own_a, own_b]
 
-    synced.set_user_default_group(T1, ALICE, own_b)
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN)] == [own_b]
+    synced.users.set_default_group(T1, ALICE, own_b)
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN)] == [own_b]
 
-    assert [g.id for g in synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN, name="all")] == [workspace]
+    assert [g.id for g in synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN, name="all")] == [workspace]
     with pytest.raises(UnknownGroup):
-        synced.resolve_groups(T1, user_id=ALICE, channel_id=CHAN, name="nope")
+        synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN, name="nope")
 
 
 def test_only_empty_groups_are_still_returned(synced: Store) -> None:
     empty = personal(synced, "Empty")
-    [group] = synced.resolve_groups(T1, user_id=ALICE)
+    [group] = synced.groups.resolve(T1, user_id=ALICE)
     assert group.id == empty and group.empty
 
 
 def test_deleting_a_default_group_clears_the_defaults(synced: Store) -> None:
-    group_id = synced.create_group(T1, name="All", scope="workspace", owner_user_id=ALICE).id
-    synced.set_user_default_group(T1, BOB, group_id)
-    synced.set_channel_default_group(T1, CHAN, group_id)
-    synced.delete_group(T1, group_id, acting_user=ALICE)
-    user = synced.get_user(T1, BOB)
+    group_id = synced.groups.create(T1, name="All", scope="workspace", owner_user_id=ALICE).id
+    synced.users.set_default_group(T1, BOB, group_id)
+    synced.channels.set_default_group(T1, CHAN, group_id)
+    synced.groups.delete(T1, group_id, acting_user=ALICE)
+    user = synced.users.get(T1, BOB)
     assert user is not None and user.default_group_id is None
-    assert synced.channel_default_group_id(T1, CHAN) is None
+    assert synced.channels.default_group_id(T1, CHAN) is None
 
 
 def test_a_personal_group_is_no_channel_default_until_shared(synced: Store) -> None:
     group_id = personal(synced, "Mine")
     with pytest.raises(NotAllowed):
-        synced.set_channel_default_group(T1, CHAN, group_id)
-    synced.share_group(T1, group_id, CHAN, acting_user=ALICE)
-    synced.set_channel_default_group(T1, CHAN, group_id)
-    assert synced.channel_default_group_id(T1, CHAN) == group_id
-    synced.set_channel_default_group(T1, CHAN, None)
-    assert synced.channel_default_group_id(T1, CHAN) is None
+        synced.channels.set_default_group(T1, CHAN, group_id)
+    synced.groups.share(T1, group_id, CHAN, acting_user=ALICE)
+    synced.channels.set_default_group(T1, CHAN, group_id)
+    assert synced.channels.default_group_id(T1, CHAN) == group_id
+    synced.channels.set_default_group(T1, CHAN, None)
+    assert synced.channels.default_group_id(T1, CHAN) is None
 
 
 def test_someone_elses_personal_group_cannot_be_my_default(synced: Store) -> None:
     bobs = personal(synced, "Bobs", owner=BOB)
     with pytest.raises(UnknownGroup):
-        synced.set_user_default_group(T1, ALICE, bobs)
+        synced.users.set_default_group(T1, ALICE, bobs)
 
 
 def test_dingtalk_groups_import_as_workspace_groups_once(synced: Store, clock: Clock) -> None:
-    imported = synced.import_dingtalk_groups(T1, acting_user=ALICE)
+    imported = synced.groups.import_dingtalk(T1, acting_user=ALICE)
 
     assert [(g.name, g.scope, g.room_ids, g.dingtalk_group_id) for g in imported] == [
         ("HQ 3F", "workspace", ("r-everest", "r-k2"), 10),
         ("HQ 4F", "workspace", ("r-lhotse", "r-mont"), 11),
     ]
-    again = synced.import_dingtalk_groups(T1, acting_user=BOB)
+    again = synced.groups.import_dingtalk(T1, acting_user=BOB)
     assert again == imported
-    assert len(synced.list_groups(T1, user_id=BOB)) == 2
+    assert len(synced.groups.visible(T1, user_id=BOB)) == 2
 
     # A room DingTalk adds to the group later is added; rooms added by hand stay.
-    synced.add_rooms(T1, imported[0].id, ["cafe"], acting_user=ALICE)
-    synced.upsert_rooms(T1, [*DIRECTORY, room("r-new", "3F-Fuji", group=(10, "HQ 3F"))], clock.advance(hours=1))
-    [hq3, _] = synced.import_dingtalk_groups(T1, acting_user=ALICE)
+    synced.groups.add_rooms(T1, imported[0].id, ["cafe"], acting_user=ALICE)
+    synced.rooms.upsert(T1, [*DIRECTORY, room("r-new", "3F-Fuji", group=(10, "HQ 3F"))], clock.advance(hours=1))
+    [hq3, _] = synced.groups.import_dingtalk(T1, acting_user=ALICE)
     assert hq3.room_ids == ("r-everest", "r-k2", "r-cafe", "r-new")
 
 
 def test_an_import_never_takes_an_existing_name(synced: Store) -> None:
-    mine = synced.create_group(T1, name="hq 3f", scope="workspace", owner_user_id=BOB).id
-    imported = synced.import_dingtalk_groups(T1, acting_user=ALICE)
+    mine = synced.groups.create(T1, name="hq 3f", scope="workspace", owner_user_id=BOB).id
+    imported = synced.groups.import_dingtalk(T1, acting_user=ALICE)
     assert [g.name for g in imported] == ["HQ 3F (DingTalk)", "HQ 4F"]
-    assert synced.get_group(T1, mine).name == "hq 3f"
+    assert synced.groups.get(T1, mine).name == "hq 3f"
 
 
 def test_nothing_to_import_without_a_synced_directory(store: Store) -> None:
-    assert store.import_dingtalk_groups(T1, acting_user=ALICE) == []
+    assert store.groups.import_dingtalk(T1, acting_user=ALICE) == []
 
 
 def test_two_threads_adding_rooms_at_once_lose_nothing(store: Store, engine: Engine, clock: Clock) -> None:
-    store.upsert_rooms(T1, [room(f"r{i:02}", f"Room {i:02}") for i in range(10)], clock())
+    store.rooms.upsert(T1, [room(f"r{i:02}", f"Room {i:02}") for i in range(10)], clock())
     group_id = personal(store, "Busy", ("r00",))
     batches = [["r01", "r02", "r03", "r04"], ["r05", "r06", "r07", "r08"]]
     barrier = threading.Barrier(len(batches))
@@ -298,7 +300,7 @@ def test_two_threads_adding_rooms_at_once_lose_nothing(store: Store, engine: Eng
         barrier.wait()
         try:
             for ref in refs:  # one call per room: many chances to interleave
-                store.add_rooms(T1, group_id, [ref], acting_user=ALICE)
+                store.groups.add_rooms(T1, group_id, [ref], acting_user=ALICE)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
@@ -309,7 +311,7 @@ def test_two_threads_adding_rooms_at_once_lose_nothing(store: Store, engine: Eng
         thread.join()
 
     assert errors == []
-    room_ids = store.get_group(T1, group_id).room_ids
+    room_ids = store.groups.get(T1, group_id).room_ids
     assert sorted(room_ids) == [f"r{i:02}" for i in range(9)]
     assert len(set(room_ids)) == len(room_ids)
     assert room_ids[0] == "r00"

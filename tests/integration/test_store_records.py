@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.dingtalk.models import BUSY, TENTATIVE, RoomSchedule, ScheduleItem
+from bot.domain.models import BUSY, TENTATIVE, RoomSchedule, ScheduleItem
 from bot.errors import NotAllowed, NotFound, StoreUnavailable
 from bot.store import BOOKING_BOOKED, BOOKING_CANCELLED, BOOKING_FAILED, BOOKING_PENDING, BOOKING_REQUESTED, Store
 from bot.store.db import make_engine, make_session_factory
@@ -24,24 +24,24 @@ END = START + timedelta(hours=1)
 
 
 def test_a_user_is_created_on_first_sight_and_keeps_tz_and_link(store: Store, clock: Clock) -> None:
-    assert store.get_user(T1, ALICE) is None
-    assert store.ensure_user(T1, ALICE).linked is False
+    assert store.users.get(T1, ALICE) is None
+    assert store.users.ensure(T1, ALICE).linked is False
 
-    store.set_user_tz(T1, ALICE, "Europe/Paris", fetched_at=clock())
-    store.link_user(T1, ALICE, "union-alice")
+    store.users.set_tz(T1, ALICE, "Europe/Paris", fetched_at=clock())
+    store.users.link(T1, ALICE, "union-alice")
 
-    user = store.get_user(T1, ALICE)
+    user = store.users.get(T1, ALICE)
     assert user is not None
     assert (user.tz, user.tz_fetched_at, user.union_id, user.linked) == ("Europe/Paris", clock(), "union-alice", True)
-    assert store.get_user(T2, ALICE) is None
-    assert store.link_user(T1, ALICE, None).union_id is None
+    assert store.users.get(T2, ALICE) is None
+    assert store.users.link(T1, ALICE, None).union_id is None
 
 
 # --- bookings ------------------------------------------------------------------------------------
 
 
 def begin(store: Store, key: str = "click-1", team: str = T1, user: str = ALICE) -> tuple[int, bool]:
-    record, created = store.begin_booking(
+    record, created = store.bookings.begin(
         team,
         idempotency_key=key,
         slack_user_id=user,
@@ -93,36 +93,36 @@ def test_racing_double_clicks_make_one_booking(store: Store) -> None:
 
 def test_a_booking_goes_from_requested_to_booked_then_cancelled(store: Store) -> None:
     booking_id, _ = begin(store)
-    requested = store.get_booking(T1, booking_id)
+    requested = store.bookings.get(T1, booking_id)
     assert (requested.status, requested.active, requested.start, requested.end) == (BOOKING_REQUESTED, True, START, END)
 
-    booked = store.complete_booking(T1, booking_id, event_id="ev-1", status=BOOKING_BOOKED)
+    booked = store.bookings.complete(T1, booking_id, event_id="ev-1", status=BOOKING_BOOKED)
     assert (booked.status, booked.event_id) == (BOOKING_BOOKED, "ev-1")
 
     with pytest.raises(NotAllowed):
-        store.cancel_booking(T1, booking_id, acting_user="U_BOB")
-    cancelled = store.cancel_booking(T1, booking_id, acting_user=ALICE)
+        store.bookings.cancel(T1, booking_id, acting_user="U_BOB")
+    cancelled = store.bookings.cancel(T1, booking_id, acting_user=ALICE)
     assert (cancelled.status, cancelled.active) == (BOOKING_CANCELLED, False)
 
 
 def test_a_failed_booking_keeps_its_reason(store: Store) -> None:
     booking_id, _ = begin(store)
-    failed = store.fail_booking(T1, booking_id, "meetingRoomNotAvailable")
+    failed = store.bookings.fail(T1, booking_id, "meetingRoomNotAvailable")
     assert (failed.status, failed.error) == (BOOKING_FAILED, "meetingRoomNotAvailable")
 
 
 def test_another_teams_booking_is_not_found(store: Store) -> None:
     booking_id, _ = begin(store, team=T2)
     with pytest.raises(NotFound):
-        store.get_booking(T1, booking_id)
+        store.bookings.get(T1, booking_id)
     with pytest.raises(NotFound):
-        store.cancel_booking(T1, booking_id)
-    assert store.get_booking(T2, booking_id).status == BOOKING_REQUESTED
+        store.bookings.cancel(T1, booking_id)
+    assert store.bookings.get(T2, booking_id).status == BOOKING_REQUESTED
 
 
 def test_upcoming_bookings_are_the_users_booked_and_pending_ones_soonest_first(store: Store) -> None:
     def book(key: str, start: datetime, status: str, user: str = ALICE) -> int:
-        record, _ = store.begin_booking(
+        record, _ = store.bookings.begin(
             T1,
             idempotency_key=key,
             slack_user_id=user,
@@ -133,9 +133,9 @@ def test_upcoming_bookings_are_the_users_booked_and_pending_ones_soonest_first(s
             organizer_union_id=None,
         )
         if status in (BOOKING_BOOKED, BOOKING_PENDING):
-            store.complete_booking(T1, record.id, event_id=f"ev-{key}", status=status)
+            store.bookings.complete(T1, record.id, event_id=f"ev-{key}", status=status)
         elif status == BOOKING_CANCELLED:
-            store.cancel_booking(T1, record.id)
+            store.bookings.cancel(T1, record.id)
         return record.id
 
     later = book("later", START + timedelta(days=1), BOOKING_BOOKED)
@@ -144,27 +144,27 @@ def test_upcoming_bookings_are_the_users_booked_and_pending_ones_soonest_first(s
     book("cancelled", START + timedelta(hours=2), BOOKING_CANCELLED)
     book("bobs", START, BOOKING_BOOKED, user="U_BOB")
 
-    upcoming = store.list_bookings(T1, user_id=ALICE, start_after=START - timedelta(minutes=1))
+    upcoming = store.bookings.for_user(T1, user_id=ALICE, start_after=START - timedelta(minutes=1))
     assert [b.id for b in upcoming] == [soon, later]
 
 
 def test_find_active_booking_sees_overlaps_only(store: Store) -> None:
     booking_id, _ = begin(store)
-    assert store.find_active_booking(T1, "r-everest", START + timedelta(minutes=30), END + timedelta(hours=1)) is not None
-    assert store.find_active_booking(T1, "r-everest", END, END + timedelta(hours=1)) is None
-    assert store.find_active_booking(T1, "r-k2", START, END) is None
-    assert store.find_active_booking(T2, "r-everest", START, END) is None
-    store.cancel_booking(T1, booking_id)
-    assert store.find_active_booking(T1, "r-everest", START, END) is None
+    assert store.bookings.find_active(T1, "r-everest", START + timedelta(minutes=30), END + timedelta(hours=1)) is not None
+    assert store.bookings.find_active(T1, "r-everest", END, END + timedelta(hours=1)) is None
+    assert store.bookings.find_active(T1, "r-k2", START, END) is None
+    assert store.bookings.find_active(T2, "r-everest", START, END) is None
+    store.bookings.cancel(T1, booking_id)
+    assert store.bookings.find_active(T1, "r-everest", START, END) is None
 
 
 # --- processed events ----------------------------------------------------------------------------
 
 
 def test_an_event_is_processed_once_per_team(store: Store, clock: Clock) -> None:
-    assert store.mark_event_processed(T1, "Ev1", clock()) is True
-    assert store.mark_event_processed(T1, "Ev1", clock()) is False
-    assert store.mark_event_processed(T2, "Ev1", clock()) is True
+    assert store.events.mark_processed(T1, "Ev1", clock()) is True
+    assert store.events.mark_processed(T1, "Ev1", clock()) is False
+    assert store.events.mark_processed(T2, "Ev1", clock()) is True
 
 
 def test_racing_deliveries_of_one_event_are_handled_once(store: Store, clock: Clock) -> None:
@@ -173,7 +173,7 @@ def test_racing_deliveries_of_one_event_are_handled_once(store: Store, clock: Cl
 
     def deliver() -> None:
         barrier.wait()
-        results.append(store.mark_event_processed(T1, "EvRace", clock()))
+        results.append(store.events.mark_processed(T1, "EvRace", clock()))
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     for thread in threads:
@@ -184,15 +184,15 @@ def test_racing_deliveries_of_one_event_are_handled_once(store: Store, clock: Cl
 
 
 def test_pruning_forgets_old_events_of_that_team_only(store: Store, clock: Clock) -> None:
-    store.mark_event_processed(T1, "old", clock())
-    store.mark_event_processed(T2, "old", clock())
-    store.mark_event_processed(T1, "new", clock.advance(hours=2))
+    store.events.mark_processed(T1, "old", clock())
+    store.events.mark_processed(T2, "old", clock())
+    store.events.mark_processed(T1, "new", clock.advance(hours=2))
 
-    assert store.prune_processed_events(T1, older_than=clock() - timedelta(hours=1)) == 1
+    assert store.events.prune(T1, older_than=clock() - timedelta(hours=1)) == 1
 
-    assert store.mark_event_processed(T1, "old", clock()) is True
-    assert store.mark_event_processed(T1, "new", clock()) is False
-    assert store.mark_event_processed(T2, "old", clock()) is False
+    assert store.events.mark_processed(T1, "old", clock()) is True
+    assert store.events.mark_processed(T1, "new", clock()) is False
+    assert store.events.mark_processed(T2, "old", clock()) is False
 
 
 # --- schedule cache ------------------------------------------------------------------------------
@@ -214,9 +214,9 @@ EMPTY = RoomSchedule(room_id="r-cafe")
 
 
 def test_cached_schedules_come_back_as_stored(store: Store, clock: Clock) -> None:
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EVEREST, K2_ERROR, EMPTY], fetched_at=clock())
+    store.schedules.put(T1, DAY_START, DAY_END, [EVEREST, K2_ERROR, EMPTY], fetched_at=clock())
 
-    cached = store.get_cached_schedules(
+    cached = store.schedules.get(
         T1, ["r-everest", "r-k2", "r-cafe", "r-unknown"], DAY_START, DAY_END, max_age_s=60, now=clock()
     )
 
@@ -229,13 +229,13 @@ def test_cached_schedules_come_back_as_stored(store: Store, clock: Clock) -> Non
 
 
 def test_only_fresh_entries_of_the_same_window_and_team_are_returned(store: Store, clock: Clock) -> None:
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
+    store.schedules.put(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
 
     def get(**overrides: object) -> set[str]:
         args: dict[str, object] = {"window_start": DAY_START, "window_end": DAY_END, "max_age_s": 60, "now": clock()}
         args.update(overrides)
         team = str(args.pop("team", T1))
-        return set(store.get_cached_schedules(team, ["r-everest"], **args))  # type: ignore[arg-type]
+        return set(store.schedules.get(team, ["r-everest"], **args))  # type: ignore[arg-type]
 
     assert get() == {"r-everest"}
     assert get(now=clock() + timedelta(seconds=60)) == {"r-everest"}
@@ -245,25 +245,25 @@ def test_only_fresh_entries_of_the_same_window_and_team_are_returned(store: Stor
 
 
 def test_putting_again_replaces_the_entry(store: Store, clock: Clock) -> None:
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
+    store.schedules.put(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
     later = clock.advance(seconds=120)
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [RoomSchedule("r-everest")], fetched_at=later)
+    store.schedules.put(T1, DAY_START, DAY_END, [RoomSchedule("r-everest")], fetched_at=later)
 
-    cached = store.get_cached_schedules(T1, ["r-everest"], DAY_START, DAY_END, max_age_s=60, now=later)
+    cached = store.schedules.get(T1, ["r-everest"], DAY_START, DAY_END, max_age_s=60, now=later)
     assert cached["r-everest"].schedule.items == ()
     assert cached["r-everest"].fetched_at == later
 
 
 def test_invalidating_a_room_drops_all_its_days_and_nothing_else(store: Store, clock: Clock) -> None:
     next_start, next_end = DAY_END, DAY_END + timedelta(days=1)
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EVEREST, EMPTY], fetched_at=clock())
-    store.put_cached_schedules(T1, next_start, next_end, [RoomSchedule("r-everest")], fetched_at=clock())
-    store.put_cached_schedules(T2, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
+    store.schedules.put(T1, DAY_START, DAY_END, [EVEREST, EMPTY], fetched_at=clock())
+    store.schedules.put(T1, next_start, next_end, [RoomSchedule("r-everest")], fetched_at=clock())
+    store.schedules.put(T2, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
 
-    store.invalidate_cached_schedules(T1, ["r-everest"])
+    store.schedules.invalidate(T1, ["r-everest"])
 
     def cached(team: str, start: datetime, end: datetime) -> set[str]:
-        return set(store.get_cached_schedules(team, ["r-everest", "r-cafe"], start, end, max_age_s=60, now=clock()))
+        return set(store.schedules.get(team, ["r-everest", "r-cafe"], start, end, max_age_s=60, now=clock()))
 
     assert cached(T1, DAY_START, DAY_END) == {"r-cafe"}
     assert cached(T1, next_start, next_end) == set()
@@ -271,10 +271,10 @@ def test_invalidating_a_room_drops_all_its_days_and_nothing_else(store: Store, c
 
 
 def test_pruning_the_cache_drops_old_entries(store: Store, clock: Clock) -> None:
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
-    store.put_cached_schedules(T1, DAY_START, DAY_END, [EMPTY], fetched_at=clock.advance(hours=1))
-    assert store.prune_cached_schedules(T1, older_than=clock() - timedelta(minutes=1)) == 1
-    assert set(store.get_cached_schedules(T1, ["r-everest", "r-cafe"], DAY_START, DAY_END, max_age_s=1e9, now=clock())) == {
+    store.schedules.put(T1, DAY_START, DAY_END, [EVEREST], fetched_at=clock())
+    store.schedules.put(T1, DAY_START, DAY_END, [EMPTY], fetched_at=clock.advance(hours=1))
+    assert store.schedules.prune(T1, older_than=clock() - timedelta(minutes=1)) == 1
+    assert set(store.schedules.get(T1, ["r-everest", "r-cafe"], DAY_START, DAY_END, max_age_s=1e9, now=clock())) == {
         "r-cafe"
     }
 
@@ -287,7 +287,7 @@ def test_an_unreachable_database_is_store_unavailable_without_secrets(clock: Clo
     store = Store(session_factory=make_session_factory(engine), clock=clock)
     try:
         with pytest.raises(StoreUnavailable) as caught:
-            store.get_user(T1, ALICE)
+            store.users.get(T1, ALICE)
         assert "s3cret" not in str(caught.value)
         with pytest.raises(StoreUnavailable):
             store.ping()

@@ -37,13 +37,13 @@ def test_first_sync_follows_pagination_past_100_rooms(store: Store, big_sim: Sim
     assert sync(store, big_sim, clock()) == (150, 0, 0, 150)
 
     assert big_sim.stats()["meetingRoomLists"] == 2
-    stored = {room.room_id: room for room in store.list_rooms(T1)}
+    stored = {room.room_id: room for room in store.rooms.all(T1)}
     served = {wire["roomId"]: wire for wire in big_sim.rooms}
     assert set(stored) == set(served)
     for room_id, wire in served.items():
         assert stored[room_id].name == wire["roomName"]
         assert stored[room_id].capacity == wire.get("roomCapacity")
-    assert store.directory_synced_at(T1) == clock()
+    assert store.rooms.synced_at(T1) == clock()
 
 
 def test_resync_after_rooms_change(store: Store, sim: Simulator, clock: Clock) -> None:
@@ -55,13 +55,13 @@ def test_resync_after_rooms_change(store: Store, sim: Simulator, clock: Clock) -
 
     assert sync(store, sim, clock.advance(hours=1)) == (1, 1, 1, 24)
 
-    assert store.resolve_room(T1, "3f everest (BIG)").room_id == first
-    assert store.get_rooms(T1, [first])[first].capacity == 40
-    assert store.resolve_room(T1, "9F-Fuji").room_id == added["roomId"]
-    gone = store.get_rooms(T1, [second])[second]
+    assert store.rooms.resolve(T1, "3f everest (BIG)").room_id == first
+    assert store.rooms.get_many(T1, [first])[first].capacity == 40
+    assert store.rooms.resolve(T1, "9F-Fuji").room_id == added["roomId"]
+    gone = store.rooms.get_many(T1, [second])[second]
     assert gone.listed is False
-    assert second not in {room.room_id for room in store.list_rooms(T1)}
-    assert len(store.list_rooms(T1, include_unlisted=True)) == 25
+    assert second not in {room.room_id for room in store.rooms.all(T1)}
+    assert len(store.rooms.all(T1, include_unlisted=True)) == 25
 
 
 def test_an_unchanged_resync_reports_nothing(store: Store, sim: Simulator, clock: Clock) -> None:
@@ -72,17 +72,17 @@ def test_an_unchanged_resync_reports_nothing(store: Store, sim: Simulator, clock
 def test_a_room_that_disappears_stays_in_its_groups_and_comes_back(store: Store, sim: Simulator, clock: Clock) -> None:
     sync(store, sim, clock())
     wire = sim.rooms[3]
-    group = store.create_group(T1, name="Mine", scope="personal", owner_user_id="U1", room_refs=(wire["roomId"],))
+    group = store.groups.create(T1, name="Mine", scope="personal", owner_user_id="U1", room_refs=(wire["roomId"],))
     sim.remove_room(wire["roomId"])
 
     assert sync(store, sim, clock.advance(hours=1))[2] == 1
-    assert store.get_group(T1, group.id).room_ids == (wire["roomId"],)
-    assert store.get_rooms(T1, [wire["roomId"]])[wire["roomId"]].listed is False
+    assert store.groups.get(T1, group.id).room_ids == (wire["roomId"],)
+    assert store.rooms.get_many(T1, [wire["roomId"]])[wire["roomId"]].listed is False
 
 
 def test_synced_dingtalk_groups_can_be_imported(store: Store, sim: Simulator, clock: Clock) -> None:
     sync(store, sim, clock())
-    imported = store.import_dingtalk_groups(T1, acting_user="U_ADMIN")
+    imported = store.groups.import_dingtalk(T1, acting_user="U_ADMIN")
 
     by_group: dict[str, set[str]] = {}
     for wire in sim.rooms:
@@ -109,7 +109,7 @@ def test_the_directory_refreshes_itself_only_when_stale(store: Store, sim: Simul
         clock.advance(hours=1)
         assert ensure() is not None
         assert sim.stats()["meetingRoomLists"] == calls + 1
-    assert store.directory_synced_at(T1) == clock()
+    assert store.rooms.synced_at(T1) == clock()
 
 
 def test_roombot_sync_prints_the_counts(
@@ -158,9 +158,9 @@ def test_roombot_sync_reports_a_dingtalk_failure_in_one_line(
 
 def test_a_failed_room_list_changes_nothing(store: Store, sim: Simulator, clock: Clock) -> None:
     sync(store, sim, clock())
-    before = store.list_rooms(T1)
+    before = store.rooms.all(T1)
     sim.inject_fault("meetingRoomLists", status=400, code="invalidParameter", message="bad", count=1)
     with pytest.raises(Exception, match="invalidParameter"):
         sync(store, sim, clock.advance(hours=1))
-    assert store.list_rooms(T1) == before
-    assert store.directory_synced_at(T1) == clock() - timedelta(hours=1)
+    assert store.rooms.all(T1) == before
+    assert store.rooms.synced_at(T1) == clock() - timedelta(hours=1)

@@ -19,7 +19,7 @@ from bot.availability import (
     rank,
     summarize,
 )
-from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
+from bot.domain.models import BUSY, TENTATIVE, ScheduleItem
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot import errors
 from bot.dingtalk import wire
-from bot.dingtalk.models import Label, RoomGroupRef
+from bot.domain.models import Label, RoomGroupRef
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLUS8 = timezone(timedelta(hours=8))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block
 
 from bot.availability import Alternative, Interval, alternatives, assess, summarize
-from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
+from bot.domain.models import BUSY, TENTATIVE, ScheduleItem
 from bot.present.actions import BOOK
 from bot.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply
 from bot.slack.blocks import MAX_BLOCKS, render

@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dingtalk import wire
-from bot.dingtalk.models import Event
 from bot.dingtalk.retry import RetryState
 from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.domain.models import Event
 from bot.errors import DingTalkError, EmptyRoomList, ItemNotFound
 
 CLIENT_TOKEN_HEADER = "x-client-token"

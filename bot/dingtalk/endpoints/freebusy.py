@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.dingtalk import wire
-from bot.dingtalk.models import RoomSchedule, ScheduleItem
 from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.domain.models import RoomSchedule, ScheduleItem
 from bot.errors import (
     BadCredentials,
     DingTalkError,

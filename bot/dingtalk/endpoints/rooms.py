@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.dingtalk import wire
-from bot.dingtalk.models import Room, RoomDetail, RoomGroupRef
 from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.domain.models import Room, RoomDetail, RoomGroupRef
 from bot.errors import MalformedReply
 
 ROOM_PAGE_SIZE = 100  # the largest maxResults DingTalk accepts for the room list

@@ -11,11 +11,15 @@ import os
 import sys
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import messages
 from bot.config import Settings, utc_now
 from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
-from bot.store.db import safe_url
+from bot.store.db import current_revision, downgrade, head_revision, make_engine, safe_url, upgrade
+from bot.store.sync import sync_directory
+from bot.wiring import build_runtime
 
 DEFAULT_TEAM_ID = "T_DEMO"
 
@@ -37,9 +41,6 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         print(f"roombot sync: {messages.cli_operator_required()}", file=err)
         return 2
 
-    from bot.store.sync import sync_directory
-    from bot.wiring import build_runtime
-
     try:
         runtime = build_runtime(settings)
     except StoreUnavailable:
@@ -47,7 +48,7 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
         return 1
     store, client = runtime.store, runtime.dingtalk
     try:
-        teams = list(dict.fromkeys(args.team or ())) or store.list_team_ids() or [DEFAULT_TEAM_ID]
+        teams = list(dict.fromkeys(args.team or ())) or store.users.team_ids() or [DEFAULT_TEAM_ID]
         for team_id in teams:
             report = sync_directory(store=store, client=client, team_id=team_id, union_id=union_id, now=utc_now())
             prefix = f"{team_id}: " if len(teams) > 1 else ""
@@ -69,10 +70,6 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
 
 def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Apply (`upgrade [REV]`, default head), undo (`downgrade [REV]`, default one step) or show migrations."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.store.db import current_revision, downgrade, head_revision, make_engine, upgrade
-
     out = out or sys.stdout
     err = err or sys.stderr
     try:

@@ -1,0 +1,202 @@
+"""`BookingsRepository`: bookings roombot made, one per idempotency key, and their outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import NotAllowed, NotFound
+from bot.store import models as m
+from bot.store.base import Repository
+from bot.store.records import BookingRecord
+
+# `NotAllowed.what` value.
+NOT_ALLOWED_BOOKING = "cancel_booking"
+
+ACTIVE_BOOKING_STATUSES = (m.BOOKING_REQUESTED, m.BOOKING_BOOKED, m.BOOKING_PENDING)
+UPCOMING_BOOKING_STATUSES = (m.BOOKING_BOOKED, m.BOOKING_PENDING)
+
+
+class BookingsRepository(Repository):
+    """Bookings by (team, id); each attempt is recorded before DingTalk is asked."""
+
+    def begin(
+        self,
+        team_id: str,
+        *,
+        idempotency_key: str,
+        slack_user_id: str,
+        room_id: str,
+        room_name: str,
+        start: datetime,
+        end: datetime,
+        organizer_union_id: str | None,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> tuple[BookingRecord, bool]:
+        """Record a booking about to be made, once per idempotency key.
+
+        Returns the booking and True, or, when the key was seen before (a double click, a retried
+        delivery, another process racing), the existing booking and False.
+        """
+
+        def existing(session: Session) -> BookingRecord | None:
+            row = session.scalar(
+                select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.idempotency_key == idempotency_key)
+            )
+            return _booking_record(row) if row else None
+
+        def work(session: Session) -> tuple[BookingRecord, bool]:
+            found = existing(session)
+            if found is not None:
+                return found, False
+            now = self._clock()
+            row = m.Booking(
+                team_id=team_id,
+                idempotency_key=idempotency_key,
+                slack_user_id=slack_user_id,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                room_id=room_id,
+                room_name=room_name,
+                start_at=start,
+                end_at=end,
+                organizer_union_id=organizer_union_id,
+                status=m.BOOKING_REQUESTED,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return _booking_record(row), True
+
+        def lost_race(exc: IntegrityError) -> tuple[BookingRecord, bool]:
+            found = self._read(existing)
+            if found is None:
+                raise exc
+            return found, False
+
+        return self._run(work, on_conflict=lost_race)
+
+    def complete(self, team_id: str, booking_id: int, *, event_id: str, status: str = m.BOOKING_BOOKED) -> BookingRecord:
+        """DingTalk accepted: `status` is "booked", or "pending" when the room needs approval."""
+        if status not in (m.BOOKING_BOOKED, m.BOOKING_PENDING):
+            raise ValueError(f"a completed booking is booked or pending, not {status!r}")
+        return self._update(team_id, booking_id, event_id=event_id, status=status, error=None)
+
+    def fail(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
+        """DingTalk refused or the attempt broke; `error` is a short code or reason (never a secret)."""
+        return self._update(team_id, booking_id, status=m.BOOKING_FAILED, error=error[:2000])
+
+    def cancel(
+        self, team_id: str, booking_id: int, *, acting_user: str | None = None, is_admin: bool = False
+    ) -> BookingRecord:
+        """Mark a booking cancelled. With `acting_user`, only its booker (or an admin) may.
+
+        Raises:
+            NotFound: no such booking in this team.
+            NotAllowed: someone else's booking.
+        """
+
+        def check(row: m.Booking) -> None:
+            if acting_user is not None and row.slack_user_id != acting_user and not is_admin:
+                raise NotAllowed(NOT_ALLOWED_BOOKING)
+
+        return self._update(team_id, booking_id, status=m.BOOKING_CANCELLED, check=check)
+
+    def get(self, team_id: str, booking_id: int) -> BookingRecord:
+        """Raises NotFound when there is no such booking in this team."""
+        return self._read(lambda session: _booking_record(_booking_row(session, team_id, booking_id)))
+
+    def for_user(
+        self,
+        team_id: str,
+        *,
+        user_id: str,
+        start_after: datetime | None = None,
+        statuses: Sequence[str] = UPCOMING_BOOKING_STATUSES,
+        limit: int = 50,
+    ) -> list[BookingRecord]:
+        """The user's bookings ending after `start_after` (upcoming and ongoing), soonest first."""
+
+        def work(session: Session) -> list[BookingRecord]:
+            query = select(m.Booking).where(
+                m.Booking.team_id == team_id, m.Booking.slack_user_id == user_id, m.Booking.status.in_(list(statuses))
+            )
+            if start_after is not None:
+                query = query.where(m.Booking.end_at > start_after)
+            rows = session.scalars(query.order_by(m.Booking.start_at, m.Booking.id).limit(limit))
+            return [_booking_record(row) for row in rows]
+
+        return self._read(work)
+
+    def find_active(self, team_id: str, room_id: str, start: datetime, end: datetime) -> BookingRecord | None:
+        """An active booking roombot holds on the room overlapping [start, end), if any."""
+
+        def work(session: Session) -> BookingRecord | None:
+            row = session.scalar(
+                select(m.Booking)
+                .where(
+                    m.Booking.team_id == team_id,
+                    m.Booking.room_id == room_id,
+                    m.Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                    m.Booking.start_at < end,
+                    m.Booking.end_at > start,
+                )
+                .order_by(m.Booking.start_at, m.Booking.id)
+                .limit(1)
+            )
+            return _booking_record(row) if row else None
+
+        return self._read(work)
+
+    def _update(
+        self, team_id: str, booking_id: int, *, check: Callable[[m.Booking], None] | None = None, **values: Any
+    ) -> BookingRecord:
+        def work(session: Session) -> BookingRecord:
+            row = _booking_row(session, team_id, booking_id)
+            if check is not None:
+                check(row)
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = self._clock()
+            session.flush()
+            return _booking_record(row)
+
+        return self._run(work)
+
+
+def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
+    row = session.scalar(select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.id == booking_id))
+    if row is None:
+        raise NotFound("booking", str(booking_id))
+    return row
+
+
+def _booking_record(row: m.Booking) -> BookingRecord:
+    return BookingRecord(
+        id=row.id,
+        team_id=row.team_id,
+        idempotency_key=row.idempotency_key,
+        slack_user_id=row.slack_user_id,
+        room_id=row.room_id,
+        room_name=row.room_name,
+        start=row.start_at,
+        end=row.end_at,
+        status=row.status,
+        event_id=row.event_id,
+        organizer_union_id=row.organizer_union_id,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        error=row.error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+__all__ = ["ACTIVE_BOOKING_STATUSES", "NOT_ALLOWED_BOOKING", "UPCOMING_BOOKING_STATUSES", "BookingsRepository"]
