@@ -64,15 +64,14 @@ class _FakeHandler:
         return None
 
 
+def _serve_until_stopped(app: object, handler: _FakeHandler) -> None:
+    """The worker's blocking wait for Slack, which returns at once here."""
+
+
 @pytest.mark.parametrize(("setting", "runs_jobs"), [(None, True), ("false", False)])
 def test_the_socket_mode_worker_runs_the_jobs_unless_turned_off(
     monkeypatch: pytest.MonkeyPatch, setting: str | None, runs_jobs: bool
 ) -> None:
-    import slack_bolt.adapter.socket_mode
-
-    import bot.jobs.host
-    import bot.slack.app
-
     events: list[str] = []
     runtime = SimpleNamespace(settings=None, service=None, close=lambda: events.append("runtime closed"))
 
@@ -85,9 +84,10 @@ def test_the_socket_mode_worker_runs_the_jobs_unless_turned_off(
         events.append("jobs started")
         return _Background()
 
-    monkeypatch.setattr(slack_bolt.adapter.socket_mode, "SocketModeHandler", _FakeHandler)
-    monkeypatch.setattr(bot.slack.app, "create_app", lambda **kwargs: object())
-    monkeypatch.setattr(bot.jobs.host, "start_background", start_background)
+    monkeypatch.setattr(server, "SocketModeHandler", _FakeHandler)
+    monkeypatch.setattr(server, "create_app", lambda **kwargs: object())
+    monkeypatch.setattr(server, "start_background", start_background)
+    monkeypatch.setattr(server, "_serve_socket_mode", _serve_until_stopped)
     monkeypatch.setattr(server, "build_runtime_for_serve", lambda settings, use_simulator: runtime)
     monkeypatch.setattr(server, "_exit_on_sigterm", lambda: None)
     environ = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "ROOMBOT_USE_SIMULATOR": "1"}
