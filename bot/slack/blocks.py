@@ -34,7 +34,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import messages
-from bot.availability import Verdict
+from bot.domain.availability import Verdict
 from bot.markup import escape_mrkdwn
 from bot.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
 from bot.textview import room_facts, timeline, timeline_span, verdict_detail

@@ -15,7 +15,7 @@ from bot.markup import escape_mrkdwn
 from bot.slack.answers import render_reply
 
 if TYPE_CHECKING:
-    from bot.service import HomeModel
+    from bot.usecases.home import HomeModel
 
 MAX_HOME_BLOCKS = 100
 MAX_GROUPS_SHOWN = 20

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.availability import (
+from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
+from bot.domain.availability import (
     Alternative,
     Assessment,
     Busy,
@@ -19,7 +20,6 @@ from bot.availability import (
     rank,
     summarize,
 )
-from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
 
 SH = ZoneInfo("Asia/Shanghai")
 

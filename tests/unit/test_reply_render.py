@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
-from bot.availability import Alternative, Interval, alternatives, assess, summarize
 from bot.dingtalk.models import BUSY, TENTATIVE, ScheduleItem
+from bot.domain.availability import Alternative, Interval, alternatives, assess, summarize
 from bot.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply
 from bot.slack.blocks import BOOK_ACTION_RE, MAX_BLOCKS, render
 from bot.textview import render_text, timeline

@@ -1,43 +1,38 @@
 """Booking and cancelling rooms in DingTalk, safely.
 
-The flow (dingtalk-api.md §10): check the window and the room's own booking rules first, so a
-violation is explained before DingTalk is called; record the attempt in the store under an
-idempotency key; create the event in the organizer's calendar; add the room; on any failure
-while adding the room, delete the event again so nothing is left half-booked.
+The flow: check the window and the room's own booking rules first, so a violation is explained
+before DingTalk is called; record the attempt in the store under an idempotency key; create the
+event in the organizer's calendar; add the room; on any failure while adding the room, delete the
+event again so nothing is left half-booked.
 
-Idempotency: one key per user action (the Slack layer derives it from the click). The store's
-unique key decides the winner across threads and processes, and the same key, hashed per step,
-is DingTalk's `x-client-token`, so a retried call cannot create a second event. A key whose
-attempt failed, or whose booking was cancelled since, leads to the next key of a chain
-(`next_key`), so clicking Book again after "room busy" or after cancelling really tries again,
-while two clicks at the same moment still meet on the same key.
+The store's unique idempotency key decides the winner across threads and processes; see
+`bot.usecases.bookings.rules` for how keys are made and chained.
 
-This module decides and books; `bot.service` turns the outcomes into replies.
+This module decides and books; `bot.usecases.bookings.usecase` turns the outcomes into replies.
 """
 
 from __future__ import annotations
 
-import calendar
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.config import Clock, Settings, utc_now
+from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.dingtalk.models import RoomDetail
+from bot.domain.policy import may_change
 from bot.errors import (
     AccountNotLinked,
     BookingRuleViolation,
     DingTalkError,
     ItemNotFound,
     LimitExceeded,
+    LimitReason,
     NotAllowed,
-    ParseError,
+    NotAllowedReason,
     RoomBusy,
     StoreError,
     UnknownRoom,
@@ -48,23 +43,17 @@ from bot.store import (
     BOOKING_CANCELLED,
     BOOKING_PENDING,
     BOOKING_REQUESTED,
-    NOT_ALLOWED_BOOKING,
     BookingRecord,
     RoomRecord,
     Store,
 )
+from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key
 
-# A booking may start a little in the past: a Book button on a "free now" answer is clicked a
-# few minutes after the answer was made, and DingTalk accepts such events.
-PAST_GRACE = timedelta(minutes=15)
 # An attempt still "requested" after this long was abandoned (a crashed worker): resume it.
 # Resuming is safe because every DingTalk call repeats with the same x-client-token.
 STALE_ATTEMPT = timedelta(minutes=2)
 # How many failed or cancelled attempts one button may be retried after.
 MAX_ATTEMPTS = 20
-# DingTalk's x-client-token is at most 64 characters.
-CLIENT_TOKEN_LENGTH = 40
-
 BookingStatus = Literal["booked", "pending", "in_progress", "busy", "taken"]
 CancelStatus = Literal["cancelled", "already_cancelled", "ended", "not_active"]
 
@@ -100,102 +89,6 @@ class CancelOutcome:
     booking: BookingRecord
 
 
-def client_token(key: str, step: str) -> str:
-    """DingTalk's `x-client-token` for one step ("create", "add", "undo", ...) of one action."""
-    return hashlib.sha256(f"{key}\x1f{step}".encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-def next_key(key: str, failed_booking_id: int) -> str:
-    """The key of the next attempt after a failed or cancelled one (the same for every clicker)."""
-    return hashlib.sha256(f"{key}\x1fretry\x1f{failed_booking_id}".encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-def text_booking_key(team_id: str, user_id: str, room_id: str, start: datetime, end: datetime) -> str:
-    """The idempotency key of a booking asked for in text (a repeated message books once)."""
-    parts = (team_id, user_id, room_id, start.isoformat(), end.isoformat(), "text")
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-# --- pure rule checks --------------------------------------------------------------------------
-
-
-def check_window(start: datetime, end: datetime, *, now: datetime, room_name: str) -> None:
-    """Refuse a window that is empty or already over (a short grace for "now" answers).
-
-    Raises:
-        ParseError: the window ends before it starts.
-        BookingRuleViolation: `in_past`.
-    """
-    if end <= start:
-        raise ParseError("end_before_start", detail={"start": start.isoformat(), "end": end.isoformat()})
-    if end <= now or start < now - PAST_GRACE:
-        raise BookingRuleViolation("in_past", room_name=room_name)
-
-
-def check_rules(detail: RoomDetail, start: datetime, end: datetime, *, now: datetime, zone: ZoneInfo) -> None:
-    """The room's own booking rules from its DingTalk detail, before DingTalk is asked.
-
-    Args:
-        zone: the organisation's zone: DingTalk counts "days ahead" in local days.
-
-    Raises:
-        BookingRuleViolation: `closed`, `too_long`, `too_short` or `too_far_ahead`.
-    """
-    name = detail.room.name
-    if not detail.open_reservation:
-        raise BookingRuleViolation("closed", room_name=name)
-    closed = detail.closed
-    if closed is not None and (closed.start is None or end > closed.start) and (closed.end is None or start < closed.end):
-        info: dict[str, str] = {}
-        if closed.end is not None:
-            info["until"] = messages.booking_moment(closed.end.astimezone(zone))
-        if closed.reason:
-            info["reason"] = closed.reason
-        raise BookingRuleViolation("closed", room_name=name, detail=info)
-    minutes = int((end - start).total_seconds() // 60)
-    if detail.max_minutes and minutes > detail.max_minutes:
-        raise BookingRuleViolation("too_long", room_name=name, detail={"limit": str(detail.max_minutes)})
-    if detail.min_minutes and minutes < detail.min_minutes:
-        raise BookingRuleViolation("too_short", room_name=name, detail={"limit": str(detail.min_minutes)})
-    advance = detail.advance
-    if advance is not None and advance.amount > 0:
-        local_now = now.astimezone(zone)
-        last_day = _add_units(local_now.date(), advance.amount, advance.unit)
-        opens = _clock_time(advance.book_time)
-        if opens is not None and local_now.time() < opens:
-            last_day -= timedelta(days=1)  # today's new day is not open yet
-        limit = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=zone)
-        if start >= limit:
-            raise BookingRuleViolation(
-                "too_far_ahead",
-                room_name=name,
-                detail={"limit": messages.booking_advance(advance.amount, advance.unit), "last_day": last_day.isoformat()},
-            )
-
-
-def _add_units(day: date, amount: int, unit: str) -> date:
-    unit = unit.lower().rstrip("s")
-    if unit == "week":
-        return day + timedelta(weeks=amount)
-    if unit in ("month", "year"):
-        months = amount * (12 if unit == "year" else 1)
-        year, month = divmod(day.month - 1 + months, 12)
-        year += day.year
-        month += 1
-        return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-    return day + timedelta(days=amount)
-
-
-def _clock_time(text: str) -> time | None:
-    try:
-        return time.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-# --- the service -------------------------------------------------------------------------------
-
-
 class BookingService:
     """Book and cancel rooms: DingTalk calls, the store's records and the schedule cache."""
 
@@ -206,15 +99,15 @@ class BookingService:
         store: Store,
         dingtalk: DingTalkClient,
         schedules: ScheduleProvider,
-        clock: Clock = utc_now,
-        logger: logging.Logger | None = None,
+        clock: Clock,
+        log: logging.Logger,
     ) -> None:
         self._settings = settings
         self._store = store
         self._dingtalk = dingtalk
         self._schedules = schedules
         self._clock = clock
-        self._log = logger or logging.getLogger(__name__)
+        self._log = log
         # Failures the store could not record (it was down): booking id -> (team, reason). Written
         # as soon as the store is back, so a retry is not told "already booking" for minutes.
         self._unrecorded: dict[int, tuple[str, str]] = {}
@@ -280,7 +173,7 @@ class BookingService:
                 return BookingOutcome("in_progress", record, room, on_behalf=self._is_operator(record), replayed=True)
             # Failed or cancelled since: this click is a new attempt under the next key of the chain.
             key = next_key(key, record.id)
-        raise LimitExceeded("booking_attempts", limit=MAX_ATTEMPTS)
+        raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 
     def _organizer(self, team_id: str, user_id: str) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
@@ -422,8 +315,8 @@ class BookingService:
             DingTalkError: DingTalk refused or is down; the booking stays as it was.
         """
         record = self._store.get_booking(team_id, booking_id)
-        if record.slack_user_id != user_id and not is_admin:
-            raise NotAllowed(NOT_ALLOWED_BOOKING)
+        if not may_change(owner_user_id=record.slack_user_id, acting_user=user_id, is_admin=is_admin):
+            raise NotAllowed(NotAllowedReason.CANCEL_BOOKING)
         if record.status == BOOKING_CANCELLED:
             return CancelOutcome("already_cancelled", record)
         if record.status not in (BOOKING_BOOKED, BOOKING_PENDING):
@@ -478,13 +371,4 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-__all__ = [
-    "BookingOutcome",
-    "BookingService",
-    "CancelOutcome",
-    "check_rules",
-    "check_window",
-    "client_token",
-    "next_key",
-    "text_booking_key",
-]
+__all__ = ["BookingOutcome", "BookingService", "BookingStatus", "CancelOutcome", "CancelStatus"]
