@@ -63,9 +63,7 @@ def test_a_question_without_a_window_is_a_parse_error(store: FakeStore) -> None:
 
 
 def test_excluded_rooms_are_left_out(store: FakeStore) -> None:
-    reply = build(store, FakeSchedules()).find(
-        window_request(NOW, NOW + timedelta(hours=1)), asker(), exclude={"r1"}
-    )
+    reply = build(store, FakeSchedules()).find(window_request(NOW, NOW + timedelta(hours=1)), asker(), exclude={"r1"})
     assert isinstance(reply, FindReply)
     assert [r.room.room_id for r in reply.results] == ["r2"]
 
