@@ -52,13 +52,13 @@ def valid_zone(name: str) -> bool:
     return True
 
 
+@dataclass(frozen=True, kw_only=True)
 class Askers:
     """Builds the `Asker` of a request and reads its text with the workspace's parse settings."""
 
-    def __init__(self, *, default_zone: ZoneInfo, parse_settings: ParseSettings, clock: Clock) -> None:
-        self._default_zone = default_zone
-        self._parse_settings = parse_settings
-        self._clock = clock
+    default_zone: ZoneInfo
+    parse_settings: ParseSettings
+    clock: Clock
 
     def asker(
         self,
@@ -69,8 +69,8 @@ class Askers:
         now: datetime | None,
         user_name: str | None = None,
     ) -> Asker:
-        zone = ZoneInfo(tz) if valid_zone(tz) else self._default_zone
-        moment = now or self._clock()
+        zone = ZoneInfo(tz) if valid_zone(tz) else self.default_zone
+        moment = now or self.clock()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         return Asker(
@@ -78,62 +78,53 @@ class Askers:
         )
 
     def parse(self, text: str, asker: Asker) -> Request:
-        return parse(text, now=asker.now, tz=asker.zone, settings=self._parse_settings)
+        return parse(text, now=asker.now, tz=asker.zone, settings=self.parse_settings)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Guard:
     """Runs a use case and turns every exception into a friendly reply (the front ends never see one)."""
 
-    def __init__(self, *, log: logging.Logger) -> None:
-        self._log = log
+    log: logging.Logger
 
     def __call__(self, work: Callable[[], Reply]) -> Reply:
         try:
             return work()
         except RoomBotError as exc:
-            self._log.info("answered with an error: %s", exc)
+            self.log.info("answered with an error: %s", exc)
             return TextReply(messages.describe_error(exc), kind="error", examples=_examples_for(exc))
         except Exception:
-            self._log.exception("unexpected error while answering")
+            self.log.exception("unexpected error while answering")
             return TextReply(messages.describe_error(Exception()), kind="error")
 
 
+@dataclass(frozen=True, kw_only=True)
 class Directory:
     """Keeps the synced room directory fresh enough to answer from."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        dingtalk: DingTalkClient,
-        union_id: str,
-        max_age_s: float,
-        clock: Clock,
-        log: logging.Logger,
-    ) -> None:
-        self._store = store
-        self._dingtalk = dingtalk
-        self._union_id = union_id
-        self._max_age_s = max_age_s
-        self._clock = clock
-        self._log = log
+    store: Store
+    dingtalk: DingTalkClient
+    union_id: str
+    max_age_s: float
+    clock: Clock
+    log: logging.Logger
 
     def ensure_fresh(self, team_id: str) -> None:
         """Refresh the room directory when it is older than the setting (rarely costs calls)."""
         try:
             ensure_fresh_directory(
-                store=self._store,
-                client=self._dingtalk,
+                store=self.store,
+                client=self.dingtalk,
                 team_id=team_id,
-                union_id=self._union_id,
-                now=self._clock(),
-                max_age_s=self._max_age_s,
+                union_id=self.union_id,
+                now=self.clock(),
+                max_age_s=self.max_age_s,
             )
         except DingTalkError:
             # An old directory still answers questions; only an empty one cannot.
-            if self._store.directory_synced_at(team_id) is None:
+            if self.store.directory_synced_at(team_id) is None:
                 raise
-            self._log.warning("room directory refresh failed; using the directory we have", exc_info=True)
+            self.log.warning("room directory refresh failed; using the directory we have", exc_info=True)
 
 
 class Admins:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,27 +27,17 @@ MAX_DAYS_IN_ONE_ANSWER = 1
 MAX_SUMMARY_DAYS = 31
 
 
+@dataclass(frozen=True, kw_only=True)
 class FindRooms:
     """Which rooms are free, for one window or per day over a span."""
 
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        store: Store,
-        schedules: ScheduleProvider,
-        directory: Directory,
-        askers: Askers,
-        side_work: Executor,
-        clock: Clock,
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._schedules = schedules
-        self._directory = directory
-        self._askers = askers
-        self._side_work = side_work
-        self._clock = clock
+    settings: Settings
+    store: Store
+    schedules: ScheduleProvider
+    directory: Directory
+    askers: Askers
+    side_work: Executor
+    clock: Clock
 
     def find(
         self,
@@ -64,8 +54,8 @@ class FindRooms:
             raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
         start, end = request.start, request.end
         multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
-        self._directory.ensure_fresh(asker.team_id)
-        groups = self._store.resolve_groups(
+        self.directory.ensure_fresh(asker.team_id)
+        groups = self.store.resolve_groups(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
         )
         if not groups and not include:
@@ -81,7 +71,7 @@ class FindRooms:
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
-        work_start, work_end = self._settings.work_start, self._settings.work_end
+        work_start, work_end = self.settings.work_start, self.settings.work_end
         if offer_alternatives and not any(result.assessment.fits for result in results):
             day = availability.Interval(_at(start, work_start, asker.zone), _at(start, work_end, asker.zone))
             alternatives = availability.alternatives(
@@ -123,10 +113,10 @@ class FindRooms:
         try:
             value = json.loads(payload)
         except ValueError:
-            return self._askers.parse(payload, asker)
+            return self.askers.parse(payload, asker)
         if not isinstance(value, dict) or not isinstance(value.get("q"), str):
-            return self._askers.parse(payload, asker)
-        request = self._askers.parse(value["q"], asker)
+            return self.askers.parse(payload, asker)
+        request = self.askers.parse(value["q"], asker)
         try:
             start = datetime.fromisoformat(str(value["start"]))
             end = datetime.fromisoformat(str(value["end"]))
@@ -145,8 +135,8 @@ class FindRooms:
 
     def search(self, *, team_id: str, query: str, limit: int) -> list[tuple[str, str]]:
         """Rooms for a type-ahead picker: (room id, label)."""
-        self._directory.ensure_fresh(team_id)
-        return [(room.room_id, _room_label(room)) for room in self._store.search_rooms(team_id, query, limit=limit)]
+        self.directory.ensure_fresh(team_id)
+        return [(room.room_id, _room_label(room)) for room in self.store.search_rooms(team_id, query, limit=limit)]
 
     def _daily_summary(
         self, request: Request, asker: Asker, groups: Sequence[GroupRecord], room_ids: Sequence[str]
@@ -158,11 +148,11 @@ class FindRooms:
         """
         assert request.start is not None and request.end is not None
         start, end, zone = request.start, request.end, asker.zone
-        work_start, work_end = self._settings.work_start, self._settings.work_end
-        schedules = self._schedules.get(asker.team_id, room_ids, start, end, zone)
-        rooms = self._store.get_rooms(asker.team_id, room_ids)
+        work_start, work_end = self.settings.work_start, self.settings.work_end
+        schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
+        rooms = self.store.get_rooms(asker.team_id, room_ids)
         suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
-        slot = timedelta(minutes=request.duration_minutes or self._settings.default_meeting_minutes)
+        slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
         lines: list[str] = []
         day = start.astimezone(zone).date()
         while datetime.combine(day, work_start, tzinfo=zone) < end and len(lines) < MAX_SUMMARY_DAYS:
@@ -207,8 +197,8 @@ class FindRooms:
         """Each room's verdict, ranked; also the schedules' age and how many rooms were left out
         because they are too small or lack the wanted equipment (when some other room has both)."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
-        rooms_future = self._side_work.submit(self._store.get_rooms, asker.team_id, room_ids)
-        schedules = self._schedules.get(asker.team_id, room_ids, start, end, asker.zone)
+        rooms_future = self.side_work.submit(self.store.get_rooms, asker.team_id, room_ids)
+        schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
         rooms = rooms_future.result()
         candidates = []
         for position, room_id in enumerate(room_ids):
@@ -249,7 +239,7 @@ class FindRooms:
             results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
         age = None
         if schedules.fetched_at is not None:
-            age = max(0.0, (self._clock() - schedules.fetched_at).total_seconds())
+            age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
         return results, age, left_out
 
     def _other_groups(
@@ -266,7 +256,7 @@ class FindRooms:
         seen = set(ordered_room_ids(searched))
         others = [
             group
-            for group in self._store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+            for group in self.store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
             if group.id not in searched_ids
         ]
         room_ids = [room for room in ordered_room_ids(others) if room not in seen]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot import messages
 from bot.domain.policy import may_change
@@ -15,24 +16,24 @@ from bot.usecases.context import Admins, Asker, Directory, no_groups_reply
 from bot.usecases.find import ordered_room_ids
 
 
+@dataclass(frozen=True, kw_only=True)
 class Groups:
     """The user's room groups, changed only by their owner or an admin."""
 
-    def __init__(self, *, store: Store, directory: Directory, admins: Admins, log: logging.Logger) -> None:
-        self._store = store
-        self._directory = directory
-        self._admins = admins
-        self._log = log
+    store: Store
+    directory: Directory
+    admins: Admins
+    log: logging.Logger
 
     # --- typed commands ----------------------------------------------------------------------
 
     def overview(self, request: Request, asker: Asker) -> Reply:
-        groups = self._store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+        groups = self.store.list_groups(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
         if not groups:
             return no_groups_reply()
-        self._directory.ensure_fresh(asker.team_id)
-        rooms = self._store.get_rooms(asker.team_id, ordered_room_ids(groups))
-        user = self._store.get_user(asker.team_id, asker.user_id)
+        self.directory.ensure_fresh(asker.team_id)
+        rooms = self.store.get_rooms(asker.team_id, ordered_room_ids(groups))
+        user = self.store.get_user(asker.team_id, asker.user_id)
         default_id = user.default_group_id if user else None
         lines = [
             messages.group_line(
@@ -47,17 +48,17 @@ class Groups:
 
     def add(self, request: Request, asker: Asker) -> Reply:
         name, *refs = _args(request, minimum=2, usage="group add HQ 3F-Everest 3F-K2")
-        self._directory.ensure_fresh(asker.team_id)
+        self.directory.ensure_fresh(asker.team_id)
         try:
             group = self._find_own(asker, name)
         except UnknownGroup:
             # One transaction makes the group with its rooms: a failure never leaves an empty group behind.
-            group = self._store.create_group(
+            group = self.store.create_group(
                 asker.team_id, name=name, scope="personal", owner_user_id=asker.user_id, room_refs=refs
             )
             created = True
         else:
-            group = self._store.add_rooms(
+            group = self.store.add_rooms(
                 asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
             )
             created = False
@@ -67,7 +68,7 @@ class Groups:
     def remove(self, request: Request, asker: Asker) -> Reply:
         name, *refs = _args(request, minimum=2, usage="group remove HQ 3F-K2")
         group = self._find_own(asker, name)
-        group = self._store.remove_rooms(
+        group = self.store.remove_rooms(
             asker.team_id, group.id, refs, acting_user=asker.user_id, is_admin=self._is_admin(asker)
         )
         names = self._room_names_after_write(asker.team_id, group.room_ids)
@@ -76,7 +77,7 @@ class Groups:
     def rename(self, request: Request, asker: Asker) -> Reply:
         old, new = _args(request, minimum=2, usage="group rename HQ HQ-3F")[:2]
         group = self._find_own(asker, old)
-        renamed = self._store.rename_group(
+        renamed = self.store.rename_group(
             asker.team_id, group.id, new, acting_user=asker.user_id, is_admin=self._is_admin(asker)
         )
         return TextReply(messages.group_renamed(group.name, renamed.name), kind="success")
@@ -84,7 +85,7 @@ class Groups:
     def delete(self, request: Request, asker: Asker) -> Reply:
         (name,) = _args(request, minimum=1, usage="group delete HQ")[:1]
         group = self._find_own(asker, name)
-        self._store.delete_group(asker.team_id, group.id, acting_user=asker.user_id, is_admin=self._is_admin(asker))
+        self.store.delete_group(asker.team_id, group.id, acting_user=asker.user_id, is_admin=self._is_admin(asker))
         return TextReply(messages.group_deleted(group.name), kind="success")
 
     def share(self, request: Request, asker: Asker) -> Reply:
@@ -92,7 +93,7 @@ class Groups:
         if not asker.channel_id:
             return TextReply(messages.share_needs_channel(), kind="info")
         group = self._find_own(asker, name)
-        self._store.share_group(
+        self.store.share_group(
             asker.team_id, group.id, asker.channel_id, acting_user=asker.user_id, is_admin=self._is_admin(asker)
         )
         return TextReply(messages.group_shared(group.name, asker.channel_id), kind="success")
@@ -100,37 +101,37 @@ class Groups:
     def set_default(self, request: Request, asker: Asker) -> Reply:
         (name,) = _args(request, minimum=1, usage="group default HQ")[:1]
         group = self._find_own(asker, name)
-        self._store.set_user_default_group(asker.team_id, asker.user_id, group.id)
+        self.store.set_user_default_group(asker.team_id, asker.user_id, group.id)
         return TextReply(messages.group_default_set(group.name), kind="success")
 
     # --- buttons and modals ------------------------------------------------------------------
 
     def import_groups(self, *, team_id: str, user_id: str) -> Reply:
         """Import DingTalk's own room groups as workspace groups (idempotent)."""
-        self._directory.ensure_fresh(team_id)
-        groups = self._store.import_dingtalk_groups(team_id, acting_user=user_id)
+        self.directory.ensure_fresh(team_id)
+        groups = self.store.import_dingtalk_groups(team_id, acting_user=user_id)
         return TextReply(messages.groups_imported([group.name for group in groups]), kind="success")
 
     def for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
         """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups."""
         if group_id is None:
             return None
-        group = self._store.get_group(team_id, group_id)
-        if not may_change(owner_user_id=group.owner_user_id, acting_user=user_id, is_admin=self._admins.is_admin(user_id)):
+        group = self.store.get_group(team_id, group_id)
+        if not may_change(owner_user_id=group.owner_user_id, acting_user=user_id, is_admin=self.admins.is_admin(user_id)):
             raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
         return group
 
     def save(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply:
         """The group modal's submission: create a personal group, or rename and reorder an existing one."""
-        is_admin = self._admins.is_admin(user_id)
+        is_admin = self.admins.is_admin(user_id)
         if group_id is None:
-            group = self._store.create_group(team_id, name=name, scope="personal", owner_user_id=user_id, room_refs=room_ids)
+            group = self.store.create_group(team_id, name=name, scope="personal", owner_user_id=user_id, room_refs=room_ids)
             created = True
         else:
-            group = self._store.get_group(team_id, group_id)
+            group = self.store.get_group(team_id, group_id)
             if name.strip() and name.strip() != group.name:
-                group = self._store.rename_group(team_id, group_id, name, acting_user=user_id, is_admin=is_admin)
-            group = self._store.set_group_rooms(team_id, group_id, room_ids, acting_user=user_id, is_admin=is_admin)
+                group = self.store.rename_group(team_id, group_id, name, acting_user=user_id, is_admin=is_admin)
+            group = self.store.set_group_rooms(team_id, group_id, room_ids, acting_user=user_id, is_admin=is_admin)
             created = False
         names = self._room_names_after_write(team_id, group.room_ids)
         return TextReply(messages.group_saved(group.name, names, created=created), kind="success")
@@ -138,17 +139,17 @@ class Groups:
     # --- helpers -----------------------------------------------------------------------------
 
     def _is_admin(self, asker: Asker) -> bool:
-        return self._admins.is_admin(asker.user_id)
+        return self.admins.is_admin(asker.user_id)
 
     def _find_own(self, asker: Asker, name: str) -> GroupRecord:
-        return self._store.find_group(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
+        return self.store.find_group(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
 
     def _room_names_after_write(self, team_id: str, room_ids: Sequence[str]) -> list[str]:
         """Room names for a "done" answer; the change is already saved, so a failed read shows ids, not an error."""
         try:
-            rooms = self._store.get_rooms(team_id, room_ids)
+            rooms = self.store.get_rooms(team_id, room_ids)
         except StoreError:
-            self._log.warning("saved the group, but could not read its room names", exc_info=True)
+            self.log.warning("saved the group, but could not read its room names", exc_info=True)
             rooms = {}
         return [rooms[room].name if room in rooms else room for room in room_ids]
 

@@ -25,24 +25,24 @@ class HomeModel:
     free_now: Reply | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class Home:
     """Builds the `HomeModel`; the free-now answer is guarded so a failure there never blanks the tab."""
 
-    def __init__(self, *, store: Store, find: FindRooms, guard: Guard, meeting_minutes: int) -> None:
-        self._store = store
-        self._find = find
-        self._guard = guard
-        self._meeting_minutes = meeting_minutes
+    store: Store
+    find: FindRooms
+    guard: Guard
+    meeting_minutes: int
 
     def model(self, asker: Asker) -> HomeModel:
         team_id, user_id = asker.team_id, asker.user_id
-        groups = tuple(self._store.list_groups(team_id, user_id=user_id))
-        user = self._store.get_user(team_id, user_id)
-        bookings = tuple(self._store.list_bookings(team_id, user_id=user_id, start_after=asker.now))
+        groups = tuple(self.store.list_groups(team_id, user_id=user_id))
+        user = self.store.get_user(team_id, user_id)
+        bookings = tuple(self.store.list_bookings(team_id, user_id=user_id, start_after=asker.now))
         default_id = user.default_group_id if user else None
         default_group = next((group for group in groups if group.id == default_id), None)
         if default_group is None:
-            resolved = self._store.resolve_groups(team_id, user_id=user_id)
+            resolved = self.store.resolve_groups(team_id, user_id=user_id)
             default_group = resolved[0] if resolved else None
         free_now: Reply | None = None
         if default_group is not None:
@@ -52,11 +52,11 @@ class Home:
                 intent=Intent.FIND,
                 text="free rooms now",
                 start=start,
-                end=start + timedelta(minutes=self._meeting_minutes),
+                end=start + timedelta(minutes=self.meeting_minutes),
                 time_kind=TimeKind.POINT,
                 group=default_group.name,
             )
-            free_now = self._guard(lambda: self._find.find(now_request, asker))
+            free_now = self.guard(lambda: self.find.find(now_request, asker))
         return HomeModel(
             user_id=user_id,
             tz=asker.zone.key,

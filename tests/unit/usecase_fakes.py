@@ -233,20 +233,7 @@ class FakeStore:
         self.bookings[booking_id] = record
         return record
 
-    def begin_booking(
-        self,
-        team_id: str,
-        *,
-        idempotency_key: str,
-        slack_user_id: str,
-        room_id: str,
-        room_name: str,
-        start: datetime,
-        end: datetime,
-        organizer_union_id: str | None,
-        channel_id: str | None = None,
-        message_ts: str | None = None,
-    ) -> tuple[BookingRecord, bool]:
+    def begin_booking(self, team_id: str, *, idempotency_key: str, **fields: Any) -> tuple[BookingRecord, bool]:
         for record in self.bookings.values():
             if record.idempotency_key == idempotency_key:
                 return record, False
@@ -255,14 +242,9 @@ class FakeStore:
             id=booking_id,
             team_id=team_id,
             idempotency_key=idempotency_key,
-            slack_user_id=slack_user_id,
-            room_id=room_id,
-            room_name=room_name,
-            start=start,
-            end=end,
             status="requested",
-            organizer_union_id=organizer_union_id,
             created_at=datetime.now(UTC),
+            **fields,
         )
         self.bookings[booking_id] = record
         return record, True

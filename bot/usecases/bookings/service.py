@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -89,29 +89,20 @@ class CancelOutcome:
     booking: BookingRecord
 
 
+@dataclass(kw_only=True, eq=False)
 class BookingService:
     """Book and cancel rooms: DingTalk calls, the store's records and the schedule cache."""
 
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        store: Store,
-        dingtalk: DingTalkClient,
-        schedules: ScheduleProvider,
-        clock: Clock,
-        log: logging.Logger,
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._dingtalk = dingtalk
-        self._schedules = schedules
-        self._clock = clock
-        self._log = log
-        # Failures the store could not record (it was down): booking id -> (team, reason). Written
-        # as soon as the store is back, so a retry is not told "already booking" for minutes.
-        self._unrecorded: dict[int, tuple[str, str]] = {}
-        self._unrecorded_lock = threading.Lock()
+    settings: Settings
+    store: Store
+    dingtalk: DingTalkClient
+    schedules: ScheduleProvider
+    clock: Clock
+    log: logging.Logger
+    # Failures the store could not record (it was down): booking id -> (team, reason). Written
+    # as soon as the store is back, so a retry is not told "already booking" for minutes.
+    _unrecorded: dict[int, tuple[str, str]] = field(default_factory=dict, init=False)
+    _unrecorded_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     # --- booking -----------------------------------------------------------------------------
 
@@ -139,14 +130,14 @@ class BookingService:
                 nothing was left half-booked.
         """
         self._record_deferred_failures()
-        room = self._store.get_rooms(team_id, [room_id]).get(room_id)
+        room = self.store.get_rooms(team_id, [room_id]).get(room_id)
         if room is None:
             raise UnknownRoom(room_id)
-        check_window(start, end, now=self._clock(), room_name=room.name)
+        check_window(start, end, now=self.clock(), room_name=room.name)
         organizer, on_behalf = self._organizer(team_id, user_id)
         key = idempotency_key
         for _ in range(MAX_ATTEMPTS):
-            record, created = self._store.begin_booking(
+            record, created = self.store.begin_booking(
                 team_id,
                 idempotency_key=key,
                 slack_user_id=user_id,
@@ -165,8 +156,8 @@ class BookingService:
                 return BookingOutcome(status, record, room, on_behalf=self._is_operator(record), replayed=True)
             if record.status == BOOKING_REQUESTED:
                 updated = record.updated_at or record.created_at
-                if updated is not None and self._clock() - _aware(updated) > STALE_ATTEMPT:
-                    self._log.warning("resuming abandoned booking attempt %s", record.id)
+                if updated is not None and self.clock() - _aware(updated) > STALE_ATTEMPT:
+                    self.log.warning("resuming abandoned booking attempt %s", record.id)
                     return self._attempt(
                         record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=self._is_operator(record)
                     )
@@ -177,16 +168,16 @@ class BookingService:
 
     def _organizer(self, team_id: str, user_id: str) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
-        user = self._store.get_user(team_id, user_id)
+        user = self.store.get_user(team_id, user_id)
         if user is not None and user.union_id:
             return user.union_id, False
-        operator = self._settings.dingtalk_operator_union_id
-        if self._settings.unlinked_booking == "refuse" or not operator:
+        operator = self.settings.dingtalk_operator_union_id
+        if self.settings.unlinked_booking == "refuse" or not operator:
             raise AccountNotLinked(f"user {user_id} has no linked DingTalk account")
         return operator, True
 
     def _is_operator(self, record: BookingRecord) -> bool:
-        operator = self._settings.dingtalk_operator_union_id
+        operator = self.settings.dingtalk_operator_union_id
         return bool(operator) and record.organizer_union_id == operator
 
     def _attempt(
@@ -195,8 +186,8 @@ class BookingService:
         organizer = record.organizer_union_id or ""
         key = record.idempotency_key
         try:
-            detail = self._dingtalk.get_room(self._settings.dingtalk_operator_union_id or organizer, record.room_id)
-            check_rules(detail, record.start, record.end, now=self._clock(), zone=self._settings.default_zone)
+            detail = self.dingtalk.get_room(self.settings.dingtalk_operator_union_id or organizer, record.room_id)
+            check_rules(detail, record.start, record.end, now=self.clock(), zone=self.settings.default_zone)
         except BaseException as exc:
             self._fail(record, exc)
             raise
@@ -205,9 +196,9 @@ class BookingService:
             self._fail(record, RoomBusy("already booked in the schedule"))
             return BookingOutcome("taken", record, room, on_behalf=on_behalf)
         try:
-            event = self._dingtalk.create_event(
+            event = self.dingtalk.create_event(
                 organizer,
-                summary=messages.booking_event_summary(self._settings.event_title, user_name),
+                summary=messages.booking_event_summary(self.settings.event_title, user_name),
                 description=messages.booking_event_description(user_name, user_id, on_behalf=on_behalf),
                 start=record.start,
                 end=record.end,
@@ -219,23 +210,23 @@ class BookingService:
             self._fail(record, exc)
             raise
         try:
-            self._dingtalk.add_rooms(organizer, event.event_id, [record.room_id], client_token=client_token(key, "add"))
+            self.dingtalk.add_rooms(organizer, event.event_id, [record.room_id], client_token=client_token(key, "add"))
         except BaseException as exc:
             self._undo(organizer, event.event_id, key)
             self._fail(record, exc)
             self._invalidate(record)
             if isinstance(exc, RoomBusy):
-                self._log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
+                self.log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
                 return BookingOutcome("busy", record, room, on_behalf=on_behalf)
             raise
         status = BOOKING_PENDING if detail.approval_required else BOOKING_BOOKED
         if detail.approval_required:
             status = self._approval_status(organizer, event.event_id, record.room_id)
         try:
-            done = self._store.complete_booking(record.team_id, record.id, event_id=event.event_id, status=status)
+            done = self.store.complete_booking(record.team_id, record.id, event_id=event.event_id, status=status)
         except BaseException as exc:
             # The store could not record it: release the room rather than keep a booking nobody can see.
-            self._log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
+            self.log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
             self._undo(organizer, event.event_id, key)
             self._fail(record, exc)
             self._invalidate(record)
@@ -246,8 +237,8 @@ class BookingService:
     def _already_taken(self, record: BookingRecord) -> bool:
         """Whether the room's schedule (the shared cache, or one call) shows a booking in the window."""
         try:
-            schedules = self._schedules.get(
-                record.team_id, [record.room_id], record.start, record.end, self._settings.default_zone
+            schedules = self.schedules.get(
+                record.team_id, [record.room_id], record.start, record.end, self.settings.default_zone
             )
         except DingTalkError:
             return False  # let the booking itself find out
@@ -259,9 +250,9 @@ class BookingService:
     def _approval_status(self, organizer: str, event_id: str, room_id: str) -> str:
         """ "pending" while the room's administrator has not approved, else "booked"."""
         try:
-            event = self._dingtalk.get_event(organizer, event_id)
+            event = self.dingtalk.get_event(organizer, event_id)
         except DingTalkError:
-            self._log.warning("could not read event %s back; assuming approval is pending", event_id, exc_info=True)
+            self.log.warning("could not read event %s back; assuming approval is pending", event_id, exc_info=True)
             return BOOKING_PENDING
         status = next((room.status for room in event.meeting_rooms if room.room_id == room_id), "")
         return BOOKING_BOOKED if status.lower() == "accepted" else BOOKING_PENDING
@@ -269,18 +260,18 @@ class BookingService:
     def _undo(self, organizer: str, event_id: str, key: str) -> None:
         """Delete an event whose room could not be added (compensation); log an orphan if that fails too."""
         try:
-            self._dingtalk.delete_event(organizer, event_id, client_token=client_token(key, "undo"))
+            self.dingtalk.delete_event(organizer, event_id, client_token=client_token(key, "undo"))
         except ItemNotFound:
             pass
         except Exception:
-            self._log.error("could not delete event %s after a failed booking: it is left without a room", event_id)
+            self.log.error("could not delete event %s after a failed booking: it is left without a room", event_id)
 
     def _fail(self, record: BookingRecord, exc: BaseException) -> None:
         reason = _reason(exc)
         try:
-            self._store.fail_booking(record.team_id, record.id, reason)
+            self.store.fail_booking(record.team_id, record.id, reason)
         except StoreError:
-            self._log.warning("could not mark booking %s failed (%s); will retry", record.id, reason, exc_info=True)
+            self.log.warning("could not mark booking %s failed (%s); will retry", record.id, reason, exc_info=True)
             with self._unrecorded_lock:
                 self._unrecorded[record.id] = (record.team_id, reason)
 
@@ -290,19 +281,19 @@ class BookingService:
             pending = list(self._unrecorded.items())
         for booking_id, (team_id, reason) in pending:
             try:
-                self._store.fail_booking(team_id, booking_id, reason)
+                self.store.fail_booking(team_id, booking_id, reason)
             except StoreError:
                 return
             except Exception:
-                self._log.warning("could not mark booking %s failed; giving up", booking_id, exc_info=True)
+                self.log.warning("could not mark booking %s failed; giving up", booking_id, exc_info=True)
             with self._unrecorded_lock:
                 self._unrecorded.pop(booking_id, None)
 
     def _invalidate(self, record: BookingRecord) -> None:
         try:
-            self._schedules.invalidate(record.team_id, [record.room_id])
+            self.schedules.invalidate(record.team_id, [record.room_id])
         except StoreError:
-            self._log.warning("could not invalidate the cached schedule of %s", record.room_id, exc_info=True)
+            self.log.warning("could not invalidate the cached schedule of %s", record.room_id, exc_info=True)
 
     # --- cancelling --------------------------------------------------------------------------
 
@@ -314,26 +305,26 @@ class BookingService:
             NotAllowed: someone else's booking, and the user is not an admin.
             DingTalkError: DingTalk refused or is down; the booking stays as it was.
         """
-        record = self._store.get_booking(team_id, booking_id)
+        record = self.store.get_booking(team_id, booking_id)
         if not may_change(owner_user_id=record.slack_user_id, acting_user=user_id, is_admin=is_admin):
             raise NotAllowed(NotAllowedReason.CANCEL_BOOKING)
         if record.status == BOOKING_CANCELLED:
             return CancelOutcome("already_cancelled", record)
         if record.status not in (BOOKING_BOOKED, BOOKING_PENDING):
             return CancelOutcome("not_active", record)
-        if _aware(record.end) <= self._clock():
+        if _aware(record.end) <= self.clock():
             return CancelOutcome("ended", record)
-        organizer = record.organizer_union_id or self._settings.dingtalk_operator_union_id or ""
+        organizer = record.organizer_union_id or self.settings.dingtalk_operator_union_id or ""
         if record.event_id:
             token = client_token(record.idempotency_key, f"cancel-{record.id}")
             try:
-                if self._settings.cancel_mode == "remove_room":
-                    self._dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
+                if self.settings.cancel_mode == "remove_room":
+                    self.dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
                 else:
-                    self._dingtalk.delete_event(organizer, record.event_id, client_token=token)
+                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token)
             except ItemNotFound:
-                self._log.info("event of booking %s was already gone in DingTalk", record.id)
-        done = self._store.cancel_booking(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
+                self.log.info("event of booking %s was already gone in DingTalk", record.id)
+        done = self.store.cancel_booking(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
         self._invalidate(done)
         return CancelOutcome("cancelled", done)
 
@@ -341,7 +332,7 @@ class BookingService:
 
     def upcoming(self, *, team_id: str, user_id: str) -> list[BookingRecord]:
         """The user's bookings through roombot that have not ended, soonest first."""
-        return self._store.list_bookings(team_id, user_id=user_id, start_after=self._clock())
+        return self.store.list_bookings(team_id, user_id=user_id, start_after=self.clock())
 
     def starting_at(self, *, team_id: str, user_id: str, start: datetime, zone: ZoneInfo) -> list[BookingRecord]:
         """The user's upcoming bookings starting at `start`; else those starting at that time of day.

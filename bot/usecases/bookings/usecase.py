@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,27 +19,17 @@ from bot.usecases.context import Admins, Asker, Directory
 from bot.usecases.find import FindRooms, window_request
 
 
+@dataclass(frozen=True, kw_only=True)
 class Bookings:
     """Booking from a button or from text, cancelling, and the user's upcoming bookings."""
 
-    def __init__(
-        self,
-        *,
-        booking: BookingService,
-        find: FindRooms,
-        store: Store,
-        directory: Directory,
-        admins: Admins,
-        cancel_mode: str,
-        log: logging.Logger,
-    ) -> None:
-        self._booking = booking
-        self._find = find
-        self._store = store
-        self._directory = directory
-        self._admins = admins
-        self._cancel_mode = cancel_mode
-        self._log = log
+    booking: BookingService
+    find: FindRooms
+    store: Store
+    directory: Directory
+    admins: Admins
+    cancel_mode: str
+    log: logging.Logger
 
     # --- booking -----------------------------------------------------------------------------
 
@@ -59,8 +49,8 @@ class Bookings:
         The answer is the same window again with the room marked as booked by the user (and a
         Cancel button); when someone took the room first, the next best rooms for that window.
         """
-        self._directory.ensure_fresh(asker.team_id)
-        outcome = self._booking.book(
+        self.directory.ensure_fresh(asker.team_id)
+        outcome = self.booking.book(
             team_id=asker.team_id,
             user_id=asker.user_id,
             user_name=user_name,
@@ -87,8 +77,8 @@ class Bookings:
         if request.start is None or request.end is None or request.time_kind not in (TimeKind.POINT, TimeKind.INTERVAL):
             # A day or "afternoon" alone is a search, not a booking: ask for the exact time.
             raise ParseError("no_time", understood=request.text, example=example, text=request.text)
-        self._directory.ensure_fresh(asker.team_id)
-        room = self._store.resolve_room(asker.team_id, request.rooms[0])
+        self.directory.ensure_fresh(asker.team_id)
+        room = self.store.resolve_room(asker.team_id, request.rooms[0])
         key = text_booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
         return self.book(
             asker,
@@ -118,7 +108,7 @@ class Bookings:
             "danger",
         )
         try:
-            found = self._find.find(
+            found = self.find.find(
                 window_request(booking.start, booking.end),
                 asker,
                 include=(booking.room_id,),
@@ -126,7 +116,7 @@ class Bookings:
             )
         except Exception:
             # The booking stands; only the refreshed picture of the window is missing.
-            self._log.warning("booked %s, but could not show the window again", booking.id, exc_info=True)
+            self.log.warning("booked %s, but could not show the window again", booking.id, exc_info=True)
             found = None
         if not isinstance(found, FindReply):
             return TextReply(intro, kind="success", buttons=(cancel,))
@@ -143,7 +133,7 @@ class Bookings:
     def _busy_reply(self, asker: Asker, outcome: BookingOutcome) -> Reply:
         """Someone took the room first: the next best rooms for the same window, that room left out."""
         booking = outcome.booking
-        found = self._find.find(window_request(booking.start, booking.end), asker, exclude={booking.room_id})
+        found = self.find.find(window_request(booking.start, booking.end), asker, exclude={booking.room_id})
         if not isinstance(found, FindReply) or not found.results:
             return TextReply(
                 messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
@@ -155,15 +145,15 @@ class Bookings:
 
     def cancel(self, asker: Asker, booking_id: int, *, is_admin: bool) -> Reply:
         """Cancel one booking: only the booker or a workspace admin may."""
-        outcome = self._booking.cancel(
+        outcome = self.booking.cancel(
             team_id=asker.team_id,
             user_id=asker.user_id,
             booking_id=booking_id,
-            is_admin=is_admin or self._admins.is_admin(asker.user_id),
+            is_admin=is_admin or self.admins.is_admin(asker.user_id),
         )
         return self._bookings_reply(
             asker,
-            intro=_cancel_sentence(outcome, asker.zone, self._cancel_mode),
+            intro=_cancel_sentence(outcome, asker.zone, self.cancel_mode),
             intro_kind="success" if outcome.status == "cancelled" else "info",
         )
 
@@ -174,7 +164,7 @@ class Bookings:
             return self.cancel(asker, int(numbers[0]), is_admin=False)
         if request.start is None:
             return self._bookings_reply(asker, intro=messages.cancel_pick())
-        matches = self._booking.starting_at(
+        matches = self.booking.starting_at(
             team_id=asker.team_id, user_id=asker.user_id, start=request.start, zone=asker.zone
         )
         if len(matches) == 1:
@@ -197,7 +187,7 @@ class Bookings:
         intro_kind: ReplyKind = "info",
         only: Sequence[BookingRecord] | None = None,
     ) -> BookingsReply:
-        bookings = only if only is not None else self._booking.upcoming(team_id=asker.team_id, user_id=asker.user_id)
+        bookings = only if only is not None else self.booking.upcoming(team_id=asker.team_id, user_id=asker.user_id)
         views = tuple(
             BookingView(booking_id=b.id, room_name=b.room_name, start=b.start, end=b.end, status=b.status) for b in bookings
         )
