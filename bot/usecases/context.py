@@ -7,7 +7,7 @@ use case imports the router or another family's module for them. Nothing here im
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +18,7 @@ from bot.dingtalk import DingTalkClient
 from bot.errors import DingTalkError, ParseError, RoomBotError
 from bot.parsing import ParseSettings, Request, parse
 from bot.reply import ButtonSpec, Reply, TextReply
-from bot.store import Store
+from bot.store import GroupRecord, Store
 from bot.store.sync import ensure_fresh_directory
 
 
@@ -146,6 +146,11 @@ def no_groups_reply() -> TextReply:
     )
 
 
+def ordered_room_ids(groups: Sequence[GroupRecord]) -> list[str]:
+    """The rooms of several groups, in the groups' order, each once."""
+    return list(dict.fromkeys(room for group in groups for room in group.room_ids))
+
+
 def _examples_for(exc: BaseException) -> tuple[str, ...]:
     if isinstance(exc, ParseError) and exc.example:
         return (exc.example,)
@@ -159,6 +164,7 @@ __all__ = [
     "Directory",
     "Guard",
     "no_groups_reply",
+    "ordered_room_ids",
     "parse_settings_from",
     "valid_zone",
 ]

@@ -18,7 +18,7 @@ from bot.parsing import Intent, Request, TimeKind
 from bot.reply import FindReply, Reply, RoomResult, RoomView, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, RoomRecord, Store
-from bot.usecases.context import Asker, Askers, Directory, no_groups_reply
+from bot.usecases.context import Asker, Askers, Directory, no_groups_reply, ordered_room_ids
 
 # How many rooms a reply lists before it is summarised behind "show all".
 SUMMARY_ROOMS = 8
@@ -271,10 +271,6 @@ def window_request(start: datetime, end: datetime) -> Request:
     return Request(intent=Intent.FIND, text="free rooms", start=start, end=end, time_kind=TimeKind.INTERVAL)
 
 
-def ordered_room_ids(groups: Sequence[GroupRecord]) -> list[str]:
-    return list(dict.fromkeys(room for group in groups for room in group.room_ids))
-
-
 def _at(moment: datetime, clock_time: time, zone: ZoneInfo) -> datetime:
     local = moment.astimezone(zone)
     return datetime.combine(local.date(), clock_time, tzinfo=zone)
@@ -302,4 +298,4 @@ def _room_label(room: RoomRecord) -> str:
     return f"{room.name}{size}"
 
 
-__all__ = ["MAX_SUMMARY_DAYS", "SUMMARY_ROOMS", "FindRooms", "ordered_room_ids", "window_request"]
+__all__ = ["MAX_SUMMARY_DAYS", "SUMMARY_ROOMS", "FindRooms", "window_request"]

@@ -12,8 +12,7 @@ from bot.errors import NotAllowed, NotAllowedReason, ParseError, StoreError, Unk
 from bot.parsing import Request
 from bot.reply import Reply, TextReply
 from bot.store import GroupRecord, Store
-from bot.usecases.context import Admins, Asker, Directory, no_groups_reply
-from bot.usecases.find import ordered_room_ids
+from bot.usecases.context import Admins, Asker, Directory, no_groups_reply, ordered_room_ids
 
 
 @dataclass(frozen=True, kw_only=True)
