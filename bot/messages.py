@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
+
+_Reason = TypeVar("_Reason", bound=StrEnum)
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -791,12 +795,16 @@ def duplicate_group(name: str) -> str:
     )
 
 
-def limit_exceeded(what: str, limit: int) -> str:
+def _member(kind: type[_Reason], value: str) -> _Reason | None:
+    """The reason enum member for a raised value (a member, or its bare string), or None for an unknown one."""
     try:
-        reason = errors.LimitReason(what)
+        return kind(value)
     except ValueError:
-        return f"That goes over a limit ({escape_mrkdwn(what)}: at most {limit})."
-    match reason:
+        return None
+
+
+def limit_exceeded(what: str, limit: int) -> str:
+    match _member(errors.LimitReason, what):
         case errors.LimitReason.GROUP_ROOMS:
             return f"A group can hold at most {limit} rooms. Split the rooms into two groups."
         case errors.LimitReason.NAME_LENGTH:
@@ -805,12 +813,13 @@ def limit_exceeded(what: str, limit: int) -> str:
             return "A name can't be empty. Give it at least one letter or digit."
         case errors.LimitReason.BOOKING_ATTEMPTS:
             return f"That button was already tried {limit} times. Ask for free rooms again to get a fresh Book button."
+        case None:
+            return f"That goes over a limit ({escape_mrkdwn(what)}: at most {limit})."
 
 
 def not_allowed(what: str) -> str:
-    try:
-        reason = errors.NotAllowedReason(what)
-    except ValueError:
+    reason = _member(errors.NotAllowedReason, what)
+    if reason is None:
         reason = errors.NotAllowedReason.CANCEL_BOOKING if "booking" in what else errors.NotAllowedReason.CHANGE_GROUP
     match reason:
         case errors.NotAllowedReason.CANCEL_BOOKING:
@@ -837,11 +846,7 @@ def account_not_linked() -> str:
 
 def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
     room = _name(room_name)
-    try:
-        reason = errors.RuleReason(rule)
-    except ValueError:
-        return f"{room} can't be booked for that time ({escape_mrkdwn(rule)})."
-    match reason:
+    match _member(errors.RuleReason, rule):
         case errors.RuleReason.CLOSED:
             until = detail.get("until")
             why = f" ({escape_mrkdwn(detail['reason'])})" if detail.get("reason") else ""
@@ -855,6 +860,8 @@ def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
             return f"{room} can only be booked {detail.get('limit', 'a limited time')} ahead. Try a nearer date."
         case errors.RuleReason.IN_PAST:
             return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
+        case None:
+            return f"{room} can't be booked for that time ({escape_mrkdwn(rule)})."
 
 
 def room_taken(room_name: str) -> str:
