@@ -40,6 +40,7 @@ includes a secret.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 
 class RoomBotError(Exception):
@@ -80,6 +81,38 @@ class ParseError(RoomBotError):
         self.example = example
         self.detail = dict(detail or {})
         self.text = text
+
+
+# --- reasons -------------------------------------------------------------------------------
+# Each reason is raised with one of these values and worded once in `bot.messages`. They are
+# StrEnums, so code that still raises the bare string value reads the same sentence.
+
+
+class NotAllowedReason(StrEnum):
+    """Why `NotAllowed` was raised."""
+
+    CHANGE_GROUP = "change_group"
+    GROUP_NOT_SHARED_WITH_CHANNEL = "group_not_shared_with_channel"
+    CANCEL_BOOKING = "cancel_booking"
+
+
+class LimitReason(StrEnum):
+    """Which limit `LimitExceeded` reports."""
+
+    GROUP_ROOMS = "group_rooms"
+    NAME_LENGTH = "name_length"
+    NAME_EMPTY = "name_empty"
+    BOOKING_ATTEMPTS = "booking_attempts"
+
+
+class RuleReason(StrEnum):
+    """Which of a room's booking rules `BookingRuleViolation` reports."""
+
+    IN_PAST = "in_past"
+    CLOSED = "closed"
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    TOO_FAR_AHEAD = "too_far_ahead"
 
 
 # --- store ---------------------------------------------------------------------------------
@@ -137,7 +170,7 @@ class DuplicateName(StoreError):
 class LimitExceeded(StoreError):
     """A configured limit would be exceeded."""
 
-    def __init__(self, what: str, *, limit: int) -> None:
+    def __init__(self, what: LimitReason | str, *, limit: int) -> None:
         super().__init__(f"limit exceeded: {what} (limit {limit})")
         self.what = what
         self.limit = limit
@@ -146,7 +179,7 @@ class LimitExceeded(StoreError):
 class NotAllowed(StoreError):
     """The user may not act on this group or booking."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: NotAllowedReason | str) -> None:
         super().__init__(f"not allowed: {what}")
         self.what = what
 
@@ -162,11 +195,11 @@ class BookingRuleViolation(BookingError):
     """The room's own booking rules forbid this booking.
 
     Args:
-        rule: `closed`, `too_long`, `too_short`, `too_far_ahead`, `in_past`.
+        rule: a `RuleReason` (`closed`, `too_long`, `too_short`, `too_far_ahead`, `in_past`).
         detail: values for the message (limits, dates), already formatted.
     """
 
-    def __init__(self, rule: str, *, room_name: str, detail: dict[str, str] | None = None) -> None:
+    def __init__(self, rule: RuleReason | str, *, room_name: str, detail: dict[str, str] | None = None) -> None:
         super().__init__(f"booking rule {rule} for {room_name!r}")
         self.rule = rule
         self.room_name = room_name
@@ -288,14 +321,17 @@ __all__ = [
     "InvalidRoomId",
     "ItemNotFound",
     "LimitExceeded",
+    "LimitReason",
     "MalformedReply",
     "NotAllowed",
+    "NotAllowedReason",
     "NotFound",
     "ParseError",
     "PermissionMissing",
     "QuotaExhausted",
     "RoomBotError",
     "RoomBusy",
+    "RuleReason",
     "StoreError",
     "StoreUnavailable",
     "Throttled",

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
+from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
+
+_Reason = TypeVar("_Reason", bound=StrEnum)
 
 # --- parsing ---------------------------------------------------------------------------------
 
@@ -163,7 +167,7 @@ def summary_line(
 
 
 def verdict_label(verdict: str, *, fits: bool = False) -> str:
-    """A verdict in words (`bot.availability.Verdict` values)."""
+    """A verdict in words (`bot.domain.availability.Verdict` values)."""
     if verdict == "partly_free" and fits:
         return "Has a free slot"
     return {
@@ -747,7 +751,7 @@ def serve_http_listening(port: int) -> str:
     return f"HTTP mode on port {port} (/slack/events, /healthz)"
 
 
-# --- errors (design.md §7) -------------------------------------------------------------------
+# --- errors --------------------------------------------------------------------------------
 
 _GENERIC_ERROR = "Something went wrong on my side. Please try again; if it keeps happening, tell your Slack admin."
 
@@ -791,18 +795,42 @@ def duplicate_group(name: str) -> str:
     )
 
 
+def _member(kind: type[_Reason], value: str) -> _Reason | None:
+    """The reason enum member for a raised value (a member, or its bare string), or None for an unknown one."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
 def limit_exceeded(what: str, limit: int) -> str:
-    if what in {"group_rooms", "rooms_per_group"}:
-        return f"A group can hold at most {limit} rooms. Split the rooms into two groups."
-    if what in {"name_length", "group_name_length"}:
-        return f"Names can be at most {limit} characters. Try a shorter name."
-    return f"That goes over a limit ({escape_mrkdwn(what)}: at most {limit})."
+    match _member(errors.LimitReason, what):
+        case errors.LimitReason.GROUP_ROOMS:
+            return f"A group can hold at most {limit} rooms. Split the rooms into two groups."
+        case errors.LimitReason.NAME_LENGTH:
+            return f"Names can be at most {limit} characters. Try a shorter name."
+        case errors.LimitReason.NAME_EMPTY:
+            return "A name can't be empty. Give it at least one letter or digit."
+        case errors.LimitReason.BOOKING_ATTEMPTS:
+            return f"That button was already tried {limit} times. Ask for free rooms again to get a fresh Book button."
+        case None:
+            return f"That goes over a limit ({escape_mrkdwn(what)}: at most {limit})."
 
 
 def not_allowed(what: str) -> str:
-    if "booking" in what:
-        return "Only the person who booked the room, or a workspace admin, can cancel it."
-    return "Only the person who made this group, or a workspace admin, can change it."
+    reason = _member(errors.NotAllowedReason, what)
+    if reason is None:
+        reason = errors.NotAllowedReason.CANCEL_BOOKING if "booking" in what else errors.NotAllowedReason.CHANGE_GROUP
+    match reason:
+        case errors.NotAllowedReason.CANCEL_BOOKING:
+            return "Only the person who booked the room, or a workspace admin, can cancel it."
+        case errors.NotAllowedReason.CHANGE_GROUP:
+            return "Only the person who made this group, or a workspace admin, can change it."
+        case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:
+            return (
+                "That group is personal and not shared with this channel. "
+                "Its owner can share it here first with `group share &lt;group&gt;`."
+            )
 
 
 def store_unavailable() -> str:
@@ -818,21 +846,22 @@ def account_not_linked() -> str:
 
 def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
     room = _name(room_name)
-    if rule == "closed":
-        until = detail.get("until")
-        reason = detail.get("reason")
-        why = f" ({escape_mrkdwn(reason)})" if reason else ""
-        when = f" until {until}" if until else ""
-        return f"{room} is closed for bookings{when}{why}. Pick another room from the list."
-    if rule == "too_long":
-        return f"{room} can be booked for at most {detail.get('limit', '?')} minutes at a time. Try a shorter slot."
-    if rule == "too_short":
-        return f"{room} must be booked for at least {detail.get('limit', '?')} minutes. Try a longer slot."
-    if rule == "too_far_ahead":
-        return f"{room} can only be booked {detail.get('limit', 'a limited time')} ahead. Try a nearer date."
-    if rule == "in_past":
-        return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
-    return f"{room} can't be booked for that time ({escape_mrkdwn(rule)})."
+    match _member(errors.RuleReason, rule):
+        case errors.RuleReason.CLOSED:
+            until = detail.get("until")
+            why = f" ({escape_mrkdwn(detail['reason'])})" if detail.get("reason") else ""
+            when = f" until {until}" if until else ""
+            return f"{room} is closed for bookings{when}{why}. Pick another room from the list."
+        case errors.RuleReason.TOO_LONG:
+            return f"{room} can be booked for at most {detail.get('limit', '?')} minutes at a time. Try a shorter slot."
+        case errors.RuleReason.TOO_SHORT:
+            return f"{room} must be booked for at least {detail.get('limit', '?')} minutes. Try a longer slot."
+        case errors.RuleReason.TOO_FAR_AHEAD:
+            return f"{room} can only be booked {detail.get('limit', 'a limited time')} ahead. Try a nearer date."
+        case errors.RuleReason.IN_PAST:
+            return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
+        case None:
+            return f"{room} can't be booked for that time ({escape_mrkdwn(rule)})."
 
 
 def room_taken(room_name: str) -> str:

@@ -19,7 +19,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.availability import Alternative, Assessment, Summary
+from bot.domain.availability import Alternative, Assessment, Summary
 
 ReplyKind = Literal["info", "error", "success", "help"]
 ButtonStyle = Literal["primary", "danger"]

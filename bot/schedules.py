@@ -1,7 +1,7 @@
 """Free/busy through the shared schedule cache, spending as few DingTalk calls as possible.
 
 The monthly quota of a standard DingTalk organisation is about 5,000 calls, so every question
-goes through here (design.md §3):
+goes through here:
 
 - whole local days are fetched, so a follow-up question about the same day costs nothing;
 - days are cached in the database for `ttl_s`, shared by every process;

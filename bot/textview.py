@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.availability import Assessment, Verdict
+from bot.domain.availability import Assessment, Verdict
 from bot.markup import unescape_mrkdwn
 from bot.reply import BookingsReply, FindReply, Reply, RoomResult, TextReply
 

@@ -20,9 +20,9 @@ from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
 from bot.schedules import ScheduleProvider, SingleFlight
-from bot.service import RoomService
 from bot.store import Store
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
+from bot.usecases.router import RoomService
 
 logger = logging.getLogger(__name__)
 

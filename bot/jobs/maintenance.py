@@ -8,36 +8,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot import messages
-from bot.store.repository import Store
+from bot.store import Store
 from bot.store.sync import DirectoryClient, ensure_fresh_directory
 
 log = logging.getLogger(__name__)
 
 
-class PruneStore(Protocol):
-    """What the prune jobs need of the store."""
-
-    def list_team_ids(self) -> list[str]: ...
-
-    def prune_processed_events(self, team_id: str, *, older_than: datetime) -> int: ...
-
-    def prune_cached_schedules(self, team_id: str, *, older_than: datetime) -> int: ...
-
-
-def prune_processed_events(store: PruneStore, *, now: datetime, keep: timedelta) -> str:
+def prune_processed_events(store: Store, *, now: datetime, keep: timedelta) -> str:
     """Forget Slack event ids handled more than `keep` ago (Slack stops retrying a delivery within the hour)."""
     older_than = now - keep
-    deleted = sum(store.prune_processed_events(team, older_than=older_than) for team in store.list_team_ids())
+    deleted = sum(store.events.prune(team, older_than=older_than) for team in store.users.team_ids())
     return messages.jobs_pruned_events(deleted)
 
 
-def prune_schedule_cache(store: PruneStore, *, now: datetime, keep: timedelta) -> str:
+def prune_schedule_cache(store: Store, *, now: datetime, keep: timedelta) -> str:
     """Drop cached free/busy answers fetched more than `keep` ago (they are only read while fresh)."""
     older_than = now - keep
-    deleted = sum(store.prune_cached_schedules(team, older_than=older_than) for team in store.list_team_ids())
+    deleted = sum(store.schedules.prune(team, older_than=older_than) for team in store.users.team_ids())
     return messages.jobs_pruned_schedules(deleted)
 
 
@@ -52,7 +41,7 @@ def refresh_directories(
     if client is None or not union_id:
         return messages.jobs_directory_not_configured()
     refreshed = 0
-    teams = store.list_team_ids()
+    teams = store.users.team_ids()
     first_error: Exception | None = None
     for team in teams:
         try:
@@ -69,4 +58,4 @@ def refresh_directories(
     return messages.jobs_directories_refreshed(refreshed, len(teams))
 
 
-__all__ = ["PruneStore", "prune_processed_events", "prune_schedule_cache", "refresh_directories"]
+__all__ = ["prune_processed_events", "prune_schedule_cache", "refresh_directories"]

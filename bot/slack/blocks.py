@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import messages
-from bot.availability import Verdict
+from bot.domain.availability import Verdict
 from bot.markup import escape_mrkdwn
 from bot.present.actions import BOOK, BUTTON_VALUE_MAX, CANCEL_BOOKING, SHOW_ALL, book_value, cancel_value, show_all_value
 from bot.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply

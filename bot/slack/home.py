@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from bot import messages
 from bot.markup import escape_mrkdwn
 from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
-from bot.service import HomeModel
 from bot.slack.blocks import render
+from bot.usecases.home import HomeModel
 
 MAX_HOME_BLOCKS = 100
 MAX_GROUPS_SHOWN = 20

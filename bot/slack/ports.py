@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.reply import Reply
-from bot.service import HomeModel
 from bot.store import GroupRecord
+from bot.usecases.home import HomeModel
 
 
 class SlackService(Protocol):

@@ -13,7 +13,6 @@ A use case that needs one aggregate can take that repository alone, e.g.
 
 from __future__ import annotations
 
-from bot.domain.models import Room
 from bot.store.bookings import (
     ACTIVE_BOOKING_STATUSES,
     NOT_ALLOWED_BOOKING,
@@ -49,7 +48,6 @@ from bot.store.users import UsersRepository
 
 # The store's old room record is the domain `Room` now; this name stays only until
 # bot/service.py and bot/booking.py import `bot.domain.models.Room`.
-RoomRecord = Room
 
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
@@ -75,7 +73,6 @@ __all__ = [
     "EventsRepository",
     "GroupRecord",
     "GroupsRepository",
-    "RoomRecord",
     "RoomsRepository",
     "SchedulesRepository",
     "Store",

@@ -12,13 +12,12 @@ from bot.store.bookings import BookingsRepository
 from bot.store.channels import ChannelsRepository
 from bot.store.events import EventsRepository
 from bot.store.groups import GroupsRepository
-from bot.store.legacy import OldSpellings
 from bot.store.rooms import RoomsRepository
 from bot.store.schedule_cache import SchedulesRepository
 from bot.store.users import UsersRepository
 
 
-class Store(OldSpellings):
+class Store:
     """The repositories of roombot's data.
 
     Args:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import messages
-from bot.availability import Verdict
 from bot.config import Settings
+from bot.domain.availability import Verdict
 from bot.errors import EventLimitReached, PermissionMissing
 from bot.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.booking import check_rules, check_window, client_token, next_key, text_booking_key
 from bot.domain.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
 from bot.errors import BookingRuleViolation, ParseError
+from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key, text_booking_key
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)

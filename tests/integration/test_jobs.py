@@ -312,10 +312,10 @@ def test_pruning_processed_events_deletes_exactly_those_older_than_a_day(
     synced: Store, jobs: JobRepository, engine: Engine, clock: Clock
 ) -> None:
     start = clock()
-    synced.mark_event_processed(T1, "Ev-old", start - timedelta(days=2))
-    synced.mark_event_processed(T2, "Ev-old", start - timedelta(days=1, seconds=1))
-    synced.mark_event_processed(T1, "Ev-edge", start - timedelta(days=1))
-    synced.mark_event_processed(T2, "Ev-new", start - timedelta(hours=1))
+    synced.events.mark_processed(T1, "Ev-old", start - timedelta(days=2))
+    synced.events.mark_processed(T2, "Ev-old", start - timedelta(days=1, seconds=1))
+    synced.events.mark_processed(T1, "Ev-edge", start - timedelta(days=1))
+    synced.events.mark_processed(T2, "Ev-new", start - timedelta(hours=1))
 
     note = run_default_job(synced, jobs, clock, PRUNE_PROCESSED_EVENTS)
 
@@ -329,10 +329,10 @@ def test_pruning_the_schedule_cache_deletes_exactly_the_stale_rows(
     start = clock()
     day = datetime(2025, 3, 10, tzinfo=UTC)
     windows = [(day + timedelta(days=i), day + timedelta(days=i + 1)) for i in range(3)]
-    synced.put_cached_schedules(T1, *windows[0], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=3))
-    synced.put_cached_schedules(T2, *windows[1], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=1, seconds=1))
-    synced.put_cached_schedules(T1, *windows[2], [RoomSchedule("r-k2")], fetched_at=start - timedelta(minutes=10))
-    synced.put_cached_schedules(T2, *windows[2], [RoomSchedule("r-cafe")], fetched_at=start)
+    synced.schedules.put(T1, *windows[0], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=3))
+    synced.schedules.put(T2, *windows[1], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=1, seconds=1))
+    synced.schedules.put(T1, *windows[2], [RoomSchedule("r-k2")], fetched_at=start - timedelta(minutes=10))
+    synced.schedules.put(T2, *windows[2], [RoomSchedule("r-cafe")], fetched_at=start)
 
     note = run_default_job(synced, jobs, clock, PRUNE_SCHEDULE_CACHE)
 
@@ -347,25 +347,25 @@ def test_the_directory_refresh_syncs_only_directories_about_to_go_stale(
 ) -> None:
     settings = Settings(dingtalk_operator_union_id=sim.operator_union_id, directory_max_age_s=24 * 3600)
     start = clock()
-    store.upsert_rooms(T1, [], start - timedelta(hours=23, minutes=30))  # stale within the next hour
-    store.upsert_rooms(T2, [], start - timedelta(hours=2))  # fresh
+    store.rooms.upsert(T1, [], start - timedelta(hours=23, minutes=30))  # stale within the next hour
+    store.rooms.upsert(T2, [], start - timedelta(hours=2))  # fresh
     with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret=sim.app_secret) as client:
         specs = default_jobs(store=store, directory=client, settings=settings)
         refresh = [spec for spec in specs if spec.name == REFRESH_ROOM_DIRECTORY]
         outcomes = Runner(jobs=jobs, specs=refresh, clock=clock).run_once()
 
     assert [(o.ok, o.note) for o in outcomes] == [(True, "refreshed 1 of 2 room directories")]
-    assert store.directory_synced_at(T1) == start
-    assert len(store.list_rooms(T1)) == 24
-    assert store.directory_synced_at(T2) == start - timedelta(hours=2)
-    assert store.list_rooms(T2) == []
+    assert store.rooms.synced_at(T1) == start
+    assert len(store.rooms.all(T1)) == 24
+    assert store.rooms.synced_at(T2) == start - timedelta(hours=2)
+    assert store.rooms.all(T2) == []
 
 
 def test_a_failing_directory_refresh_is_recorded_for_a_retry(
     store: Store, jobs: JobRepository, sim: Simulator, clock: Clock
 ) -> None:
     settings = Settings(dingtalk_operator_union_id=sim.operator_union_id)
-    store.upsert_rooms(T1, [], clock() - timedelta(days=2))
+    store.rooms.upsert(T1, [], clock() - timedelta(days=2))
     with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret="wrong-secret") as client:
         specs = default_jobs(store=store, directory=client, settings=settings)
         refresh = [spec for spec in specs if spec.name == REFRESH_ROOM_DIRECTORY]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.availability import (
+from bot.domain.availability import (
     Alternative,
     Assessment,
     Busy,

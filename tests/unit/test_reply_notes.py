@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import availability
+from bot.domain import availability
 from bot.reply import FindReply, RoomResult, RoomView
 from bot.slack.blocks import render
 from bot.textview import render_text

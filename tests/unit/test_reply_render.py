@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
-from bot.availability import Alternative, Interval, alternatives, assess, summarize
+from bot.domain.availability import Alternative, Interval, alternatives, assess, summarize
 from bot.domain.models import BUSY, TENTATIVE, ScheduleItem
 from bot.present.actions import BOOK
 from bot.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply

@@ -1,43 +1,39 @@
 """Booking and cancelling rooms in DingTalk, safely.
 
-The flow (dingtalk-api.md §10): check the window and the room's own booking rules first, so a
-violation is explained before DingTalk is called; record the attempt in the store under an
-idempotency key; create the event in the organizer's calendar; add the room; on any failure
-while adding the room, delete the event again so nothing is left half-booked.
+The flow: check the window and the room's own booking rules first, so a violation is explained
+before DingTalk is called; record the attempt in the store under an idempotency key; create the
+event in the organizer's calendar; add the room; on any failure while adding the room, delete the
+event again so nothing is left half-booked.
 
-Idempotency: one key per user action (the Slack layer derives it from the click). The store's
-unique key decides the winner across threads and processes, and the same key, hashed per step,
-is DingTalk's `x-client-token`, so a retried call cannot create a second event. A key whose
-attempt failed, or whose booking was cancelled since, leads to the next key of a chain
-(`next_key`), so clicking Book again after "room busy" or after cancelling really tries again,
-while two clicks at the same moment still meet on the same key.
+The store's unique idempotency key decides the winner across threads and processes; see
+`bot.usecases.bookings.rules` for how keys are made and chained.
 
-This module decides and books; `bot.service` turns the outcomes into replies.
+This module decides and books; `bot.usecases.bookings.usecase` turns the outcomes into replies.
 """
 
 from __future__ import annotations
 
-import calendar
-import hashlib
 import logging
 import threading
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.config import Clock, Settings, utc_now
+from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.domain.models import RoomDetail
+from bot.domain.models import Room
+from bot.domain.policy import may_change
 from bot.errors import (
     AccountNotLinked,
     BookingRuleViolation,
     DingTalkError,
     ItemNotFound,
     LimitExceeded,
+    LimitReason,
     NotAllowed,
-    ParseError,
+    NotAllowedReason,
     RoomBusy,
     StoreError,
     UnknownRoom,
@@ -48,23 +44,16 @@ from bot.store import (
     BOOKING_CANCELLED,
     BOOKING_PENDING,
     BOOKING_REQUESTED,
-    NOT_ALLOWED_BOOKING,
     BookingRecord,
-    RoomRecord,
     Store,
 )
+from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key
 
-# A booking may start a little in the past: a Book button on a "free now" answer is clicked a
-# few minutes after the answer was made, and DingTalk accepts such events.
-PAST_GRACE = timedelta(minutes=15)
 # An attempt still "requested" after this long was abandoned (a crashed worker): resume it.
 # Resuming is safe because every DingTalk call repeats with the same x-client-token.
 STALE_ATTEMPT = timedelta(minutes=2)
 # How many failed or cancelled attempts one button may be retried after.
 MAX_ATTEMPTS = 20
-# DingTalk's x-client-token is at most 64 characters.
-CLIENT_TOKEN_LENGTH = 40
-
 BookingStatus = Literal["booked", "pending", "in_progress", "busy", "taken"]
 CancelStatus = Literal["cancelled", "already_cancelled", "ended", "not_active"]
 
@@ -87,7 +76,7 @@ class BookingOutcome:
 
     status: BookingStatus
     booking: BookingRecord
-    room: RoomRecord
+    room: Room
     on_behalf: bool = False
     replayed: bool = False
 
@@ -100,125 +89,20 @@ class CancelOutcome:
     booking: BookingRecord
 
 
-def client_token(key: str, step: str) -> str:
-    """DingTalk's `x-client-token` for one step ("create", "add", "undo", ...) of one action."""
-    return hashlib.sha256(f"{key}\x1f{step}".encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-def next_key(key: str, failed_booking_id: int) -> str:
-    """The key of the next attempt after a failed or cancelled one (the same for every clicker)."""
-    return hashlib.sha256(f"{key}\x1fretry\x1f{failed_booking_id}".encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-def text_booking_key(team_id: str, user_id: str, room_id: str, start: datetime, end: datetime) -> str:
-    """The idempotency key of a booking asked for in text (a repeated message books once)."""
-    parts = (team_id, user_id, room_id, start.isoformat(), end.isoformat(), "text")
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
-
-
-# --- pure rule checks --------------------------------------------------------------------------
-
-
-def check_window(start: datetime, end: datetime, *, now: datetime, room_name: str) -> None:
-    """Refuse a window that is empty or already over (a short grace for "now" answers).
-
-    Raises:
-        ParseError: the window ends before it starts.
-        BookingRuleViolation: `in_past`.
-    """
-    if end <= start:
-        raise ParseError("end_before_start", detail={"start": start.isoformat(), "end": end.isoformat()})
-    if end <= now or start < now - PAST_GRACE:
-        raise BookingRuleViolation("in_past", room_name=room_name)
-
-
-def check_rules(detail: RoomDetail, start: datetime, end: datetime, *, now: datetime, zone: ZoneInfo) -> None:
-    """The room's own booking rules from its DingTalk detail, before DingTalk is asked.
-
-    Args:
-        zone: the organisation's zone: DingTalk counts "days ahead" in local days.
-
-    Raises:
-        BookingRuleViolation: `closed`, `too_long`, `too_short` or `too_far_ahead`.
-    """
-    name = detail.room.name
-    if not detail.open_reservation:
-        raise BookingRuleViolation("closed", room_name=name)
-    closed = detail.closed
-    if closed is not None and (closed.start is None or end > closed.start) and (closed.end is None or start < closed.end):
-        info: dict[str, str] = {}
-        if closed.end is not None:
-            info["until"] = messages.booking_moment(closed.end.astimezone(zone))
-        if closed.reason:
-            info["reason"] = closed.reason
-        raise BookingRuleViolation("closed", room_name=name, detail=info)
-    minutes = int((end - start).total_seconds() // 60)
-    if detail.max_minutes and minutes > detail.max_minutes:
-        raise BookingRuleViolation("too_long", room_name=name, detail={"limit": str(detail.max_minutes)})
-    if detail.min_minutes and minutes < detail.min_minutes:
-        raise BookingRuleViolation("too_short", room_name=name, detail={"limit": str(detail.min_minutes)})
-    advance = detail.advance
-    if advance is not None and advance.amount > 0:
-        local_now = now.astimezone(zone)
-        last_day = _add_units(local_now.date(), advance.amount, advance.unit)
-        opens = _clock_time(advance.book_time)
-        if opens is not None and local_now.time() < opens:
-            last_day -= timedelta(days=1)  # today's new day is not open yet
-        limit = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=zone)
-        if start >= limit:
-            raise BookingRuleViolation(
-                "too_far_ahead",
-                room_name=name,
-                detail={"limit": messages.booking_advance(advance.amount, advance.unit), "last_day": last_day.isoformat()},
-            )
-
-
-def _add_units(day: date, amount: int, unit: str) -> date:
-    unit = unit.lower().rstrip("s")
-    if unit == "week":
-        return day + timedelta(weeks=amount)
-    if unit in ("month", "year"):
-        months = amount * (12 if unit == "year" else 1)
-        year, month = divmod(day.month - 1 + months, 12)
-        year += day.year
-        month += 1
-        return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-    return day + timedelta(days=amount)
-
-
-def _clock_time(text: str) -> time | None:
-    try:
-        return time.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
-# --- the service -------------------------------------------------------------------------------
-
-
+@dataclass(kw_only=True, eq=False)
 class BookingService:
     """Book and cancel rooms: DingTalk calls, the store's records and the schedule cache."""
 
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        store: Store,
-        dingtalk: DingTalkClient,
-        schedules: ScheduleProvider,
-        clock: Clock = utc_now,
-        logger: logging.Logger | None = None,
-    ) -> None:
-        self._settings = settings
-        self._store = store
-        self._dingtalk = dingtalk
-        self._schedules = schedules
-        self._clock = clock
-        self._log = logger or logging.getLogger(__name__)
-        # Failures the store could not record (it was down): booking id -> (team, reason). Written
-        # as soon as the store is back, so a retry is not told "already booking" for minutes.
-        self._unrecorded: dict[int, tuple[str, str]] = {}
-        self._unrecorded_lock = threading.Lock()
+    settings: Settings
+    store: Store
+    dingtalk: DingTalkClient
+    schedules: ScheduleProvider
+    clock: Clock
+    log: logging.Logger
+    # Failures the store could not record (it was down): booking id -> (team, reason). Written
+    # as soon as the store is back, so a retry is not told "already booking" for minutes.
+    _unrecorded: dict[int, tuple[str, str]] = field(default_factory=dict, init=False)
+    _unrecorded_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     # --- booking -----------------------------------------------------------------------------
 
@@ -246,14 +130,14 @@ class BookingService:
                 nothing was left half-booked.
         """
         self._record_deferred_failures()
-        room = self._store.get_rooms(team_id, [room_id]).get(room_id)
+        room = self.store.rooms.get_many(team_id, [room_id]).get(room_id)
         if room is None:
             raise UnknownRoom(room_id)
-        check_window(start, end, now=self._clock(), room_name=room.name)
+        check_window(start, end, now=self.clock(), room_name=room.name)
         organizer, on_behalf = self._organizer(team_id, user_id)
         key = idempotency_key
         for _ in range(MAX_ATTEMPTS):
-            record, created = self._store.begin_booking(
+            record, created = self.store.bookings.begin(
                 team_id,
                 idempotency_key=key,
                 slack_user_id=user_id,
@@ -272,38 +156,38 @@ class BookingService:
                 return BookingOutcome(status, record, room, on_behalf=self._is_operator(record), replayed=True)
             if record.status == BOOKING_REQUESTED:
                 updated = record.updated_at or record.created_at
-                if updated is not None and self._clock() - _aware(updated) > STALE_ATTEMPT:
-                    self._log.warning("resuming abandoned booking attempt %s", record.id)
+                if updated is not None and self.clock() - _aware(updated) > STALE_ATTEMPT:
+                    self.log.warning("resuming abandoned booking attempt %s", record.id)
                     return self._attempt(
                         record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=self._is_operator(record)
                     )
                 return BookingOutcome("in_progress", record, room, on_behalf=self._is_operator(record), replayed=True)
             # Failed or cancelled since: this click is a new attempt under the next key of the chain.
             key = next_key(key, record.id)
-        raise LimitExceeded("booking_attempts", limit=MAX_ATTEMPTS)
+        raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 
     def _organizer(self, team_id: str, user_id: str) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
-        user = self._store.get_user(team_id, user_id)
+        user = self.store.users.get(team_id, user_id)
         if user is not None and user.union_id:
             return user.union_id, False
-        operator = self._settings.dingtalk_operator_union_id
-        if self._settings.unlinked_booking == "refuse" or not operator:
+        operator = self.settings.dingtalk_operator_union_id
+        if self.settings.unlinked_booking == "refuse" or not operator:
             raise AccountNotLinked(f"user {user_id} has no linked DingTalk account")
         return operator, True
 
     def _is_operator(self, record: BookingRecord) -> bool:
-        operator = self._settings.dingtalk_operator_union_id
+        operator = self.settings.dingtalk_operator_union_id
         return bool(operator) and record.organizer_union_id == operator
 
     def _attempt(
-        self, record: BookingRecord, room: RoomRecord, *, user_id: str, user_name: str, tz: str, on_behalf: bool
+        self, record: BookingRecord, room: Room, *, user_id: str, user_name: str, tz: str, on_behalf: bool
     ) -> BookingOutcome:
         organizer = record.organizer_union_id or ""
         key = record.idempotency_key
         try:
-            detail = self._dingtalk.get_room(self._settings.dingtalk_operator_union_id or organizer, record.room_id)
-            check_rules(detail, record.start, record.end, now=self._clock(), zone=self._settings.default_zone)
+            detail = self.dingtalk.get_room(self.settings.dingtalk_operator_union_id or organizer, record.room_id)
+            check_rules(detail, record.start, record.end, now=self.clock(), zone=self.settings.default_zone)
         except BaseException as exc:
             self._fail(record, exc)
             raise
@@ -312,9 +196,9 @@ class BookingService:
             self._fail(record, RoomBusy("already booked in the schedule"))
             return BookingOutcome("taken", record, room, on_behalf=on_behalf)
         try:
-            event = self._dingtalk.create_event(
+            event = self.dingtalk.create_event(
                 organizer,
-                summary=messages.booking_event_summary(self._settings.event_title, user_name),
+                summary=messages.booking_event_summary(self.settings.event_title, user_name),
                 description=messages.booking_event_description(user_name, user_id, on_behalf=on_behalf),
                 start=record.start,
                 end=record.end,
@@ -326,23 +210,23 @@ class BookingService:
             self._fail(record, exc)
             raise
         try:
-            self._dingtalk.add_rooms(organizer, event.event_id, [record.room_id], client_token=client_token(key, "add"))
+            self.dingtalk.add_rooms(organizer, event.event_id, [record.room_id], client_token=client_token(key, "add"))
         except BaseException as exc:
             self._undo(organizer, event.event_id, key)
             self._fail(record, exc)
             self._invalidate(record)
             if isinstance(exc, RoomBusy):
-                self._log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
+                self.log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
                 return BookingOutcome("busy", record, room, on_behalf=on_behalf)
             raise
         status = BOOKING_PENDING if detail.approval_required else BOOKING_BOOKED
         if detail.approval_required:
             status = self._approval_status(organizer, event.event_id, record.room_id)
         try:
-            done = self._store.complete_booking(record.team_id, record.id, event_id=event.event_id, status=status)
+            done = self.store.bookings.complete(record.team_id, record.id, event_id=event.event_id, status=status)
         except BaseException as exc:
             # The store could not record it: release the room rather than keep a booking nobody can see.
-            self._log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
+            self.log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
             self._undo(organizer, event.event_id, key)
             self._fail(record, exc)
             self._invalidate(record)
@@ -353,8 +237,8 @@ class BookingService:
     def _already_taken(self, record: BookingRecord) -> bool:
         """Whether the room's schedule (the shared cache, or one call) shows a booking in the window."""
         try:
-            schedules = self._schedules.get(
-                record.team_id, [record.room_id], record.start, record.end, self._settings.default_zone
+            schedules = self.schedules.get(
+                record.team_id, [record.room_id], record.start, record.end, self.settings.default_zone
             )
         except DingTalkError:
             return False  # let the booking itself find out
@@ -366,9 +250,9 @@ class BookingService:
     def _approval_status(self, organizer: str, event_id: str, room_id: str) -> str:
         """ "pending" while the room's administrator has not approved, else "booked"."""
         try:
-            event = self._dingtalk.get_event(organizer, event_id)
+            event = self.dingtalk.get_event(organizer, event_id)
         except DingTalkError:
-            self._log.warning("could not read event %s back; assuming approval is pending", event_id, exc_info=True)
+            self.log.warning("could not read event %s back; assuming approval is pending", event_id, exc_info=True)
             return BOOKING_PENDING
         status = next((room.status for room in event.meeting_rooms if room.room_id == room_id), "")
         return BOOKING_BOOKED if status.lower() == "accepted" else BOOKING_PENDING
@@ -376,18 +260,18 @@ class BookingService:
     def _undo(self, organizer: str, event_id: str, key: str) -> None:
         """Delete an event whose room could not be added (compensation); log an orphan if that fails too."""
         try:
-            self._dingtalk.delete_event(organizer, event_id, client_token=client_token(key, "undo"))
+            self.dingtalk.delete_event(organizer, event_id, client_token=client_token(key, "undo"))
         except ItemNotFound:
             pass
         except Exception:
-            self._log.error("could not delete event %s after a failed booking: it is left without a room", event_id)
+            self.log.error("could not delete event %s after a failed booking: it is left without a room", event_id)
 
     def _fail(self, record: BookingRecord, exc: BaseException) -> None:
         reason = _reason(exc)
         try:
-            self._store.fail_booking(record.team_id, record.id, reason)
+            self.store.bookings.fail(record.team_id, record.id, reason)
         except StoreError:
-            self._log.warning("could not mark booking %s failed (%s); will retry", record.id, reason, exc_info=True)
+            self.log.warning("could not mark booking %s failed (%s); will retry", record.id, reason, exc_info=True)
             with self._unrecorded_lock:
                 self._unrecorded[record.id] = (record.team_id, reason)
 
@@ -397,19 +281,19 @@ class BookingService:
             pending = list(self._unrecorded.items())
         for booking_id, (team_id, reason) in pending:
             try:
-                self._store.fail_booking(team_id, booking_id, reason)
+                self.store.bookings.fail(team_id, booking_id, reason)
             except StoreError:
                 return
             except Exception:
-                self._log.warning("could not mark booking %s failed; giving up", booking_id, exc_info=True)
+                self.log.warning("could not mark booking %s failed; giving up", booking_id, exc_info=True)
             with self._unrecorded_lock:
                 self._unrecorded.pop(booking_id, None)
 
     def _invalidate(self, record: BookingRecord) -> None:
         try:
-            self._schedules.invalidate(record.team_id, [record.room_id])
+            self.schedules.invalidate(record.team_id, [record.room_id])
         except StoreError:
-            self._log.warning("could not invalidate the cached schedule of %s", record.room_id, exc_info=True)
+            self.log.warning("could not invalidate the cached schedule of %s", record.room_id, exc_info=True)
 
     # --- cancelling --------------------------------------------------------------------------
 
@@ -421,26 +305,26 @@ class BookingService:
             NotAllowed: someone else's booking, and the user is not an admin.
             DingTalkError: DingTalk refused or is down; the booking stays as it was.
         """
-        record = self._store.get_booking(team_id, booking_id)
-        if record.slack_user_id != user_id and not is_admin:
-            raise NotAllowed(NOT_ALLOWED_BOOKING)
+        record = self.store.bookings.get(team_id, booking_id)
+        if not may_change(owner_user_id=record.slack_user_id, acting_user=user_id, is_admin=is_admin):
+            raise NotAllowed(NotAllowedReason.CANCEL_BOOKING)
         if record.status == BOOKING_CANCELLED:
             return CancelOutcome("already_cancelled", record)
         if record.status not in (BOOKING_BOOKED, BOOKING_PENDING):
             return CancelOutcome("not_active", record)
-        if _aware(record.end) <= self._clock():
+        if _aware(record.end) <= self.clock():
             return CancelOutcome("ended", record)
-        organizer = record.organizer_union_id or self._settings.dingtalk_operator_union_id or ""
+        organizer = record.organizer_union_id or self.settings.dingtalk_operator_union_id or ""
         if record.event_id:
             token = client_token(record.idempotency_key, f"cancel-{record.id}")
             try:
-                if self._settings.cancel_mode == "remove_room":
-                    self._dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
+                if self.settings.cancel_mode == "remove_room":
+                    self.dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
                 else:
-                    self._dingtalk.delete_event(organizer, record.event_id, client_token=token)
+                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token)
             except ItemNotFound:
-                self._log.info("event of booking %s was already gone in DingTalk", record.id)
-        done = self._store.cancel_booking(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
+                self.log.info("event of booking %s was already gone in DingTalk", record.id)
+        done = self.store.bookings.cancel(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
         self._invalidate(done)
         return CancelOutcome("cancelled", done)
 
@@ -448,7 +332,7 @@ class BookingService:
 
     def upcoming(self, *, team_id: str, user_id: str) -> list[BookingRecord]:
         """The user's bookings through roombot that have not ended, soonest first."""
-        return self._store.list_bookings(team_id, user_id=user_id, start_after=self._clock())
+        return self.store.bookings.for_user(team_id, user_id=user_id, start_after=self.clock())
 
     def starting_at(self, *, team_id: str, user_id: str, start: datetime, zone: ZoneInfo) -> list[BookingRecord]:
         """The user's upcoming bookings starting at `start`; else those starting at that time of day.
@@ -478,13 +362,4 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-__all__ = [
-    "BookingOutcome",
-    "BookingService",
-    "CancelOutcome",
-    "check_rules",
-    "check_window",
-    "client_token",
-    "next_key",
-    "text_booking_key",
-]
+__all__ = ["BookingOutcome", "BookingService", "BookingStatus", "CancelOutcome", "CancelStatus"]

@@ -411,7 +411,7 @@ def _normalise(items: Iterable[BusyItem], tz: tzinfo | None) -> tuple[Busy, ...]
 def _whole_days(start: datetime, end: datetime, tz: tzinfo | None) -> tuple[datetime, datetime]:
     """Widen an all-day item to whole days in `tz`.
 
-    DingTalk sends all-day items as UTC midnights (dingtalk-api.md §2), which in Shanghai would
+    DingTalk sends all-day items as UTC midnights, which in Shanghai would
     run 08:00 to 08:00; the dates are what count. The end is exclusive when it is a midnight.
     """
     first = start.date()

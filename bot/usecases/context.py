@@ -1,0 +1,170 @@
+"""The floor below the use cases: who asked, the error guard, directory freshness, the admin check.
+
+Every use case family needs these; they live here so that the router imports the use cases and no
+use case imports the router or another family's module for them. Nothing here imports a use case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import messages
+from bot.config import Clock, Settings
+from bot.dingtalk import DingTalkClient
+from bot.errors import DingTalkError, ParseError, RoomBotError
+from bot.parsing import ParseSettings, Request, parse
+from bot.reply import ButtonSpec, Reply, TextReply
+from bot.store import GroupRecord, Store
+from bot.store.sync import ensure_fresh_directory
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked, where, and when."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    zone: ZoneInfo
+    now: datetime
+    user_name: str = ""
+
+
+def parse_settings_from(settings: Settings) -> ParseSettings:
+    return ParseSettings(
+        work_start=settings.work_start,
+        work_end=settings.work_end,
+        default_meeting_minutes=settings.default_meeting_minutes,
+        date_order=settings.date_order,
+        max_span_days=settings.max_span_days,
+    )
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Askers:
+    """Builds the `Asker` of a request and reads its text with the workspace's parse settings."""
+
+    default_zone: ZoneInfo
+    parse_settings: ParseSettings
+    clock: Clock
+
+    def asker(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        tz: str,
+        now: datetime | None,
+        user_name: str | None = None,
+    ) -> Asker:
+        zone = ZoneInfo(tz) if valid_zone(tz) else self.default_zone
+        moment = now or self.clock()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return Asker(
+            team_id=team_id, user_id=user_id, channel_id=channel_id, zone=zone, now=moment, user_name=user_name or user_id
+        )
+
+    def parse(self, text: str, asker: Asker) -> Request:
+        return parse(text, now=asker.now, tz=asker.zone, settings=self.parse_settings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Guard:
+    """Runs a use case and turns every exception into a friendly reply (the front ends never see one)."""
+
+    log: logging.Logger
+
+    def __call__(self, work: Callable[[], Reply]) -> Reply:
+        try:
+            return work()
+        except RoomBotError as exc:
+            self.log.info("answered with an error: %s", exc)
+            return TextReply(messages.describe_error(exc), kind="error", examples=_examples_for(exc))
+        except Exception:
+            self.log.exception("unexpected error while answering")
+            return TextReply(messages.describe_error(Exception()), kind="error")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Directory:
+    """Keeps the synced room directory fresh enough to answer from."""
+
+    store: Store
+    dingtalk: DingTalkClient
+    union_id: str
+    max_age_s: float
+    clock: Clock
+    log: logging.Logger
+
+    def ensure_fresh(self, team_id: str) -> None:
+        """Refresh the room directory when it is older than the setting (rarely costs calls)."""
+        try:
+            ensure_fresh_directory(
+                store=self.store,
+                client=self.dingtalk,
+                team_id=team_id,
+                union_id=self.union_id,
+                now=self.clock(),
+                max_age_s=self.max_age_s,
+            )
+        except DingTalkError:
+            # An old directory still answers questions; only an empty one cannot.
+            if self.store.rooms.synced_at(team_id) is None:
+                raise
+            self.log.warning("room directory refresh failed; using the directory we have", exc_info=True)
+
+
+class Admins:
+    """The workspace admins named in the settings."""
+
+    def __init__(self, *, user_ids: Collection[str]) -> None:
+        self._user_ids = frozenset(user_ids)
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self._user_ids
+
+
+def no_groups_reply() -> TextReply:
+    """The answer when the user has no room groups yet, with a button to import DingTalk's own."""
+    return TextReply(
+        messages.no_groups(),
+        kind="info",
+        buttons=(ButtonSpec(text=messages.import_groups_button(), action_id="import_groups", value="import"),),
+    )
+
+
+def ordered_room_ids(groups: Sequence[GroupRecord]) -> list[str]:
+    """The rooms of several groups, in the groups' order, each once."""
+    return list(dict.fromkeys(room for group in groups for room in group.room_ids))
+
+
+def _examples_for(exc: BaseException) -> tuple[str, ...]:
+    if isinstance(exc, ParseError) and exc.example:
+        return (exc.example,)
+    return ()
+
+
+__all__ = [
+    "Admins",
+    "Asker",
+    "Askers",
+    "Directory",
+    "Guard",
+    "no_groups_reply",
+    "ordered_room_ids",
+    "parse_settings_from",
+    "valid_zone",
+]

@@ -1,0 +1,301 @@
+"""Finding rooms: which rooms are free, a daily summary for spans of days, "show all", type-ahead search."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import messages
+from bot.config import Clock, Settings
+from bot.domain import availability
+from bot.domain.models import Room, RoomSchedule
+from bot.errors import ParseError
+from bot.parsing import Intent, Request, TimeKind
+from bot.reply import FindReply, Reply, RoomResult, RoomView, TextReply
+from bot.schedules import ScheduleProvider
+from bot.store import GroupRecord, Store
+from bot.usecases.context import Asker, Askers, Directory, no_groups_reply, ordered_room_ids
+
+# How many rooms a reply lists before it is summarised behind "show all".
+SUMMARY_ROOMS = 8
+MAX_DAYS_IN_ONE_ANSWER = 1
+# A daily summary lists at most this many days (a month of working days).
+MAX_SUMMARY_DAYS = 31
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindRooms:
+    """Which rooms are free, for one window or per day over a span."""
+
+    settings: Settings
+    store: Store
+    schedules: ScheduleProvider
+    directory: Directory
+    askers: Askers
+    side_work: Executor
+    clock: Clock
+
+    def find(
+        self,
+        request: Request,
+        asker: Asker,
+        *,
+        show_all: bool = False,
+        include: Sequence[str] = (),
+        exclude: Collection[str] = (),
+        offer_alternatives: bool = True,
+    ) -> Reply:
+        """Which rooms are free. `include` adds rooms before the groups' own, `exclude` leaves rooms out."""
+        if request.start is None or request.end is None:
+            raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
+        start, end = request.start, request.end
+        multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
+        self.directory.ensure_fresh(asker.team_id)
+        groups = self.store.groups.resolve(
+            asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
+        )
+        if not groups and not include:
+            return no_groups_reply()
+        room_ids = [room for room in dict.fromkeys([*include, *ordered_room_ids(groups)]) if room not in exclude]
+        if not room_ids:
+            return TextReply(messages.empty_group(groups[0].name if groups else ""), kind="info")
+        if multi_day:
+            return self._daily_summary(request, asker, groups, room_ids)
+
+        duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
+        results, schedules_age, left_out = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        summary = availability.summarize([result.assessment for result in results])
+        alternatives: tuple[availability.Alternative[str], ...] = ()
+        other_results: tuple[RoomResult, ...] = ()
+        work_start, work_end = self.settings.work_start, self.settings.work_end
+        if offer_alternatives and not any(result.assessment.fits for result in results):
+            day = availability.Interval(_at(start, work_start, asker.zone), _at(start, work_end, asker.zone))
+            alternatives = availability.alternatives(
+                [(result.room.room_id, result.assessment) for result in results],
+                within=availability.Interval(min(day.start, start), max(day.end, end)),
+                not_before=asker.now,
+            )
+            other_results = self._other_groups(asker, groups, start, end, duration, request)
+        notes: tuple[str, ...] = ()
+        if left_out:
+            wanted = [messages.label_name(label) for label in request.labels]
+            notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
+        return FindReply(
+            start=start.astimezone(asker.zone),
+            end=end.astimezone(asker.zone),
+            tz=asker.zone.key,
+            duration_minutes=request.duration_minutes,
+            results=tuple(results),
+            summary=summary,
+            alternatives=alternatives,
+            other_group_results=other_results,
+            groups=tuple(group.name for group in groups),
+            data_age_s=schedules_age,
+            capacity=request.capacity,
+            labels=tuple(messages.label_name(label) for label in request.labels),
+            timeline_start=min(start, _at(start, work_start, asker.zone)),
+            timeline_end=max(end, _at(start, work_end, asker.zone)),
+            query_text=request.text,
+            show_all=show_all,
+            notes=notes,
+        )
+
+    def show_all_request(self, payload: str, asker: Asker) -> Request:
+        """The question behind a "show all" button: its JSON value, or plain text from the terminal.
+
+        The window comes from the value, not from parsing the text again: "in 2 hours" asked ten
+        minutes ago must still mean the window that was shown.
+        """
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return self.askers.parse(payload, asker)
+        if not isinstance(value, dict) or not isinstance(value.get("q"), str):
+            return self.askers.parse(payload, asker)
+        request = self.askers.parse(value["q"], asker)
+        try:
+            start = datetime.fromisoformat(str(value["start"]))
+            end = datetime.fromisoformat(str(value["end"]))
+            duration = value.get("duration")
+        except (KeyError, ValueError):
+            return request
+        if start.tzinfo is None or end.tzinfo is None or end < start:
+            return request
+        return replace(
+            request,
+            intent=Intent.FIND,
+            start=start,
+            end=end,
+            duration_minutes=duration if isinstance(duration, int) and duration > 0 else None,
+        )
+
+    def search(self, *, team_id: str, query: str, limit: int) -> list[tuple[str, str]]:
+        """Rooms for a type-ahead picker: (room id, label)."""
+        self.directory.ensure_fresh(team_id)
+        return [(room.room_id, _room_label(room)) for room in self.store.rooms.search(team_id, query, limit=limit)]
+
+    def _daily_summary(
+        self, request: Request, asker: Asker, groups: Sequence[GroupRecord], room_ids: Sequence[str]
+    ) -> Reply:
+        """A span of several days ("this week"): per working day, how many rooms are free, then ask to narrow.
+
+        One free/busy query covers the whole span (one call per batch of rooms, as for one day), and
+        the days land in the shared cache, so the narrower follow-up question costs nothing.
+        """
+        assert request.start is not None and request.end is not None
+        start, end, zone = request.start, request.end, asker.zone
+        work_start, work_end = self.settings.work_start, self.settings.work_end
+        schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
+        rooms = self.store.rooms.get_many(asker.team_id, room_ids)
+        suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
+        slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
+        lines: list[str] = []
+        day = start.astimezone(zone).date()
+        while datetime.combine(day, work_start, tzinfo=zone) < end and len(lines) < MAX_SUMMARY_DAYS:
+            window_start = max(start, datetime.combine(day, work_start, tzinfo=zone), asker.now)
+            window_end = min(end, datetime.combine(day, work_end, tzinfo=zone))
+            if day.weekday() < 5 and window_end - window_start >= slot:
+                verdicts = [
+                    availability.assess(
+                        schedules.by_room[room].items if room in schedules.by_room else (),
+                        window_start,
+                        window_end,
+                        duration=slot,
+                        error=schedules.by_room[room].error if room in schedules.by_room else "missing",
+                    )
+                    for room in suitable
+                ]
+                with_slot = sum(1 for v in verdicts if v.fits)
+                free_time = sum((w.duration for v in verdicts for w in v.free), timedelta())
+                share = free_time / ((window_end - window_start) * len(verdicts))
+                lines.append(
+                    messages.daily_summary_line(
+                        window_start, window_end, with_slot=with_slot, total=len(suitable), free_share=share
+                    )
+                )
+            day += timedelta(days=1)
+        if not lines:
+            return TextReply(
+                messages.narrow_window(start, end, zone), kind="info", examples=tuple(messages.narrow_window_examples())
+            )
+        text = messages.daily_summary(lines, slot_minutes=int(slot.total_seconds() // 60), groups=[g.name for g in groups])
+        return TextReply(text, kind="info", examples=tuple(messages.narrow_window_examples()))
+
+    def _assess_rooms(
+        self,
+        asker: Asker,
+        room_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        duration: timedelta | None,
+        request: Request,
+    ) -> tuple[list[RoomResult], float | None, int]:
+        """Each room's verdict, ranked; also the schedules' age and how many rooms were left out
+        because they are too small or lack the wanted equipment (when some other room has both)."""
+        # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
+        rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
+        schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
+        rooms = rooms_future.result()
+        candidates = []
+        for position, room_id in enumerate(room_ids):
+            room = rooms.get(room_id)
+            schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
+            assessment = availability.assess(schedule.items, start, end, duration=duration, error=schedule.error)
+            candidates.append((room_id, room, assessment, position))
+        ranked = availability.rank(
+            [
+                availability.Candidate(
+                    key=room_id,
+                    assessment=assessment,
+                    capacity=room.capacity if room else None,
+                    # Matched by DingTalk label id: room label names are whatever the org typed.
+                    labels=tuple(str(label) for label in room.label_ids) if room else (),
+                    position=position,
+                )
+                for room_id, room, assessment, position in candidates
+            ],
+            capacity=request.capacity,
+            labels=tuple(str(label) for label in request.labels),
+        )
+        by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
+        left_out = 0
+        if request.capacity or request.labels:
+            suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
+            if suitable:
+                left_out = len(ranked) - len(suitable)
+                ranked = suitable
+        results: list[RoomResult] = []
+        for candidate in ranked:
+            room, assessment = by_id[candidate.key]
+            view = _room_view(candidate.key, room)
+            footnote = None
+            error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
+            if error:
+                footnote = messages.room_unknown_footnote(view.name, error)
+            results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
+        age = None
+        if schedules.fetched_at is not None:
+            age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
+        return results, age, left_out
+
+    def _other_groups(
+        self,
+        asker: Asker,
+        searched: Sequence[GroupRecord],
+        start: datetime,
+        end: datetime,
+        duration: timedelta | None,
+        request: Request,
+    ) -> tuple[RoomResult, ...]:
+        """Rooms from the user's other groups, offered only when nothing fits."""
+        searched_ids = {group.id for group in searched}
+        seen = set(ordered_room_ids(searched))
+        others = [
+            group
+            for group in self.store.groups.visible(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+            if group.id not in searched_ids
+        ]
+        room_ids = [room for room in ordered_room_ids(others) if room not in seen]
+        if not room_ids:
+            return ()
+        results, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
+
+
+def window_request(start: datetime, end: datetime) -> Request:
+    """A plain "which rooms are free" question for one exact window."""
+    return Request(intent=Intent.FIND, text="free rooms", start=start, end=end, time_kind=TimeKind.INTERVAL)
+
+
+def _at(moment: datetime, clock_time: time, zone: ZoneInfo) -> datetime:
+    local = moment.astimezone(zone)
+    return datetime.combine(local.date(), clock_time, tzinfo=zone)
+
+
+def _meets(room: Room | None, request: Request) -> bool:
+    """Whether a room seats the headcount and has the wanted equipment (unknown size counts as enough)."""
+    if room is None:
+        return True
+    if request.capacity and room.capacity is not None and room.capacity < request.capacity:
+        return False
+    return set(request.labels) <= set(room.label_ids)
+
+
+def _room_view(room_id: str, room: Room | None) -> RoomView:
+    if room is None:
+        return RoomView(room_id=room_id, name=room_id, capacity=None, location="", labels=())
+    location = " · ".join(part for part in (room.location_title, room.location_desc) if part)
+    labels = tuple(messages.label_name(label.id, label.name) for label in room.labels)
+    return RoomView(room_id=room_id, name=room.name, capacity=room.capacity, location=location, labels=labels)
+
+
+def _room_label(room: Room) -> str:
+    size = f" ({room.capacity})" if room.capacity else ""
+    return f"{room.name}{size}"
+
+
+__all__ = ["MAX_SUMMARY_DAYS", "SUMMARY_ROOMS", "FindRooms", "window_request"]

@@ -1,0 +1,258 @@
+"""The front door of every front end (Slack, console, bench): `RoomService`.
+
+`RoomService.handle_text` is the message router: it parses the text and sends the request to
+the handler of its intent, from one table. It never raises: every error from the parser, the
+store or DingTalk becomes a `TextReply` whose sentence comes from `bot.messages`, and anything
+unexpected is logged with its traceback and answered kindly. The work itself is done by the use
+cases (find, groups, bookings, accounts, home), which this module builds and wires; none of them
+imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime
+
+from bot import messages
+from bot.config import Clock, Settings, utc_now
+from bot.dingtalk import DingTalkClient
+from bot.parsing import Intent, Request
+from bot.reply import Reply, TextReply
+from bot.schedules import ScheduleProvider
+from bot.store import GroupRecord, Store
+from bot.usecases.accounts import Accounts, TimeZones
+from bot.usecases.bookings.service import BookingService
+from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
+from bot.usecases.find import FindRooms
+from bot.usecases.groups import Groups
+from bot.usecases.home import Home, HomeModel
+
+Handler = Callable[[Request, Asker], Reply]
+
+
+class RoomService:
+    """roombot's use cases behind one front door; front ends are thin layers over this class."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        dingtalk: DingTalkClient,
+        schedules: ScheduleProvider,
+        clock: Clock = utc_now,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        log = logger or logging.getLogger(__name__)
+        self.settings = settings
+        self._store = store
+        self._dingtalk = dingtalk
+        self._schedules = schedules
+        self._clock = clock
+        self._log = log
+        self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
+        self._guard = Guard(log=log)
+        self._askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
+        admins = Admins(user_ids=settings.admin_user_ids)
+        directory = Directory(
+            store=store,
+            dingtalk=dingtalk,
+            union_id=settings.dingtalk_operator_union_id or "",
+            max_age_s=settings.directory_max_age_s,
+            clock=clock,
+            log=log,
+        )
+        self._find = FindRooms(
+            settings=settings,
+            store=store,
+            schedules=schedules,
+            directory=directory,
+            askers=self._askers,
+            side_work=self._side_work,
+            clock=clock,
+        )
+        self._groups = Groups(store=store, directory=directory, admins=admins, log=log)
+        self._bookings = Bookings(
+            booking=BookingService(
+                settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, log=log
+            ),
+            find=self._find,
+            store=store,
+            directory=directory,
+            admins=admins,
+            cancel_mode=settings.cancel_mode,
+            log=log,
+        )
+        self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
+        self._zones = TimeZones(
+            store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
+        )
+        self._home = Home(store=store, find=self._find, guard=self._guard, meeting_minutes=settings.default_meeting_minutes)
+        self._handlers: dict[Intent, Handler] = {
+            Intent.HELP: lambda request, asker: _help(),
+            Intent.FIND: lambda request, asker: self._find.find(request, asker),
+            Intent.GROUPS: self._groups.overview,
+            Intent.GROUP_ADD: self._groups.add,
+            Intent.GROUP_REMOVE: self._groups.remove,
+            Intent.GROUP_RENAME: self._groups.rename,
+            Intent.GROUP_DELETE: self._groups.delete,
+            Intent.GROUP_SHARE: self._groups.share,
+            Intent.GROUP_DEFAULT: self._groups.set_default,
+            Intent.GROUP_IMPORT: lambda request, asker: self._groups.import_groups(
+                team_id=asker.team_id, user_id=asker.user_id
+            ),
+            Intent.LINK: self._accounts.link,
+            Intent.BOOK: self._bookings.book_text,
+            Intent.CANCEL: self._bookings.cancel_text,
+            Intent.MY_BOOKINGS: self._bookings.mine,
+        }
+
+    def close(self) -> None:
+        """Stop the service's helper threads."""
+        self._side_work.shutdown(wait=True)
+
+    # --- messages ----------------------------------------------------------------------------
+
+    def handle_text(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        user_name: str | None = None,
+    ) -> Reply:
+        """Answer one message. Never raises.
+
+        `user_name` (Slack's name for the user, when the front end has it) names them in the
+        DingTalk events booked from text; without it the Slack user id stands in.
+        """
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, user_name)
+        return self._guard(lambda: self._route(asker, text))
+
+    def _route(self, asker: Asker, text: str) -> Reply:
+        request = self._askers.parse(text, asker)
+        handler = self._handlers.get(request.intent)
+        if handler is None:
+            return _help()
+        return handler(request, asker)
+
+    # --- finding rooms -----------------------------------------------------------------------
+
+    def find_rooms(
+        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """Which rooms are free: `text` is read as a search even if it looks like a command. Never raises."""
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
+        return self._guard(lambda: self._find.find(replace(self._askers.parse(text, asker), intent=Intent.FIND), asker))
+
+    def show_all(
+        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """The "show all" button: the same question, every room listed."""
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
+        return self._guard(lambda: self._find.find(self._find.show_all_request(payload, asker), asker, show_all=True))
+
+    def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]:
+        """Rooms for a type-ahead picker: (room id, label)."""
+        return self._find.search(team_id=team_id, query=query, limit=limit)
+
+    # --- booking and cancelling --------------------------------------------------------------
+
+    def book(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        tz: str,
+        now: datetime | None = None,
+    ) -> Reply:
+        """The Book button: book the room, once per idempotency key. Never raises.
+
+        The answer is the same window again with the room marked as booked by the user (and a
+        Cancel button); when someone took the room first, the next best rooms for that window.
+        """
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
+        return self._guard(
+            lambda: self._bookings.book(
+                asker,
+                user_name=user_name,
+                room_id=room_id,
+                start=start,
+                end=end,
+                idempotency_key=idempotency_key,
+                message_ts=message_ts,
+            )
+        )
+
+    def cancel(
+        self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """The Cancel button: only the booker or a workspace admin may. Never raises."""
+        asker = self._askers.asker(team_id, user_id, None, tz, now)
+        return self._guard(lambda: self._bookings.cancel(asker, booking_id, is_admin=is_admin))
+
+    # --- groups ------------------------------------------------------------------------------
+
+    def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
+        """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups."""
+        return self._groups.for_edit(team_id=team_id, user_id=user_id, group_id=group_id)
+
+    def save_group(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply:
+        """The group modal's submission: create a personal group, or rename and reorder an existing one."""
+        return self._guard(
+            lambda: self._groups.save(team_id=team_id, user_id=user_id, group_id=group_id, name=name, room_ids=room_ids)
+        )
+
+    def import_groups(self, *, team_id: str, user_id: str) -> Reply:
+        """Import DingTalk's own room groups as workspace groups (idempotent)."""
+        return self._guard(lambda: self._groups.import_groups(team_id=team_id, user_id=user_id))
+
+    # --- accounts, Home and housekeeping -----------------------------------------------------
+
+    def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str:
+        """The user's zone: cached in the store, refreshed after `tz_max_age_s`, else the default."""
+        return self._zones.resolve(team_id=team_id, user_id=user_id, fetch=fetch)
+
+    def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
+        """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
+        return self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+
+    def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
+        """True the first time an event id is seen (Slack retries deliveries)."""
+        return self._store.events.mark_processed(team_id, event_id, now=self._clock())
+
+    def health(self) -> dict[str, bool]:
+        """Whether the database and DingTalk (a token) are reachable."""
+        status = {"database": True, "dingtalk": True}
+        try:
+            self._store.ping()
+        except Exception:
+            self._log.warning("health: database unreachable", exc_info=True)
+            status["database"] = False
+        try:
+            self._dingtalk.get_token()
+        except Exception:
+            self._log.warning("health: DingTalk token unavailable", exc_info=True)
+            status["dingtalk"] = False
+        return status
+
+
+def _help() -> Reply:
+    return TextReply(messages.help_text(), kind="help", examples=tuple(messages.help_examples()))
+
+
+__all__ = ["Asker", "HomeModel", "RoomService", "parse_settings_from"]

@@ -1,0 +1,200 @@
+"""BookingService and the Bookings use case with fakes: book, compensate, cancel, list."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from bot.errors import AccountNotLinked, NotAllowed, NotAllowedReason, ParseError
+from bot.parsing import Intent, Request, TimeKind
+from bot.reply import BookingsReply, FindReply
+from bot.usecases.bookings.service import BookingService
+from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.find import FindRooms
+from tests.unit.usecase_fakes import (
+    ADMIN,
+    ALICE,
+    BOB,
+    LOG,
+    NOW,
+    TEAM,
+    FakeDingTalk,
+    FakeDirectory,
+    FakeSchedules,
+    FakeStore,
+    admins,
+    asker,
+    askers,
+    settings,
+)
+
+START = NOW + timedelta(hours=1)
+END = START + timedelta(hours=1)
+
+
+class World:
+    def __init__(self, *, operator: str | None = "union-operator", unlinked: str = "operator") -> None:
+        self.store = FakeStore()
+        self.store.add_room("r1", "Everest")
+        self.store.add_room("r2", "K2")
+        self.store.add_group("HQ", ["r1", "r2"])
+        self.store.users.link(TEAM, ALICE, "union-alice")
+        self.dingtalk = FakeDingTalk()
+        self.schedules = FakeSchedules()
+        config = settings(dingtalk_operator_union_id=operator, unlinked_booking=unlinked)
+        self.service = BookingService(
+            settings=config,
+            store=self.store.as_store(),
+            dingtalk=self.dingtalk.as_client(),
+            schedules=self.schedules.as_provider(),
+            clock=lambda: NOW,
+            log=LOG,
+        )
+        directory = FakeDirectory().as_directory()
+        find = FindRooms(
+            settings=config,
+            store=self.store.as_store(),
+            schedules=self.schedules.as_provider(),
+            directory=directory,
+            askers=askers(),
+            side_work=ThreadPoolExecutor(max_workers=1),
+            clock=lambda: NOW,
+        )
+        self.bookings = Bookings(
+            booking=self.service,
+            find=find,
+            store=self.store.as_store(),
+            directory=directory,
+            admins=admins(),
+            cancel_mode=config.cancel_mode,
+            log=LOG,
+        )
+
+
+def test_booking_creates_one_event_with_the_room_and_invalidates_the_cache() -> None:
+    world = World()
+    outcome = world.service.book(
+        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+    assert outcome.status == "booked" and not outcome.on_behalf
+    (event,) = world.dingtalk.events.values()
+    assert event.organizer_id == "union-alice"
+    assert [room.room_id for room in event.meeting_rooms] == ["r1"]
+    assert world.schedules.invalidated == ["r1"]
+    again = world.service.book(
+        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+    assert again.replayed and len(world.dingtalk.events) == 1
+
+
+def test_a_room_taken_meanwhile_leaves_no_event_behind() -> None:
+    world = World()
+    world.dingtalk.busy_rooms.add("r1")
+    outcome = world.service.book(
+        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+    assert outcome.status == "busy"
+    assert world.dingtalk.events == {} and len(world.dingtalk.deleted) == 1
+    assert world.store.bookings[outcome.booking.id].status == "failed"
+
+
+def test_an_unlinked_user_is_refused_when_the_settings_say_so() -> None:
+    world = World(unlinked="refuse")
+    with pytest.raises(AccountNotLinked):
+        world.service.book(
+            team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+        )
+
+
+def test_an_unlinked_user_books_on_the_operators_behalf() -> None:
+    world = World()
+    outcome = world.service.book(
+        team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+    assert outcome.on_behalf and outcome.booking.organizer_union_id == "union-operator"
+
+
+def test_only_the_booker_or_an_admin_may_cancel() -> None:
+    world = World()
+    booking = world.store.add_booking(ALICE, "r1", START)
+    with pytest.raises(NotAllowed) as caught:
+        world.service.cancel(team_id=TEAM, user_id=BOB, booking_id=booking.id, is_admin=False)
+    assert caught.value.what == NotAllowedReason.CANCEL_BOOKING
+    outcome = world.service.cancel(team_id=TEAM, user_id=BOB, booking_id=booking.id, is_admin=True)
+    assert outcome.status == "cancelled" and world.dingtalk.deleted == [booking.event_id]
+    assert world.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=booking.id, is_admin=False).status == (
+        "already_cancelled"
+    )
+
+
+def test_book_answers_with_the_window_and_a_cancel_button() -> None:
+    world = World()
+    reply = world.bookings.book(
+        asker(), user_name="Alice", room_id="r2", start=START, end=END, idempotency_key="k", message_ts=None
+    )
+    assert isinstance(reply, FindReply) and reply.intro_kind == "success"
+    assert reply.results[0].room.room_id == "r2" and reply.results[0].booked_by == "Alice"
+    assert reply.buttons[0].action_id.startswith("cancel_booking:")
+
+
+def test_a_busy_room_answers_with_the_next_best_rooms() -> None:
+    world = World()
+    world.dingtalk.busy_rooms.add("r1")
+    reply = world.bookings.book(
+        asker(), user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", message_ts=None
+    )
+    assert isinstance(reply, FindReply) and reply.intro_kind == "info"
+    assert [r.room.room_id for r in reply.results] == ["r2"]
+
+
+def test_book_text_needs_an_exact_time() -> None:
+    world = World()
+    request = Request(intent=Intent.BOOK, text="book Everest tomorrow", rooms=("Everest",), time_kind=TimeKind.DAY)
+    with pytest.raises(ParseError) as caught:
+        world.bookings.book_text(request, asker())
+    assert caught.value.reason == "no_time"
+
+
+def test_book_text_books_the_named_room() -> None:
+    world = World()
+    request = Request(
+        intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
+    )
+    reply = world.bookings.book_text(request, asker())
+    assert isinstance(reply, FindReply) and reply.intro_kind == "success"
+    assert [b.room_id for b in world.store.bookings.values()] == ["r1"]
+
+
+def test_cancel_by_number_and_by_time() -> None:
+    world = World()
+    first = world.store.add_booking(ALICE, "r1", START)
+    second = world.store.add_booking(ALICE, "r2", START + timedelta(hours=3))
+    by_number = world.bookings.cancel_text(Request(intent=Intent.CANCEL, text="cancel", args=(f"#{first.id}",)), asker())
+    assert isinstance(by_number, BookingsReply) and by_number.intro_kind == "success"
+    by_time = world.bookings.cancel_text(Request(intent=Intent.CANCEL, text="cancel", start=second.start), asker())
+    assert isinstance(by_time, BookingsReply) and by_time.bookings == ()
+    assert {b.status for b in world.store.bookings.values()} == {"cancelled"}
+
+
+def test_cancel_alone_lists_the_bookings_to_pick_from() -> None:
+    world = World()
+    world.store.add_booking(ALICE, "r1", START)
+    reply = world.bookings.cancel_text(Request(intent=Intent.CANCEL, text="cancel"), asker())
+    assert isinstance(reply, BookingsReply) and len(reply.bookings) == 1 and reply.intro
+
+
+def test_an_admin_named_in_the_settings_may_cancel_from_the_button() -> None:
+    world = World()
+    booking = world.store.add_booking(ALICE, "r1", START)
+    reply = world.bookings.cancel(asker(ADMIN), booking.id, is_admin=False)
+    assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
+
+
+def test_my_bookings_lists_upcoming_ones() -> None:
+    world = World()
+    world.store.add_booking(ALICE, "r1", START)
+    world.store.add_booking(BOB, "r2", START)
+    reply = world.bookings.mine(Request(intent=Intent.MY_BOOKINGS, text="my bookings"), asker())
+    assert isinstance(reply, BookingsReply) and [b.room_name for b in reply.bookings] == ["Everest"]

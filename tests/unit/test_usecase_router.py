@@ -1,0 +1,110 @@
+"""The front door with fakes: one intent → handler table, and no exception ever reaches a front end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.errors import StoreUnavailable
+from bot.parsing import Intent
+from bot.reply import BookingsReply, FindReply, TextReply
+from bot.usecases.router import RoomService
+from tests.unit.usecase_fakes import ALICE, NOW, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    store = FakeStore()
+    store.add_room("r1", "Everest")
+    store.add_group("HQ", ["r1"])
+    return store
+
+
+@pytest.fixture
+def service(store: FakeStore) -> Iterator[RoomService]:
+    built = RoomService(
+        settings=settings(),
+        store=store.as_store(),
+        dingtalk=FakeDingTalk().as_client(),
+        schedules=FakeSchedules().as_provider(),
+        clock=lambda: NOW,
+    )
+    yield built
+    built.close()
+
+
+def ask(service: RoomService, text: str) -> object:
+    return service.handle_text(team_id=TEAM, user_id=ALICE, channel_id="C1", text=text, tz="Asia/Shanghai", now=NOW)
+
+
+def test_every_intent_has_one_handler(service: RoomService) -> None:
+    assert set(service._handlers) == set(Intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("help", TextReply),
+        ("free rooms in 1 hour", FindReply),
+        ("groups", TextReply),
+        ("my bookings", BookingsReply),
+        ("link", TextReply),
+    ],
+)
+def test_text_goes_to_its_use_case(service: RoomService, text: str, kind: type) -> None:
+    assert isinstance(ask(service, text), kind)
+
+
+def test_errors_become_friendly_replies(service: RoomService, store: FakeStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("database down")
+
+    monkeypatch.setattr(store, "list_groups", down)
+    reply = ask(service, "groups")
+    assert isinstance(reply, TextReply) and reply.kind == "error"
+    assert "database" in reply.text
+
+
+def test_unexpected_errors_are_answered_kindly(
+    service: RoomService, store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(store, "list_bookings", broken)
+    reply = ask(service, "my bookings")
+    assert isinstance(reply, TextReply) and reply.kind == "error"
+
+
+def test_find_rooms_reads_text_as_a_search(service: RoomService) -> None:
+    reply = service.find_rooms(team_id=TEAM, user_id=ALICE, channel_id="C1", text="in 1 hour", tz="Asia/Shanghai", now=NOW)
+    assert isinstance(reply, FindReply)
+
+
+def test_book_and_cancel_buttons(service: RoomService, store: FakeStore) -> None:
+    store.users.link(TEAM, ALICE, "union-alice")
+    start = NOW + timedelta(hours=1)
+    booked = service.book(
+        team_id=TEAM,
+        user_id=ALICE,
+        user_name="Alice",
+        room_id="r1",
+        start=start,
+        end=start + timedelta(hours=1),
+        idempotency_key="click",
+        tz="Asia/Shanghai",
+        now=NOW,
+    )
+    assert isinstance(booked, FindReply) and booked.intro_kind == "success"
+    (booking,) = store.bookings.values()
+    cancelled = service.cancel(team_id=TEAM, user_id=ALICE, booking_id=booking.id, is_admin=False, tz="Asia/Shanghai")
+    assert isinstance(cancelled, BookingsReply) and cancelled.intro_kind == "success"
+
+
+def test_housekeeping(service: RoomService) -> None:
+    assert service.mark_event_processed(team_id=TEAM, event_id="Ev1") is True
+    assert service.mark_event_processed(team_id=TEAM, event_id="Ev1") is False
+    assert service.search_rooms(team_id=TEAM, query="Ev") == [("r1", "Everest")]
+    assert service.resolve_timezone(team_id=TEAM, user_id=ALICE, fetch=lambda: None) == "Asia/Shanghai"
