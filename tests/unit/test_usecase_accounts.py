@@ -27,7 +27,7 @@ def test_link_by_mobile_finds_the_union_id() -> None:
     accounts = Accounts(store=store.as_store(), dingtalk=dingtalk.as_client(), log=LOG)
     reply = accounts.link(Request(intent=Intent.LINK, text="link", args=("+86 138-0013-8000",)), asker())
     assert isinstance(reply, TextReply) and reply.kind == "success"
-    assert store.users[ALICE].union_id == "union-1"
+    assert store.users.rows[ALICE].union_id == "union-1"
 
 
 def test_link_by_union_id_checks_it_first() -> None:
@@ -35,7 +35,7 @@ def test_link_by_union_id_checks_it_first() -> None:
     dingtalk.union_ids["staff-1"] = "union-1"
     accounts = Accounts(store=store.as_store(), dingtalk=dingtalk.as_client(), log=LOG)
     accounts.link(Request(intent=Intent.LINK, text="link", args=("union-1",)), asker())
-    assert store.users[ALICE].union_id == "union-1"
+    assert store.users.rows[ALICE].union_id == "union-1"
 
 
 def zones(store: FakeStore) -> TimeZones:
@@ -56,7 +56,7 @@ def test_an_old_zone_is_fetched_again_and_cached() -> None:
     store = FakeStore()
     store.users.set_tz(TEAM, ALICE, "Europe/Berlin", fetched_at=NOW - timedelta(days=2))
     assert zones(store).resolve(team_id=TEAM, user_id=ALICE, fetch=lambda: "Asia/Tokyo") == "Asia/Tokyo"
-    assert store.users[ALICE].tz == "Asia/Tokyo"
+    assert store.users.rows[ALICE].tz == "Asia/Tokyo"
 
 
 def test_an_invalid_or_failed_fetch_falls_back() -> None:

@@ -97,7 +97,7 @@ def test_a_room_taken_meanwhile_leaves_no_event_behind() -> None:
     )
     assert outcome.status == "busy"
     assert world.dingtalk.events == {} and len(world.dingtalk.deleted) == 1
-    assert world.store.bookings[outcome.booking.id].status == "failed"
+    assert world.store.bookings.rows[outcome.booking.id].status == "failed"
 
 
 def test_an_unlinked_user_is_refused_when_the_settings_say_so() -> None:
@@ -164,7 +164,7 @@ def test_book_text_books_the_named_room() -> None:
     )
     reply = world.bookings.book_text(request, asker())
     assert isinstance(reply, FindReply) and reply.intro_kind == "success"
-    assert [b.room_id for b in world.store.bookings.values()] == ["r1"]
+    assert [b.room_id for b in world.store.bookings.rows.values()] == ["r1"]
 
 
 def test_cancel_by_number_and_by_time() -> None:
@@ -175,7 +175,7 @@ def test_cancel_by_number_and_by_time() -> None:
     assert isinstance(by_number, BookingsReply) and by_number.intro_kind == "success"
     by_time = world.bookings.cancel_text(Request(intent=Intent.CANCEL, text="cancel", start=second.start), asker())
     assert isinstance(by_time, BookingsReply) and by_time.bookings == ()
-    assert {b.status for b in world.store.bookings.values()} == {"cancelled"}
+    assert {b.status for b in world.store.bookings.rows.values()} == {"cancelled"}
 
 
 def test_cancel_alone_lists_the_bookings_to_pick_from() -> None:

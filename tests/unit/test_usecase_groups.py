@@ -32,7 +32,7 @@ def test_add_creates_a_personal_group_then_adds_to_it(store: FakeStore) -> None:
     first = groups.add(command(Intent.GROUP_ADD, "HQ", "Everest"), asker())
     assert isinstance(first, TextReply) and first.kind == "success"
     groups.add(command(Intent.GROUP_ADD, "HQ", "K2"), asker())
-    (group,) = store.groups.values()
+    (group,) = store.groups.rows.values()
     assert (group.name, group.owner_user_id, group.room_ids) == ("HQ", ALICE, ("r1", "r2"))
 
 
@@ -53,29 +53,29 @@ def test_an_admin_may_rename_any_group(store: FakeStore) -> None:
     store.add_group("HQ", ["r1"], owner=ALICE)
     reply = build(store).rename(command(Intent.GROUP_RENAME, "HQ", "HQ-3F"), asker(ADMIN))
     assert isinstance(reply, TextReply) and reply.kind == "success"
-    assert [g.name for g in store.groups.values()] == ["HQ-3F"]
+    assert [g.name for g in store.groups.rows.values()] == ["HQ-3F"]
 
 
 def test_remove_and_delete(store: FakeStore) -> None:
     store.add_group("HQ", ["r1", "r2"])
     groups = build(store)
     groups.remove(command(Intent.GROUP_REMOVE, "HQ", "K2"), asker())
-    assert [g.room_ids for g in store.groups.values()] == [("r1",)]
+    assert [g.room_ids for g in store.groups.rows.values()] == [("r1",)]
     groups.delete(command(Intent.GROUP_DELETE, "HQ"), asker())
-    assert store.groups == {}
+    assert store.groups.rows == {}
 
 
 def test_share_needs_a_channel(store: FakeStore) -> None:
     store.add_group("HQ", ["r1"])
     reply = build(store).share(command(Intent.GROUP_SHARE, "HQ"), asker(channel_id=None))
     assert isinstance(reply, TextReply) and reply.kind == "info"
-    assert all(not g.shared_channel_ids for g in store.groups.values())
+    assert all(not g.shared_channel_ids for g in store.groups.rows.values())
 
 
 def test_default_group_is_saved_for_the_user(store: FakeStore) -> None:
     group = store.add_group("HQ", ["r1"])
     build(store).set_default(command(Intent.GROUP_DEFAULT, "HQ"), asker())
-    user = store.users[ALICE]
+    user = store.users.rows[ALICE]
     assert user.default_group_id == group.id
 
 
@@ -105,9 +105,9 @@ def test_save_creates_or_renames_and_reorders(store: FakeStore) -> None:
     groups = build(store)
     created = groups.save(team_id=TEAM, user_id=ALICE, group_id=None, name="HQ", room_ids=["r1"])
     assert isinstance(created, TextReply) and created.kind == "success"
-    (group,) = store.groups.values()
+    (group,) = store.groups.rows.values()
     groups.save(team_id=TEAM, user_id=ALICE, group_id=group.id, name="HQ-3F", room_ids=["r2", "r1"])
-    assert (store.groups[group.id].name, store.groups[group.id].room_ids) == ("HQ-3F", ("r2", "r1"))
+    assert (store.groups.rows[group.id].name, store.groups.rows[group.id].room_ids) == ("HQ-3F", ("r2", "r1"))
 
 
 def test_import_names_the_imported_groups(store: FakeStore) -> None:

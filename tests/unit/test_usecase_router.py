@@ -61,7 +61,7 @@ def test_errors_become_friendly_replies(service: RoomService, store: FakeStore, 
     def down(*args: object, **kwargs: object) -> None:
         raise StoreUnavailable("database down")
 
-    monkeypatch.setattr(store, "list_groups", down)
+    monkeypatch.setattr(store.groups, "visible", down)
     reply = ask(service, "groups")
     assert isinstance(reply, TextReply) and reply.kind == "error"
     assert "database" in reply.text
@@ -73,7 +73,7 @@ def test_unexpected_errors_are_answered_kindly(
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError
 
-    monkeypatch.setattr(store, "list_bookings", broken)
+    monkeypatch.setattr(store.bookings, "for_user", broken)
     reply = ask(service, "my bookings")
     assert isinstance(reply, TextReply) and reply.kind == "error"
 
@@ -98,7 +98,7 @@ def test_book_and_cancel_buttons(service: RoomService, store: FakeStore) -> None
         now=NOW,
     )
     assert isinstance(booked, FindReply) and booked.intro_kind == "success"
-    (booking,) = store.bookings.values()
+    (booking,) = store.bookings.rows.values()
     cancelled = service.cancel(team_id=TEAM, user_id=ALICE, booking_id=booking.id, is_admin=False, tz="Asia/Shanghai")
     assert isinstance(cancelled, BookingsReply) and cancelled.intro_kind == "success"
 

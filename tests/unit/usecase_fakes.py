@@ -69,175 +69,172 @@ class FakeDirectory:
 
 
 @dataclass
-class FakeStore:
-    rooms: dict[str, Room] = field(default_factory=dict)
-    groups: dict[int, GroupRecord] = field(default_factory=dict)
-    users: dict[str, UserRecord] = field(default_factory=dict)
-    bookings: dict[int, BookingRecord] = field(default_factory=dict)
-    events_seen: set[str] = field(default_factory=set)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+class FakeRooms:
+    """The rooms repository: a dict of rooms by id."""
 
-    def as_store(self) -> Store:
-        return cast(Store, self)
+    rows: dict[str, Room] = field(default_factory=dict)
 
-    # directory and housekeeping
-    def directory_synced_at(self, team_id: str) -> datetime | None:
+    def synced_at(self, team_id: str) -> datetime | None:
         return NOW
 
-    def mark_event_processed(self, team_id: str, event_id: str, now: datetime) -> bool:
-        first = event_id not in self.events_seen
-        self.events_seen.add(event_id)
-        return first
+    def get_many(self, team_id: str, room_ids: Iterable[str]) -> dict[str, Room]:
+        return {room_id: self.rows[room_id] for room_id in room_ids if room_id in self.rows}
 
-    def ping(self) -> None:
-        return None
-
-    # rooms
-    def add_room(self, room_id: str, name: str, capacity: int | None = None) -> Room:
-        room = Room(team_id=TEAM, room_id=room_id, name=name, capacity=capacity)
-        self.rooms[room_id] = room
-        return room
-
-    def get_rooms(self, team_id: str, room_ids: Iterable[str]) -> dict[str, Room]:
-        return {room_id: self.rooms[room_id] for room_id in room_ids if room_id in self.rooms}
-
-    def resolve_room(self, team_id: str, ref: str) -> Room:
-        for room in self.rooms.values():
+    def resolve(self, team_id: str, ref: str) -> Room:
+        for room in self.rows.values():
             if ref in (room.room_id, room.name):
                 return room
         raise UnknownRoom(ref)
 
-    def search_rooms(self, team_id: str, prefix: str, limit: int = 20) -> list[Room]:
-        return [room for room in self.rooms.values() if room.name.lower().startswith(prefix.lower())][:limit]
+    def search(self, team_id: str, prefix: str, limit: int = 20) -> list[Room]:
+        return [room for room in self.rows.values() if room.name.lower().startswith(prefix.lower())][:limit]
 
-    # groups
-    def add_group(self, name: str, room_ids: Sequence[str], *, owner: str = ALICE) -> GroupRecord:
-        group_id = next(self._ids)
+
+@dataclass
+class FakeGroups:
+    """The groups repository: personal groups only, owner-or-admin changes."""
+
+    rooms: FakeRooms
+    ids: itertools.count[int]
+    rows: dict[int, GroupRecord] = field(default_factory=dict)
+
+    def add(self, name: str, room_ids: Sequence[str], *, owner: str = ALICE) -> GroupRecord:
+        group_id = next(self.ids)
         group = GroupRecord(
             id=group_id, name=name, scope="personal", owner_user_id=owner, channel_id=None, room_ids=tuple(room_ids)
         )
-        self.groups[group_id] = group
+        self.rows[group_id] = group
         return group
 
-    def list_groups(self, team_id: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
-        return [group for group in self.groups.values() if group.owner_user_id == user_id]
+    def visible(self, team_id: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
+        return [group for group in self.rows.values() if group.owner_user_id == user_id]
 
-    def resolve_groups(
+    def resolve(
         self, team_id: str, *, user_id: str, channel_id: str | None = None, name: str | None = None
     ) -> list[GroupRecord]:
-        mine = self.list_groups(team_id, user_id=user_id)
+        mine = self.visible(team_id, user_id=user_id)
         if name is not None:
-            return [self.find_group(team_id, name, user_id=user_id)]
+            return [self.find(team_id, name, user_id=user_id)]
         return mine[:1]
 
-    def find_group(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> GroupRecord:
-        for group in self.groups.values():
+    def find(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> GroupRecord:
+        for group in self.rows.values():
             if group.name == name:
                 return group
         raise UnknownGroup(name)
 
-    def get_group(self, team_id: str, group_id: int) -> GroupRecord:
-        if group_id not in self.groups:
+    def get(self, team_id: str, group_id: int) -> GroupRecord:
+        if group_id not in self.rows:
             raise UnknownGroup(str(group_id))
-        return self.groups[group_id]
+        return self.rows[group_id]
 
     def _change(self, group_id: int, acting_user: str, is_admin: bool, **changes: Any) -> GroupRecord:
-        group = self.get_group(TEAM, group_id)
+        group = self.get(TEAM, group_id)
         if not may_change(owner_user_id=group.owner_user_id, acting_user=acting_user, is_admin=is_admin):
             raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
         group = replace(group, **changes)
-        self.groups[group_id] = group
+        self.rows[group_id] = group
         return group
 
-    def create_group(
+    def _ids_of(self, team_id: str, refs: Sequence[str]) -> list[str]:
+        return [self.rooms.resolve(team_id, ref).room_id for ref in refs]
+
+    def create(
         self, team_id: str, *, name: str, scope: str, owner_user_id: str, room_refs: Sequence[str] = ()
     ) -> GroupRecord:
-        ids = [self.resolve_room(team_id, ref).room_id for ref in room_refs]
-        return self.add_group(name, ids, owner=owner_user_id)
+        return self.add(name, self._ids_of(team_id, room_refs), owner=owner_user_id)
 
     def add_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        current = self.get_group(team_id, group_id).room_ids
-        ids = [self.resolve_room(team_id, ref).room_id for ref in refs]
+        current = self.get(team_id, group_id).room_ids
+        ids = self._ids_of(team_id, refs)
         return self._change(group_id, acting_user, is_admin, room_ids=tuple(dict.fromkeys([*current, *ids])))
 
     def remove_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        gone = {self.resolve_room(team_id, ref).room_id for ref in refs}
-        current = self.get_group(team_id, group_id).room_ids
+        gone = set(self._ids_of(team_id, refs))
+        current = self.get(team_id, group_id).room_ids
         return self._change(group_id, acting_user, is_admin, room_ids=tuple(r for r in current if r not in gone))
 
-    def set_group_rooms(
+    def set_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        ids = [self.resolve_room(team_id, ref).room_id for ref in refs]
-        return self._change(group_id, acting_user, is_admin, room_ids=tuple(ids))
+        return self._change(group_id, acting_user, is_admin, room_ids=tuple(self._ids_of(team_id, refs)))
 
-    def rename_group(
-        self, team_id: str, group_id: int, new_name: str, *, acting_user: str, is_admin: bool = False
-    ) -> GroupRecord:
+    def rename(self, team_id: str, group_id: int, new_name: str, *, acting_user: str, is_admin: bool = False) -> GroupRecord:
         return self._change(group_id, acting_user, is_admin, name=new_name)
 
-    def delete_group(self, team_id: str, group_id: int, *, acting_user: str, is_admin: bool = False) -> None:
+    def delete(self, team_id: str, group_id: int, *, acting_user: str, is_admin: bool = False) -> None:
         self._change(group_id, acting_user, is_admin)
-        del self.groups[group_id]
+        del self.rows[group_id]
 
-    def share_group(
+    def share(
         self, team_id: str, group_id: int, channel_id: str, *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        group = self.get_group(team_id, group_id)
-        shared = (*group.shared_channel_ids, channel_id)
+        shared = (*self.get(team_id, group_id).shared_channel_ids, channel_id)
         return self._change(group_id, acting_user, is_admin, shared_channel_ids=shared)
 
-    def import_dingtalk_groups(self, team_id: str, *, acting_user: str) -> list[GroupRecord]:
-        return [self.add_group("DingTalk HQ", list(self.rooms), owner="")]
+    def import_dingtalk(self, team_id: str, *, acting_user: str) -> list[GroupRecord]:
+        return [self.add("DingTalk HQ", list(self.rooms.rows), owner="")]
 
-    # users
-    def get_user(self, team_id: str, user_id: str) -> UserRecord | None:
-        return self.users.get(user_id)
 
-    def set_user_default_group(self, team_id: str, user_id: str, group_id: int | None) -> UserRecord:
-        user = replace(self.users.get(user_id) or UserRecord(team_id=team_id, user_id=user_id), default_group_id=group_id)
-        self.users[user_id] = user
+@dataclass
+class FakeUsers:
+    """The users repository: a dict of users by Slack id."""
+
+    rows: dict[str, UserRecord] = field(default_factory=dict)
+
+    def get(self, team_id: str, user_id: str) -> UserRecord | None:
+        return self.rows.get(user_id)
+
+    def _save(self, team_id: str, user_id: str, **changes: Any) -> UserRecord:
+        user = replace(self.rows.get(user_id) or UserRecord(team_id=team_id, user_id=user_id), **changes)
+        self.rows[user_id] = user
         return user
 
-    def link_user(self, team_id: str, user_id: str, union_id: str | None) -> UserRecord:
-        user = replace(self.users.get(user_id) or UserRecord(team_id=team_id, user_id=user_id), union_id=union_id)
-        self.users[user_id] = user
-        return user
+    def set_default_group(self, team_id: str, user_id: str, group_id: int | None) -> UserRecord:
+        return self._save(team_id, user_id, default_group_id=group_id)
 
-    def set_user_tz(self, team_id: str, user_id: str, tz: str | None, fetched_at: datetime) -> UserRecord:
-        base = self.users.get(user_id) or UserRecord(team_id=team_id, user_id=user_id)
-        user = replace(base, tz=tz, tz_fetched_at=fetched_at)
-        self.users[user_id] = user
-        return user
+    def link(self, team_id: str, user_id: str, union_id: str | None) -> UserRecord:
+        return self._save(team_id, user_id, union_id=union_id)
 
-    # bookings
-    def add_booking(self, user_id: str, room_id: str, start: datetime, *, status: str = "booked") -> BookingRecord:
-        booking_id = next(self._ids)
+    def set_tz(self, team_id: str, user_id: str, tz: str | None, fetched_at: datetime) -> UserRecord:
+        return self._save(team_id, user_id, tz=tz, tz_fetched_at=fetched_at)
+
+
+@dataclass
+class FakeBookings:
+    """The bookings repository: rows by id, one per idempotency key."""
+
+    rooms: FakeRooms
+    ids: itertools.count[int]
+    rows: dict[int, BookingRecord] = field(default_factory=dict)
+
+    def add(self, user_id: str, room_id: str, start: datetime, *, status: str = "booked") -> BookingRecord:
+        booking_id = next(self.ids)
         record = BookingRecord(
             id=booking_id,
             team_id=TEAM,
             idempotency_key=f"key-{booking_id}",
             slack_user_id=user_id,
             room_id=room_id,
-            room_name=self.rooms[room_id].name,
+            room_name=self.rooms.rows[room_id].name,
             start=start,
             end=start + timedelta(hours=1),
             status=status,
             event_id=f"E{booking_id}",
             organizer_union_id=f"union-{user_id}",
         )
-        self.bookings[booking_id] = record
+        self.rows[booking_id] = record
         return record
 
-    def begin_booking(self, team_id: str, *, idempotency_key: str, **fields: Any) -> tuple[BookingRecord, bool]:
-        for record in self.bookings.values():
+    def begin(self, team_id: str, *, idempotency_key: str, **fields: Any) -> tuple[BookingRecord, bool]:
+        for record in self.rows.values():
             if record.idempotency_key == idempotency_key:
                 return record, False
-        booking_id = next(self._ids)
+        booking_id = next(self.ids)
         record = BookingRecord(
             id=booking_id,
             team_id=team_id,
@@ -246,37 +243,79 @@ class FakeStore:
             created_at=datetime.now(UTC),
             **fields,
         )
-        self.bookings[booking_id] = record
+        self.rows[booking_id] = record
         return record, True
 
-    def complete_booking(self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked") -> BookingRecord:
-        self.bookings[booking_id] = replace(self.bookings[booking_id], event_id=event_id, status=status)
-        return self.bookings[booking_id]
+    def _save(self, booking_id: int, **changes: Any) -> BookingRecord:
+        self.rows[booking_id] = replace(self.rows[booking_id], **changes)
+        return self.rows[booking_id]
 
-    def fail_booking(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
-        self.bookings[booking_id] = replace(self.bookings[booking_id], status="failed", error=error)
-        return self.bookings[booking_id]
+    def complete(self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked") -> BookingRecord:
+        return self._save(booking_id, event_id=event_id, status=status)
 
-    def get_booking(self, team_id: str, booking_id: int) -> BookingRecord:
-        return self.bookings[booking_id]
+    def fail(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
+        return self._save(booking_id, status="failed", error=error)
 
-    def cancel_booking(
+    def get(self, team_id: str, booking_id: int) -> BookingRecord:
+        return self.rows[booking_id]
+
+    def cancel(
         self, team_id: str, booking_id: int, *, acting_user: str | None = None, is_admin: bool = False
     ) -> BookingRecord:
-        self.bookings[booking_id] = replace(self.bookings[booking_id], status="cancelled")
-        return self.bookings[booking_id]
+        return self._save(booking_id, status="cancelled")
 
-    def list_bookings(
+    def for_user(
         self, team_id: str, *, user_id: str | None = None, start_after: datetime | None = None
     ) -> list[BookingRecord]:
         found = [
             b
-            for b in self.bookings.values()
+            for b in self.rows.values()
             if b.status in ("booked", "pending")
             and (user_id is None or b.slack_user_id == user_id)
             and (start_after is None or b.end > start_after)
         ]
         return sorted(found, key=lambda b: b.start)
+
+
+@dataclass
+class FakeEvents:
+    """Processed Slack event ids."""
+
+    seen: set[str] = field(default_factory=set)
+
+    def mark_processed(self, team_id: str, event_id: str, now: datetime) -> bool:
+        first = event_id not in self.seen
+        self.seen.add(event_id)
+        return first
+
+
+class FakeStore:
+    """The store's repositories as in-memory fakes, plus shortcuts to set a scene."""
+
+    def __init__(self) -> None:
+        ids = itertools.count(1)
+        self.rooms = FakeRooms()
+        self.groups = FakeGroups(rooms=self.rooms, ids=ids)
+        self.users = FakeUsers()
+        self.bookings = FakeBookings(rooms=self.rooms, ids=ids)
+        self.events = FakeEvents()
+
+    def as_store(self) -> Store:
+        return cast(Store, self)
+
+    def ping(self) -> None:
+        return None
+
+    def add_room(self, room_id: str, name: str, capacity: int | None = None) -> Room:
+        room = Room(team_id=TEAM, room_id=room_id, name=name, capacity=capacity)
+        self.rooms.rows[room_id] = room
+        return room
+
+    def add_group(self, name: str, room_ids: Sequence[str], *, owner: str = ALICE) -> GroupRecord:
+        return self.groups.add(name, room_ids, owner=owner)
+
+    def add_booking(self, user_id: str, room_id: str, start: datetime, *, status: str = "booked") -> BookingRecord:
+        return self.bookings.add(user_id, room_id, start, status=status)
 
 
 class FakeSchedules:
