@@ -28,7 +28,7 @@ from simproc import SimProcess
 
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
-from bot.reply import FindReply
+from bot.present.reply import FindReply
 from bot.slack.blocks import render
 from bot.wiring import build_runtime, point_at_simulator
 

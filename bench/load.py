@@ -47,7 +47,7 @@ TEAM = "T_LOAD"
 TOKEN = "xoxb-load-bench-token"
 SIGNING_SECRET = "load-bench-signing-secret"
 ZONE = "Asia/Shanghai"
-LOOKING = "Looking… :mag:"  # bot.messages.slack_looking(): the notice before a slow answer
+LOOKING = "Looking… :mag:"  # bot.present.messages.slack_looking(): the notice before a slow answer
 GROUPS = ("", "in HQ 3F ", "in HQ 5F ", "in Lab ", "in Tower B ")
 HOURS = ("9-10am", "10-11am", "11am-12pm", "2-3pm", "3-4pm", "4-5pm", "at 10:30 for 45 min")
 

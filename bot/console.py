@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
-from bot.reply import Reply, TextReply
+from bot.present import messages
+from bot.present.reply import Reply, TextReply
+from bot.present.terminal import render_text
 from bot.slack.blocks import render
-from bot.textview import render_text
 from bot.wiring import DEMO_TEAM_ID, Runtime, build_runtime
 
 DEMO_DATABASE_URL = "sqlite:///roombot-demo.db"

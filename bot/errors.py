@@ -1,6 +1,6 @@
 """roombot's exceptions: one small hierarchy for the whole package.
 
-Exceptions carry data, not user-facing sentences. `bot.messages` turns each of them into the
+Exceptions carry data, not user-facing sentences. `bot.present.messages` turns each of them into the
 sentence a user reads, with a next step. `str(exc)` is for logs and developers, and never
 includes a secret.
 
@@ -84,7 +84,7 @@ class ParseError(RoomBotError):
 
 
 # --- reasons -------------------------------------------------------------------------------
-# Each reason is raised with one of these values and worded once in `bot.messages`. They are
+# Each reason is raised with one of these values and worded once in `bot.present.messages`. They are
 # StrEnums, so code that still raises the bare string value reads the same sentence.
 
 

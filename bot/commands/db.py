@@ -13,10 +13,10 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import messages
 from bot.config import Settings, utc_now
 from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
+from bot.present import messages
 from bot.store.db import current_revision, downgrade, head_revision, make_engine, safe_url, upgrade
 from bot.store.sync import sync_directory
 from bot.wiring import build_runtime

@@ -22,12 +22,12 @@ from typing import TextIO
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot import messages
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import JobHost, build_runner, job_repository
 from bot.jobs.runner import Outcome
+from bot.present import messages
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.store.repository import Store
 from bot.wiring import build_runtime

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError, ParseError
 from bot.parsing import ParseSettings, parse
+from bot.present import messages
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -88,8 +89,6 @@ def _moment(raw: str | None, zone: tzinfo) -> datetime:
 
 
 def _one(text: str, now: datetime, zone: tzinfo, settings: ParseSettings) -> tuple[dict[str, Any], bool]:
-    from bot import messages
-
     try:
         return parse(text, now=now, tz=zone, settings=settings).to_json(), True
     except ParseError as exc:

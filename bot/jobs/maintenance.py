@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot import messages
+from bot.present import messages
 from bot.store import Store
 from bot.store.sync import DirectoryClient, ensure_fresh_directory
 

@@ -14,10 +14,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
 from bot.config import Settings
+from bot.present import messages
 from bot.present.actions import SHARE, share_value
-from bot.reply import FindReply, Reply
+from bot.present.reply import FindReply, Reply
 from bot.slack.blocks import render
 from bot.slack.delivery import api_error_code
 from bot.slack.home import build_home_error_view, build_home_view

@@ -27,12 +27,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import messages
 from bot.domain.availability import Verdict
 from bot.markup import escape_mrkdwn
+from bot.present import messages
 from bot.present.actions import BOOK, BUTTON_VALUE_MAX, CANCEL_BOOKING, SHOW_ALL, book_value, cancel_value, show_all_value
-from bot.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
-from bot.textview import room_facts, timeline, timeline_span, verdict_detail
+from bot.present.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
+from bot.present.terminal import room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
 HEADER_MAX = 150

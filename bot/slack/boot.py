@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.present import messages
 from bot.wiring import Runtime, build_runtime
 
 MODES = ("auto", "socket", "http")

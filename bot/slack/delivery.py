@@ -18,7 +18,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from bot import messages
+from bot.present import messages
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.markup import escape_mrkdwn
+from bot.present import messages
 from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
 from bot.slack.blocks import render
 from bot.usecases.home import HomeModel

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot import messages
+from bot.present import messages
 from bot.present.actions import (
     GROUP_EDIT_CALLBACK,
     GROUP_NAME,

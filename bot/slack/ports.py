@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.reply import Reply
+from bot.present.reply import Reply
 from bot.store import GroupRecord
 from bot.usecases.home import HomeModel
 

@@ -23,10 +23,10 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.util.utils import get_boot_message
 
-from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import start_background
+from bot.present import messages
 from bot.slack.app import create_app
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
 from bot.slack.wsgi import create_wsgi_app

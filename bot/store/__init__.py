@@ -15,20 +15,12 @@ from __future__ import annotations
 
 from bot.store.bookings import (
     ACTIVE_BOOKING_STATUSES,
-    NOT_ALLOWED_BOOKING,
     UPCOMING_BOOKING_STATUSES,
     BookingsRepository,
 )
 from bot.store.channels import ChannelsRepository
 from bot.store.db import downgrade, ensure_schema, make_engine, make_session_factory, upgrade
 from bot.store.events import EventsRepository
-from bot.store.group_rows import (
-    LIMIT_GROUP_ROOMS,
-    LIMIT_NAME_EMPTY,
-    LIMIT_NAME_LENGTH,
-    NOT_ALLOWED_GROUP,
-    NOT_ALLOWED_GROUP_NOT_IN_CHANNEL,
-)
 from bot.store.groups import GroupsRepository
 from bot.store.models import (
     BOOKING_BOOKED,
@@ -56,12 +48,6 @@ __all__ = [
     "BOOKING_FAILED",
     "BOOKING_PENDING",
     "BOOKING_REQUESTED",
-    "LIMIT_GROUP_ROOMS",
-    "LIMIT_NAME_EMPTY",
-    "LIMIT_NAME_LENGTH",
-    "NOT_ALLOWED_BOOKING",
-    "NOT_ALLOWED_GROUP",
-    "NOT_ALLOWED_GROUP_NOT_IN_CHANNEL",
     "SCOPE_CHANNEL",
     "SCOPE_PERSONAL",
     "SCOPE_WORKSPACE",

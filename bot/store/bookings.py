@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import NotAllowed, NotFound
+from bot.domain.policy import may_change
+from bot.errors import NotAllowed, NotAllowedReason, NotFound
 from bot.store import models as m
 from bot.store.base import Repository
 from bot.store.records import BookingRecord
 
 # `NotAllowed.what` value.
-NOT_ALLOWED_BOOKING = "cancel_booking"
 
 ACTIVE_BOOKING_STATUSES = (m.BOOKING_REQUESTED, m.BOOKING_BOOKED, m.BOOKING_PENDING)
 UPCOMING_BOOKING_STATUSES = (m.BOOKING_BOOKED, m.BOOKING_PENDING)
@@ -104,8 +104,10 @@ class BookingsRepository(Repository):
         """
 
         def check(row: m.Booking) -> None:
-            if acting_user is not None and row.slack_user_id != acting_user and not is_admin:
-                raise NotAllowed(NOT_ALLOWED_BOOKING)
+            if acting_user is not None and not may_change(
+                owner_user_id=row.slack_user_id, acting_user=acting_user, is_admin=is_admin
+            ):
+                raise NotAllowed(NotAllowedReason.CANCEL_BOOKING)
 
         return self._update(team_id, booking_id, status=m.BOOKING_CANCELLED, check=check)
 
@@ -199,4 +201,4 @@ def _booking_record(row: m.Booking) -> BookingRecord:
     )
 
 
-__all__ = ["ACTIVE_BOOKING_STATUSES", "NOT_ALLOWED_BOOKING", "UPCOMING_BOOKING_STATUSES", "BookingsRepository"]
+__all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, NotAllowedReason
 from bot.store import models as m
 from bot.store.base import Repository, upsert_rows
-from bot.store.group_rows import NOT_ALLOWED_GROUP_NOT_IN_CHANNEL, group_row, visible_in_channel
+from bot.store.group_rows import group_row, visible_in_channel
 
 
 class ChannelsRepository(Repository):
@@ -26,7 +26,7 @@ class ChannelsRepository(Repository):
             if group_id is not None:
                 group = group_row(session, team_id, group_id)
                 if not visible_in_channel(session, group, channel_id):
-                    raise NotAllowed(NOT_ALLOWED_GROUP_NOT_IN_CHANNEL)
+                    raise NotAllowed(NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL)
             now = self._clock()
             upsert_rows(
                 session,

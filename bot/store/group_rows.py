@@ -12,20 +12,16 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.models import Room
-from bot.errors import LimitExceeded, NotAllowed, UnknownGroup
+from bot.domain.policy import may_change
+from bot.errors import LimitExceeded, LimitReason, NotAllowed, NotAllowedReason, UnknownGroup
 from bot.store import models as m
 from bot.store.base import rowcount
 from bot.store.names import clean_name, name_key
 from bot.store.records import GroupRecord
 
-# `LimitExceeded.what` values (bot.messages renders them).
-LIMIT_GROUP_ROOMS = "group_rooms"
-LIMIT_NAME_LENGTH = "name_length"
-LIMIT_NAME_EMPTY = "name_empty"
+# `LimitExceeded.what` values (bot.present.messages renders them).
 
 # `NotAllowed.what` values.
-NOT_ALLOWED_GROUP = "change_group"
-NOT_ALLOWED_GROUP_NOT_IN_CHANNEL = "group_not_shared_with_channel"
 
 
 def scope_key(scope: str, *, owner_user_id: str, channel_id: str | None) -> str:
@@ -130,15 +126,15 @@ def valid_name(name: str, *, max_length: int) -> str:
     """The cleaned group name. Raises LimitExceeded when it is empty or too long."""
     name = clean_name(name)
     if not name_key(name):
-        raise LimitExceeded(LIMIT_NAME_EMPTY, limit=1)
+        raise LimitExceeded(LimitReason.NAME_EMPTY, limit=1)
     if len(name) > max_length:
-        raise LimitExceeded(LIMIT_NAME_LENGTH, limit=max_length)
+        raise LimitExceeded(LimitReason.NAME_LENGTH, limit=max_length)
     return name
 
 
 def check_room_count(count: int, *, max_rooms: int) -> None:
     if count > max_rooms:
-        raise LimitExceeded(LIMIT_GROUP_ROOMS, limit=max_rooms)
+        raise LimitExceeded(LimitReason.GROUP_ROOMS, limit=max_rooms)
 
 
 def lock_group(
@@ -159,8 +155,8 @@ def lock_group(
         raise UnknownGroup(str(group_id))
     row = group_row(session, team_id, group_id)
     session.refresh(row)
-    if row.owner_user_id != acting_user and not is_admin:
-        raise NotAllowed(NOT_ALLOWED_GROUP)
+    if not may_change(owner_user_id=row.owner_user_id, acting_user=acting_user, is_admin=is_admin):
+        raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
     return row
 
 
@@ -204,11 +200,6 @@ def write_members(
 
 
 __all__ = [
-    "LIMIT_GROUP_ROOMS",
-    "LIMIT_NAME_EMPTY",
-    "LIMIT_NAME_LENGTH",
-    "NOT_ALLOWED_GROUP",
-    "NOT_ALLOWED_GROUP_NOT_IN_CHANNEL",
     "append_members",
     "check_room_count",
     "dingtalk_group_name",

@@ -7,12 +7,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import messages
 from bot.config import Clock
 from bot.dingtalk import DingTalkClient
 from bot.errors import DingTalkError, StoreError, UserNotFound
 from bot.parsing import Request
-from bot.reply import Reply, TextReply
+from bot.present import messages
+from bot.present.reply import Reply, TextReply
 from bot.store import Store
 from bot.usecases.context import Asker, valid_zone
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import messages
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
 from bot.errors import DingTalkError, ParseError, RoomBotError
 from bot.parsing import ParseSettings, Request, parse
-from bot.reply import ButtonSpec, Reply, TextReply
+from bot.present import messages
+from bot.present.reply import ButtonSpec, Reply, TextReply
 from bot.store import GroupRecord, Store
 from bot.store.sync import ensure_fresh_directory
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.config import Clock, Settings
 from bot.domain import availability
 from bot.domain.models import Room, RoomSchedule
 from bot.errors import ParseError
 from bot.parsing import Intent, Request, TimeKind
-from bot.reply import FindReply, Reply, RoomResult, RoomView, TextReply
+from bot.present import messages
+from bot.present.reply import FindReply, Reply, RoomResult, RoomView, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.context import Asker, Askers, Directory, no_groups_reply, ordered_room_ids

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import messages
 from bot.domain.policy import may_change
 from bot.errors import NotAllowed, NotAllowedReason, ParseError, StoreError, UnknownGroup
 from bot.parsing import Request
-from bot.reply import Reply, TextReply
+from bot.present import messages
+from bot.present.reply import Reply, TextReply
 from bot.store import GroupRecord, Store
 from bot.usecases.context import Admins, Asker, Directory, no_groups_reply, ordered_room_ids
 

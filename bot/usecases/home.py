@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.parsing import Intent, Request, TimeKind
-from bot.reply import Reply
+from bot.present.reply import Reply
 from bot.store import BookingRecord, GroupRecord, Store
 from bot.usecases.context import Asker, Guard
 from bot.usecases.find import FindRooms

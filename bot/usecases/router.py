@@ -2,7 +2,7 @@
 
 `RoomService.handle_text` is the message router: it parses the text and sends the request to
 the handler of its intent, from one table. It never raises: every error from the parser, the
-store or DingTalk becomes a `TextReply` whose sentence comes from `bot.messages`, and anything
+store or DingTalk becomes a `TextReply` whose sentence comes from `bot.present.messages`, and anything
 unexpected is logged with its traceback and answered kindly. The work itself is done by the use
 cases (find, groups, bookings, accounts, home), which this module builds and wires; none of them
 imports this module.
@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
-from bot import messages
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.parsing import Intent, Request
-from bot.reply import Reply, TextReply
+from bot.present import messages
+from bot.present.reply import Reply, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.models.views import View
 
-from bot import messages
+from bot.present import messages
 from bot.slack.modals import build_group_modal
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import (

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
-from bot import messages
+from bot.present import messages
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
     ALICE,

@@ -17,8 +17,8 @@ import pytest
 from slack_bolt import App
 from slack_sdk.models.blocks import Block
 
-from bot import messages
 from bot.errors import MalformedReply, QuotaExhausted, Throttled, UpstreamUnavailable
+from bot.present import messages
 from bot.sim import Simulator
 from tests.e2e.fake_slack import Call, FakeSlack, _Fault
 from tests.e2e.slack_requests import ALICE, CHANNEL, FORM, JSON, TEAM, dm_event, event_body, mention_event, signed

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot import messages
+from bot.present import messages
 from bot.slack.modals import build_group_modal
 from bot.slack.wsgi import RoombotWSGI
 from tests.e2e.fake_slack import Call, FakeSlack

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from slack_bolt import App
 
-from bot import messages
+from bot.present import messages
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
     ALICE,

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import messages
 from bot.config import Settings
 from bot.domain.availability import Verdict
 from bot.errors import EventLimitReached, PermissionMissing
-from bot.reply import BookingsReply, FindReply, Reply, TextReply
+from bot.present import messages
+from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 

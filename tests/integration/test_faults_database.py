@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from bot import messages
 from bot.config import Settings
-from bot.reply import FindReply, Reply, TextReply
+from bot.present import messages
+from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.wiring import Runtime, build_runtime, point_at_simulator

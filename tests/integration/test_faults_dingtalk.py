@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import messages
 from bot.config import Settings
 from bot.errors import MalformedReply, QuotaExhausted, Throttled, UpstreamUnavailable
-from bot.reply import FindReply, Reply, TextReply
+from bot.present import messages
+from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.wiring import Runtime, build_runtime, point_at_simulator

@@ -1,7 +1,7 @@
 """Hostile and odd input through the whole message router, rendered for Slack and for a terminal.
 
 Every message goes through `RoomService.handle_text` against a DingTalk simulator and a real
-SQLite database, then through `bot.slack.blocks.render` and `bot.textview.render_text`. The
+SQLite database, then through `bot.slack.blocks.render` and `bot.present.terminal.render_text`. The
 properties: nothing raises and nothing ends in "something went wrong" (no unexpected error is
 logged); every block is one Slack accepts (re-validated by slack_sdk, and Slack's limits checked
 again here); and what the user typed never comes back as live Slack markup: no `<!channel>`,
@@ -26,13 +26,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot import messages
 from bot.config import Settings
 from bot.markup import escape_mrkdwn
-from bot.reply import FindReply, Reply, TextReply
+from bot.present import messages
+from bot.present.reply import FindReply, Reply, TextReply
+from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.textview import render_text
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM = "T_HOSTILE"

@@ -29,7 +29,7 @@ import redis
 from bot.config import Settings
 from bot.coordination import RedisRateLimiter, RedisSingleFlight, redis_client
 from bot.dingtalk import DingTalkClient
-from bot.reply import FindReply
+from bot.present.reply import FindReply
 from bot.sim import Simulator
 from bot.wiring import build_runtime, point_at_simulator
 

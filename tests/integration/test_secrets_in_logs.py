@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.reply import FindReply, TextReply
+from bot.present.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.store.sync import sync_directory

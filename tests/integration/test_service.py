@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.reply import FindReply, TextReply
+from bot.present.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 

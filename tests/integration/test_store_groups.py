@@ -8,8 +8,16 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.errors import AmbiguousRoom, DuplicateName, LimitExceeded, NotAllowed, UnknownGroup, UnknownRoom
-from bot.store import LIMIT_GROUP_ROOMS, LIMIT_NAME_EMPTY, LIMIT_NAME_LENGTH, Store
+from bot.errors import (
+    AmbiguousRoom,
+    DuplicateName,
+    LimitExceeded,
+    LimitReason,
+    NotAllowed,
+    UnknownGroup,
+    UnknownRoom,
+)
+from bot.store import Store
 from bot.store.models import RoomGroupMember
 from tests.integration.conftest import DIRECTORY, T1, T2, Clock, room
 
@@ -108,10 +116,10 @@ def test_limits_are_clear_errors(synced: Store) -> None:
     # The fixture's store allows 10 rooms a group and 20-character names.
     with pytest.raises(LimitExceeded) as too_long:
         personal(synced, "x" * 21)
-    assert (too_long.value.what, too_long.value.limit) == (LIMIT_NAME_LENGTH, 20)
+    assert (too_long.value.what, too_long.value.limit) == (LimitReason.NAME_LENGTH, 20)
     with pytest.raises(LimitExceeded) as empty:
         personal(synced, "   ")
-    assert empty.value.what == LIMIT_NAME_EMPTY
+    assert empty.value.what == LimitReason.NAME_EMPTY
     assert personal(synced, "x" * 20)
 
 
@@ -120,7 +128,7 @@ def test_a_group_holds_at_most_the_room_limit(store: Store, clock: Clock) -> Non
     group_id = personal(store, "Big", tuple(f"r{i:02}" for i in range(8)))
     with pytest.raises(LimitExceeded) as caught:
         store.groups.add_rooms(T1, group_id, ["r08", "r09", "r10"], acting_user=ALICE)
-    assert (caught.value.what, caught.value.limit) == (LIMIT_GROUP_ROOMS, 10)
+    assert (caught.value.what, caught.value.limit) == (LimitReason.GROUP_ROOMS, 10)
     assert len(store.groups.get(T1, group_id).room_ids) == 8
     assert len(store.groups.add_rooms(T1, group_id, ["r08", "r09", "r00"], acting_user=ALICE).room_ids) == 10
 

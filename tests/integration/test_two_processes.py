@@ -40,8 +40,8 @@ CHILD = """
 import json, os, sys
 from datetime import datetime
 from bot.config import Settings
-from bot.reply import TextReply
-from bot.textview import render_text
+from bot.present.reply import TextReply
+from bot.present.terminal import render_text
 from bot.wiring import build_runtime
 
 team, text, now = sys.argv[1:4]

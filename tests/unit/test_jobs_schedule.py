@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import messages
 from bot.cli import build_parser
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -18,6 +17,7 @@ from bot.jobs.schedule import (
     next_due_after_success,
     wait_seconds,
 )
+from bot.present import messages
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import messages
 from bot.errors import ParseError
 from bot.parsing import Intent, TimeKind, parse
+from bot.present import messages
 
 NOW = datetime(2025, 12, 2, 10, 17, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -1,10 +1,9 @@
-"""Every reason enum member has a sentence of its own, shared by the raiser and `bot.messages`."""
+"""Every reason enum member has a sentence of its own, shared by the raiser and `bot.present.messages`."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot import messages
 from bot.errors import (
     BookingRuleViolation,
     LimitExceeded,
@@ -13,6 +12,7 @@ from bot.errors import (
     NotAllowedReason,
     RuleReason,
 )
+from bot.present import messages
 
 
 def test_every_not_allowed_reason_has_its_own_sentence() -> None:

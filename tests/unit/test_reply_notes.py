@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import availability
-from bot.reply import FindReply, RoomResult, RoomView
+from bot.present.reply import FindReply, RoomResult, RoomView
+from bot.present.terminal import render_text
 from bot.slack.blocks import render
-from bot.textview import render_text
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 25, 14, tzinfo=ZONE)

@@ -13,9 +13,9 @@ from slack_sdk.models.blocks import Block
 from bot.domain.availability import Alternative, Interval, alternatives, assess, summarize
 from bot.domain.models import BUSY, TENTATIVE, ScheduleItem
 from bot.present.actions import BOOK
-from bot.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply
+from bot.present.reply import ButtonSpec, FindReply, RoomResult, RoomView, TextReply
+from bot.present.terminal import render_text, timeline
 from bot.slack.blocks import MAX_BLOCKS, render
-from bot.textview import render_text, timeline
 
 SH = ZoneInfo("Asia/Shanghai")
 

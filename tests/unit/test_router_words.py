@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import messages
 from bot.errors import ParseError
 from bot.parsing import Intent, parse
+from bot.present import messages
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.parsing import Intent, Request
-from bot.reply import TextReply
+from bot.present.reply import TextReply
 from bot.usecases.accounts import Accounts, TimeZones
 from tests.unit.usecase_fakes import ALICE, LOG, NOW, TEAM, FakeDingTalk, FakeStore, asker
 

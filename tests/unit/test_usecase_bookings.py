@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import AccountNotLinked, NotAllowed, NotAllowedReason, ParseError
 from bot.parsing import Intent, Request, TimeKind
-from bot.reply import BookingsReply, FindReply
+from bot.present.reply import BookingsReply, FindReply
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.find import FindRooms

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import ParseError
 from bot.parsing import Intent, Request, TimeKind
-from bot.reply import FindReply, TextReply
+from bot.present.reply import FindReply, TextReply
 from bot.usecases.find import FindRooms, window_request
 from tests.unit.usecase_fakes import NOW, TEAM, FakeDirectory, FakeSchedules, FakeStore, asker, askers, settings
 

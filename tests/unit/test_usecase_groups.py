@@ -6,7 +6,7 @@ import pytest
 
 from bot.errors import NotAllowed, NotAllowedReason, ParseError
 from bot.parsing import Intent, Request
-from bot.reply import TextReply
+from bot.present.reply import TextReply
 from bot.usecases.groups import Groups
 from tests.unit.usecase_fakes import ADMIN, ALICE, BOB, LOG, TEAM, FakeDirectory, FakeStore, admins, asker
 

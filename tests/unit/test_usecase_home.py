@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot.reply import FindReply
+from bot.present.reply import FindReply
 from bot.usecases.find import FindRooms
 from bot.usecases.home import Home
 from tests.unit.usecase_fakes import (

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import StoreUnavailable
 from bot.parsing import Intent
-from bot.reply import BookingsReply, FindReply, TextReply
+from bot.present.reply import BookingsReply, FindReply, TextReply
 from bot.usecases.router import RoomService
 from tests.unit.usecase_fakes import ALICE, NOW, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
 

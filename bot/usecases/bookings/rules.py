@@ -15,9 +15,9 @@ import hashlib
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.domain.models import RoomDetail
 from bot.errors import BookingRuleViolation, ParseError, RuleReason
+from bot.present import messages
 
 # A booking may start a little in the past: a Book button on a "free now" answer is clicked a
 # few minutes after the answer was made, and DingTalk accepts such events.

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.models import Room
@@ -38,6 +37,7 @@ from bot.errors import (
     StoreError,
     UnknownRoom,
 )
+from bot.present import messages
 from bot.schedules import ScheduleProvider
 from bot.store import (
     BOOKING_BOOKED,

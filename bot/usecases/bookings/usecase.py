@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.errors import ParseError
 from bot.parsing import Request, TimeKind
-from bot.reply import BookingsReply, BookingView, ButtonSpec, FindReply, Reply, ReplyKind, TextReply
+from bot.present import messages
+from bot.present.reply import BookingsReply, BookingView, ButtonSpec, FindReply, Reply, ReplyKind, TextReply
 from bot.store import BookingRecord, Store
 from bot.usecases.bookings.rules import text_booking_key
 from bot.usecases.bookings.service import BookingOutcome, BookingService, CancelOutcome

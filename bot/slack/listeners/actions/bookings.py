@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot import messages
+from bot.present import messages
 from bot.present.actions import parse_book_value, parse_cancel_value
-from bot.reply import BookingsReply, FindReply, Reply
+from bot.present.reply import BookingsReply, FindReply, Reply
 from bot.slack.answers import error_message
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.payload import from_home, is_ephemeral

@@ -12,8 +12,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
-from bot.reply import Reply
+from bot.present import messages
+from bot.present.reply import Reply
 from bot.slack.answers import Answers, Message, error_message
 from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
 from bot.slack.payload import channel_of, team_in_body, team_of, user_of

@@ -9,8 +9,8 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
 from bot.errors import RoomBotError
+from bot.present import messages
 from bot.present.actions import parse_group_value
 from bot.slack.answers import Answers
 from bot.slack.delivery import api_error_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import messages
+from bot.present import messages
 from bot.slack.answers import MAX_BLOCKS, Message, error_message, is_shareable, with_share_button, without_share_button
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.notice import answer_with_notice

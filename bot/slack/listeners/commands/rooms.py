@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import messages
+from bot.present import messages
 from bot.slack.answers import Answers, Message, error_message
 from bot.slack.delivery import post_to_response_url, report_undelivered
 from bot.slack.notice import answer_with_notice

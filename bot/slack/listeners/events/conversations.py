@@ -10,7 +10,7 @@ from slack_bolt import BoltContext, Say
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
+from bot.present import messages
 from bot.slack.answers import Answers, Message, error_message
 from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.notice import answer_with_notice

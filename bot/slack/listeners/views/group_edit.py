@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot import messages
-from bot.reply import TextReply
+from bot.present import messages
+from bot.present.reply import TextReply
 from bot.slack.answers import Answers
 from bot.slack.modals import BLOCK_NAME, BLOCK_ROOMS, read_submission
 from bot.slack.payload import team_of, user_of

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.domain.availability import Assessment, Verdict
 from bot.markup import unescape_mrkdwn
-from bot.reply import BookingsReply, FindReply, Reply, RoomResult, TextReply
+from bot.present import messages
+from bot.present.reply import BookingsReply, FindReply, Reply, RoomResult, TextReply
 
 BUSY_CELL = "▓"
 TENTATIVE_CELL = "░"

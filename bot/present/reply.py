@@ -1,11 +1,11 @@
 """The reply model: what the service answers, before any front end renders it.
 
 Plain frozen dataclasses, no Slack or terminal types. `bot.slack.blocks.render` turns a reply
-into Block Kit, `bot.textview.render_text` into text for a terminal. Datetimes are time-zone
+into Block Kit, `bot.present.terminal.render_text` into text for a terminal. Datetimes are time-zone
 aware.
 
 Two kinds of text: data (room names, locations, labels, group names, the user's question) is
-raw, and the presenters escape it; sentences from `bot.messages` (`TextReply.text`, notes,
+raw, and the presenters escape it; sentences from `bot.present.messages` (`TextReply.text`, notes,
 footnotes) are already Slack mrkdwn with any echoed user text escaped, and the terminal shows
 them through `bot.markup.unescape_mrkdwn`.
 """
@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot import messages
 from bot.domain.availability import Alternative, Assessment, Summary
+from bot.present import messages
 
 ReplyKind = Literal["info", "error", "success", "help"]
 ButtonStyle = Literal["primary", "danger"]
@@ -88,7 +88,7 @@ class FindReply:
         notes: sentences to show under the rooms (per-room failures, ...).
         capacity, labels: what the asker wanted, echoed in the summary line.
         buttons: extra buttons at the end (the Slack layer adds "Share in channel").
-        intro: a sentence on top (mrkdwn from `bot.messages`): "Booked 3F-Everest for ...", or
+        intro: a sentence on top (mrkdwn from `bot.present.messages`): "Booked 3F-Everest for ...", or
             "Someone just took ... Here are the next best rooms".
         intro_kind: how the intro is styled; "success" marks the answer to a booking that went
             through (the Slack layer then replaces the message that held the Book button).
@@ -150,7 +150,7 @@ class TextReply:
     """A reply that is a sentence or two: help, errors, group answers, account linking, ...
 
     Attributes:
-        text: a sentence from `bot.messages` (mrkdwn, echoed user text escaped); may hold several lines.
+        text: a sentence from `bot.present.messages` (mrkdwn, echoed user text escaped); may hold several lines.
         kind: how a front end styles it.
         examples: things the user could type next, shown as a list.
         buttons: buttons under the text.
@@ -184,7 +184,7 @@ class BookingsReply:
     Attributes:
         bookings: soonest first.
         tz: the asker's IANA zone name; times are shown in it.
-        intro: a sentence on top (mrkdwn from `bot.messages`), e.g. "Cancelled 3F-Everest ...".
+        intro: a sentence on top (mrkdwn from `bot.present.messages`), e.g. "Cancelled 3F-Everest ...".
         intro_kind: how the intro is styled ("success" after a cancel went through).
         empty_text: the sentence shown when there are no bookings.
     """
