@@ -147,7 +147,7 @@ def room_detail(http: httpx.Client, sim: Simulator, room_id: str) -> dict[str, A
     response = http.get(f"/v1.0/rooms/meetingRooms/{room_id}", params={"unionId": sim.operator_union_id})
     assert response.status_code == 200, response.text
     assert set(response.json()) == {"result"}
-    return response.json()["result"]  # type: ignore[no-any-return]
+    return response.json()["result"]
 
 
 def test_room_detail_has_list_fields_and_booking_rules(http: httpx.Client, sim: Simulator) -> None:
