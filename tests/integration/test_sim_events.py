@@ -1,4 +1,4 @@
-"""Events and room bookings on the simulator over real HTTP (dingtalk-api.md §5-7)."""
+"""Events and room bookings on the simulator over real HTTP (create, add or remove rooms, delete)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The simulator's room directory over real HTTP: lists, pagination, groups, room detail
-(dingtalk-api.md §3-4), and the demo organisation it serves."""
+(GET /v1.0/rooms/meetingRoomLists, groupLists, groups/{id}, meetingRooms/{id}), and the demo organisation it serves."""
 
 from __future__ import annotations
 

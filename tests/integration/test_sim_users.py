@@ -1,5 +1,5 @@
 """Old-style (oapi) user lookups on the simulator: `?access_token=`, errcode/errmsg bodies
-(dingtalk-api.md §8)."""
+(the old-style /topapi user lookups)."""
 
 from __future__ import annotations
 
