@@ -1,4 +1,4 @@
-"""The simulator's room free/busy over real HTTP (POST /v1.0/calendar/users/{userId}/meetingRooms/schedules/query) and its demo calendars."""
+"""The simulator's room free/busy over real HTTP (meetingRooms/schedules/query) and its demo calendars."""
 
 from __future__ import annotations
 
