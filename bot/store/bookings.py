@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.policy import may_change
 from bot.errors import NotAllowed, NotAllowedReason, NotFound
 from bot.store import models as m
-from bot.store.base import Repository
+from bot.store.base import Repository, to_record
 from bot.store.records import BookingRecord
 
 # `NotAllowed.what` value.
@@ -181,24 +181,7 @@ def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
 
 
 def _booking_record(row: m.Booking) -> BookingRecord:
-    return BookingRecord(
-        id=row.id,
-        team_id=row.team_id,
-        idempotency_key=row.idempotency_key,
-        slack_user_id=row.slack_user_id,
-        room_id=row.room_id,
-        room_name=row.room_name,
-        start=row.start_at,
-        end=row.end_at,
-        status=row.status,
-        event_id=row.event_id,
-        organizer_union_id=row.organizer_union_id,
-        channel_id=row.channel_id,
-        message_ts=row.message_ts,
-        error=row.error,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return to_record(BookingRecord, row, start=row.start_at, end=row.end_at)
 
 
 __all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository"]

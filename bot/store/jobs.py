@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import StoreUnavailable
 from bot.store import models as m
+from bot.store.base import to_record
 
 log = logging.getLogger(__name__)
 
@@ -206,19 +207,7 @@ class JobRepository:
 
 
 def _record(row: m.Job) -> JobRecord:
-    return JobRecord(
-        name=row.name,
-        interval_s=row.interval_s,
-        due_at=row.due_at,
-        attempts=row.attempts,
-        locked_by=row.locked_by,
-        locked_until=row.locked_until,
-        last_run_at=row.last_run_at,
-        last_status=row.last_status,
-        last_duration_s=row.last_duration_s,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-    )
+    return to_record(JobRecord, row)
 
 
 __all__ = ["JOB_FAILED", "JOB_OK", "JobRecord", "JobRepository"]

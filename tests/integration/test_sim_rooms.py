@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,14 +24,6 @@ LIST_FIELDS = {
     "roomGroup",
 }
 LABEL_NAMES = {1: "电视", 2: "电话", 3: "投影仪", 4: "白板", 5: "视频会议"}
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
 
 
 def all_rooms(http: httpx.Client, union_id: str, max_results: int | None = None) -> tuple[list[dict[str, Any]], int]:
