@@ -23,6 +23,11 @@ class Intent(StrEnum):
     GROUP_IMPORT = "group_import"
     LINK = "link"
     HELP = "help"
+    CHECK_IN = "check_in"
+    RELEASE = "release"
+    END_NOW = "end_now"
+    EXTEND = "extend"
+    REMIND = "remind"
 
 
 class TimeKind(StrEnum):
