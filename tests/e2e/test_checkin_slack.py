@@ -7,6 +7,7 @@ the truth each click is checked against.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -24,7 +25,17 @@ from bot.slack.app import create_app, make_web_client
 from bot.slack.delivery import SlackDirectMessages
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import ALICE, BOB, FORM, TEAM, block_actions_payload, payload_body, signed
+from tests.e2e.slack_requests import (
+    ALICE,
+    BOB,
+    FORM,
+    JSON,
+    TEAM,
+    block_actions_payload,
+    event_body,
+    payload_body,
+    signed,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -116,6 +127,11 @@ def test_the_check_in_button_keeps_the_room(scene: Scene) -> None:
     scene.run_jobs()
     assert len(scene.busy(scene.start, scene.end)) == 1  # not released
     assert len(scene.fake.calls("chat.postMessage")) == 1  # the reminder only, no release DM
+
+    # App Home shows the state too.
+    event = {"type": "app_home_opened", "user": ALICE, "channel": "D_HOME", "tab": "home", "event_ts": "1.1"}
+    assert scene.app.dispatch(signed(event_body(event), content_type=JSON)).status == 200
+    assert "checked in" in json.dumps(scene.fake.calls("views.publish")[-1].body["view"], ensure_ascii=False)
 
 
 def test_without_a_click_the_room_is_released_and_the_booker_gets_a_dm(scene: Scene) -> None:

@@ -398,3 +398,20 @@ def test_a_linked_booker_is_signed_in_on_the_dingtalk_event_too(world: World) ->
         )
     assert listed.status_code == 200
     assert [u["userId"] for u in listed.json()["users"]] == [person["unionid"]]
+
+
+def test_after_downtime_an_overdue_reminder_and_release_each_run_once(world: World) -> None:
+    world.book("3F-Everest")
+    world.clock.at(20, 5)  # the clock process was down since 19:00: the reminder is overdue
+    world.run_jobs()
+    world.clock.at(20, 6)
+    world.run_jobs()
+    assert [u for u, r in world.inbox.sent if r.buttons] == [ALICE]
+
+    world.clock.at(20, 40)  # down again; the release (due 20:15) is 25 minutes late, within the limit
+    world.sim.reset_stats()
+    world.run_jobs()
+    world.clock.at(20, 41)
+    world.run_jobs()
+    assert calls(world.sim) == {"removeMeetingRooms": 1}
+    assert world.busy("3F-Everest", world.start, world.end) == []
