@@ -325,6 +325,9 @@ def test_release_before_the_start_removes_the_room(world: World) -> None:
     assert world.busy("3F-Everest", world.start, world.end) == []
     assert world.runtime.store.bookings.for_user(TEAM, user_id=ALICE)[0].release_reason == ENDED
     assert "ended" in text_of_bookings(world)
+    # The same Book button clicked again books anew rather than replaying the released booking.
+    world.book("3F-Everest")
+    assert len(world.busy("3F-Everest", world.start, world.end)) == 1
 
 
 def test_end_my_meeting_now_moves_the_events_end(world: World) -> None:
