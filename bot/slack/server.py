@@ -59,8 +59,10 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         print(f"roombot serve: {exc}", file=sys.stderr)
         return 2
     # The worker is long-lived, so it also runs the background jobs unless ROOMBOT_RUN_JOBS_IN_WORKER is off.
-    notifier = SlackDirectMessages(client=make_web_client(runtime.settings))
-    jobs = start_background(runtime, notifier=notifier) if settings.run_jobs_in_worker else None
+    jobs = None
+    if settings.run_jobs_in_worker:
+        notifier = SlackDirectMessages(client=make_web_client(settings))
+        jobs = start_background(runtime, notifier=notifier)
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)
