@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot import errors
+from bot.dingtalk import wire
 from bot.errors import ParseError
 from bot.parsing import Intent, parse
 from bot.present import messages
@@ -88,3 +90,20 @@ def test_lists_show_the_check_in_state() -> None:
     assert booking_state(_booking(released_at=moment, release_reason="ended")) == "ended"
     assert booking_state(_booking(released_at=moment, release_reason="skipped", reminded_at=moment)) == "reminded"
     assert messages.booking_status_label("checked_in") == "checked in"
+
+
+def test_a_sign_in_reply_is_its_check_in_time_in_milliseconds() -> None:
+    assert wire.parse_check_in_time({"checkInTime": 1764763200000}) == datetime(2025, 12, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("body", [{}, {"checkInTime": None}, {"checkInTime": "soon"}, {"checkInTime": True}, []])
+def test_a_sign_in_reply_without_a_time_is_malformed(body: object) -> None:
+    with pytest.raises(errors.MalformedReply):
+        wire.parse_check_in_time(body)
+
+
+def test_not_in_event_and_meeting_room_invalid_get_their_own_errors() -> None:
+    not_in = wire.error_from_body(400, {"code": "notInEvent", "message": "用户不在日程内"})
+    assert isinstance(not_in, errors.NotInEvent)
+    taken = wire.error_from_body(400, {"code": "invalidParameter", "message": "Meeting room invalid"})
+    assert isinstance(taken, errors.InvalidRoomId)
