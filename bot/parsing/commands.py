@@ -53,6 +53,8 @@ _GROUP_SUBS = {
     "import": Intent.GROUP_IMPORT,
     "sync": Intent.GROUP_IMPORT,
     "导入": Intent.GROUP_IMPORT,
+    "grace": Intent.GROUP_GRACE,
+    "宽限": Intent.GROUP_GRACE,
     "list": Intent.GROUPS,
     "show": Intent.GROUPS,
     "ls": Intent.GROUPS,
@@ -68,6 +70,7 @@ _GROUP_ARITY: dict[Intent, tuple[int, int | None, str]] = {
     Intent.GROUP_SHARE: (1, 1, "group share HQ"),
     Intent.GROUP_DEFAULT: (1, 1, "group default HQ"),
     Intent.GROUP_IMPORT: (0, None, "group import"),
+    Intent.GROUP_GRACE: (2, 2, "group grace HQ 10"),
     Intent.GROUPS: (0, 1, "groups"),
 }
 _ZH_FILLER_EDGES = re.compile(

@@ -27,6 +27,7 @@ from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.policy import may_change
 from bot.errors import DingTalkError, InvalidRoomId, ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, StoreError
+from bot.parsing import Request
 from bot.present import messages
 from bot.present.actions import CHECK_IN, EXTEND_BOOKING, RELEASE_BOOKING, cancel_value, extend_value
 from bot.present.reply import ButtonSpec, ConfirmSpec, Reply, TextReply
@@ -39,6 +40,7 @@ from bot.usecases.context import Admins, Asker
 # Reminders are looked for this far ahead; a longer personal lead is capped to it.
 MAX_LEAD = timedelta(hours=2)
 MAX_EXTEND_MINUTES = 240
+MAX_GRACE_MINUTES = 240
 
 
 class Notifier(Protocol):
@@ -459,6 +461,22 @@ class CheckIns:
             return TextReply(messages.reminders_off(), kind="success")
         return TextReply(messages.reminders_set(minutes), kind="success")
 
+    def set_group_grace(self, request: Request, asker: Asker) -> Reply:
+        """`group grace HQ 10` (minutes), `group grace HQ off` (never released), `group grace HQ default`."""
+        name, value = request.args[0], request.args[1].lower()
+        group = self.store.groups.find(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
+        admin = self.admins.is_admin(asker.user_id)
+        if not may_change(owner_user_id=group.owner_user_id, acting_user=asker.user_id, is_admin=admin):
+            raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
+        if value in ("default", "reset", "workspace"):
+            self.store.checkin.set_group_grace(asker.team_id, group.id, None)
+            return TextReply(messages.group_grace_default(group.name, self.settings.checkin_grace_minutes), kind="success")
+        minutes = 0 if value in ("off", "never", "no", "关闭") else _minutes(value)
+        if minutes is None or minutes > MAX_GRACE_MINUTES:
+            return TextReply(messages.group_grace_bad(), kind="error")
+        self.store.checkin.set_group_grace(asker.team_id, group.id, minutes)
+        return TextReply(messages.group_grace_set(group.name, minutes), kind="success")
+
     def _invalidate(self, booking: BookingRecord) -> None:
         try:
             self.schedules.invalidate(booking.team_id, [booking.room_id])
@@ -475,6 +493,11 @@ def _released_sentence(booking: BookingRecord) -> str:
     if booking.release_reason == RELEASED:
         return messages.too_late_released(booking.room_name)
     return messages.booking_already_released(booking.room_name)
+
+
+def _minutes(text: str) -> int | None:
+    digits = text.removesuffix("min").removesuffix("m").strip()
+    return int(digits) if digits.isdigit() else None
 
 
 def _next_minute(moment: datetime) -> datetime:

@@ -113,6 +113,7 @@ class RoomService:
             Intent.BOOK: self._bookings.book_text,
             Intent.CANCEL: self._bookings.cancel_text,
             Intent.MY_BOOKINGS: self._bookings.mine,
+            Intent.GROUP_GRACE: self._checkins.set_group_grace,
             Intent.CHECK_IN: lambda request, asker: self._checkins.check_in(asker, room=_first(request.rooms)),
             Intent.RELEASE: lambda request, asker: self._checkins.release(asker, room=_first(request.rooms)),
             Intent.END_NOW: lambda request, asker: self._checkins.end_now(asker),

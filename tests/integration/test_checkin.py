@@ -263,13 +263,16 @@ def test_a_group_grace_of_zero_keeps_its_rooms_and_five_releases_early(world: Wo
     groups = world.runtime.store.groups.visible(TEAM, user_id=ADMIN)
     holding = [g for g in groups if everest in g.room_ids]
     assert holding, "premise: a DingTalk group holds 3F-Everest"
-    world.runtime.store.checkin.set_group_grace(TEAM, min(g.id for g in holding), 5)
+    group = min(holding, key=lambda g: g.id)
+    refused = world.ask(f'group grace "{group.name}" 5', user=BOB)
+    assert isinstance(refused, TextReply) and refused.kind == "error"
+    assert text_of(world.ask(f'group grace "{group.name}" 5', user=ADMIN)) == messages.group_grace_set(group.name, 5)
     world.book("3F-Everest")
     world.clock.at(20, 5)
     world.run_jobs()
     assert world.busy("3F-Everest", world.start, world.end) == []
 
-    world.runtime.store.checkin.set_group_grace(TEAM, min(g.id for g in holding), 0)
+    assert text_of(world.ask(f'group grace "{group.name}" off', user=ADMIN)) == messages.group_grace_set(group.name, 0)
     world.book("3F-Everest", start=world.end, end=world.end + timedelta(hours=1))
     world.clock.at(21, 40)
     world.run_jobs()

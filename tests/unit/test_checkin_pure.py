@@ -35,6 +35,8 @@ NOW = datetime(2025, 12, 2, 10, 0)
         ("remind me 15 min before", Intent.REMIND, (), ("15",)),
         ("reminders off", Intent.REMIND, (), ("off",)),
         ("reminders on", Intent.REMIND, (), ()),
+        ('group grace "Head Office" 10', Intent.GROUP_GRACE, (), ("Head Office", "10")),
+        ("group grace HQ off", Intent.GROUP_GRACE, (), ("HQ", "off")),
     ],
 )
 def test_check_in_commands_are_read(text: str, intent: Intent, rooms: tuple[str, ...], args: tuple[str, ...]) -> None:

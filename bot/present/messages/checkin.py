@@ -166,6 +166,20 @@ def reminders_off() -> str:
     return "OK: no more reminders. Turn them back on with `remind me 10 min before`."
 
 
+def group_grace_set(group_name: str, grace_minutes: int) -> str:
+    if grace_minutes <= 0:
+        return f"Rooms of {quoted(group_name)} are never released for a missed check-in."
+    return f"Rooms of {quoted(group_name)} are released {minutes(grace_minutes)} after the start when nobody checks in."
+
+
+def group_grace_default(group_name: str, workspace_minutes: int) -> str:
+    return f"{quoted(group_name)} follows the workspace setting again ({group_grace_set(group_name, workspace_minutes)})"
+
+
+def group_grace_bad() -> str:
+    return "Give minutes (0–240), `off` or `default`, for example `group grace HQ 10`."
+
+
 # --- the jobs' notes (log and `roombot jobs run --once`) -------------------------------------
 
 
@@ -198,6 +212,9 @@ __all__ = [
     "checkin_button",
     "dm_printed",
     "extend_bad_minutes",
+    "group_grace_bad",
+    "group_grace_default",
+    "group_grace_set",
     "extend_button",
     "extend_taken",
     "extend_unknown",
