@@ -421,3 +421,26 @@ def test_after_downtime_an_overdue_reminder_and_release_each_run_once(world: Wor
     world.run_jobs()
     assert calls(world.sim) == {"removeMeetingRooms": 1}
     assert world.busy("3F-Everest", world.start, world.end) == []
+
+
+def test_a_reminder_slack_refused_is_tried_again_at_the_next_sweep(world: World) -> None:
+    class Flaky(Inbox):
+        failures = 1
+
+        def notify(self, *, team_id: str, user_id: str, reply: TextReply) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("channel_not_found")
+            super().notify(team_id=team_id, user_id=user_id, reply=reply)
+
+    world.inbox = Flaky()
+    world.book("3F-Everest")
+    world.clock.at(19, 50)
+    world.run_jobs()
+    assert world.inbox.sent == []
+    assert world.runtime.store.bookings.for_user(TEAM, user_id=ALICE)[0].reminded_at is None
+    world.clock.at(19, 51)
+    world.run_jobs()
+    world.clock.at(19, 52)
+    world.run_jobs()
+    assert [user for user, _reply in world.inbox.sent] == [ALICE]
