@@ -83,6 +83,11 @@ class Settings:
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
+    # Check-in (bot.usecases.checkin): minutes; a reminder or grace of 0 turns it off.
+    reminder_minutes: int = 10
+    checkin_grace_minutes: int = 15
+    release_max_overdue_minutes: int = 30  # a release later than this after its due time is skipped
+    extend_minutes: int = 30
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -143,6 +148,10 @@ class Settings:
             "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
             "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+            "ROOMBOT_REMINDER_MINUTES": ("reminder_minutes", int, 0),
+            "ROOMBOT_CHECKIN_GRACE_MINUTES": ("checkin_grace_minutes", int, 0),
+            "ROOMBOT_RELEASE_MAX_OVERDUE_MINUTES": ("release_max_overdue_minutes", int, 1),
+            "ROOMBOT_EXTEND_MINUTES": ("extend_minutes", int, 5),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)

@@ -28,6 +28,7 @@ includes a secret.
           ├── RoomBusy               meetingRoomNotAvailable: an expected race, not a crash
           ├── EventLimitReached      flowLimit: the organizer's daily event limit
           ├── ItemNotFound           404 itemNotFound (event gone)
+          ├── NotInEvent             400 notInEvent (sign-in by someone not on the event)
           ├── UserNotFound           a user lookup found nobody
           ├── BadCredentials         app key/secret or suite credentials refused
           ├── PermissionMissing      the app lacks a scope (required_scopes)
@@ -94,6 +95,7 @@ class NotAllowedReason(StrEnum):
     CHANGE_GROUP = "change_group"
     GROUP_NOT_SHARED_WITH_CHANNEL = "group_not_shared_with_channel"
     CANCEL_BOOKING = "cancel_booking"
+    CHANGE_BOOKING = "change_booking"  # check in, release, end early or extend someone else's booking
 
 
 class LimitReason(StrEnum):
@@ -266,6 +268,10 @@ class ItemNotFound(DingTalkError):
     """404 `itemNotFound`: the event no longer exists."""
 
 
+class NotInEvent(DingTalkError):
+    """400 `notInEvent`: the user signing in is neither the event's organizer nor an attendee."""
+
+
 class UserNotFound(DingTalkError):
     """A user lookup (mobile, userId) found nobody."""
 
@@ -339,6 +345,7 @@ __all__ = [
     "UnknownGroup",
     "UnknownRoom",
     "UpstreamUnavailable",
+    "NotInEvent",
     "UserNotFound",
     "WindowTooLong",
 ]

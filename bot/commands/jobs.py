@@ -28,8 +28,12 @@ from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import JobHost, build_runner, job_repository
 from bot.jobs.runner import Outcome
 from bot.present import messages
+from bot.present.reply import TextReply
+from bot.slack.app import make_web_client
+from bot.slack.delivery import SlackDirectMessages
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.store.repository import Store
+from bot.usecases.checkin import Notifier
 from bot.wiring import build_runtime
 
 
@@ -120,8 +124,27 @@ def _parse_now(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class PrintedMessages:
+    """Without a Slack bot token, the jobs' direct messages are printed (`roombot jobs run --once`)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def notify(self, *, team_id: str, user_id: str, reply: TextReply) -> None:
+        print(messages.dm_printed(user_id, reply.text), file=self._out)
+        for button in reply.buttons:
+            print(f"  [{button.text}]", file=self._out)
+
+
+def _notifier(settings: Settings, out: TextIO) -> Notifier:
+    """DMs go to `SLACK_API_URL` when a bot token is set; otherwise they are printed."""
+    if settings.slack_bot_token:
+        return SlackDirectMessages(client=make_web_client(settings))
+    return PrintedMessages(out)
+
+
 def _run_once(host: JobHost, *, clock: Clock, out: TextIO) -> int:
-    runner = build_runner(host, clock=clock)
+    runner = build_runner(host, clock=clock, notifier=_notifier(host.settings, out))
     outcomes = runner.run_once()
     if not outcomes:
         print(messages.jobs_nothing_due(clock()), file=out)
@@ -139,7 +162,7 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _run_forever(host: JobHost, *, err: TextIO) -> int:
-    runner = build_runner(host)
+    runner = build_runner(host, notifier=_notifier(host.settings, sys.stdout))
     stop = threading.Event()
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -156,7 +179,7 @@ def _run_forever(host: JobHost, *, err: TextIO) -> int:
 
 
 def _list(host: JobHost, *, out: TextIO) -> int:
-    runner = build_runner(host)
+    runner = build_runner(host, notifier=PrintedMessages(out))
     rows = {row.name: row for row in job_repository(host).all()}
     intervals = {spec.name: spec.interval_s for spec in runner.specs}
     names = [spec.name for spec in runner.specs] + sorted(set(rows) - set(intervals))

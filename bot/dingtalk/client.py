@@ -259,6 +259,18 @@ class DingTalkClient:
         """Release rooms from the event (safe to repeat)."""
         self._events.remove_rooms(union_id, event_id, room_ids, client_token=client_token)
 
+    def update_event_time(
+        self, union_id: str, event_id: str, *, start: datetime, end: datetime, time_zone: str, client_token: str
+    ) -> Event:
+        """Move the event's start and end; `InvalidRoomId` when one of its rooms is taken at the new time."""
+        return self._events.update_event_time(
+            union_id, event_id, start=start, end=end, time_zone=time_zone, client_token=client_token
+        )
+
+    def sign_in(self, union_id: str, event_id: str) -> datetime:
+        """Sign the user in on the event; `NotInEvent` when they are not on it."""
+        return self._events.sign_in(union_id, event_id)
+
     def delete_event(
         self, union_id: str, event_id: str, *, client_token: str | None = None, push_notification: bool | None = None
     ) -> None:

@@ -35,6 +35,7 @@ from bot.errors import (
     InvalidRoomId,
     ItemNotFound,
     MalformedReply,
+    NotInEvent,
     PermissionMissing,
     QuotaExhausted,
     RoomBusy,
@@ -368,6 +369,19 @@ def parse_event(body: object) -> Event:
     )
 
 
+def parse_check_in_time(body: object) -> datetime:
+    """`{checkInTime}` of a sign-in: epoch milliseconds."""
+    obj = _obj(body, "signin")
+    raw = obj.get("checkInTime")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise MalformedReply("signin reply has no checkInTime")
+    try:
+        millis = int(raw)
+    except ValueError as exc:
+        raise MalformedReply("signin reply has a bad checkInTime") from exc
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
 def parse_result_flag(body: object, what: str) -> bool:
     obj = _obj(body, what)
     if "result" not in obj:
@@ -403,6 +417,7 @@ _CODE_TABLE: dict[str, type[DingTalkError]] = {
     "meetingRoomNotAvailable": RoomBusy,
     "flowLimit": EventLimitReached,
     "itemNotFound": ItemNotFound,
+    "notInEvent": NotInEvent,
     "user.not.employee": UserNotFound,
     # a request with the same x-client-token is still being processed: wait and retry
     "idempotencyProcessing": UpstreamUnavailable,

@@ -18,6 +18,7 @@ from bot.store.db import make_session_factory
 from bot.store.jobs import JobRepository
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
+from bot.usecases.checkin import Notifier
 
 
 class JobHost(Protocol):
@@ -40,15 +41,17 @@ def job_repository(host: JobHost) -> JobRepository:
     return JobRepository(session_factory=make_session_factory(host.engine))
 
 
-def build_runner(host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None) -> Runner:
-    """A runner of roombot's default jobs on the host's database."""
-    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings)
+def build_runner(
+    host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None, notifier: Notifier | None = None
+) -> Runner:
+    """A runner of roombot's default jobs on the host's database (with `notifier`, reminders and releases too)."""
+    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings, notifier=notifier)
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 
 
-def start_background(host: JobHost, *, clock: Clock = utc_now) -> BackgroundRunner:
+def start_background(host: JobHost, *, clock: Clock = utc_now, notifier: Notifier | None = None) -> BackgroundRunner:
     """Run the jobs in a daemon thread of this process; call `.stop()` on shutdown."""
-    return BackgroundRunner(runner=build_runner(host, clock=clock)).start()
+    return BackgroundRunner(runner=build_runner(host, clock=clock, notifier=notifier)).start()
 
 
 __all__ = ["JobHost", "build_runner", "job_repository", "start_background"]

@@ -5,17 +5,23 @@ Names are stable: they are the keys of the `jobs` table, and `roombot jobs list`
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.dingtalk import DingTalkClient
 from bot.jobs.maintenance import prune_processed_events, prune_schedule_cache, refresh_directories
 from bot.jobs.schedule import JobSpec
+from bot.present import messages
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
+from bot.usecases.checkin import CheckinSweeps, Notifier
 
 PRUNE_PROCESSED_EVENTS = "prune-processed-events"
 PRUNE_SCHEDULE_CACHE = "prune-schedule-cache"
 REFRESH_ROOM_DIRECTORY = "refresh-room-directory"
+SEND_REMINDERS = "send-reminders"
+RELEASE_NO_SHOWS = "release-no-shows"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -26,10 +32,23 @@ SCHEDULE_CACHE_KEPT = timedelta(hours=1)
 REFRESH_EVERY = timedelta(hours=1)
 # A sync lists every room, page by page, within DingTalk's rate limit.
 REFRESH_LEASE = timedelta(minutes=30)
+# Reminders and releases are minute-grained; each sweep acts on each booking once (a conditional UPDATE).
+CHECKIN_EVERY = timedelta(minutes=1)
+CHECKIN_LEASE = timedelta(minutes=5)
 
 
-def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: Settings) -> list[JobSpec]:
-    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured)."""
+def default_jobs(
+    *,
+    store: Store,
+    directory: DirectoryClient | None,
+    settings: Settings,
+    checkin: CheckinSweeps | None = None,
+    notifier: Notifier | None = None,
+) -> list[JobSpec]:
+    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured).
+
+    The reminder and release sweeps run when a `notifier` (the Slack DMs, or the terminal) is given.
+    """
     cache_kept = max(SCHEDULE_CACHE_KEPT, timedelta(seconds=2 * settings.cache_ttl_s))
     refresh_age_s = max(settings.directory_max_age_s - REFRESH_EVERY.total_seconds(), 0.0)
 
@@ -43,16 +62,41 @@ def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: S
         union_id = settings.dingtalk_operator_union_id if directory is not None else None
         return refresh_directories(store=store, client=directory, union_id=union_id, now=now, max_age_s=refresh_age_s)
 
-    return [
+    specs = [
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
     ]
+    if notifier is None:
+        return specs
+    sweeps = checkin or CheckinSweeps(
+        settings=settings,
+        store=store,
+        dingtalk=directory if isinstance(directory, DingTalkClient) else None,
+        log=logging.getLogger("bot.jobs.checkin"),
+    )
+    dm = notifier
+
+    def remind(now: datetime) -> str:
+        report = sweeps.send_reminders(now, dm)
+        return messages.jobs_reminders_note(report.done, report.failed, report.calls)
+
+    def release(now: datetime) -> str:
+        report = sweeps.release_no_shows(now, dm)
+        return messages.jobs_releases_note(report.done, report.skipped, report.failed, report.calls)
+
+    specs += [
+        JobSpec(name=SEND_REMINDERS, interval=CHECKIN_EVERY, run=remind, lease=CHECKIN_LEASE),
+        JobSpec(name=RELEASE_NO_SHOWS, interval=CHECKIN_EVERY, run=release, lease=CHECKIN_LEASE),
+    ]
+    return specs
 
 
 __all__ = [
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
     "REFRESH_ROOM_DIRECTORY",
+    "RELEASE_NO_SHOWS",
+    "SEND_REMINDERS",
     "default_jobs",
 ]

@@ -53,6 +53,8 @@ _GROUP_SUBS = {
     "import": Intent.GROUP_IMPORT,
     "sync": Intent.GROUP_IMPORT,
     "导入": Intent.GROUP_IMPORT,
+    "grace": Intent.GROUP_GRACE,
+    "宽限": Intent.GROUP_GRACE,
     "list": Intent.GROUPS,
     "show": Intent.GROUPS,
     "ls": Intent.GROUPS,
@@ -68,6 +70,7 @@ _GROUP_ARITY: dict[Intent, tuple[int, int | None, str]] = {
     Intent.GROUP_SHARE: (1, 1, "group share HQ"),
     Intent.GROUP_DEFAULT: (1, 1, "group default HQ"),
     Intent.GROUP_IMPORT: (0, None, "group import"),
+    Intent.GROUP_GRACE: (2, 2, "group grace HQ 10"),
     Intent.GROUPS: (0, 1, "groups"),
 }
 _ZH_FILLER_EDGES = re.compile(
@@ -77,6 +80,21 @@ _TOKEN = re.compile(r'"([^"]*)"?|\'([^\']*)\'|(\S+)')
 _PHONE = re.compile(r"^\+?[\d ()\-.]{6,}$")
 _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
+# Check-in commands: `check in [room]`, `release <room>`, `end my meeting now`, `extend 30 min`,
+# `remind me 15 min before`, `reminders off`.
+_CHECK_IN = re.compile(g.POLITE + r"(?:check[ -]?in|checkin|签到)(?![a-z])")
+_RELEASE = re.compile(g.POLITE + r"(?:release|give[ ]+back|释放)(?![a-z])")
+_END_NOW = re.compile(
+    g.POLITE
+    + r"(?:(?:end|finish|stop|close)[ ]+(?:my[ ]+|the[ ]+|this[ ]+|our[ ]+)?(?:meeting|booking)(?:[ ]+(?:now|early))?"
+    + r"|(?:提前)?结束(?:我的)?会议(?:吧)?)[ ?!.。]*$"
+)
+_EXTEND = re.compile(g.POLITE + r"(?:extend|延长)(?![a-z])")
+_REMIND = re.compile(g.POLITE + r"(?:remind[ ]+me|reminders?|提醒(?:我)?)(?![a-z])")
+_AMOUNT = re.compile(r"(?P<n>\d{1,4})[ ]*(?P<unit>h|hrs?|hours?|小时|m|mins?|minutes?|分钟|分)?(?![a-z])")
+_OFF = re.compile(r"^[ ]*(?:off|none|stop|no|never|关闭|关|不要)(?![a-z])")
+_ON = re.compile(r"^[ ]*(?:on|yes|开启|开)(?![a-z])")
+
 # Intents whose message is a search: room filters and a time window follow the command word.
 SEARCH_INTENTS = frozenset({Intent.FIND, Intent.BOOK, Intent.CANCEL, Intent.MY_BOOKINGS})
 
@@ -85,7 +103,13 @@ def read_intent(low: str) -> tuple[Intent, int]:
     """The command and where its details start in the lower-cased text."""
     if g.HELP.match(low):
         return Intent.HELP, 0
+    if _END_NOW.match(low):
+        return Intent.END_NOW, len(low)
     for pattern, intent in (
+        (_CHECK_IN, Intent.CHECK_IN),
+        (_RELEASE, Intent.RELEASE),
+        (_EXTEND, Intent.EXTEND),
+        (_REMIND, Intent.REMIND),
         (g.LINK, Intent.LINK),
         (g.CANCEL, Intent.CANCEL),
         (g.BOOK, Intent.BOOK),
@@ -112,7 +136,36 @@ def command(scan: Scan, intent: Intent, rest_at: int) -> Request:
         return Request(intent=intent, text=scan.cleaned, args=(topic,) if topic else ())
     if intent is Intent.LINK:
         return _link(scan, rest_at)
+    if intent in CHECKIN_INTENTS:
+        return _checkin_command(scan, intent, rest_at)
     return _group_command(scan)
+
+
+CHECKIN_INTENTS = frozenset({Intent.CHECK_IN, Intent.RELEASE, Intent.END_NOW, Intent.EXTEND, Intent.REMIND})
+
+
+def _checkin_command(scan: Scan, intent: Intent, rest_at: int) -> Request:
+    """check in / release take an optional room; extend and remind an amount of time (args: minutes, or "off")."""
+    rest = (scan.orig if scan.chinese else scan.cleaned)[rest_at:].strip(" :：")
+    low = rest.lower()
+    if intent in (Intent.CHECK_IN, Intent.RELEASE):
+        names = [w for w in _tokens(rest) if w.lower() not in FILLERS and w.lower() not in ("now", "it", "to")]
+        return Request(intent=intent, text=scan.cleaned, rooms=tuple(names[:1]))
+    if intent is Intent.END_NOW:
+        return Request(intent=intent, text=scan.cleaned)
+    if intent is Intent.REMIND and _OFF.match(low):
+        return Request(intent=intent, text=scan.cleaned, args=("off",))
+    amount = _AMOUNT.search(low)
+    if amount is None:
+        if intent is Intent.EXTEND or _ON.match(low):
+            return Request(intent=intent, text=scan.cleaned, args=())  # the default length
+        scan.understood.append("remind me")
+        raise scan.error("missing_argument", "remind me 15 min before", command="remind me", needs="minutes")
+    value = int(amount["n"])
+    unit = (amount["unit"] or "m").lower()
+    if unit.startswith("h") or unit == "小时":
+        value *= 60
+    return Request(intent=intent, text=scan.cleaned, args=(str(value),))
 
 
 def _link(scan: Scan, rest_at: int) -> Request:

@@ -21,8 +21,14 @@ class Intent(StrEnum):
     GROUP_SHARE = "group_share"
     GROUP_DEFAULT = "group_default"
     GROUP_IMPORT = "group_import"
+    GROUP_GRACE = "group_grace"
     LINK = "link"
     HELP = "help"
+    CHECK_IN = "check_in"
+    RELEASE = "release"
+    END_NOW = "end_now"
+    EXTEND = "extend"
+    REMIND = "remind"
 
 
 class TimeKind(StrEnum):

@@ -13,6 +13,8 @@ Ids and values:
     `cancel_booking` or `cancel_booking:<booking id>`: value the booking id.
     `show_all`: value `{"q", "start", "end", "tz", "duration"}` as compact JSON, to ask the same
         question again with every room listed (the window is kept, not parsed again).
+    `checkin_booking`, `release_booking` (with a confirm dialog), `extend_booking`: on the reminder
+        DM; value the booking id (extend: `<booking id>:<minutes>`).
     `import_groups`: value `import`.
     `home_group_create`: no value. `home_group_edit`: value the group id.
     The group modal: callback id `group_edit`; its room picker `rooms` (also the options request's
@@ -63,6 +65,9 @@ SHARE = ActionId("share")
 BOOK = ActionId("book", numbered=True)
 CANCEL_BOOKING = ActionId("cancel_booking", numbered=True)
 SHOW_ALL = ActionId("show_all")
+CHECK_IN = ActionId("checkin_booking")
+RELEASE_BOOKING = ActionId("release_booking")
+EXTEND_BOOKING = ActionId("extend_booking")
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
@@ -73,7 +78,18 @@ GROUP_ROOMS = ActionId("rooms")
 GROUP_EDIT_CALLBACK = "group_edit"
 """The group modal's callback id (its submission)."""
 
-BUTTONS: tuple[ActionId, ...] = (SHARE, BOOK, CANCEL_BOOKING, SHOW_ALL, IMPORT_GROUPS, HOME_CREATE_GROUP, HOME_EDIT_GROUP)
+BUTTONS: tuple[ActionId, ...] = (
+    SHARE,
+    BOOK,
+    CANCEL_BOOKING,
+    SHOW_ALL,
+    IMPORT_GROUPS,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    CHECK_IN,
+    RELEASE_BOOKING,
+    EXTEND_BOOKING,
+)
 """Every button kind a listener answers."""
 
 IMPORT_GROUPS_VALUE = "import"
@@ -124,6 +140,16 @@ def cancel_value(booking_id: int) -> str:
 def parse_cancel_value(value: str) -> int:
     """The booking a Cancel button names; ValueError when the value is not a number."""
     return int(value.strip())
+
+
+def extend_value(booking_id: int, minutes: int) -> str:
+    return f"{booking_id}:{minutes}"
+
+
+def parse_extend_value(value: str) -> tuple[int, int]:
+    """(booking id, minutes) an Extend button names; ValueError when the value is not one."""
+    booking, _, minutes = value.strip().partition(":")
+    return int(booking), int(minutes or "30")
 
 
 def group_value(group_id: int) -> str:
@@ -206,6 +232,8 @@ __all__ = [
     "BUTTONS",
     "BUTTON_VALUE_MAX",
     "CANCEL_BOOKING",
+    "CHECK_IN",
+    "EXTEND_BOOKING",
     "GROUP_EDIT_CALLBACK",
     "GROUP_NAME",
     "GROUP_ROOMS",
@@ -213,6 +241,7 @@ __all__ = [
     "HOME_EDIT_GROUP",
     "IMPORT_GROUPS",
     "IMPORT_GROUPS_VALUE",
+    "RELEASE_BOOKING",
     "SHARE",
     "SHOW_ALL",
     "ActionId",
@@ -220,10 +249,12 @@ __all__ = [
     "ShowAllValue",
     "book_value",
     "cancel_value",
+    "extend_value",
     "group_modal_metadata",
     "group_value",
     "parse_book_value",
     "parse_cancel_value",
+    "parse_extend_value",
     "parse_group_modal_metadata",
     "parse_group_value",
     "parse_show_all_value",

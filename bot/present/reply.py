@@ -26,6 +26,16 @@ ButtonStyle = Literal["primary", "danger"]
 
 
 @dataclass(frozen=True)
+class ConfirmSpec:
+    """A confirm dialog shown before a button acts (Slack's `confirm` object)."""
+
+    title: str
+    text: str
+    confirm: str
+    deny: str
+
+
+@dataclass(frozen=True)
 class ButtonSpec:
     """A button any front end can show (Book, Cancel, Show all, Import groups, Share, ...).
 
@@ -40,6 +50,7 @@ class ButtonSpec:
     action_id: str
     value: str
     style: ButtonStyle | None = None
+    confirm: ConfirmSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,7 @@ __all__ = [
     "BookingsReply",
     "ButtonSpec",
     "ButtonStyle",
+    "ConfirmSpec",
     "FindReply",
     "Reply",
     "ReplyKind",

@@ -153,7 +153,7 @@ def _render_bookings(reply: BookingsReply) -> str:
 
 
 def _render_text_reply(reply: TextReply) -> str:
-    lines = [unescape_mrkdwn(reply.text)]
+    lines = [unescape_mrkdwn(messages.plain_dates(reply.text))]
     if reply.examples:
         lines.append("")
         lines.extend(f"  › {example}" for example in reply.examples)

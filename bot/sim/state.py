@@ -96,6 +96,7 @@ class SimEvent:
     created: datetime
     updated: datetime
     rooms: dict[str, str] = field(default_factory=dict)  # roomId -> accepted | tentative | declined
+    sign_ins: dict[str, datetime] = field(default_factory=dict)  # unionId -> when they signed in
 
 
 class SimState:

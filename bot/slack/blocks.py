@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -31,7 +32,7 @@ from bot.domain.availability import Verdict
 from bot.markup import escape_mrkdwn
 from bot.present import messages
 from bot.present.actions import BOOK, BUTTON_VALUE_MAX, CANCEL_BOOKING, SHOW_ALL, book_value, cancel_value, show_all_value
-from bot.present.reply import BookingsReply, ButtonSpec, FindReply, Reply, RoomResult, TextReply
+from bot.present.reply import BookingsReply, ButtonSpec, ConfirmSpec, FindReply, Reply, RoomResult, TextReply
 from bot.present.terminal import room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
@@ -293,6 +294,17 @@ def _button(spec: ButtonSpec) -> ButtonElement:
         action_id=spec.action_id,
         value=spec.value,
         style=spec.style,
+        confirm=_confirm(spec.confirm) if spec.confirm is not None else None,
+    )
+
+
+def _confirm(spec: ConfirmSpec) -> ConfirmObject:
+    return ConfirmObject(
+        title=PlainTextObject(text=_cut(spec.title, 100)),
+        text=PlainTextObject(text=_cut(spec.text, 300)),
+        confirm=PlainTextObject(text=_cut(spec.confirm, 30)),
+        deny=PlainTextObject(text=_cut(spec.deny, 30)),
+        style="danger",
     )
 
 

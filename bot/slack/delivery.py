@@ -19,6 +19,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.present import messages
+from bot.present.reply import TextReply
+from bot.slack.blocks import render
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +109,21 @@ def report_undelivered(
         )
 
 
+class SlackDirectMessages:
+    """The jobs' direct messages (reminders, releases) through the Web API.
+
+    `chat.postMessage` with the user's id as the channel lands in the app's DM with them. A
+    refusal raises, so the reminder sweep can undo its claim and try again next run.
+    """
+
+    def __init__(self, *, client: WebClient) -> None:
+        self._client = client
+
+    def notify(self, *, team_id: str, user_id: str, reply: TextReply) -> None:
+        message = render(reply)
+        self._client.chat_postMessage(channel=user_id, text=message["text"], blocks=message["blocks"])
+
+
 def api_error_code(exc: SlackApiError) -> str:
     """Slack's error string (e.g. `channel_not_found`), for logs and for the user."""
     try:
@@ -116,6 +133,7 @@ def api_error_code(exc: SlackApiError) -> str:
 
 
 __all__ = [
+    "SlackDirectMessages",
     "api_error_code",
     "post_to_response_url",
     "report_undelivered",

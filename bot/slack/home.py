@@ -15,6 +15,7 @@ from bot.markup import escape_mrkdwn
 from bot.present import messages
 from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
 from bot.slack.blocks import render
+from bot.usecases.checkin import booking_state
 from bot.usecases.home import HomeModel
 
 MAX_HOME_BLOCKS = 100
@@ -91,7 +92,7 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         blocks.append(_section(messages.slack_home_no_bookings()))
     for booking in bookings[:MAX_BOOKINGS_SHOWN]:
         line = f"*{escape_mrkdwn(str(booking.room_name))}* · {_when(booking.start, booking.end, tz)}"
-        if status := messages.booking_status_label(booking.status):
+        if status := messages.booking_status_label(booking_state(booking)):
             line += f" · _{status}_"
         cancel = _button(
             messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"

@@ -53,6 +53,19 @@ class SlackService(Protocol):
         self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
     ) -> Reply: ...
 
+    def booking_action(
+        self,
+        *,
+        action: str,
+        team_id: str,
+        user_id: str,
+        booking_id: int,
+        is_admin: bool,
+        tz: str,
+        minutes: int | None = None,
+        now: datetime | None = None,
+    ) -> Reply: ...
+
     def resolve_timezone(self, *, team_id: str, user_id: str, fetch: Callable[[], str | None]) -> str: ...
 
     def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel: ...

@@ -49,7 +49,7 @@ class BookingsRepository(Repository):
             row = session.scalar(
                 select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.idempotency_key == idempotency_key)
             )
-            return _booking_record(row) if row else None
+            return booking_record(row) if row else None
 
         def work(session: Session) -> tuple[BookingRecord, bool]:
             found = existing(session)
@@ -73,7 +73,7 @@ class BookingsRepository(Repository):
             )
             session.add(row)
             session.flush()
-            return _booking_record(row), True
+            return booking_record(row), True
 
         def lost_race(exc: IntegrityError) -> tuple[BookingRecord, bool]:
             found = self._read(existing)
@@ -113,7 +113,7 @@ class BookingsRepository(Repository):
 
     def get(self, team_id: str, booking_id: int) -> BookingRecord:
         """Raises NotFound when there is no such booking in this team."""
-        return self._read(lambda session: _booking_record(_booking_row(session, team_id, booking_id)))
+        return self._read(lambda session: booking_record(_booking_row(session, team_id, booking_id)))
 
     def for_user(
         self,
@@ -133,7 +133,7 @@ class BookingsRepository(Repository):
             if start_after is not None:
                 query = query.where(m.Booking.end_at > start_after)
             rows = session.scalars(query.order_by(m.Booking.start_at, m.Booking.id).limit(limit))
-            return [_booking_record(row) for row in rows]
+            return [booking_record(row) for row in rows]
 
         return self._read(work)
 
@@ -153,7 +153,7 @@ class BookingsRepository(Repository):
                 .order_by(m.Booking.start_at, m.Booking.id)
                 .limit(1)
             )
-            return _booking_record(row) if row else None
+            return booking_record(row) if row else None
 
         return self._read(work)
 
@@ -168,7 +168,7 @@ class BookingsRepository(Repository):
                 setattr(row, key, value)
             row.updated_at = self._clock()
             session.flush()
-            return _booking_record(row)
+            return booking_record(row)
 
         return self._run(work)
 
@@ -180,8 +180,9 @@ def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
     return row
 
 
-def _booking_record(row: m.Booking) -> BookingRecord:
+def booking_record(row: m.Booking) -> BookingRecord:
+    """A booking row as a record (the check-in repository reads bookings too)."""
     return to_record(BookingRecord, row, start=row.start_at, end=row.end_at)
 
 
-__all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository"]
+__all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository", "booking_record"]

@@ -243,6 +243,13 @@ class Booking(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Check-in (bot.usecases.checkin): each is set once, by one conditional UPDATE, so two clock
+    # processes never remind or release the same booking twice.
+    reminded_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    # "released" (no check-in), "skipped" (overdue after downtime), "ended" (ended early by its booker).
+    release_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class ProcessedEvent(Base):
@@ -297,6 +304,31 @@ class Job(Base):
     updated_at: Mapped[datetime]
 
 
+class ReminderPreference(Base):
+    """How long before a booking its booker is reminded; `minutes` None means reminders off."""
+
+    __tablename__ = "reminder_preferences"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class GroupCheckinGrace(Base):
+    """A room group's own check-in grace period (minutes after the start; 0 turns auto-release off)."""
+
+    __tablename__ = "group_checkin_grace"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
+    )
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grace_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
 __all__ = [
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",
@@ -312,9 +344,11 @@ __all__ = [
     "Booking",
     "ChannelSetting",
     "DirectorySync",
+    "GroupCheckinGrace",
     "GroupShare",
     "Job",
     "ProcessedEvent",
+    "ReminderPreference",
     "Room",
     "RoomGroup",
     "RoomGroupMember",

@@ -66,6 +66,10 @@ class BookingRecord:
     error: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    reminded_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    released_at: datetime | None = None
+    release_reason: str | None = None  # "released", "skipped" or "ended"
 
     @property
     def active(self) -> bool:

@@ -10,6 +10,7 @@ from bot.config import Clock, utc_now
 from bot.store.base import SessionFactory
 from bot.store.bookings import BookingsRepository
 from bot.store.channels import ChannelsRepository
+from bot.store.checkin import CheckinRepository
 from bot.store.events import EventsRepository
 from bot.store.groups import GroupsRepository
 from bot.store.rooms import RoomsRepository
@@ -46,6 +47,7 @@ class Store:
         )
         self.channels = ChannelsRepository(session_factory=session_factory, clock=clock)
         self.bookings = BookingsRepository(session_factory=session_factory, clock=clock)
+        self.checkin = CheckinRepository(session_factory=session_factory, clock=clock)
         self.events = EventsRepository(session_factory=session_factory, clock=clock)
         self.schedules = SchedulesRepository(session_factory=session_factory, clock=clock)
 

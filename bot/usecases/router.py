@@ -26,6 +26,7 @@ from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.checkin import CheckIns
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
@@ -87,6 +88,9 @@ class RoomService:
             cancel_mode=settings.cancel_mode,
             log=log,
         )
+        self._checkins = CheckIns(
+            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, admins=admins, clock=clock, log=log
+        )
         self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
@@ -109,6 +113,17 @@ class RoomService:
             Intent.BOOK: self._bookings.book_text,
             Intent.CANCEL: self._bookings.cancel_text,
             Intent.MY_BOOKINGS: self._bookings.mine,
+            Intent.GROUP_GRACE: self._checkins.set_group_grace,
+            Intent.CHECK_IN: lambda request, asker: self._checkins.check_in(asker, room=_first(request.rooms)),
+            Intent.RELEASE: lambda request, asker: self._checkins.release(asker, room=_first(request.rooms)),
+            Intent.END_NOW: lambda request, asker: self._checkins.end_now(asker),
+            Intent.EXTEND: lambda request, asker: self._checkins.extend(
+                asker, minutes=int(request.args[0]) if request.args else settings.extend_minutes
+            ),
+            Intent.REMIND: lambda request, asker: self._checkins.set_reminders(
+                asker,
+                None if request.args == ("off",) else int(request.args[0]) if request.args else settings.reminder_minutes,
+            ),
         }
 
     def close(self) -> None:
@@ -205,6 +220,28 @@ class RoomService:
         asker = self._askers.asker(team_id, user_id, None, tz, now)
         return self._guard(lambda: self._bookings.cancel(asker, booking_id, is_admin=is_admin))
 
+    def booking_action(
+        self,
+        *,
+        action: str,
+        team_id: str,
+        user_id: str,
+        booking_id: int,
+        is_admin: bool,
+        tz: str,
+        minutes: int | None = None,
+        now: datetime | None = None,
+    ) -> Reply:
+        """The reminder's buttons: `check_in`, `release` or `extend` one booking. Never raises."""
+        asker = self._askers.asker(team_id, user_id, None, tz, now)
+        checkins = self._checkins
+        if action == "check_in":
+            return self._guard(lambda: checkins.check_in(asker, booking_id=booking_id, is_admin=is_admin))
+        if action == "release":
+            return self._guard(lambda: checkins.release(asker, booking_id=booking_id, is_admin=is_admin))
+        extra = minutes or self.settings.extend_minutes
+        return self._guard(lambda: checkins.extend(asker, minutes=extra, booking_id=booking_id, is_admin=is_admin))
+
     # --- groups ------------------------------------------------------------------------------
 
     def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
@@ -249,6 +286,10 @@ class RoomService:
             self._log.warning("health: DingTalk token unavailable", exc_info=True)
             status["dingtalk"] = False
         return status
+
+
+def _first(values: tuple[str, ...]) -> str | None:
+    return values[0] if values else None
 
 
 def _help() -> Reply:

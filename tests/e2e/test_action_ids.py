@@ -9,8 +9,10 @@ group modal), so the use cases' own buttons are covered too; the listeners are t
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -20,7 +22,9 @@ from slack_bolt.response import BoltResponse
 from bot.config import Settings
 from bot.present.actions import BUTTONS
 from bot.slack.app import make_web_client
+from bot.slack.delivery import SlackDirectMessages
 from bot.slack.listeners import register_listeners
+from bot.usecases.checkin import CheckinSweeps
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
@@ -28,6 +32,7 @@ from tests.e2e.slack_requests import (
     FORM,
     JSON,
     SIGNING_SECRET,
+    TEAM,
     block_actions_payload,
     event_body,
     payload_body,
@@ -139,6 +144,14 @@ def test_shown_action_ids_and_registered_listeners_match_one_to_one(
     click(first("show_all"))  # every room compactly, Book buttons numbered
     click(first("book"))  # booked: a Cancel button from the use case
     slash("my bookings")
+    # The reminder DM (sent by the job runner's sweep, five minutes before the booking starts).
+    booking = runtime.store.bookings.for_user(TEAM, user_id=ALICE)[0]
+    sweeps = CheckinSweeps(settings=settings, store=runtime.store, dingtalk=runtime.dingtalk, log=logging.getLogger("e2e"))
+    report = sweeps.send_reminders(
+        booking.start - timedelta(minutes=5), SlackDirectMessages(client=make_web_client(settings))
+    )
+    assert report.done == 1
+    shown.extend(elements(fake_slack.calls("chat.postMessage")[-1].blocks))
     event = {"type": "app_home_opened", "user": ALICE, "channel": "D_HOME", "tab": "home", "event_ts": "1.1"}
     assert app.dispatch(signed(event_body(event), content_type=JSON)).status == 200
     home = view_of(fake_slack.calls("views.publish")[-1])

@@ -26,7 +26,14 @@ from bot.commands.jobs import run as run_jobs_command
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.models import RoomSchedule
-from bot.jobs.registry import PRUNE_PROCESSED_EVENTS, PRUNE_SCHEDULE_CACHE, REFRESH_ROOM_DIRECTORY, default_jobs
+from bot.jobs.registry import (
+    PRUNE_PROCESSED_EVENTS,
+    PRUNE_SCHEDULE_CACHE,
+    REFRESH_ROOM_DIRECTORY,
+    RELEASE_NO_SHOWS,
+    SEND_REMINDERS,
+    default_jobs,
+)
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.jobs.schedule import JobSpec, RetryPolicy
 from bot.sim import Simulator
@@ -402,10 +409,12 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events: done in N s: deleted 0 processed Slack events",
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
+        "send-reminders: done in N s: 0 reminders sent; 0 DingTalk calls",
+        "release-no-shows: done in N s: 0 rooms released; 0 DingTalk calls",
     ]
 
-    code, out, err = command(database_url, "run", "--once", "--now", "2099-12-02T10:30:00+00:00")
-    assert (code, out.strip(), err) == (0, "no job was due at 2099-12-02 10:30:00 UTC", "")
+    code, out, err = command(database_url, "run", "--once", "--now", "2099-12-02T10:00:30+00:00")
+    assert (code, out.strip(), err) == (0, "no job was due at 2099-12-02 10:00:30 UTC", "")
 
     code, out, err = command(database_url, "list")
     assert (code, err) == (0, "")
@@ -414,9 +423,12 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events (every 1 h)",
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
+        "send-reminders (every 1 min)",
+        "release-no-shows (every 1 min)",
     ]
     for block in blocks:
-        assert block[1] == "  due:        2099-12-02 11:00:00 UTC"
+        hourly = "(every 1 h)" in block[0]
+        assert block[1] == f"  due:        2099-12-02 {'11:00' if hourly else '10:01'}:00 UTC"
         assert block[2].startswith("  last run:   2099-12-02 10:00:00 UTC, ok in ")
         assert block[3] == "  last error: none"
 
@@ -446,7 +458,9 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_PROCESSED_EVENTS,
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
+        SEND_REMINDERS,
+        RELEASE_NO_SHOWS,
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 3
+    assert listed.stdout.count("last error: none") == 5

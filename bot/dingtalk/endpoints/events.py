@@ -130,6 +130,50 @@ class EventsApi:
         )
         _expect_true(self._transport.send(call), "remove meeting rooms")
 
+    def update_event_time(
+        self, union_id: str, event_id: str, *, start: datetime, end: datetime, time_zone: str, client_token: str
+    ) -> Event:
+        """Move the event's start and end (`PUT …/events/{eventId}`, a partial update; organizer only).
+
+        DingTalk checks the rooms on the event against the new time: a room taken then is refused
+        with 400 `invalidParameter` "Meeting room invalid" (`InvalidRoomId`). Repeating the same
+        move is harmless, so it is retried after an ambiguous failure.
+        """
+        wire.check_window(start, end)
+        try:
+            zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {time_zone!r}") from exc
+        body = {
+            "id": event_id,
+            "start": {"dateTime": wire.format_time(start, zone=zone), "timeZone": time_zone},
+            "end": {"dateTime": wire.format_time(end, round_up=True, zone=zone), "timeZone": time_zone},
+        }
+        call = Call(
+            "patchEvent",
+            "PUT",
+            self._events_url(union_id, event_id),
+            json_body=body,
+            headers={CLIENT_TOKEN_HEADER: client_token},
+            idempotent=True,
+        )
+        return wire.parse_event(self._transport.send(call))
+
+    def sign_in(self, union_id: str, event_id: str) -> datetime:
+        """Sign `union_id` in on the event (DingTalk's own sign-in list); the check-in time it recorded.
+
+        400 `notInEvent` when the user is neither the organizer nor an attendee. Signing in twice
+        keeps the first time, so a retry is safe.
+        """
+        call = Call(
+            "signInEvent",
+            "POST",
+            self._events_url(union_id, event_id) + "/signin",
+            json_body={},
+            idempotent=True,
+        )
+        return wire.parse_check_in_time(self._transport.send(call))
+
     def delete_event(
         self, union_id: str, event_id: str, *, client_token: str | None = None, push_notification: bool | None = None
     ) -> None:

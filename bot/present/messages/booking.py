@@ -83,7 +83,14 @@ def bookings_none() -> str:
 
 def booking_status_label(status: str) -> str:
     """A word on a booking's state, or nothing for a plain confirmed booking."""
-    return {"pending": "awaiting approval", "requested": "being booked"}.get(status, "")
+    return {
+        "pending": "awaiting approval",
+        "requested": "being booked",
+        "reminded": "reminded",
+        "checked_in": "checked in",
+        "released": "released",
+        "ended": "ended early",
+    }.get(status, "")
 
 
 def cancel_button() -> str:

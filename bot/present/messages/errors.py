@@ -77,6 +77,8 @@ def not_allowed(what: str) -> str:
     match reason:
         case errors.NotAllowedReason.CANCEL_BOOKING:
             return "Only the person who booked the room, or a workspace admin, can cancel it."
+        case errors.NotAllowedReason.CHANGE_BOOKING:
+            return "Only the person who booked the room, or a workspace admin, can change that booking."
         case errors.NotAllowedReason.CHANGE_GROUP:
             return "Only the person who made this group, or a workspace admin, can change it."
         case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:

@@ -135,6 +135,9 @@ class EventEndpoints:
             "deleteEvent": self.delete,
             "addMeetingRooms": self.add_rooms,
             "removeMeetingRooms": self.remove_rooms,
+            "patchEvent": self.patch,
+            "signInEvent": self.sign_in,
+            "signInList": self.sign_in_list,
         }
 
     # --- in process --------------------------------------------------------------------------
@@ -292,7 +295,78 @@ class EventEndpoints:
             event.updated = self._state.now()
         return self._remember(key, ok({"result": True}))
 
+    def patch(self, params: dict[str, str], request: Request) -> Reply:
+        """`PUT …/events/{eventId}`: a partial update by the organizer; rooms are re-checked at a new time."""
+        key, replay = self._idempotent_reply(request, "patchEvent", params["user"], params["event"])
+        if replay is not None:
+            return replay
+        user, event = self._event_for(params)
+        if event.organizer != user.unionid:
+            raise Problem(403, "forbidden.accessDenied", "Only the organizer can modify the event")
+        body = json_body(request)
+        if body.get("id") not in (None, event.event_id):
+            raise Problem(400, "invalidParameter", "event id does not match")
+        start, end, time_zone = event.start, event.end, event.time_zone
+        if "start" in body:
+            start, time_zone = _event_time(body.get("start"), event.all_day, "start")
+        if "end" in body:
+            end, end_zone = _event_time(body.get("end"), event.all_day, "end")
+            if "start" in body and end_zone != time_zone:
+                raise Problem(400, "invalidParameter", "end.timeZone must be the same as start.timeZone")
+        if end <= start:
+            raise Problem(400, "invalidParameter", "Event end time must be after start time.")
+        for room_id, status in event.rooms.items():
+            room = self._state.find_room(room_id)
+            if room is None or status not in ("accepted", "tentative"):
+                continue
+            if any(True for _busy in self._free_busy.occupancy(room, start, end, skip_event=event.event_id)):
+                raise Problem(400, "invalidParameter", "Meeting room invalid")
+        if isinstance(body.get("summary"), str) and body["summary"].strip():
+            event.summary = body["summary"]
+        if isinstance(body.get("description"), str):
+            event.description = body["description"]
+        event.start, event.end, event.time_zone = start, end, time_zone or event.time_zone
+        event.updated = self._state.now()
+        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)))
+
+    def sign_in(self, params: dict[str, str], request: Request) -> Reply:
+        """`POST …/events/{eventId}/signin`: the organizer or an attendee signs in (the first time stays)."""
+        user, event = self._event_on_calendar(params)
+        if event.organizer != user.unionid and all(a["id"] != user.unionid for a in event.attendees):
+            raise Problem(400, "notInEvent", "用户不在日程内")
+        moment = event.sign_ins.setdefault(user.unionid, self._state.now())
+        return ok({"checkInTime": int(moment.timestamp() * 1000)})
+
+    def sign_in_list(self, params: dict[str, str], request: Request) -> Reply:
+        """`GET …/events/{eventId}/signin?type=sign_in|not_yet_sign_in&maxResults=`: who signed in or not."""
+        _user, event = self._event_for(params)
+        kind = request.query.get("type", "")
+        if kind not in ("sign_in", "not_yet_sign_in"):
+            raise Problem(400, "invalidParameter", "type is invalid")
+        raw_max = request.query.get("maxResults", "")
+        if not raw_max.isdigit() or not 0 < int(raw_max) <= 500:
+            raise Problem(400, "invalidParameter", "maxResults is invalid")
+        people = [event.organizer, *(a["id"] for a in event.attendees if a["id"] != event.organizer)]
+        users = []
+        for union_id in people:
+            signed = event.sign_ins.get(union_id)
+            if (kind == "sign_in") != (signed is not None):
+                continue
+            known = self._state.user_by_union(union_id)
+            entry: dict[str, Any] = {"userId": union_id, "displayName": known.name if known else ""}
+            if signed is not None:
+                entry["checkInTime"] = int(signed.timestamp() * 1000)
+            users.append(entry)
+        return ok({"users": users[: int(raw_max)]})
+
     # --- helpers -----------------------------------------------------------------------------
+
+    def _event_on_calendar(self, params: dict[str, str]) -> tuple[data.SimUser, SimEvent]:
+        user = self._calendar(params)
+        event = self._state.events.get(params["event"])
+        if event is None:
+            raise Problem(404, "itemNotFound", "event not found")
+        return user, event
 
     def _calendar(self, params: dict[str, str]) -> data.SimUser:
         user = self._directory.calendar_user(params["user"])

@@ -151,7 +151,8 @@ class BookingService:
             )
             if created:
                 return self._attempt(record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=on_behalf)
-            if record.status in (BOOKING_BOOKED, BOOKING_PENDING):
+            given_back = record.released_at is not None and record.release_reason != "skipped"
+            if record.status in (BOOKING_BOOKED, BOOKING_PENDING) and not given_back:
                 status: BookingStatus = "pending" if record.status == BOOKING_PENDING else "booked"
                 return BookingOutcome(status, record, room, on_behalf=self._is_operator(record), replayed=True)
             if record.status == BOOKING_REQUESTED:
@@ -162,7 +163,7 @@ class BookingService:
                         record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=self._is_operator(record)
                     )
                 return BookingOutcome("in_progress", record, room, on_behalf=self._is_operator(record), replayed=True)
-            # Failed or cancelled since: this click is a new attempt under the next key of the chain.
+            # Failed, cancelled or released since: this click is a new attempt under the next key of the chain.
             key = next_key(key, record.id)
         raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 

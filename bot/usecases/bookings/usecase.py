@@ -15,6 +15,7 @@ from bot.present.reply import BookingsReply, BookingView, ButtonSpec, FindReply,
 from bot.store import BookingRecord, Store
 from bot.usecases.bookings.rules import text_booking_key
 from bot.usecases.bookings.service import BookingOutcome, BookingService, CancelOutcome
+from bot.usecases.checkin import booking_state
 from bot.usecases.context import Admins, Asker, Directory
 from bot.usecases.find import FindRooms, window_request
 
@@ -189,7 +190,8 @@ class Bookings:
     ) -> BookingsReply:
         bookings = only if only is not None else self.booking.upcoming(team_id=asker.team_id, user_id=asker.user_id)
         views = tuple(
-            BookingView(booking_id=b.id, room_name=b.room_name, start=b.start, end=b.end, status=b.status) for b in bookings
+            BookingView(booking_id=b.id, room_name=b.room_name, start=b.start, end=b.end, status=booking_state(b))
+            for b in bookings
         )
         return BookingsReply(bookings=views, tz=asker.zone.key, intro=intro, intro_kind=intro_kind)
 

@@ -1,4 +1,5 @@
-"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, and App Home's group buttons.
+"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, App Home's group buttons, and
+the reminder's Check in / Release / Extend.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -8,9 +9,21 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.present.actions import BOOK, CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, IMPORT_GROUPS, SHARE, SHOW_ALL
+from bot.present.actions import (
+    BOOK,
+    CANCEL_BOOKING,
+    CHECK_IN,
+    EXTEND_BOOKING,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    IMPORT_GROUPS,
+    RELEASE_BOOKING,
+    SHARE,
+    SHOW_ALL,
+)
 from bot.slack.answers import Answers
 from bot.slack.listeners.actions.bookings import BookingButtons
+from bot.slack.listeners.actions.checkin import CheckinButtons
 from bot.slack.listeners.actions.groups import GroupButtons
 from bot.slack.listeners.actions.questions import QuestionButtons
 
@@ -22,6 +35,10 @@ def register(app: App, *, answers: Answers) -> None:
     bookings = BookingButtons(answers=answers)
     app.action(BOOK.pattern)(bookings.clicked("book", bookings.book))
     app.action(CANCEL_BOOKING.pattern)(bookings.clicked("cancel", bookings.cancel))
+    checkins = CheckinButtons(answers=answers)
+    app.action(CHECK_IN.pattern)(checkins.clicked("check_in", checkins.check_in))
+    app.action(RELEASE_BOOKING.pattern)(checkins.clicked("release", checkins.release))
+    app.action(EXTEND_BOOKING.pattern)(checkins.clicked("extend", checkins.extend))
     groups = GroupButtons(answers=answers)
     app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
     app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)
