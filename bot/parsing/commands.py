@@ -77,6 +77,12 @@ _TOKEN = re.compile(r'"([^"]*)"?|\'([^\']*)\'|(\S+)')
 _PHONE = re.compile(r"^\+?[\d ()\-.]{6,}$")
 _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
+# A Slack user mention (`<@U123>` or `<@U123|name>`), maybe marked optional right after it.
+_MENTION = re.compile(
+    r"<@(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>(?P<opt>[ \t]*(?:\(optional\)|optional|\(可选\)|（可选）|可选))?",
+    re.IGNORECASE,
+)
+
 # Intents whose message is a search: room filters and a time window follow the command word.
 SEARCH_INTENTS = frozenset({Intent.FIND, Intent.BOOK, Intent.CANCEL, Intent.MY_BOOKINGS})
 
@@ -99,6 +105,22 @@ def read_intent(low: str) -> tuple[Intent, int]:
     if g.ZH_GROUP_VERB_FIRST.match(low) or g.GROUP_WORD.match(low):
         return Intent.GROUPS, 0
     return Intent.FIND, 0
+
+
+def read_people(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) Slack user ids mentioned in the raw message, each once, in order.
+
+    Mentions arrive as `<@U…>`: the cleaned text has lost them, so they are read from the raw one.
+    "@bo optional" (or 可选) right after a mention makes that person optional.
+    """
+    required: list[str] = []
+    optional: list[str] = []
+    for match in _MENTION.finditer(str(raw)[:4000]):
+        user = match["id"].upper()
+        target = optional if match["opt"] else required
+        if user not in required and user not in optional:
+            target.append(user)
+    return tuple(required), tuple(optional)
 
 
 # --- commands with arguments ------------------------------------------------------------------

@@ -23,6 +23,7 @@ class Intent(StrEnum):
     GROUP_IMPORT = "group_import"
     LINK = "link"
     HELP = "help"
+    MEET = "meet"  # a time that suits people (Slack mentions) and a room
 
 
 class TimeKind(StrEnum):
@@ -87,6 +88,11 @@ class Request:
     labels: tuple[int, ...] = ()
     rooms: tuple[str, ...] = ()
     args: tuple[str, ...] = field(default=())
+    # MEET: the Slack users mentioned (the asker always attends), those marked optional, and
+    # whether a DingTalk video meeting was asked for.
+    people: tuple[str, ...] = ()
+    optional_people: tuple[str, ...] = ()
+    video: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
