@@ -83,6 +83,13 @@ _MENTION = re.compile(
     re.IGNORECASE,
 )
 
+# Words that make a message naming people a question about meeting them ("when can @ana and I
+# meet", "find 30 min with @ana", "明天和 @ana 开会"); a bare stray mention is not one.
+MEET_WORDS = re.compile(
+    r"(?<![a-z])(?:meet(?:ing)?s?|when|with|together|catch[ -]?up|sync|1:1|one[ -]on[ -]one)(?![a-z])"
+    r"|和|跟|与|同|开会|约|见面|一起|碰头"
+)
+
 # Intents whose message is a search: room filters and a time window follow the command word.
 SEARCH_INTENTS = frozenset({Intent.FIND, Intent.BOOK, Intent.CANCEL, Intent.MY_BOOKINGS})
 

@@ -63,7 +63,7 @@ def parse(
 
 def _read(scan: Scan, people: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Request:
     intent, rest_at = commands.read_intent(scan.low)
-    if intent is Intent.FIND and (people[0] or people[1]):
+    if intent is Intent.FIND and (people[0] or people[1]) and commands.MEET_WORDS.search(scan.low):
         intent = Intent.MEET  # a search that names people: a time that suits them and a room
     scan.intent = intent
     if intent is Intent.MEET:

@@ -28,6 +28,7 @@ from tests.e2e.slack_requests import (
     FORM,
     JSON,
     SIGNING_SECRET,
+    TEAM,
     block_actions_payload,
     event_body,
     payload_body,
@@ -139,6 +140,9 @@ def test_shown_action_ids_and_registered_listeners_match_one_to_one(
     click(first("show_all"))  # every room compactly, Book buttons numbered
     click(first("book"))  # booked: a Cancel button from the use case
     slash("my bookings")
+    runtime.store.users.link(TEAM, ALICE, sim.users[1]["unionid"])
+    runtime.store.users.link(TEAM, "U0ANA", sim.users[2]["unionid"])
+    slash("when can <@U0ANA> and I meet next monday")  # suggested times: Book and invite buttons
     event = {"type": "app_home_opened", "user": ALICE, "channel": "D_HOME", "tab": "home", "event_ts": "1.1"}
     assert app.dispatch(signed(event_body(event), content_type=JSON)).status == 200
     home = view_of(fake_slack.calls("views.publish")[-1])

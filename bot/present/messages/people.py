@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,8 +13,9 @@ from bot.present.messages.words import minutes, quoted, window
 
 
 def person(user_id: str) -> str:
-    """A Slack user, as a mention (Slack shows the name; it never notifies from a message body twice)."""
-    return f"<@{escape_mrkdwn(user_id)}>"
+    """A Slack user, as a mention (Slack shows their name). Only id characters are kept: an id is
+    never escaped, which would break the mention, and nothing else can slip into the markup."""
+    return "<@" + re.sub(r"[^A-Za-z0-9_]", "", user_id) + ">"
 
 
 def people_list(user_ids: Sequence[str], *, limit: int = 10) -> str:

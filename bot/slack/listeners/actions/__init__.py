@@ -1,4 +1,4 @@
-"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, and App Home's group buttons.
+"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Import groups, and App Home's group buttons.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.present.actions import BOOK, CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, IMPORT_GROUPS, SHARE, SHOW_ALL
+from bot.present.actions import (
+    BOOK,
+    BOOK_INVITE,
+    CANCEL_BOOKING,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    IMPORT_GROUPS,
+    SHARE,
+    SHOW_ALL,
+)
 from bot.slack.answers import Answers
 from bot.slack.listeners.actions.bookings import BookingButtons
 from bot.slack.listeners.actions.groups import GroupButtons
@@ -22,6 +31,7 @@ def register(app: App, *, answers: Answers) -> None:
     bookings = BookingButtons(answers=answers)
     app.action(BOOK.pattern)(bookings.clicked("book", bookings.book))
     app.action(CANCEL_BOOKING.pattern)(bookings.clicked("cancel", bookings.cancel))
+    app.action(BOOK_INVITE.pattern)(bookings.clicked("book_invite", bookings.book_invite))
     groups = GroupButtons(answers=answers)
     app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
     app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)
