@@ -237,3 +237,23 @@ def test_twenty_five_people_are_searched_in_two_calls(runtime: Runtime, sim: Sim
     assert len(reply.people) == 25
     assert sim.stats()["querySchedule"] == 2
     assert reply.slots
+
+
+@pytest.mark.parametrize(
+    ("fault", "body"),
+    [
+        ({"status": 400, "code": "paramIllegal", "message": "PARAM ILLEGAL"}, None),
+        ({"status": 200, "code": "", "message": ""}, "{not json"),
+    ],
+)
+def test_dingtalk_refusing_or_garbling_people_schedules_gets_a_plain_answer(
+    runtime: Runtime, sim: Simulator, monday: date, fault: dict[str, object], body: object
+) -> None:
+    link(runtime, sim, U0ALICE=1, U0ANA=2)
+    sim.inject_fault("querySchedule", body=body, count=10, **fault)  # type: ignore[arg-type]
+    now = datetime.combine(monday, time(8, 0), SHANGHAI)
+    reply = runtime.service.handle_text(
+        team_id=TEAM, user_id=ALICE, channel_id="C1", text="when can <@U0ANA> and I meet tomorrow", tz=TZ, now=now
+    )
+    assert getattr(reply, "kind", None) == "error"
+    assert "Traceback" not in getattr(reply, "text", "") and getattr(reply, "text", "")
