@@ -16,6 +16,7 @@ def help_text() -> str:
         "• `free rooms tomorrow 2-3pm` · `any room now` · `friday afternoon for 8 people with a projector`\n"
         "• `a 30 min slot between 2 and 5pm in HQ` · `明天下午2点到3点有空的会议室`\n"
         "• `book 3F-Everest tomorrow 2-3pm` · `my bookings` · `cancel my 2pm booking`\n"
+        "• `when can @ana @bo and I meet tomorrow for an hour` · `明天和 @ana 开一小时会`\n"
         "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
         "• `link &lt;your mobile number&gt;` to book in your own DingTalk name"
     )
