@@ -166,3 +166,33 @@ def test_the_official_sdk_reads_query_schedule(sim: Simulator, http: httpx.Clien
         assert [(i.status, i.start.date_time or i.start.date) for i in entry.schedule_items] == [
             (r["status"], r["start"].get("dateTime") or r["start"].get("date")) for r in raw
         ]
+
+
+def test_the_official_sdk_reads_an_event_with_attendees_and_video(
+    sim: Simulator, http: httpx.Client, client: DingTalkClient
+) -> None:
+    from alibabacloud_dingtalk.calendar_1_0 import models as cal_models
+    from alibabacloud_dingtalk.calendar_1_0.client import Client as CalendarClient
+    from alibabacloud_tea_openapi import models as open_api_models
+    from alibabacloud_tea_util import models as util_models
+
+    organizer, guest, maybe = union_ids(sim)[1:4]
+    day = MONDAY + timedelta(days=6)
+    event = client.create_event(
+        organizer,
+        summary="Planning",
+        start=local(day, 10),
+        end=local(day, 11),
+        time_zone="Asia/Shanghai",
+        attendees=[organizer, guest],
+        optional_attendees=[maybe],
+        online_meeting=True,
+    )
+    sdk = CalendarClient(open_api_models.Config(protocol="http", endpoint=sim.url.removeprefix("http://")))
+    headers = cal_models.GetEventHeaders(x_acs_dingtalk_access_token=http.headers["x-acs-dingtalk-access-token"])
+    body = sdk.get_event_with_options(
+        organizer, "primary", event.event_id, cal_models.GetEventRequest(), headers, util_models.RuntimeOptions()
+    ).body
+    assert {(a.id, a.is_optional) for a in body.attendees} == {(organizer, False), (guest, False), (maybe, True)}
+    assert body.online_meeting_info.type == "dingtalk"
+    assert body.online_meeting_info.url == (event.online_meeting.url if event.online_meeting else None)
