@@ -79,7 +79,7 @@ _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
 # A Slack user mention (`<@U123>` or `<@U123|name>`), maybe marked optional right after it.
 _MENTION = re.compile(
-    r"<@(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>(?P<opt>[ \t]*(?:\(optional\)|optional|\(可选\)|（可选）|可选))?",
+    r"<@(?P<id>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>(?P<opt>[ \t]*(?:\(optional\)|optional|\(可选\)|（可选）|可选))?",
     re.IGNORECASE,
 )
 

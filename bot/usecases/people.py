@@ -19,7 +19,7 @@ from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain import slots as slot_search
 from bot.domain.models import ScheduleItem
-from bot.errors import ParseError
+from bot.errors import ParseError, StoreError
 from bot.parsing import Request, TimeKind
 from bot.present import messages
 from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView
@@ -83,7 +83,11 @@ class People:
             notes.append(messages.meet_no_groups())
         if request.video:
             notes.append(messages.meet_video_note())
-        dms = tuple(DirectMessage(user_id=p, kind="link", organizer_id=asker.user_id) for p in unlinked)
+        dms = tuple(
+            DirectMessage(user_id=p, kind="link", organizer_id=asker.user_id)
+            for p in unlinked
+            if self._first_link_request_today(asker, p)
+        )
         return MeetReply(
             tz=asker.zone.key,
             window_start=start.astimezone(asker.zone),
@@ -109,6 +113,19 @@ class People:
             notes=tuple(notes),
             direct_messages=dms,
         )
+
+    def _first_link_request_today(self, asker: Asker, user_id: str) -> bool:
+        """Whether to DM `user_id` to link: once a day at most, however often they are named.
+
+        The processed-events table is the race-safe "first time" check across processes; its key
+        holds the day, so pruning old rows cannot make a DM repeat within it.
+        """
+        day = asker.now.astimezone(asker.zone).date().isoformat()
+        try:
+            return self.store.events.mark_processed(asker.team_id, f"people-link:{user_id}:{day}", now=self.clock())
+        except StoreError:
+            self.log.warning("could not record the link request to %s; asking anyway", user_id, exc_info=True)
+            return True
 
     def _window(self, request: Request, asker: Asker) -> tuple[datetime, datetime, timedelta]:
         """The window to search and the meeting's length: a named time, else the coming week."""

@@ -163,6 +163,8 @@ def test_unlinked_people_are_named_asked_to_link_and_left_out(
     assert [(dm.user_id, dm.kind) for dm in reply.direct_messages] == [(BO, "link")]
     assert any("<@U0BO>" in note and "link" in note for note in reply.notes)
     assert sim.stats()["querySchedule"] == 1  # ALICE and ANA only
+    again = ask(runtime, "when can <@U0ANA> <@U0BO> and I meet tomorrow", now)
+    assert again.unlinked == (BO,) and again.direct_messages == ()  # asked to link once a day, not at every question
 
 
 def test_book_and_invite_creates_the_event_with_attendees_room_and_video(
