@@ -169,6 +169,8 @@ def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
         buttons: list[ButtonElement] = []
         for room in slot.rooms:
             value = invite_value(room.room_id, slot.start, slot.end, reply.people, reply.optional_people, reply.video)
+            if len(value) > BUTTON_VALUE_MAX:  # a very large group: the times still show, without the button
+                continue
             spec = ButtonSpec(
                 messages.invite_button(room.name), BOOK_INVITE.id(button), value, "primary" if not buttons else None
             )

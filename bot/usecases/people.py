@@ -22,7 +22,7 @@ from bot.domain.models import ScheduleItem
 from bot.errors import ParseError, StoreError
 from bot.parsing import Request, TimeKind
 from bot.present import messages
-from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView
+from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import Store
 from bot.usecases.bookings.service import BookingService, Invitation
@@ -31,6 +31,8 @@ from bot.usecases.context import Asker, Directory, linked_union_id, ordered_room
 # With no time named, look this far ahead for a slot.
 DEFAULT_SPAN = timedelta(days=7)
 SUGGESTIONS = 3
+# The most people one question may name: their ids must fit in a Slack button's value.
+MAX_PEOPLE = 80
 ROOMS_PER_SLOT = 3
 
 
@@ -52,6 +54,8 @@ class People:
     def when_can_we_meet(self, request: Request, asker: Asker) -> Reply:
         required = tuple(dict.fromkeys([asker.user_id, *request.people]))
         optional = tuple(p for p in dict.fromkeys(request.optional_people) if p not in required)
+        if len(required) + len(optional) > MAX_PEOPLE:
+            return TextReply(messages.meet_too_many_people(MAX_PEOPLE), kind="error")
         start, end, duration = self._window(request, asker)
         links = {person: linked_union_id(self.store, asker.team_id, person) for person in (*required, *optional)}
         unlinked = tuple(p for p in (*required, *optional) if links[p] is None and p != asker.user_id)

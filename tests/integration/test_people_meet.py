@@ -259,3 +259,11 @@ def test_dingtalk_refusing_or_garbling_people_schedules_gets_a_plain_answer(
     )
     assert getattr(reply, "kind", None) == "error"
     assert "Traceback" not in getattr(reply, "text", "") and getattr(reply, "text", "")
+
+
+def test_too_many_people_get_a_plain_answer(runtime: Runtime, sim: Simulator, monday: date) -> None:
+    now = datetime.combine(monday, time(8, 0), SHANGHAI)
+    text = "when can " + " ".join(f"<@U0P{n:03d}>" for n in range(100)) + " and I meet tomorrow"
+    reply = runtime.service.handle_text(team_id=TEAM, user_id=ALICE, channel_id="C1", text=text, tz=TZ, now=now)
+    assert getattr(reply, "kind", None) == "error" and "at most 80" in getattr(reply, "text", "")
+    assert sim.stats()["querySchedule"] == 0

@@ -94,6 +94,10 @@ def meet_unlinked(user_ids: Sequence[str], *, asker_unlinked: bool) -> str:
     return " ".join(parts)
 
 
+def meet_too_many_people(limit: int) -> str:
+    return f"That's more people than I can plan for at once: name at most {limit}, or book a room for the group instead."
+
+
 def meet_no_groups() -> str:
     return "You have no room groups yet, so I looked for a time without a room. Try `group import`."
 
