@@ -267,3 +267,15 @@ def test_too_many_people_get_a_plain_answer(runtime: Runtime, sim: Simulator, mo
     reply = runtime.service.handle_text(team_id=TEAM, user_id=ALICE, channel_id="C1", text=text, tz=TZ, now=now)
     assert getattr(reply, "kind", None) == "error" and "at most 80" in getattr(reply, "text", "")
     assert sim.stats()["querySchedule"] == 0
+
+
+def test_a_missing_free_busy_permission_names_it(runtime: Runtime, sim: Simulator, monday: date) -> None:
+    link(runtime, sim, U0ALICE=1, U0ANA=2)
+    sim.inject_fault(
+        "querySchedule", status=403, code="Forbidden.AccessDenied.AccessTokenPermissionDenied", message="no", count=5
+    )
+    now = datetime.combine(monday, time(8, 0), SHANGHAI)
+    reply = runtime.service.handle_text(
+        team_id=TEAM, user_id=ALICE, channel_id="C1", text="when can <@U0ANA> and I meet tomorrow", tz=TZ, now=now
+    )
+    assert getattr(reply, "kind", None) == "error" and "Calendar.EventSchedule.Read" in getattr(reply, "text", "")
