@@ -61,11 +61,11 @@ class People:
         unlinked = tuple(p for p in (*required, *optional) if links[p] is None and p != asker.user_id)
         asker_unlinked = links[asker.user_id] is None
 
-        busy = self._busy_of_people(asker, {p: u for p, u in links.items() if u}, start, end)
+        busy, unreadable = self._busy_of_people(asker, {p: u for p, u in links.items() if u}, start, end)
         attendees = [
-            slot_search.Attendee(key=person, busy=busy.get(person, ()), optional=person in optional)
+            slot_search.Attendee(key=person, busy=busy[person], optional=person in optional)
             for person in (*required, *optional)
-            if links[person]
+            if person in busy
         ]
         headcount = request.capacity or len(required) + len(optional)
         rooms, views, group_names = self._rooms(request, asker, start, end, headcount)
@@ -83,6 +83,8 @@ class People:
         notes: list[str] = []
         if unlinked or asker_unlinked:
             notes.append(messages.meet_unlinked(unlinked, asker_unlinked=asker_unlinked))
+        if unreadable:
+            notes.append(messages.meet_unreadable(unreadable))
         if not group_names:
             notes.append(messages.meet_no_groups())
         if request.video:
@@ -157,22 +159,24 @@ class People:
 
     def _busy_of_people(
         self, asker: Asker, union_ids: dict[str, str], start: datetime, end: datetime
-    ) -> dict[str, tuple[slot_search.Busy, ...]]:
-        """Each linked person's busy times, by Slack user id (one call per 20 people, in parallel)."""
+    ) -> tuple[dict[str, tuple[slot_search.Busy, ...]], tuple[str, ...]]:
+        """Each linked person's busy times, by Slack user id (one call per 20 people, in parallel), and
+        the people whose calendar DingTalk could not give (searched without, and named)."""
         if not union_ids:
-            return {}
+            return {}, ()
         operator = self.settings.dingtalk_operator_union_id or union_ids.get(asker.user_id) or next(iter(union_ids.values()))
         schedules = self.dingtalk.query_people(operator, list(dict.fromkeys(union_ids.values())), start, end)
         by_union = {schedule.user_id: schedule for schedule in schedules}
         busy: dict[str, tuple[slot_search.Busy, ...]] = {}
+        unreadable: list[str] = []
         for person, union_id in union_ids.items():
             schedule = by_union.get(union_id)
             if schedule is None or schedule.error:
-                # An unknown calendar must not pass as a free one: count the whole window busy.
-                busy[person] = (slot_search.Busy(start, end, tentative=True),)
+                # An unknown calendar must not pass as a free one: leave the person out, and say so.
+                unreadable.append(person)
                 continue
             busy[person] = tuple(_busy(item) for item in schedule.items)
-        return busy
+        return busy, tuple(unreadable)
 
     def _rooms(
         self, request: Request, asker: Asker, start: datetime, end: datetime, headcount: int

@@ -279,3 +279,12 @@ def test_a_missing_free_busy_permission_names_it(runtime: Runtime, sim: Simulato
         team_id=TEAM, user_id=ALICE, channel_id="C1", text="when can <@U0ANA> and I meet tomorrow", tz=TZ, now=now
     )
     assert getattr(reply, "kind", None) == "error" and "Calendar.EventSchedule.Read" in getattr(reply, "text", "")
+
+
+def test_a_person_dingtalk_does_not_know_is_named_and_left_out(runtime: Runtime, sim: Simulator, monday: date) -> None:
+    link(runtime, sim, U0ALICE=1)
+    runtime.store.users.link(TEAM, ANA, "nobody-in-this-org")  # querySchedule answers a per-person error
+    now = datetime.combine(monday, time(8, 0), SHANGHAI)
+    reply = ask(runtime, "when can <@U0ANA> and I meet tomorrow", now)
+    assert any("<@U0ANA>" in note and "could not" in note for note in reply.notes)
+    assert reply.slots and all(ANA not in s.busy + s.maybe_busy for s in reply.slots)

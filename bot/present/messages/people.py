@@ -94,6 +94,11 @@ def meet_unlinked(user_ids: Sequence[str], *, asker_unlinked: bool) -> str:
     return " ".join(parts)
 
 
+def meet_unreadable(user_ids: Sequence[str]) -> str:
+    """People whose calendar DingTalk would not give (a per-person error)."""
+    return f"DingTalk could not give me the calendar of {people_list(user_ids)}, so I searched without it."
+
+
 def meet_too_many_people(limit: int) -> str:
     return f"That's more people than I can plan for at once: name at most {limit}, or book a room for the group instead."
 
