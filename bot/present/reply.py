@@ -241,6 +241,7 @@ class MeetReply:
             invites them again from these.
         unlinked: people searched without (no linked DingTalk account); named in the answer.
         asker_unlinked: the asker's own calendar was left out.
+        calendars: how many calendars were searched; with none, no time is "free for everyone".
         slots: best first; empty when no slot of that length fits the window.
         video: a DingTalk video meeting is to be made with the event.
         intro, intro_kind: a sentence on top; "success" marks the answer to a Book and invite
@@ -257,6 +258,7 @@ class MeetReply:
     unlinked: tuple[str, ...] = ()
     asker_unlinked: bool = False
     slots: tuple[MeetSlot, ...] = ()
+    calendars: int = 0  # how many people's calendars were searched
     video: bool = False
     groups: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()

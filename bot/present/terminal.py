@@ -148,7 +148,7 @@ def _render_meet(reply: MeetReply) -> str:
     lines.append(messages.meet_searched(reply.window_start.astimezone(zone), reply.window_end.astimezone(zone)))
     if not reply.slots:
         lines.append(unescape_mrkdwn(messages.meet_no_slots(reply.duration_minutes)))
-    elif not reply.slots[0].everyone_free:
+    elif reply.calendars and not reply.slots[0].everyone_free:
         lines.append(unescape_mrkdwn(messages.meet_no_common_time()))
     for number, slot in enumerate(reply.slots, start=1):
         text = messages.meet_slot_lines(
@@ -158,6 +158,7 @@ def _render_meet(reply: MeetReply) -> str:
             maybe_busy=slot.maybe_busy,
             optional_busy=slot.optional_busy,
             rooms=[room.name for room in slot.rooms] if reply.groups else None,
+            calendars=reply.calendars > 0,
         )
         lines.append(f"  {number}. " + unescape_mrkdwn(text[0]).replace("*", ""))
         lines.extend(f"     {unescape_mrkdwn(line)}" for line in text[1:])

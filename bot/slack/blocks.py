@@ -151,7 +151,7 @@ def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
     blocks.append(ContextBlock(block_id="searched", elements=[_mrkdwn(searched)]))
     if not reply.slots:
         blocks.append(_section(messages.meet_no_slots(reply.duration_minutes), block_id="no-slots"))
-    elif not reply.slots[0].everyone_free:
+    elif reply.calendars and not reply.slots[0].everyone_free:
         blocks.append(_section(messages.meet_no_common_time(), block_id="no-common-time"))
     button = 0
     for number, slot in enumerate(reply.slots):
@@ -163,6 +163,7 @@ def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
             maybe_busy=slot.maybe_busy,
             optional_busy=slot.optional_busy,
             rooms=[room.name for room in slot.rooms] if reply.groups else None,
+            calendars=reply.calendars > 0,
         )
         blocks.append(_section("\n".join(lines), block_id=f"slot-{number}"))
         fallback.append(messages.window(start, end))

@@ -114,6 +114,7 @@ class People:
                 )
                 for slot in found
             ),
+            calendars=len(attendees),
             video=request.video,
             groups=group_names,
             notes=tuple(notes),

@@ -30,6 +30,7 @@ def reply(*slots: MeetSlot, **kw: object) -> MeetReply:
         "slots": slots,
         "video": True,
         "groups": ("HQ",),
+        "calendars": 3,
     }
     args.update(kw)
     return MeetReply(**args)  # type: ignore[arg-type]
@@ -71,3 +72,8 @@ def test_a_booked_answer_is_its_sentence_alone() -> None:
     message = render(done)
     assert [b["block_id"] for b in message["blocks"]] == ["intro"]
     assert render_text(done).startswith("Booked")
+
+
+def test_with_no_calendar_searched_nobody_is_said_to_be_free() -> None:
+    lonely = reply(MeetSlot(at(13), at(14), rooms=(K2,)), calendars=0)
+    assert "Everyone is free" not in str(render(lonely)) and "Everyone is free" not in render_text(lonely)

@@ -165,10 +165,12 @@ def meet_slot_lines(
     maybe_busy: Sequence[str],
     optional_busy: Sequence[str],
     rooms: Sequence[str] | None,
+    calendars: bool = True,
 ) -> list[str]:
-    """One suggested time (mrkdwn): when, who is busy, and the free rooms (None: rooms not searched)."""
+    """One suggested time (mrkdwn): when, who is busy, and the free rooms (None: rooms not searched).
+    Without `calendars` (nobody's could be searched) nobody is said to be free."""
     head = f"*{window(start, end)}*"
-    if not busy and not maybe_busy:
+    if calendars and not busy and not maybe_busy:
         head += f" · {meet_everyone_free()}"
     lines = [head]
     if busy:
