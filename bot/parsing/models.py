@@ -108,5 +108,8 @@ class Request:
             "labels": list(self.labels),
             "rooms": list(self.rooms),
             "args": list(self.args),
+            "people": list(self.people),
+            "optional_people": list(self.optional_people),
+            "video": self.video,
             "error": None,
         }
