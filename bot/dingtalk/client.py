@@ -21,13 +21,14 @@ import httpx
 from bot.dingtalk.auth import AppCredentials, TokenCache, credentials_from
 from bot.dingtalk.endpoints.events import EventsApi
 from bot.dingtalk.endpoints.freebusy import MAX_WINDOW, FreeBusyApi, split_window
+from bot.dingtalk.endpoints.people import PeopleApi
 from bot.dingtalk.endpoints.rooms import RoomsApi
 from bot.dingtalk.endpoints.tokens import TokenApi
 from bot.dingtalk.endpoints.users import UsersApi
 from bot.dingtalk.ratelimit import RateLimiter, SlidingWindowLimiter
 from bot.dingtalk.retry import RetryPolicy
 from bot.dingtalk.transport import Transport
-from bot.domain.models import Event, Room, RoomDetail, RoomGroupRef, RoomSchedule
+from bot.domain.models import Event, PersonSchedule, Room, RoomDetail, RoomGroupRef, RoomSchedule
 
 
 class DingTalkClient:
@@ -126,6 +127,7 @@ class DingTalkClient:
             max_window=max_window,
             logger=log,
         )
+        self._people = PeopleApi(transport=self._transport, base_url=base_url, max_workers=max_workers)
         self._rooms = RoomsApi(transport=self._transport, base_url=base_url)
         self._events = EventsApi(transport=self._transport, base_url=base_url)
         self._users = UsersApi(transport=self._transport, oapi_url=oapi_url)
@@ -135,6 +137,7 @@ class DingTalkClient:
     def close(self) -> None:
         """Stop the worker threads and close the HTTP client if this object made it."""
         self._free_busy.close()
+        self._people.close()
         self._transport.close()
 
     def __enter__(self) -> DingTalkClient:
@@ -192,6 +195,19 @@ class DingTalkClient:
         """
         return self._free_busy.query_schedules(union_id, room_ids, start, end)
 
+    def query_people(self, union_id: str, user_ids: Sequence[str], start: datetime, end: datetime) -> list[PersonSchedule]:
+        """Free/busy of people (unionIds) over a window, asked as `union_id`: one PersonSchedule per id.
+
+        At most 20 ids go in one call; more are split over calls sent in parallel. Each call
+        counts against the quota. A failed call raises (a search must not drop people silently).
+        """
+        return self._people.query_people(union_id, user_ids, start, end)
+
+    @property
+    def people_calls(self) -> int:
+        """querySchedule calls this client has sent."""
+        return self._people.calls
+
     # --- rooms -----------------------------------------------------------------------------
 
     def list_rooms(self, union_id: str) -> list[Room]:
@@ -223,11 +239,13 @@ class DingTalkClient:
         attendees: Iterable[str] = (),
         location: str = "",
         client_token: str | None = None,
+        optional_attendees: Iterable[str] = (),
+        online_meeting: bool = False,
     ) -> Event:
         """Create an event in `union_id`'s primary calendar (the organizer). Rooms are added after.
 
         An `x-client-token` is always sent (a fresh one when none is given), so a retry after a
-        timeout cannot create a second event.
+        timeout cannot create a second event. `online_meeting` asks DingTalk for a video meeting.
         """
         return self._events.create_event(
             union_id,
@@ -239,6 +257,8 @@ class DingTalkClient:
             attendees=attendees,
             location=location,
             client_token=client_token,
+            optional_attendees=optional_attendees,
+            online_meeting=online_meeting,
         )
 
     def get_event(self, union_id: str, event_id: str) -> Event:

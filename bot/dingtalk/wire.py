@@ -19,6 +19,8 @@ from bot.domain.models import (
     Event,
     EventRoom,
     Label,
+    OnlineMeeting,
+    PersonSchedule,
     ReservationClosed,
     Room,
     RoomDetail,
@@ -230,6 +232,21 @@ def parse_schedules(body: object) -> list[RoomSchedule]:
     return schedules
 
 
+def parse_people_schedules(body: object) -> list[PersonSchedule]:
+    """querySchedule's `scheduleInformation` list for people: `userId`, `error`, `scheduleItems`."""
+    obj = _obj(body, "people free/busy reply")
+    if "scheduleInformation" not in obj:
+        raise MalformedReply("people free/busy reply has no scheduleInformation")
+    schedules = []
+    for raw in _list(obj.get("scheduleInformation"), "scheduleInformation"):
+        info = _obj(raw, "scheduleInformation[]")
+        user_id = _required_str(info, "userId", "scheduleInformation[]")
+        error = _str(info.get("error")) or None
+        items = tuple(parse_schedule_item(item) for item in _list(info.get("scheduleItems"), "scheduleItems"))
+        schedules.append(PersonSchedule(user_id=user_id, items=items, error=error))
+    return schedules
+
+
 # --- rooms and groups (§3, §4) ---------------------------------------------------------------
 
 
@@ -358,6 +375,12 @@ def parse_event(body: object) -> Event:
                 display_name=_str(room.get("displayName")),
             )
         )
+    attendees = tuple(_str(_obj(raw, "attendees[]").get("id")) for raw in _list(obj.get("attendees"), "attendees"))
+    online_raw = obj.get("onlineMeetingInfo")
+    online = None
+    if online_raw is not None:
+        info = _obj(online_raw, "onlineMeetingInfo")
+        online = OnlineMeeting(conference_id=_str(info.get("conferenceId")), url=_str(info.get("url")))
     return Event(
         event_id=_required_str(obj, "id", "event"),
         summary=_str(obj.get("summary")),
@@ -366,6 +389,8 @@ def parse_event(body: object) -> Event:
         organizer_id=_str(_obj(organizer, "organizer").get("id")) if organizer is not None else "",
         description=_str(obj.get("description")),
         meeting_rooms=tuple(rooms),
+        attendee_ids=tuple(a for a in attendees if a),
+        online_meeting=online,
     )
 
 

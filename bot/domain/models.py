@@ -50,6 +50,26 @@ class RoomSchedule:
 
 
 @dataclass(frozen=True)
+class PersonSchedule:
+    """Free/busy of one person (by unionId): busy and tentative times only, never titles.
+
+    `error` is DingTalk's per-person error text; such a person's calendar is unknown.
+    """
+
+    user_id: str
+    items: tuple[ScheduleItem, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class OnlineMeeting:
+    """The video meeting DingTalk made with an event."""
+
+    conference_id: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Label:
     id: int
     name: str
@@ -160,6 +180,8 @@ class Event:
     organizer_id: str = ""
     description: str = ""
     meeting_rooms: tuple[EventRoom, ...] = field(default=())
+    attendee_ids: tuple[str, ...] = ()
+    online_meeting: OnlineMeeting | None = None
 
 
 __all__ = [
@@ -174,6 +196,8 @@ __all__ = [
     "Event",
     "EventRoom",
     "Label",
+    "OnlineMeeting",
+    "PersonSchedule",
     "ReservationClosed",
     "Room",
     "RoomDetail",

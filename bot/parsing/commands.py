@@ -94,6 +94,18 @@ _REMIND = re.compile(g.POLITE + r"(?:remind[ ]+me|reminders?|提醒(?:我)?)(?![
 _AMOUNT = re.compile(r"(?P<n>\d{1,4})[ ]*(?P<unit>h|hrs?|hours?|小时|m|mins?|minutes?|分钟|分)?(?![a-z])")
 _OFF = re.compile(r"^[ ]*(?:off|none|stop|no|never|关闭|关|不要)(?![a-z])")
 _ON = re.compile(r"^[ ]*(?:on|yes|开启|开)(?![a-z])")
+# A Slack user mention (`<@U123>` or `<@U123|name>`), maybe marked optional right after it.
+_MENTION = re.compile(
+    r"<@(?P<id>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>(?P<opt>[ \t]*(?:\(optional\)|optional|\(可选\)|（可选）|可选))?",
+    re.IGNORECASE,
+)
+
+# Words that make a message naming people a question about meeting them ("when can @ana and I
+# meet", "find 30 min with @ana", "明天和 @ana 开会"); a bare stray mention is not one.
+MEET_WORDS = re.compile(
+    r"(?<![a-z])(?:meet(?:ing)?s?|when|with|together|catch[ -]?up|sync|1:1|one[ -]on[ -]one)(?![a-z])"
+    r"|和|跟|与|同|开会|约|见面|一起|碰头"
+)
 
 # Intents whose message is a search: room filters and a time window follow the command word.
 SEARCH_INTENTS = frozenset({Intent.FIND, Intent.BOOK, Intent.CANCEL, Intent.MY_BOOKINGS})
@@ -123,6 +135,22 @@ def read_intent(low: str) -> tuple[Intent, int]:
     if g.ZH_GROUP_VERB_FIRST.match(low) or g.GROUP_WORD.match(low):
         return Intent.GROUPS, 0
     return Intent.FIND, 0
+
+
+def read_people(raw: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) Slack user ids mentioned in the raw message, each once, in order.
+
+    Mentions arrive as `<@U…>`: the cleaned text has lost them, so they are read from the raw one.
+    "@bo optional" (or 可选) right after a mention makes that person optional.
+    """
+    required: list[str] = []
+    optional: list[str] = []
+    for match in _MENTION.finditer(str(raw)[:4000]):
+        user = match["id"].upper()
+        target = optional if match["opt"] else required
+        if user not in required and user not in optional:
+            target.append(user)
+    return tuple(required), tuple(optional)
 
 
 # --- commands with arguments ------------------------------------------------------------------

@@ -29,6 +29,7 @@ class Intent(StrEnum):
     END_NOW = "end_now"
     EXTEND = "extend"
     REMIND = "remind"
+    MEET = "meet"  # a time that suits people (Slack mentions) and a room
 
 
 class TimeKind(StrEnum):
@@ -93,6 +94,11 @@ class Request:
     labels: tuple[int, ...] = ()
     rooms: tuple[str, ...] = ()
     args: tuple[str, ...] = field(default=())
+    # MEET: the Slack users mentioned (the asker always attends), those marked optional, and
+    # whether a DingTalk video meeting was asked for.
+    people: tuple[str, ...] = ()
+    optional_people: tuple[str, ...] = ()
+    video: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
@@ -108,5 +114,8 @@ class Request:
             "labels": list(self.labels),
             "rooms": list(self.rooms),
             "args": list(self.args),
+            "people": list(self.people),
+            "optional_people": list(self.optional_people),
+            "video": self.video,
             "error": None,
         }

@@ -9,6 +9,7 @@ The command grammar lives in `commands`, the time grammar in `times`; this modul
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from bot.errors import ParseError
@@ -23,6 +24,7 @@ from bot.parsing.times.window import resolve_window
 _log = logging.getLogger(__name__)
 _DEFAULT_SETTINGS = ParseSettings()
 _EXAMPLE = "free rooms tomorrow 2-3pm"
+LABEL_VIDEO = 5  # DingTalk's label id for video conferencing
 
 
 def parse(
@@ -45,7 +47,7 @@ def parse(
     """
     try:
         scan = Scan(text, now=now, tz=tz, settings=settings or _DEFAULT_SETTINGS)
-        return _read(scan)
+        return _read(scan, commands.read_people(str(text)))
     except ParseError:
         raise
     except Exception as exc:  # a guard: odd input must never surface as anything but a ParseError
@@ -59,9 +61,21 @@ def parse(
         ) from exc
 
 
-def _read(scan: Scan) -> Request:
+def _read(scan: Scan, people: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Request:
     intent, rest_at = commands.read_intent(scan.low)
+    if intent is Intent.FIND and (people[0] or people[1]) and commands.MEET_WORDS.search(scan.low):
+        intent = Intent.MEET  # a search that names people: a time that suits them and a room
     scan.intent = intent
+    if intent is Intent.MEET:
+        request = _search(scan, intent, rest_at)
+        video = LABEL_VIDEO in request.labels  # "with a video call": a DingTalk video meeting
+        return replace(
+            request,
+            people=people[0],
+            optional_people=people[1],
+            video=video,
+            labels=tuple(label for label in request.labels if label != LABEL_VIDEO),
+        )
     if intent in commands.SEARCH_INTENTS:
         return _search(scan, intent, rest_at)
     return commands.command(scan, intent, rest_at)

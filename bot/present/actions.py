@@ -15,6 +15,8 @@ Ids and values:
         question again with every room listed (the window is kept, not parsed again).
     `checkin_booking`, `release_booking` (with a confirm dialog), `extend_booking`: on the reminder
         DM; value the booking id (extend: `<booking id>:<minutes>`).
+    `book_invite:<n>`: value `{"r", "s", "e", "a", "o", "v"}` as compact JSON: the room, the window,
+        the required and the optional Slack users to invite, and whether to add a video meeting.
     `import_groups`: value `import`.
     `home_group_create`: no value. `home_group_edit`: value the group id.
     The group modal: callback id `group_edit`; its room picker `rooms` (also the options request's
@@ -68,6 +70,7 @@ SHOW_ALL = ActionId("show_all")
 CHECK_IN = ActionId("checkin_booking")
 RELEASE_BOOKING = ActionId("release_booking")
 EXTEND_BOOKING = ActionId("extend_booking")
+BOOK_INVITE = ActionId("book_invite", numbered=True)
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
@@ -89,6 +92,7 @@ BUTTONS: tuple[ActionId, ...] = (
     CHECK_IN,
     RELEASE_BOOKING,
     EXTEND_BOOKING,
+    BOOK_INVITE,
 )
 """Every button kind a listener answers."""
 
@@ -131,6 +135,51 @@ def parse_book_value(value: str) -> BookValue:
     if start.tzinfo is None or end.tzinfo is None or end <= start:
         raise ValueError("book value has a bad window")
     return BookValue(room_id=room_id, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class InviteValue:
+    room_id: str
+    start: datetime
+    end: datetime
+    people: tuple[str, ...]
+    optional_people: tuple[str, ...] = ()
+    video: bool = False
+
+
+def invite_value(
+    room_id: str, start: datetime, end: datetime, people: tuple[str, ...], optional_people: tuple[str, ...], video: bool
+) -> str:
+    """The Book and invite button's value: what to book and whom to invite, as compact JSON."""
+    payload = {
+        "r": room_id,
+        "s": start.isoformat(),
+        "e": end.isoformat(),
+        "a": list(people),
+        "o": list(optional_people),
+        "v": 1 if video else 0,
+    }
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def parse_invite_value(value: str) -> InviteValue:
+    """What a Book and invite button asks for; ValueError when the value is not one."""
+    data = json.loads(value)
+    if not isinstance(data, dict):
+        raise ValueError("invite value is not an object")
+    room_id, start_raw, end_raw = data.get("r"), data.get("s"), data.get("e")
+    people, optional = data.get("a") or [], data.get("o") or []
+    if not isinstance(room_id, str) or not isinstance(start_raw, str) or not isinstance(end_raw, str):
+        raise ValueError("invite value lacks r/s/e")
+    if not isinstance(people, list) or not isinstance(optional, list):
+        raise ValueError("invite value has bad people")
+    if not all(isinstance(p, str) and p for p in [*people, *optional]):
+        raise ValueError("invite value has bad people")
+    start = datetime.fromisoformat(start_raw)
+    end = datetime.fromisoformat(end_raw)
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise ValueError("invite value has a bad window")
+    return InviteValue(room_id, start, end, tuple(people), tuple(optional), bool(data.get("v")))
 
 
 def cancel_value(booking_id: int) -> str:
@@ -229,6 +278,7 @@ def parse_group_modal_metadata(metadata: str | None) -> int | None:
 
 __all__ = [
     "BOOK",
+    "BOOK_INVITE",
     "BUTTONS",
     "BUTTON_VALUE_MAX",
     "CANCEL_BOOKING",
@@ -246,17 +296,20 @@ __all__ = [
     "SHOW_ALL",
     "ActionId",
     "BookValue",
+    "InviteValue",
     "ShowAllValue",
     "book_value",
     "cancel_value",
     "extend_value",
     "group_modal_metadata",
     "group_value",
+    "invite_value",
     "parse_book_value",
     "parse_cancel_value",
     "parse_extend_value",
     "parse_group_modal_metadata",
     "parse_group_value",
+    "parse_invite_value",
     "parse_show_all_value",
     "share_value",
 ]

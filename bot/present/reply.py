@@ -207,12 +207,90 @@ class BookingsReply:
     empty_text: str = ""
 
 
-Reply = FindReply | TextReply | BookingsReply
+@dataclass(frozen=True)
+class MeetSlot:
+    """One suggested time for a meeting: who is busy then (Slack user ids) and the free rooms."""
+
+    start: datetime
+    end: datetime
+    busy: tuple[str, ...] = ()
+    maybe_busy: tuple[str, ...] = ()
+    optional_busy: tuple[str, ...] = ()
+    rooms: tuple[RoomView, ...] = ()
+
+    @property
+    def everyone_free(self) -> bool:
+        return not self.busy and not self.maybe_busy
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A DM a front end sends after answering (Slack only; the terminal shows none).
+
+    Attributes:
+        kind: "link" (asks someone whose calendar could not be searched to link their account)
+            or "invited" (tells an attendee about the meeting, in their own zone).
+        in_dingtalk: the attendee is on the DingTalk invitation (their account is linked).
+    """
+
+    user_id: str
+    kind: Literal["link", "invited"]
+    organizer_id: str
+    start: datetime | None = None
+    end: datetime | None = None
+    room_name: str = ""
+    video_url: str = ""
+    in_dingtalk: bool = True
+
+
+@dataclass(frozen=True)
+class MeetReply:
+    """The answer to "when can @ana, @bo and I meet?": the best few times, ranked, each with rooms.
+
+    Attributes:
+        people, optional_people: Slack user ids, the asker first; the Book and invite button
+            invites them again from these.
+        unlinked: people searched without (no linked DingTalk account); named in the answer.
+        asker_unlinked: the asker's own calendar was left out.
+        calendars: how many calendars were searched; with none, no time is "free for everyone".
+        slots: best first; empty when no slot of that length fits the window.
+        video: a DingTalk video meeting is to be made with the event.
+        intro, intro_kind: a sentence on top; "success" marks the answer to a Book and invite
+            that went through (the Slack layer then replaces the question's message).
+        direct_messages: DMs to send once the answer is delivered.
+    """
+
+    tz: str
+    window_start: datetime
+    window_end: datetime
+    duration_minutes: int
+    people: tuple[str, ...]
+    optional_people: tuple[str, ...] = ()
+    unlinked: tuple[str, ...] = ()
+    asker_unlinked: bool = False
+    slots: tuple[MeetSlot, ...] = ()
+    calendars: int = 0  # how many people's calendars were searched
+    video: bool = False
+    groups: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    intro: str | None = None
+    intro_kind: ReplyKind = "info"
+    direct_messages: tuple[DirectMessage, ...] = ()
+
+    @property
+    def headcount(self) -> int:
+        return len(self.people) + len(self.optional_people)
+
+
+Reply = FindReply | TextReply | BookingsReply | MeetReply
 
 __all__ = [
     "BookingView",
     "BookingsReply",
     "ButtonSpec",
+    "DirectMessage",
+    "MeetReply",
+    "MeetSlot",
     "ButtonStyle",
     "ConfirmSpec",
     "FindReply",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.availability import Assessment, Verdict
 from bot.markup import unescape_mrkdwn
 from bot.present import messages
-from bot.present.reply import BookingsReply, FindReply, Reply, RoomResult, TextReply
+from bot.present.reply import BookingsReply, FindReply, MeetReply, Reply, RoomResult, TextReply
 
 BUSY_CELL = "▓"
 TENTATIVE_CELL = "░"
@@ -133,7 +133,37 @@ def render_text(reply: Reply, *, max_rooms: int = 20, color: bool = False) -> st
         return _render_text_reply(reply)
     if isinstance(reply, BookingsReply):
         return _render_bookings(reply)
+    if isinstance(reply, MeetReply):
+        return _render_meet(reply)
     return _render_find(reply, max_rooms=max_rooms, color=color)
+
+
+def _render_meet(reply: MeetReply) -> str:
+    """Suggested times with who is busy and the free rooms; the terminal has no buttons."""
+    zone = ZoneInfo(reply.tz)
+    lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
+    if reply.intro_kind == "success" or (reply.intro and not reply.slots):
+        return "\n".join(line for line in lines if line)
+    lines.append(messages.meet_header(reply.headcount, reply.duration_minutes))
+    lines.append(messages.meet_searched(reply.window_start.astimezone(zone), reply.window_end.astimezone(zone)))
+    if not reply.slots:
+        lines.append(unescape_mrkdwn(messages.meet_no_slots(reply.duration_minutes)))
+    elif reply.calendars and not reply.slots[0].everyone_free:
+        lines.append(unescape_mrkdwn(messages.meet_no_common_time()))
+    for number, slot in enumerate(reply.slots, start=1):
+        text = messages.meet_slot_lines(
+            slot.start.astimezone(zone),
+            slot.end.astimezone(zone),
+            busy=slot.busy,
+            maybe_busy=slot.maybe_busy,
+            optional_busy=slot.optional_busy,
+            rooms=[room.name for room in slot.rooms] if reply.groups else None,
+            calendars=reply.calendars > 0,
+        )
+        lines.append(f"  {number}. " + unescape_mrkdwn(text[0]).replace("*", ""))
+        lines.extend(f"     {unescape_mrkdwn(line)}" for line in text[1:])
+    lines.extend(unescape_mrkdwn(note) for note in reply.notes)
+    return "\n".join(lines)
 
 
 def _render_bookings(reply: BookingsReply) -> str:

@@ -20,6 +20,7 @@ QUOTA_EXEMPT = TOKEN_ENDPOINTS | OAPI_ENDPOINTS
 # The scope each endpoint needs (a permission fault without explicit scopes names it).
 REQUIRED_SCOPES = {
     "schedules": "Calendar.Event.Read",
+    "querySchedule": "Calendar.EventSchedule.Read",
     "getEvent": "Calendar.Event.Read",
     "createEvent": "Calendar.Event.Write",
     "deleteEvent": "Calendar.Event.Write",

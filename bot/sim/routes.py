@@ -15,6 +15,7 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("accessToken", "POST", r"/v1\.0/oauth2/accessToken"),
         ("corpAccessToken", "POST", r"/v1\.0/oauth2/corpAccessToken"),
         ("schedules", "POST", r"/v1\.0/calendar/users/(?P<user>[^/]+)/meetingRooms/schedules/query"),
+        ("querySchedule", "POST", r"/v1\.0/calendar/users/(?P<user>[^/]+)/querySchedule"),
         ("meetingRoomLists", "GET", r"/v1\.0/rooms/meetingRoomLists"),
         ("groupLists", "GET", r"/v1\.0/rooms/groupLists"),
         ("group", "GET", r"/v1\.0/rooms/groups/(?P<group>[^/]+)"),

@@ -22,6 +22,7 @@ from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
 from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
 from bot.sim.endpoints.oapi import OapiEndpoints
+from bot.sim.endpoints.people import PeopleSchedules
 from bot.sim.endpoints.rooms import RoomEndpoints
 from bot.sim.endpoints.users import Directory
 from bot.sim.faults import Faults
@@ -65,8 +66,10 @@ class Simulator:
         self._rooms = RoomEndpoints(state=state, directory=self._directory)
         self._free_busy = FreeBusy(state=state, directory=self._directory)
         self._events = EventEndpoints(state=state, directory=self._directory, free_busy=self._free_busy)
+        self._people = PeopleSchedules(state=state, directory=self._directory)
         self._handlers: dict[str, Handler] = {
             **self._auth.handlers(),
+            **self._people.handlers(),
             **self._rooms.handlers(),
             **self._free_busy.handlers(),
             **self._events.handlers(),
@@ -295,6 +298,10 @@ class Simulator:
     def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
         """An administrator approves (accepted) or rejects (declined) a pending room booking."""
         self._events.decide_approval(event_id, room_id, approve=approve)
+
+    def person_schedule(self, union_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """A person's busy items in [start, end), as querySchedule would answer (in process)."""
+        return self._people.busy(union_id, start, end)
 
     def schedule(self, room_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """The free/busy items of one room, exactly as `schedules/query` would list them."""

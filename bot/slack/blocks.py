@@ -31,8 +31,18 @@ from slack_sdk.models.blocks import (
 from bot.domain.availability import Verdict
 from bot.markup import escape_mrkdwn
 from bot.present import messages
-from bot.present.actions import BOOK, BUTTON_VALUE_MAX, CANCEL_BOOKING, SHOW_ALL, book_value, cancel_value, show_all_value
-from bot.present.reply import BookingsReply, ButtonSpec, ConfirmSpec, FindReply, Reply, RoomResult, TextReply
+from bot.present.actions import (
+    BOOK,
+    BOOK_INVITE,
+    BUTTON_VALUE_MAX,
+    CANCEL_BOOKING,
+    SHOW_ALL,
+    book_value,
+    cancel_value,
+    invite_value,
+    show_all_value,
+)
+from bot.present.reply import BookingsReply, ButtonSpec, ConfirmSpec, FindReply, MeetReply, Reply, RoomResult, TextReply
 from bot.present.terminal import room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
@@ -66,6 +76,8 @@ def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any
         blocks, text = _text_reply(reply)
     elif isinstance(reply, BookingsReply):
         blocks, text = _bookings_reply(reply)
+    elif isinstance(reply, MeetReply):
+        blocks, text = _meet_reply(reply)
     else:
         blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms))
     if len(blocks) > MAX_BLOCKS:  # a bug here, never the user's fault: fail loudly in tests
@@ -118,6 +130,60 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
         blocks.append(ContextBlock(elements=[_mrkdwn(messages.slack_home_more(len(reply.bookings) - len(shown)))]))
     fallback.append(messages.bookings_header())
     return blocks, "\n".join(fallback)
+
+
+# --- a time for people ----------------------------------------------------------------------
+
+
+def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
+    """Suggested times, each with who is busy, the free rooms and a Book and invite button per room."""
+    zone = ZoneInfo(reply.tz)
+    blocks: list[Block] = []
+    fallback: list[str] = []
+    if reply.intro:
+        blocks.append(_section(_KIND_EMOJI.get(reply.intro_kind, "") + reply.intro, block_id="intro"))
+        fallback.append(reply.intro)
+    if reply.intro and not reply.slots:
+        return blocks, "\n".join(fallback)
+    header = messages.meet_header(reply.headcount, reply.duration_minutes)
+    blocks.append(HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True)))
+    fallback.append(header)
+    searched = messages.meet_searched(reply.window_start.astimezone(zone), reply.window_end.astimezone(zone))
+    blocks.append(ContextBlock(block_id="searched", elements=[_mrkdwn(searched)]))
+    if not reply.slots:
+        blocks.append(_section(messages.meet_no_slots(reply.duration_minutes), block_id="no-slots"))
+    elif reply.calendars and not reply.slots[0].everyone_free:
+        blocks.append(_section(messages.meet_no_common_time(), block_id="no-common-time"))
+    button = 0
+    for number, slot in enumerate(reply.slots):
+        start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+        lines = messages.meet_slot_lines(
+            start,
+            end,
+            busy=slot.busy,
+            maybe_busy=slot.maybe_busy,
+            optional_busy=slot.optional_busy,
+            rooms=[room.name for room in slot.rooms] if reply.groups else None,
+            calendars=reply.calendars > 0,
+        )
+        blocks.append(_section("\n".join(lines), block_id=f"slot-{number}"))
+        fallback.append(messages.window(start, end))
+        buttons: list[ButtonElement] = []
+        for room in slot.rooms:
+            value = invite_value(room.room_id, slot.start, slot.end, reply.people, reply.optional_people, reply.video)
+            if len(value) > BUTTON_VALUE_MAX:  # a very large group: the times still show, without the button
+                continue
+            spec = ButtonSpec(
+                messages.invite_button(room.name), BOOK_INVITE.id(button), value, "primary" if not buttons else None
+            )
+            buttons.append(_button(spec))
+            button += 1
+        blocks.extend(_actions(buttons, block_id=f"invite-{number}"))
+    if reply.notes:
+        blocks.append(
+            ContextBlock(block_id="notes", elements=[_mrkdwn(_cut(n, CONTEXT_TEXT_MAX)) for n in reply.notes[:10]])
+        )
+    return blocks[:MAX_BLOCKS], "\n".join(fallback)
 
 
 # --- availability ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ value, so the service can re-check who may do what.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -42,6 +42,25 @@ class SlackService(Protocol):
         room_id: str,
         start: datetime,
         end: datetime,
+        idempotency_key: str,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        tz: str,
+        now: datetime | None = None,
+    ) -> Reply: ...
+
+    def book_and_invite(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        people: Sequence[str],
+        optional_people: Sequence[str],
+        video: bool,
         idempotency_key: str,
         channel_id: str | None = None,
         message_ts: str | None = None,

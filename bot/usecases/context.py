@@ -137,6 +137,16 @@ class Admins:
         return user_id in self._user_ids
 
 
+def linked_union_id(store: Store, team_id: str, user_id: str) -> str | None:
+    """The DingTalk unionId a Slack user has linked, or None.
+
+    The one place that decides whether a person counts as linked: people's calendars are
+    searched, and events made in a person's name, only through it.
+    """
+    user = store.users.get(team_id, user_id)
+    return user.union_id if user is not None and user.union_id else None
+
+
 def no_groups_reply() -> TextReply:
     """The answer when the user has no room groups yet, with a button to import DingTalk's own."""
     return TextReply(
@@ -163,6 +173,7 @@ __all__ = [
     "Askers",
     "Directory",
     "Guard",
+    "linked_union_id",
     "no_groups_reply",
     "ordered_room_ids",
     "parse_settings_from",

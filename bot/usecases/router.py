@@ -11,7 +11,7 @@ imports this module.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -31,6 +31,7 @@ from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
 from bot.usecases.home import Home, HomeModel
+from bot.usecases.people import People
 
 Handler = Callable[[Request, Asker], Reply]
 
@@ -77,10 +78,11 @@ class RoomService:
             clock=clock,
         )
         self._groups = Groups(store=store, directory=directory, admins=admins, log=log)
+        booking_service = BookingService(
+            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, log=log
+        )
         self._bookings = Bookings(
-            booking=BookingService(
-                settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, log=log
-            ),
+            booking=booking_service,
             find=self._find,
             store=store,
             directory=directory,
@@ -92,6 +94,16 @@ class RoomService:
             settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, admins=admins, clock=clock, log=log
         )
         self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
+        self._people = People(
+            settings=settings,
+            store=store,
+            dingtalk=dingtalk,
+            schedules=schedules,
+            directory=directory,
+            booking=booking_service,
+            clock=clock,
+            log=log,
+        )
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
         )
@@ -124,6 +136,7 @@ class RoomService:
                 asker,
                 None if request.args == ("off",) else int(request.args[0]) if request.args else settings.reminder_minutes,
             ),
+            Intent.MEET: self._people.when_can_we_meet,
         }
 
     def close(self) -> None:
@@ -208,6 +221,42 @@ class RoomService:
                 room_id=room_id,
                 start=start,
                 end=end,
+                idempotency_key=idempotency_key,
+                message_ts=message_ts,
+            )
+        )
+
+    def book_and_invite(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        user_name: str,
+        room_id: str,
+        start: datetime,
+        end: datetime,
+        people: Sequence[str],
+        optional_people: Sequence[str],
+        video: bool,
+        idempotency_key: str,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        tz: str,
+        now: datetime | None = None,
+    ) -> Reply:
+        """The Book and invite button: the room, and an event in the user's own name inviting
+        the people (with a video meeting when asked). Never raises."""
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
+        return self._guard(
+            lambda: self._people.book_and_invite(
+                asker,
+                user_name=user_name,
+                room_id=room_id,
+                start=start,
+                end=end,
+                people=people,
+                optional_people=optional_people,
+                video=video,
                 idempotency_key=idempotency_key,
                 message_ts=message_ts,
             )

@@ -54,6 +54,8 @@ class EventsApi:
         attendees: Iterable[str] = (),
         location: str = "",
         client_token: str | None = None,
+        optional_attendees: Iterable[str] = (),
+        online_meeting: bool = False,
     ) -> Event:
         """Create an event in `union_id`'s primary calendar (the organizer). Rooms are added after.
 
@@ -76,8 +78,13 @@ class EventsApi:
         if description:
             body["description"] = description
         people = list(dict.fromkeys(a for a in attendees if a))
-        if people:
-            body["attendees"] = [{"id": person, "isOptional": False} for person in people]
+        optional = [a for a in dict.fromkeys(optional_attendees) if a and a not in people]
+        if people or optional:
+            body["attendees"] = [{"id": person, "isOptional": False} for person in people] + [
+                {"id": person, "isOptional": True} for person in optional
+            ]
+        if online_meeting:
+            body["onlineMeetingInfo"] = {"type": "dingtalk"}
         if location:
             body["location"] = {"displayName": location}
         call = Call(

@@ -17,6 +17,7 @@ def help_text() -> str:
         "• `a 30 min slot between 2 and 5pm in HQ` · `明天下午2点到3点有空的会议室`\n"
         "• `book 3F-Everest tomorrow 2-3pm` · `my bookings` · `cancel my 2pm booking`\n"
         "• `check in` · `release 3F-K2` · `end my meeting now` · `extend 30 min` · `remind me 15 min before`\n"
+        "• `when can @ana @bo and I meet tomorrow for an hour` · `明天和 @ana 开一小时会`\n"
         "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
         "• `link &lt;your mobile number&gt;` to book in your own DingTalk name"
     )

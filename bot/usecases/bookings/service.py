@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.domain.models import Room
+from bot.domain.models import Event, Room
 from bot.domain.policy import may_change
 from bot.errors import (
     AccountNotLinked,
@@ -48,6 +48,7 @@ from bot.store import (
     Store,
 )
 from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key
+from bot.usecases.context import linked_union_id
 
 # An attempt still "requested" after this long was abandoned (a crashed worker): resume it.
 # Resuming is safe because every DingTalk call repeats with the same x-client-token.
@@ -79,6 +80,16 @@ class BookingOutcome:
     room: Room
     on_behalf: bool = False
     replayed: bool = False
+    event: Event | None = None  # the event as created (this attempt only; None for a replay)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Who to invite with a booking (unionIds), and whether to add a DingTalk video meeting."""
+
+    attendees: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    video: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,12 @@ class BookingService:
         tz: str,
         channel_id: str | None = None,
         message_ts: str | None = None,
+        invitation: Invitation | None = None,
     ) -> BookingOutcome:
         """Book `room_id` for [start, end) for a Slack user, once per idempotency key.
+
+        With an `invitation`, the event is made in the user's own name only (a linked account,
+        never the shared one) and invites the attendees, with a video meeting when asked.
 
         Raises:
             UnknownRoom: the room is not in the synced directory.
@@ -134,7 +149,7 @@ class BookingService:
         if room is None:
             raise UnknownRoom(room_id)
         check_window(start, end, now=self.clock(), room_name=room.name)
-        organizer, on_behalf = self._organizer(team_id, user_id)
+        organizer, on_behalf = self._organizer(team_id, user_id, own_name=invitation is not None)
         key = idempotency_key
         for _ in range(MAX_ATTEMPTS):
             record, created = self.store.bookings.begin(
@@ -150,7 +165,9 @@ class BookingService:
                 message_ts=message_ts,
             )
             if created:
-                return self._attempt(record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=on_behalf)
+                return self._attempt(
+                    record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=on_behalf, invitation=invitation
+                )
             given_back = record.released_at is not None and record.release_reason != "skipped"
             if record.status in (BOOKING_BOOKED, BOOKING_PENDING) and not given_back:
                 status: BookingStatus = "pending" if record.status == BOOKING_PENDING else "booked"
@@ -160,20 +177,26 @@ class BookingService:
                 if updated is not None and self.clock() - _aware(updated) > STALE_ATTEMPT:
                     self.log.warning("resuming abandoned booking attempt %s", record.id)
                     return self._attempt(
-                        record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=self._is_operator(record)
+                        record,
+                        room,
+                        user_id=user_id,
+                        user_name=user_name,
+                        tz=tz,
+                        on_behalf=self._is_operator(record),
+                        invitation=invitation,
                     )
                 return BookingOutcome("in_progress", record, room, on_behalf=self._is_operator(record), replayed=True)
             # Failed, cancelled or released since: this click is a new attempt under the next key of the chain.
             key = next_key(key, record.id)
         raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 
-    def _organizer(self, team_id: str, user_id: str) -> tuple[str, bool]:
+    def _organizer(self, team_id: str, user_id: str, *, own_name: bool = False) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
-        user = self.store.users.get(team_id, user_id)
-        if user is not None and user.union_id:
-            return user.union_id, False
+        union_id = linked_union_id(self.store, team_id, user_id)
+        if union_id:
+            return union_id, False
         operator = self.settings.dingtalk_operator_union_id
-        if self.settings.unlinked_booking == "refuse" or not operator:
+        if own_name or self.settings.unlinked_booking == "refuse" or not operator:
             raise AccountNotLinked(f"user {user_id} has no linked DingTalk account")
         return operator, True
 
@@ -182,7 +205,15 @@ class BookingService:
         return bool(operator) and record.organizer_union_id == operator
 
     def _attempt(
-        self, record: BookingRecord, room: Room, *, user_id: str, user_name: str, tz: str, on_behalf: bool
+        self,
+        record: BookingRecord,
+        room: Room,
+        *,
+        user_id: str,
+        user_name: str,
+        tz: str,
+        on_behalf: bool,
+        invitation: Invitation | None = None,
     ) -> BookingOutcome:
         organizer = record.organizer_union_id or ""
         key = record.idempotency_key
@@ -206,6 +237,9 @@ class BookingService:
                 time_zone=tz,
                 location=room.name,
                 client_token=client_token(key, "create"),
+                attendees=invitation.attendees if invitation else (),
+                optional_attendees=invitation.optional if invitation else (),
+                online_meeting=bool(invitation and invitation.video),
             )
         except BaseException as exc:
             self._fail(record, exc)
@@ -233,7 +267,9 @@ class BookingService:
             self._invalidate(record)
             raise
         self._invalidate(record)
-        return BookingOutcome("pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf)
+        return BookingOutcome(
+            "pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf, event=event
+        )
 
     def _already_taken(self, record: BookingRecord) -> bool:
         """Whether the room's schedule (the shared cache, or one call) shows a booking in the window."""
@@ -363,4 +399,4 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-__all__ = ["BookingOutcome", "BookingService", "BookingStatus", "CancelOutcome", "CancelStatus"]
+__all__ = ["BookingOutcome", "BookingService", "Invitation", "BookingStatus", "CancelOutcome", "CancelStatus"]

@@ -1,5 +1,5 @@
-"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, App Home's group buttons, and
-the reminder's Check in / Release / Extend.
+"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Import groups, App Home's group
+buttons, and the reminder's Check in / Release / Extend.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -11,6 +11,7 @@ from slack_bolt import App
 
 from bot.present.actions import (
     BOOK,
+    BOOK_INVITE,
     CANCEL_BOOKING,
     CHECK_IN,
     EXTEND_BOOKING,
@@ -39,6 +40,7 @@ def register(app: App, *, answers: Answers) -> None:
     app.action(CHECK_IN.pattern)(checkins.clicked("check_in", checkins.check_in))
     app.action(RELEASE_BOOKING.pattern)(checkins.clicked("release", checkins.release))
     app.action(EXTEND_BOOKING.pattern)(checkins.clicked("extend", checkins.extend))
+    app.action(BOOK_INVITE.pattern)(bookings.clicked("book_invite", bookings.book_invite))
     groups = GroupButtons(answers=answers)
     app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
     app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)

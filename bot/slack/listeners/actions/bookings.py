@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.present import messages
-from bot.present.actions import parse_book_value, parse_cancel_value
-from bot.present.reply import BookingsReply, FindReply, Reply
+from bot.present.actions import parse_book_value, parse_cancel_value, parse_invite_value
+from bot.present.reply import BookingsReply, FindReply, MeetReply, Reply
 from bot.slack.answers import error_message
+from bot.slack.direct import send_direct_messages
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.payload import from_home, is_ephemeral
 
@@ -30,7 +31,7 @@ def replaces_original(body: dict[str, Any], reply: Reply | None) -> bool:
     where it was offered. The "someone just took it" answer replaces only a private message: a
     channel keeps what it was shown. Errors never replace: the user keeps the rooms to pick from.
     """
-    if from_home(body) or not isinstance(reply, (FindReply, BookingsReply)):
+    if from_home(body) or not isinstance(reply, (FindReply, BookingsReply, MeetReply)):
         return False
     if reply.intro_kind == "success":
         return True
@@ -73,6 +74,49 @@ class BookingButtons(ButtonListeners):
                 tz=tz,
             ),
         )
+
+    def book_invite(self, click: Click) -> None:
+        """Book and invite: the room, and an event in the clicker's own name inviting the people;
+        the answer replaces the question, and each invited person gets a DM in their own zone."""
+        try:
+            wanted = parse_invite_value(click.value)
+        except (ValueError, TypeError):
+            logger.warning("a Book and invite button with an unreadable value from %s", click.user_id)
+            self._reply(click, error_message(messages.slack_stale_button()))
+            return
+        user = click.body["user"]
+        user_name = str(user.get("name") or user.get("username") or click.user_id)
+        message_ts = (click.body.get("container") or {}).get("message_ts")
+        key = idempotency_key(
+            click.team_id,
+            click.user_id,
+            wanted.room_id,
+            wanted.start.isoformat(),
+            wanted.end.isoformat(),
+            str(message_ts or ""),
+            "invite",
+        )
+        service = self._answers.service
+        message, reply = self._ask(
+            click,
+            lambda tz: service.book_and_invite(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                user_name=user_name,
+                room_id=wanted.room_id,
+                start=wanted.start,
+                end=wanted.end,
+                people=wanted.people,
+                optional_people=wanted.optional_people,
+                video=wanted.video,
+                idempotency_key=key,
+                channel_id=click.channel_id,
+                message_ts=message_ts,
+                tz=tz,
+            ),
+        )
+        self._reply(click, message, replace=replaces_original(click.body, reply))
+        send_direct_messages(self._answers, click.client, team_id=click.team_id, reply=reply)
 
     def cancel(self, click: Click) -> None:
         try:

@@ -8,8 +8,9 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.present import messages
-from bot.slack.answers import Answers, Message, error_message
+from bot.slack.answers import Answers, Message, error_message, is_shareable, with_share_button
 from bot.slack.delivery import post_to_response_url, report_undelivered
+from bot.slack.direct import send_direct_messages
 from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
 
@@ -33,7 +34,7 @@ class RoomsCommand:
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            return answers.compute(
+            message, reply = answers.answer(
                 lambda: answers.service.handle_text(
                     team_id=team_id,
                     user_id=user_id,
@@ -41,9 +42,12 @@ class RoomsCommand:
                     text=text,
                     tz=tz,
                     user_name=command.get("user_name") or None,
-                ),
-                share_question=text,
+                )
             )
+            send_direct_messages(answers, client, team_id=team_id, reply=reply)
+            if reply is not None and is_shareable(reply):
+                message = with_share_button(message, text)
+            return message
 
         def notice() -> bool:
             respond(text=messages.slack_looking(), response_type="ephemeral")

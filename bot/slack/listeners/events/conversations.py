@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.present import messages
 from bot.slack.answers import Answers, Message, error_message
 from bot.slack.delivery import api_error_code, report_undelivered
+from bot.slack.direct import send_direct_messages
 from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
 
@@ -60,11 +61,13 @@ class Conversations:
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            return answers.compute(
+            message, reply = answers.answer(
                 lambda: answers.service.handle_text(
                     team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
                 )
             )
+            send_direct_messages(answers, client, team_id=team_id, reply=reply)
+            return message
 
         def notice() -> str:
             response = client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=messages.slack_looking())
