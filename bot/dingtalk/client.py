@@ -245,6 +245,10 @@ class DingTalkClient:
         """An event with its rooms' statuses (accepted / tentative while approval is pending / declined)."""
         return self._events.get_event(union_id, event_id)
 
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> list[Event]:
+        """The events of `union_id`'s primary calendar overlapping [time_min, time_max), with their rooms."""
+        return self._events.list_events(union_id, time_min=time_min, time_max=time_max)
+
     def add_rooms(self, union_id: str, event_id: str, room_ids: Sequence[str], *, client_token: str | None = None) -> None:
         """Book rooms by adding them to the event; RoomBusy if one is taken for an overlapping time.
 

@@ -368,6 +368,27 @@ def parse_event(body: object) -> Event:
     )
 
 
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    next_token: str | None
+    skipped: int  # items that were not events roombot can read (kept out, never guessed at)
+
+
+def parse_event_page(body: object) -> EventPage:
+    """One page of ListEvents: `{"events": [...], "nextToken": ...}`."""
+    obj = _obj(body, "event list reply")
+    events: list[Event] = []
+    skipped = 0
+    for raw in _list(obj.get("events"), "events"):
+        try:
+            events.append(parse_event(raw))
+        except MalformedReply:
+            skipped += 1
+    token = obj.get("nextToken")
+    return EventPage(events=events, next_token=str(token) if token not in (None, "") else None, skipped=skipped)
+
+
 def parse_result_flag(body: object, what: str) -> bool:
     obj = _obj(body, what)
     if "result" not in obj:
@@ -503,6 +524,7 @@ def _safe_str(value: object) -> str:
 
 __all__ = [
     "AUTH_CODES",
+    "EventPage",
     "OAPI_AUTH_ERRCODES",
     "RoomPage",
     "check_window",
@@ -511,6 +533,7 @@ __all__ = [
     "format_time",
     "oapi_error",
     "parse_event",
+    "parse_event_page",
     "parse_group",
     "parse_group_list",
     "parse_result_flag",
