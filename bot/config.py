@@ -83,6 +83,11 @@ class Settings:
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
+    # A booking is leased to the process making it this long; after that it is resumed (by a
+    # click or the reconciler). It must exceed a booking's DingTalk calls (4 x deadline_s).
+    booking_lease_s: float = 180.0
+    reconcile_every_s: float = 180.0  # how often the reconciler settles bookings left unsettled
+    orphan_sweep_days: int = 7  # the orphan sweep reads the operator's calendar from a day ago to this far ahead
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -143,6 +148,9 @@ class Settings:
             "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
             "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+            "ROOMBOT_BOOKING_LEASE_S": ("booking_lease_s", float, 1),
+            "ROOMBOT_RECONCILE_EVERY_S": ("reconcile_every_s", float, 10),
+            "ROOMBOT_ORPHAN_SWEEP_DAYS": ("orphan_sweep_days", int, 0),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)

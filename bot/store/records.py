@@ -66,6 +66,10 @@ class BookingRecord:
     error: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    attempts: int = 0
+    next_check_at: datetime | None = None
+    release: bool = False
+    notify: str | None = None
 
     @property
     def active(self) -> bool:

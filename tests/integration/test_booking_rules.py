@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
 from bot.errors import BookingRuleViolation, ParseError
-from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key, text_booking_key
+from bot.usecases.bookings.rules import booking_key, check_rules, check_window, client_token, next_key
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
@@ -107,9 +107,9 @@ def test_an_empty_window_is_a_parse_error() -> None:
 
 
 def test_keys_and_client_tokens_are_stable_distinct_and_fit_dingtalk() -> None:
-    key = text_booking_key("T1", "U1", "R1", *at(1, 14))
-    assert key == text_booking_key("T1", "U1", "R1", *at(1, 14))
-    assert key != text_booking_key("T1", "U2", "R1", *at(1, 14))
+    key = booking_key("T1", "U1", "R1", *at(1, 14))
+    assert key == booking_key("T1", "U1", "R1", *at(1, 14))
+    assert key != booking_key("T1", "U2", "R1", *at(1, 14))
     tokens = {client_token(key, step) for step in ("create", "add", "undo")}
     assert len(tokens) == 3 and all(len(token) <= 64 for token in tokens)
     assert next_key(key, 7) == next_key(key, 7) != next_key(key, 8)

@@ -230,31 +230,66 @@ class FakeBookings:
         self.rows[booking_id] = record
         return record
 
-    def begin(self, team_id: str, *, idempotency_key: str, **fields: Any) -> tuple[BookingRecord, bool]:
+    def begin(
+        self, team_id: str, *, idempotency_key: str, lease: timedelta = timedelta(0), **fields: Any
+    ) -> tuple[BookingRecord, bool]:
         for record in self.rows.values():
             if record.idempotency_key == idempotency_key:
                 return record, False
         booking_id = next(self.ids)
+        now = datetime.now(UTC)
         record = BookingRecord(
             id=booking_id,
             team_id=team_id,
             idempotency_key=idempotency_key,
             status="requested",
-            created_at=datetime.now(UTC),
+            created_at=now,
+            attempts=1,
+            next_check_at=now + lease,
+            notify="owed",
             **fields,
         )
         self.rows[booking_id] = record
         return record, True
 
+    def claim(self, team_id: str, booking_id: int, *, now: datetime, until: datetime) -> BookingRecord | None:
+        record = self.rows[booking_id]
+        if record.status != "requested" or (record.next_check_at is not None and record.next_check_at > now):
+            return None
+        return self._save(booking_id, next_check_at=until, attempts=record.attempts + 1)
+
+    def promise(self, team_id: str, booking_id: int) -> None:
+        self._save(booking_id, notify="promised")
+
+    def record_event(self, team_id: str, booking_id: int, event_id: str) -> BookingRecord:
+        return self._save(booking_id, event_id=event_id)
+
+    def defer(self, team_id: str, booking_id: int, *, error: str, check_at: datetime, promised: bool) -> BookingRecord:
+        notify = "promised" if promised else self.rows[booking_id].notify
+        return self._save(booking_id, error=error, next_check_at=check_at, notify=notify)
+
+    def refuse_later(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        return self._save(booking_id, release=True, error=error, notify=self._kept(booking_id, told))
+
+    def _kept(self, booking_id: int, told: bool) -> str | None:
+        notify = self.rows[booking_id].notify
+        if told:
+            return "promised" if notify == "promised" else None
+        return notify or "owed"
+
     def _save(self, booking_id: int, **changes: Any) -> BookingRecord:
         self.rows[booking_id] = replace(self.rows[booking_id], **changes)
         return self.rows[booking_id]
 
-    def complete(self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked") -> BookingRecord:
-        return self._save(booking_id, event_id=event_id, status=status)
+    def complete(
+        self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked", told: bool = True
+    ) -> BookingRecord:
+        notify = self._kept(booking_id, told)
+        return self._save(booking_id, event_id=event_id, status=status, next_check_at=None, notify=notify)
 
-    def fail(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
-        return self._save(booking_id, status="failed", error=error)
+    def fail(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        notify = self._kept(booking_id, told)
+        return self._save(booking_id, status="failed", error=error, next_check_at=None, release=False, notify=notify)
 
     def get(self, team_id: str, booking_id: int) -> BookingRecord:
         return self.rows[booking_id]
