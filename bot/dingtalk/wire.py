@@ -375,6 +375,15 @@ class EventPage:
     skipped: int  # items that were not events roombot can read (kept out, never guessed at)
 
 
+@dataclass(frozen=True)
+class EventList:
+    """The events of a calendar window, and how many calls (pages) it took to read them."""
+
+    events: list[Event]
+    calls: int
+    skipped: int = 0
+
+
 def parse_event_page(body: object) -> EventPage:
     """One page of ListEvents: `{"events": [...], "nextToken": ...}`."""
     obj = _obj(body, "event list reply")
@@ -524,6 +533,7 @@ def _safe_str(value: object) -> str:
 
 __all__ = [
     "AUTH_CODES",
+    "EventList",
     "EventPage",
     "OAPI_AUTH_ERRCODES",
     "RoomPage",

@@ -10,12 +10,15 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.jobs.maintenance import prune_processed_events, prune_schedule_cache, refresh_directories
 from bot.jobs.schedule import JobSpec
+from bot.present import messages
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
+from bot.usecases.bookings.reconcile import Reconciler
 
 PRUNE_PROCESSED_EVENTS = "prune-processed-events"
 PRUNE_SCHEDULE_CACHE = "prune-schedule-cache"
 REFRESH_ROOM_DIRECTORY = "refresh-room-directory"
+RECONCILE_BOOKINGS = "reconcile-bookings"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -28,8 +31,14 @@ REFRESH_EVERY = timedelta(hours=1)
 REFRESH_LEASE = timedelta(minutes=30)
 
 
-def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: Settings) -> list[JobSpec]:
-    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured)."""
+# Settling bookings reads and writes a few events; a lease of its own keeps a second runner off meanwhile.
+RECONCILE_LEASE = timedelta(minutes=10)
+
+
+def default_jobs(
+    *, store: Store, directory: DirectoryClient | None, settings: Settings, reconciler: Reconciler | None = None
+) -> list[JobSpec]:
+    """roombot's background jobs, bound to their dependencies (`directory`, `reconciler` None: DingTalk not configured)."""
     cache_kept = max(SCHEDULE_CACHE_KEPT, timedelta(seconds=2 * settings.cache_ttl_s))
     refresh_age_s = max(settings.directory_max_age_s - REFRESH_EVERY.total_seconds(), 0.0)
 
@@ -43,16 +52,29 @@ def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: S
         union_id = settings.dingtalk_operator_union_id if directory is not None else None
         return refresh_directories(store=store, client=directory, union_id=union_id, now=now, max_age_s=refresh_age_s)
 
+    def reconcile(now: datetime) -> str:
+        if reconciler is None:
+            return messages.reconcile_not_configured()
+        return reconciler.run(now).note()
+
     return [
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
+        JobSpec(
+            name=RECONCILE_BOOKINGS,
+            interval=timedelta(seconds=settings.reconcile_every_s),
+            run=reconcile,
+            lease=RECONCILE_LEASE,
+            at_start=True,
+        ),
     ]
 
 
 __all__ = [
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
+    "RECONCILE_BOOKINGS",
     "REFRESH_ROOM_DIRECTORY",
     "default_jobs",
 ]

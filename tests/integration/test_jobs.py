@@ -26,7 +26,13 @@ from bot.commands.jobs import run as run_jobs_command
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.models import RoomSchedule
-from bot.jobs.registry import PRUNE_PROCESSED_EVENTS, PRUNE_SCHEDULE_CACHE, REFRESH_ROOM_DIRECTORY, default_jobs
+from bot.jobs.registry import (
+    PRUNE_PROCESSED_EVENTS,
+    PRUNE_SCHEDULE_CACHE,
+    RECONCILE_BOOKINGS,
+    REFRESH_ROOM_DIRECTORY,
+    default_jobs,
+)
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.jobs.schedule import JobSpec, RetryPolicy
 from bot.sim import Simulator
@@ -402,10 +408,11 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events: done in N s: deleted 0 processed Slack events",
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
+        "reconcile-bookings: done in N s: skipped: DingTalk is not configured",
     ]
 
-    code, out, err = command(database_url, "run", "--once", "--now", "2099-12-02T10:30:00+00:00")
-    assert (code, out.strip(), err) == (0, "no job was due at 2099-12-02 10:30:00 UTC", "")
+    code, out, err = command(database_url, "run", "--once", "--now", "2099-12-02T10:01:00+00:00")
+    assert (code, out.strip(), err) == (0, "no job was due at 2099-12-02 10:01:00 UTC", "")
 
     code, out, err = command(database_url, "list")
     assert (code, err) == (0, "")
@@ -414,9 +421,11 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events (every 1 h)",
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
+        "reconcile-bookings (every 3 min)",
     ]
     for block in blocks:
-        assert block[1] == "  due:        2099-12-02 11:00:00 UTC"
+        due = "10:03:00" if block[0].startswith("reconcile") else "11:00:00"
+        assert block[1] == f"  due:        2099-12-02 {due} UTC"
         assert block[2].startswith("  last run:   2099-12-02 10:00:00 UTC, ok in ")
         assert block[3] == "  last error: none"
 
@@ -446,7 +455,8 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_PROCESSED_EVENTS,
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
+        RECONCILE_BOOKINGS,
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 3
+    assert listed.stdout.count("last error: none") == 4

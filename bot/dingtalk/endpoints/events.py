@@ -97,7 +97,7 @@ class EventsApi:
         """An event with its rooms' statuses (accepted / tentative while approval is pending / declined)."""
         return wire.parse_event(self._transport.send(Call("getEvent", "GET", self._events_url(union_id, event_id))))
 
-    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> list[Event]:
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> wire.EventList:
         """The events of `union_id`'s primary calendar overlapping [time_min, time_max), page by page.
 
         Each page is one call against the monthly quota.
@@ -106,7 +106,8 @@ class EventsApi:
         events: list[Event] = []
         next_token: str | None = None
         seen: set[str] = set()
-        for _ in range(MAX_EVENT_PAGES):
+        skipped = 0
+        for calls in range(1, MAX_EVENT_PAGES + 1):
             params: dict[str, str | int] = {
                 "timeMin": wire.format_time(time_min),
                 "timeMax": wire.format_time(time_max, round_up=True),
@@ -118,8 +119,9 @@ class EventsApi:
                 self._transport.send(Call("listEvents", "GET", self._events_url(union_id), params=params))
             )
             events.extend(page.events)
+            skipped += page.skipped
             if page.next_token is None:
-                return events
+                return wire.EventList(events=events, calls=calls, skipped=skipped)
             if page.next_token in seen:
                 raise MalformedReply(f"event list repeats nextToken {page.next_token}")
             seen.add(page.next_token)
