@@ -95,7 +95,8 @@ class BookingsRepository(Repository):
     ) -> BookingRecord:
         """DingTalk accepted: `status` is "booked", or "pending" when the room needs approval.
 
-        `told`: the caller answers the clicker with this outcome (a user told "in progress" meanwhile is still owed it).
+        `told`: the caller answers the clicker with this outcome (a user told "in progress" meanwhile is
+        still owed it); else whoever is owed the answer stays owed it.
         """
         if status not in (m.BOOKING_BOOKED, m.BOOKING_PENDING):
             raise ValueError(f"a completed booking is booked or pending, not {status!r}")
@@ -313,13 +314,13 @@ class BookingsRepository(Repository):
 
 
 def _keep_promise(told: bool) -> Any:
-    """The `notify` value once the caller answered (`told`) or not: a promise made meanwhile is kept.
+    """The `notify` value once the caller answered the clicker (`told`), or not (left as it is).
 
     A SQL expression, evaluated under the row's lock, so a promise written by another process
     just before is never overwritten.
     """
     if not told:
-        return case((m.Booking.notify.is_(None), m.NOTIFY_OWED), else_=m.Booking.notify)
+        return m.Booking.notify
     return case((m.Booking.notify == m.NOTIFY_PROMISED, m.NOTIFY_PROMISED), else_=None)
 
 

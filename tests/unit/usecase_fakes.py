@@ -275,7 +275,7 @@ class FakeBookings:
         notify = self.rows[booking_id].notify
         if told:
             return "promised" if notify == "promised" else None
-        return notify or "owed"
+        return notify
 
     def _save(self, booking_id: int, **changes: Any) -> BookingRecord:
         self.rows[booking_id] = replace(self.rows[booking_id], **changes)
