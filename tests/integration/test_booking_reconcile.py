@@ -329,3 +329,59 @@ def test_lost_replies_are_a_simulator_knob_over_http(sim: Simulator) -> None:
     bad = httpx.post(f"{sim.url}/_sim/replies", json={"endpoint": "createEvent", "mode": "maybe"})
     assert bad.status_code == 400 and "mode" in bad.json()["error"]
     assert httpx.post(f"{sim.url}/_sim/replies/release").status_code == 200
+
+
+def test_bookings_audit_lists_what_is_unsettled_or_orphaned_and_fix_settles_it(
+    make_runtime: MakeRuntime, sim: Simulator, database_url: str
+) -> None:
+    from bot.cli import build_parser
+    from bot.commands.bookings import run as audit
+
+    runtime = make_runtime()
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    sim.inject_fault("addMeetingRooms", status=400, code="meetingRoomNotAvailable", message="room busy")
+    sim.inject_fault("deleteEvent", status=500, code="system.error", count=1000)
+    click_book(runtime, everest, start, end)  # refused; its event is still to be released
+    sim.clear_faults()
+    ghost = runtime.dingtalk.create_event(
+        sim.operator_union_id,
+        summary="Meeting (ghost)",
+        description=event_marker(TEAM, "ab" * 20),
+        start=start,
+        end=end,
+        time_zone=TZ,
+    )
+    environ = {
+        "DATABASE_URL": database_url,
+        "DINGTALK_APP_KEY": sim.app_key,
+        "DINGTALK_APP_SECRET": sim.app_secret,
+        "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
+        "DINGTALK_API_URL": sim.url,
+    }
+
+    def roombot(*argv: str) -> tuple[int, str]:
+        import io
+
+        out, err = io.StringIO(), io.StringIO()
+        code = audit(build_parser().parse_args(["bookings", "audit", *argv]), out=out, err=err, environ=environ)
+        assert err.getvalue() == ""
+        return code, out.getvalue()
+
+    code, listed = roombot()
+    assert code == 1
+    assert messages.audit_header_unsettled(1) in listed and "to release" in listed
+    assert messages.audit_header_orphans(1, days=7) in listed and ghost.event_id in listed
+    assert len(sim.events) == 2  # only read
+
+    code, fixed = roombot("--fix")
+    assert code == 0, fixed
+    assert messages.audit_fixed(settled=1, released=1, left=0) in fixed
+    assert sim.events == []
+    [booking] = all_bookings(runtime)
+    assert booking.status == "failed"
+
+    assert roombot() == (
+        0,
+        f"{messages.audit_header_unsettled(0)}\n{messages.audit_header_orphans(0, days=7)}\n{messages.audit_clean()}\n",
+    )
