@@ -96,7 +96,7 @@ class Server:
 
 
 @pytest.fixture
-def env(sim: Simulator, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[dict[str, str]]:
+def env(sim: Simulator, fake_slack: FakeSlack, database_url: str) -> Iterator[dict[str, str]]:
     base = {
         name: value
         for name, value in os.environ.items()
@@ -105,7 +105,7 @@ def env(sim: Simulator, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[dict[
     base.update(
         PYTHONPATH=str(REPO),
         PORT=str(free_port()),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'roombot.db'}",
+        DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=fake_slack.token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake_slack.base_url,
