@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.models import Event, EventRoom, Room, RoomDetail, RoomSchedule, ScheduleItem
 from bot.domain.policy import may_change
-from bot.errors import NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom
+from bot.errors import NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom, UpstreamUnavailable
 from bot.schedules import ScheduleProvider, Schedules
 from bot.store import BookingRecord, GroupRecord, Store, UserRecord
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
@@ -389,6 +389,9 @@ class FakeDingTalk:
         self.mobiles: dict[str, str] = {}
         self.union_ids: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self.by_token: dict[str, str] = {}  # x-client-token of a create -> its event (DingTalk's idempotency)
+        self.lost_creates = 0  # creates carried out whose answer is lost (UpstreamUnavailable)
+        self.failing_deletes = 0  # deletes that fail (UpstreamUnavailable)
 
     def as_client(self) -> DingTalkClient:
         return cast(DingTalkClient, self)
@@ -396,9 +399,35 @@ class FakeDingTalk:
     def get_room(self, union_id: str, room_id: str) -> RoomDetail:
         return RoomDetail(room=Room(room_id=room_id, name=room_id))
 
-    def create_event(self, organizer: str, *, summary: str, start: datetime, end: datetime, **_: Any) -> Event:
-        event = Event(event_id=f"EV{next(self._ids)}", summary=summary, start=start, end=end, organizer_id=organizer)
-        self.events[event.event_id] = event
+    def create_event(
+        self,
+        organizer: str,
+        *,
+        summary: str,
+        start: datetime,
+        end: datetime,
+        description: str = "",
+        client_token: str | None = None,
+        **_: Any,
+    ) -> Event:
+        known = self.by_token.get(client_token or "")
+        if known is not None and known in self.events:
+            event = self.events[known]
+        else:
+            event = Event(
+                event_id=f"EV{next(self._ids)}",
+                summary=summary,
+                start=start,
+                end=end,
+                organizer_id=organizer,
+                description=description,
+            )
+            self.events[event.event_id] = event
+            if client_token:
+                self.by_token[client_token] = event.event_id
+        if self.lost_creates > 0:
+            self.lost_creates -= 1
+            raise UpstreamUnavailable("the answer was lost", code="systemError")
         return event
 
     def add_rooms(self, organizer: str, event_id: str, room_ids: Sequence[str], **_: Any) -> None:
@@ -409,6 +438,9 @@ class FakeDingTalk:
         self.events[event_id] = replace(event, meeting_rooms=rooms)
 
     def delete_event(self, organizer: str, event_id: str, **_: Any) -> None:
+        if self.failing_deletes > 0:
+            self.failing_deletes -= 1
+            raise UpstreamUnavailable("delete failed", code="systemError")
         self.deleted.append(event_id)
         self.events.pop(event_id, None)
 

@@ -50,7 +50,7 @@ def booking_key(team_id: str, user_id: str, room_id: str, start: datetime, end: 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
 
 
-_MARKER = re.compile(r"\[roombot booking (?P<team>[A-Za-z0-9_-]{1,32})/(?P<key>[0-9a-f]{8,64})\]")
+_MARKER = re.compile(r"\[roombot booking (?P<team>[^\s/\]]{1,32})/(?P<key>[^\s\]]{1,128})\]")
 
 
 def event_marker(team_id: str, key: str) -> str:
