@@ -385,3 +385,27 @@ def test_bookings_audit_lists_what_is_unsettled_or_orphaned_and_fix_settles_it(
         0,
         f"{messages.audit_header_unsettled(0)}\n{messages.audit_header_orphans(0, days=7)}\n{messages.audit_clean()}\n",
     )
+
+
+def test_a_lost_add_room_answer_is_resumed_by_the_next_click_without_calling_its_own_event_a_rival(
+    make_runtime: MakeRuntime, sim: Simulator, fake_slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    sim.lose_replies("addMeetingRooms", mode="drop", count=1000)
+
+    first = click_book(runtime, everest, start, end)
+
+    assert isinstance(first, TextReply) and first.text == messages.booking_unconfirmed("3F-Everest")
+    [event] = sim.events
+    assert rooms_of(event) == [everest]  # DingTalk booked it; roombot did not hear
+    sim.release_replies()
+
+    again = click_book(runtime, everest, start, end)
+
+    assert isinstance(again, FindReply) and again.intro_kind == "success", again
+    [event] = sim.events
+    assert rooms_of(event) == [everest]
+    [booking] = all_bookings(runtime)
+    assert (booking.status, booking.event_id) == ("booked", event["id"])

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.models import Event, EventRoom, Room, RoomDetail, RoomSchedule, ScheduleItem
 from bot.domain.policy import may_change
-from bot.errors import NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom, UpstreamUnavailable
+from bot.errors import ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom, UpstreamUnavailable
 from bot.schedules import ScheduleProvider, Schedules
 from bot.store import BookingRecord, GroupRecord, Store, UserRecord
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
@@ -429,6 +429,11 @@ class FakeDingTalk:
             self.lost_creates -= 1
             raise UpstreamUnavailable("the answer was lost", code="systemError")
         return event
+
+    def get_event(self, organizer: str, event_id: str) -> Event:
+        if event_id not in self.events:
+            raise ItemNotFound("event not found", code="itemNotFound")
+        return self.events[event_id]
 
     def add_rooms(self, organizer: str, event_id: str, room_ids: Sequence[str], **_: Any) -> None:
         if set(room_ids) & self.busy_rooms:

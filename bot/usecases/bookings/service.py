@@ -245,9 +245,11 @@ class BookingService:
             self._fail(record, exc)
             raise
         try:
-            self.dingtalk.add_rooms(
-                organizer, event.event_id, [record.room_id], client_token=client_token(record.idempotency_key, "add")
-            )
+            # A resumed booking may hold its room already (only the answer was lost): never ask twice.
+            if not (resumed and self._holds_room(organizer, event.event_id, record.room_id)):
+                self.dingtalk.add_rooms(
+                    organizer, event.event_id, [record.room_id], client_token=client_token(record.idempotency_key, "add")
+                )
         except BaseException as exc:
             if outcome_unknown(exc):
                 return self._unsure(record, room, exc, on_behalf=on_behalf)
@@ -359,6 +361,11 @@ class BookingService:
         if schedule is None or schedule.error:
             return False
         return any(item.start < record.end and item.end > record.start for item in schedule.items)
+
+    def _holds_room(self, organizer: str, event_id: str, room_id: str) -> bool:
+        """Whether the event already has the room (accepted, or awaiting approval)."""
+        event = self.dingtalk.get_event(organizer, event_id)
+        return any(room.room_id == room_id and room.status.lower() != "declined" for room in event.meeting_rooms)
 
     def _approval_status(self, organizer: str, event_id: str, room_id: str) -> str:
         """ "pending" while the room's administrator has not approved, else "booked"."""
