@@ -88,6 +88,8 @@ class Settings:
     booking_lease_s: float = 180.0
     reconcile_every_s: float = 180.0  # how often the reconciler settles bookings left unsettled
     orphan_sweep_days: int = 7  # the orphan sweep reads the operator's calendar from a day ago to this far ahead
+    # The sweep costs a call per 100 events against the monthly quota: 4 a day is 120 a month.
+    orphan_sweep_every_s: float = 6 * 3600.0
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -151,6 +153,7 @@ class Settings:
             "ROOMBOT_BOOKING_LEASE_S": ("booking_lease_s", float, 1),
             "ROOMBOT_RECONCILE_EVERY_S": ("reconcile_every_s", float, 10),
             "ROOMBOT_ORPHAN_SWEEP_DAYS": ("orphan_sweep_days", int, 0),
+            "ROOMBOT_ORPHAN_SWEEP_EVERY_S": ("orphan_sweep_every_s", float, 60),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)

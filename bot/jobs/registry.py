@@ -19,6 +19,7 @@ PRUNE_PROCESSED_EVENTS = "prune-processed-events"
 PRUNE_SCHEDULE_CACHE = "prune-schedule-cache"
 REFRESH_ROOM_DIRECTORY = "refresh-room-directory"
 RECONCILE_BOOKINGS = "reconcile-bookings"
+SWEEP_ORPHAN_EVENTS = "sweep-orphan-events"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -55,7 +56,13 @@ def default_jobs(
     def reconcile(now: datetime) -> str:
         if reconciler is None:
             return messages.reconcile_not_configured()
-        return reconciler.run(now).note()
+        return reconciler.run(now, sweep=False).note()
+
+    def sweep(now: datetime) -> str:
+        if reconciler is None:
+            return messages.reconcile_not_configured()
+        swept = reconciler.sweep(now, release=True)
+        return messages.sweep_note(released=sum(1 for o in swept.orphans if o.released), calls=swept.calls)
 
     return [
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
@@ -68,6 +75,12 @@ def default_jobs(
             lease=RECONCILE_LEASE,
             at_start=True,
         ),
+        JobSpec(
+            name=SWEEP_ORPHAN_EVENTS,
+            interval=timedelta(seconds=settings.orphan_sweep_every_s),
+            run=sweep,
+            lease=RECONCILE_LEASE,
+        ),
     ]
 
 
@@ -75,6 +88,7 @@ __all__ = [
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
     "RECONCILE_BOOKINGS",
+    "SWEEP_ORPHAN_EVENTS",
     "REFRESH_ROOM_DIRECTORY",
     "default_jobs",
 ]

@@ -31,6 +31,7 @@ from bot.jobs.registry import (
     PRUNE_SCHEDULE_CACHE,
     RECONCILE_BOOKINGS,
     REFRESH_ROOM_DIRECTORY,
+    SWEEP_ORPHAN_EVENTS,
     default_jobs,
 )
 from bot.jobs.runner import BackgroundRunner, Runner
@@ -409,6 +410,7 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
         "reconcile-bookings: done in N s: skipped: DingTalk is not configured",
+        "sweep-orphan-events: done in N s: skipped: DingTalk is not configured",
     ]
 
     code, out, err = command(database_url, "run", "--once", "--now", "2099-12-02T10:01:00+00:00")
@@ -422,9 +424,10 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
         "reconcile-bookings (every 3 min)",
+        "sweep-orphan-events (every 6 h)",
     ]
     for block in blocks:
-        due = "10:03:00" if block[0].startswith("reconcile") else "11:00:00"
+        due = {"reconcile-bookings": "10:03:00", "sweep-orphan-events": "16:00:00"}.get(block[0].split()[0], "11:00:00")
         assert block[1] == f"  due:        2099-12-02 {due} UTC"
         assert block[2].startswith("  last run:   2099-12-02 10:00:00 UTC, ok in ")
         assert block[3] == "  last error: none"
@@ -456,7 +459,8 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
         RECONCILE_BOOKINGS,
+        SWEEP_ORPHAN_EVENTS,
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 4
+    assert listed.stdout.count("last error: none") == 5

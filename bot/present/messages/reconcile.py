@@ -34,10 +34,15 @@ def booking_settled(outcome: str, room_name: str, start: datetime, end: datetime
 
 def reconcile_note(*, settled: int, waiting: int, told: int, orphans: int, calls: int) -> str:
     """`roombot jobs run` / the jobs table: what one reconciler round did."""
-    return (
-        f"settled {settled} booking(s), {waiting} still unconfirmed; told {told} user(s); "
-        f"released {orphans} orphan event(s); {calls} DingTalk call(s) in the orphan sweep"
-    )
+    text = f"settled {settled} booking(s), {waiting} still unconfirmed; told {told} user(s)"
+    if calls:
+        text += f"; {sweep_note(released=orphans, calls=calls)}"
+    return text
+
+
+def sweep_note(*, released: int, calls: int) -> str:
+    """What one orphan sweep did, with the DingTalk calls it cost (they count against the monthly quota)."""
+    return f"released {released} orphan event(s); {calls} DingTalk call(s)"
 
 
 def reconcile_not_configured() -> str:
