@@ -409,3 +409,64 @@ def test_a_lost_add_room_answer_is_resumed_by_the_next_click_without_calling_its
     assert rooms_of(event) == [everest]
     [booking] = all_bookings(runtime)
     assert (booking.status, booking.event_id) == ("booked", event["id"])
+
+
+def test_a_lost_booking_of_a_room_that_needs_approval_is_settled_as_pending(
+    make_runtime: MakeRuntime, sim: Simulator, fake_slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    start, end = evening(sim)
+    alps = free_room(sim, "5F-Alps", start, end)
+    assert sim.room_rules(alps).approval
+    sim.lose_replies("createEvent", mode="drop", count=1000)
+    click_book(runtime, alps, start, end)
+    sim.release_replies()
+
+    done = reconciler(runtime).run(datetime.now(UTC), sweep=False)
+
+    assert [s.outcome for s in done.settled] == [messages.SETTLED_PENDING]
+    [event] = sim.events
+    assert [(r["roomId"], r["responseStatus"]) for r in event["meetingRooms"]] == [(alps, "tentative")]
+    [booking] = all_bookings(runtime)
+    assert (booking.status, booking.event_id) == ("pending", event["id"])
+    [message] = told(fake_slack)
+    assert "pending approval" in message["text"]
+
+
+def test_a_booking_still_unknown_when_its_window_has_passed_is_released(
+    make_runtime: MakeRuntime, sim: Simulator, fake_slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    sim.lose_replies("createEvent", mode="drop", count=1000)
+    click_book(runtime, everest, start, end)
+    sim.release_replies()
+
+    done = reconciler(runtime).run(end + timedelta(minutes=5), sweep=False)
+
+    assert [s.outcome for s in done.settled] == [messages.SETTLED_EXPIRED]
+    assert sim.events == []
+    [booking] = all_bookings(runtime)
+    assert booking.status == "failed"
+    [message] = told(fake_slack)
+    assert "released it" in message["text"]
+
+
+def test_the_user_is_told_by_dm_when_the_thread_cannot_take_the_answer(
+    make_runtime: MakeRuntime, sim: Simulator, fake_slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    sim.lose_replies("createEvent", mode="drop", count=1000)
+    click_book(runtime, everest, start, end)
+    sim.release_replies()
+    fake_slack.fail("chat.postMessage", error="not_in_channel")
+
+    done = reconciler(runtime).run(datetime.now(UTC), sweep=False)
+
+    assert done.told == 1
+    thread, dm = told(fake_slack)
+    assert thread["channel"] == CHANNEL  # refused by Slack
+    assert dm["channel"] == ALICE and "is booked" in dm["text"]
