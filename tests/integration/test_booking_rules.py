@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
-from bot.errors import BookingRuleViolation, MalformedReply, ParseError, RoomBusy, Throttled, UpstreamUnavailable
+from bot.errors import (
+    BookingRuleViolation,
+    DingTalkParameterError,
+    MalformedReply,
+    ParseError,
+    RoomBusy,
+    Throttled,
+    UpstreamUnavailable,
+)
 from bot.usecases.bookings.rules import (
     booking_key,
     check_rules,
@@ -149,6 +157,7 @@ def test_the_event_marker_names_team_and_key_and_is_found_in_any_description() -
         (UpstreamUnavailable("timeout"), True),  # DingTalk may have done it
         (MalformedReply("half a reply"), True),
         (OSError("connection reset"), True),
+        (DingTalkParameterError("Idempotency processing", code="idempotencyProcessing"), True),  # the first may land
         (RoomBusy("room busy", code="meetingRoomNotAvailable"), False),  # a definite no
         (Throttled("qps", code="Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"), False),
     ],

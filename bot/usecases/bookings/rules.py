@@ -64,12 +64,19 @@ def parse_marker(description: str) -> tuple[str, str] | None:
     return (found.group("team"), found.group("key")) if found else None
 
 
+# DingTalk's answers to a repeated x-client-token while the first call is still being processed, or
+# when the token was seen with another request: the first call may well go through.
+_TOKEN_IN_USE = frozenset({"idempotencyProcessing", "invalidRequest.duplicateClientToken"})
+
+
 def outcome_unknown(exc: BaseException) -> bool:
     """Whether DingTalk may have carried out a write that failed with `exc` (no answer, an unreadable one, a crash).
 
     Such a booking is not refused: it stays unsettled until it is checked.
     """
-    return isinstance(exc, UpstreamUnavailable | MalformedReply) or not isinstance(exc, RoomBotError)
+    if isinstance(exc, UpstreamUnavailable | MalformedReply) or not isinstance(exc, RoomBotError):
+        return True
+    return getattr(exc, "code", None) in _TOKEN_IN_USE
 
 
 def _utc_text(moment: datetime) -> str:
