@@ -229,7 +229,8 @@ class BookingService:
             if not resumed:
                 self._fail(record, exc)
                 raise
-            if outcome_unknown(exc) or not isinstance(exc, BookingRuleViolation):
+            if outcome_unknown(exc) or not isinstance(exc, BookingRuleViolation) or record.event_id is None:
+                # An event made by the cut-short attempt may exist unrecorded: the reconciler finds it by its marker.
                 return self._unsure(record, room, exc, on_behalf=on_behalf)
             return self._refuse(record, room, exc, event_id=record.event_id, on_behalf=on_behalf)
         if not resumed and self._already_taken(record):
