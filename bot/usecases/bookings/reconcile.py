@@ -162,11 +162,12 @@ class Reconciler:
             # DingTalk never made it: nothing is held, nothing to undo.
             self.store.bookings.fail(record.team_id, record.id, "not_created", told=False)
             return messages.SETTLED_NOT_MADE
-        if record.end <= now:
+        status = _room_status(event, record.room_id)
+        if status == "" and record.end <= now:
+            # Too late to add the room; a booking that did hold it (only the answer was lost) stays recorded.
             self._delete(organizer, event, key)
             self.store.bookings.fail(record.team_id, record.id, "expired", told=False)
             return messages.SETTLED_EXPIRED
-        status = _room_status(event, record.room_id)
         if status == "":
             status = self._add_room(record, organizer, event)
         if status == "declined":
