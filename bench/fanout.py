@@ -19,7 +19,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         start = datetime.combine(sim.today, datetime.min.time(), zone)
         end = start + timedelta(days=1)
         union_id = sim.operator_union_id
-        common = {"base_url": sim.url, "app_key": sim.app_key, "app_secret": sim.app_secret, "qps": args.qps}
+        common: dict[str, Any] = {"base_url": sim.url, "app_key": sim.app_key, "app_secret": sim.app_secret, "qps": args.qps}
         common["batch_size"] = args.batch_size
-        parallel = DingTalkClient(**common)  # type: ignore[arg-type]
-        serial = DingTalkClient(max_workers=1, **common)  # type: ignore[arg-type]
+        parallel = DingTalkClient(**common)
+        serial = DingTalkClient(max_workers=1, **common)
         # The rate window (1 s + margin) must be empty before each parallel run, as for a fresh question.
         pause = 1.0 / args.qps * max(1, int(args.qps)) + 0.1
         try:
@@ -83,12 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                 ids = rooms[:count]
                 sim.reset_stats()
                 wall = median_seconds(
-                    lambda ids=ids: parallel.query_schedules(union_id, ids, start, end), args.repeat, pause_s=pause
+                    partial(parallel.query_schedules, union_id, ids, start, end), args.repeat, pause_s=pause
                 )
                 calls = sim.stats()["schedules"] // args.repeat
-                base = median_seconds(
-                    lambda ids=ids: serial.query_schedules(union_id, ids, start, end), args.repeat, pause_s=pause
-                )
+                base = median_seconds(partial(serial.query_schedules, union_id, ids, start, end), args.repeat, pause_s=pause)
                 results[count] = wall / round_trip
                 print(
                     f"{count:>5}  {calls:>5}  {wall * 1000:>7.0f}ms  {base * 1000:>7.0f}ms  "

@@ -239,6 +239,7 @@ def slash_command(text: str, *, user: str, response_url: str) -> tuple[str, dict
     )
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": timestamp,

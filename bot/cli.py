@@ -1,4 +1,4 @@
-"""`roombot …`: the command-line contract of design.md §8.
+"""`roombot …`: the command-line contract (tests, benchmarks and people rely on these sub-commands and flags).
 
 Each sub-command's work lives beside the code it drives; this module only parses arguments and
 imports the handler lazily, so `roombot parse` does not pay for Slack or the database.

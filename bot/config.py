@@ -1,6 +1,6 @@
 """Settings from the environment: one place, typed, validated at start.
 
-`Settings.from_env(os.environ)` reads every variable of design.md §9 (a `.env` file is loaded
+`Settings.from_env(os.environ)` reads every variable roombot reads (a `.env` file is loaded
 by the command line before this is called). Nothing here reads the environment at import time.
 """
 
@@ -40,7 +40,7 @@ def normalize_database_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting roombot reads. Defaults follow design.md §9."""
+    """Every setting roombot reads, with the defaults the README lists."""
 
     # DingTalk
     dingtalk_app_key: str | None = None

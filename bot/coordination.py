@@ -1,7 +1,7 @@
 """Several roombot processes behaving as one, through Redis (`REDIS_URL`).
 
 The schedule cache is already shared through the database. Two more things must be shared when
-several web processes run side by side (design.md §3, issue 8):
+several web processes run side by side:
 
 - DingTalk's rate limit, which counts calls per app and per API whichever process makes them:
   `RedisRateLimiter` reserves call slots in one sliding window per API, atomically in a Lua

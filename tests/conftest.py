@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 if TYPE_CHECKING:
@@ -82,3 +83,12 @@ def sim() -> Iterator[Simulator]:
         yield simulator
     finally:
         simulator.stop()
+
+
+@pytest.fixture
+def http(sim: Simulator) -> Iterator[httpx.Client]:
+    """Raw HTTP to the simulator with a valid access token, for checks against the wire itself."""
+    with httpx.Client(base_url=sim.url) as client:
+        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
+        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
+        yield client

@@ -7,14 +7,14 @@ the database), 2 not configured. URLs are printed without their password.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import Settings, utc_now
-from bot.errors import ConfigError, DingTalkError, RoomBotError, StoreUnavailable
+from bot.commands.common import settings_or_report
+from bot.config import utc_now
+from bot.errors import DingTalkError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
 from bot.present import messages
 from bot.store.db import current_revision, downgrade, head_revision, make_engine, safe_url, upgrade
@@ -28,10 +28,8 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
     """Refresh the room directory of each team from DingTalk."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        settings = Settings.from_env(os.environ)
-    except ConfigError as exc:
-        print(f"roombot sync: {exc}", file=err)
+    settings = settings_or_report("roombot sync", err=err)
+    if settings is None:
         return 2
     if not settings.has_dingtalk_credentials:
         print(f"roombot sync: {messages.cli_no_dingtalk_credentials()}", file=err)
@@ -72,10 +70,8 @@ def run_db(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO |
     """Apply (`upgrade [REV]`, default head), undo (`downgrade [REV]`, default one step) or show migrations."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        settings = Settings.from_env(os.environ)
-    except ConfigError as exc:
-        print(f"roombot db: {exc}", file=err)
+    settings = settings_or_report("roombot db", err=err)
+    if settings is None:
         return 2
     url = settings.database_url
     engine = make_engine(url)

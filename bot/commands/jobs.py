@@ -9,7 +9,6 @@ run and its last error.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -22,6 +21,7 @@ from typing import TextIO
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.commands.common import settings_or_report
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.errors import ConfigError, StoreUnavailable
@@ -80,10 +80,8 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     prog = f"roombot jobs {args.action}"
-    try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
-    except ConfigError as exc:
-        print(f"{prog}: {exc}", file=err)
+    settings = settings_or_report(prog, err=err, environ=environ)
+    if settings is None:
         return 2
     now: datetime | None = None
     if args.action == "run" and args.now:

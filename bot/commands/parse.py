@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import ConfigError, ParseError
+from bot.commands.common import settings_or_report
+from bot.errors import ParseError
 from bot.parsing import ParseSettings, parse
 from bot.present import messages
 
@@ -19,12 +19,8 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO
     """Exit 0 when everything parsed (or in stdin mode), 1 when a single TEXT failed, 2 on bad options."""
     out = stdout or sys.stdout
     source = stdin or sys.stdin
-    from bot.config import Settings
-
-    try:
-        config = Settings.from_env(os.environ)
-    except ConfigError as exc:
-        print(f"roombot parse: {exc}", file=sys.stderr)
+    config = settings_or_report("roombot parse", err=sys.stderr)
+    if config is None:
         return 2
     settings = ParseSettings(
         work_start=config.work_start,

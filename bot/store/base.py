@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -117,4 +118,18 @@ def rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-__all__ = ["Repository", "SessionFactory", "rowcount", "upsert_rows"]
+def to_record(cls: type[T], row: object, **given: object) -> T:
+    """A frozen record from an ORM row: each field read from the row's column of the same name, unless given.
+
+    One mapping for every aggregate, so a column added to a table and its record flows through
+    without another hand-written copy. A field the table does not keep takes its default, and a
+    required one that is missing fails when the record is built.
+    """
+    values = dict(given)
+    for f in fields(cls):  # type: ignore[arg-type]
+        if f.init and f.name not in values and hasattr(row, f.name):
+            values[f.name] = getattr(row, f.name)
+    return cls(**values)
+
+
+__all__ = ["Repository", "SessionFactory", "rowcount", "to_record", "upsert_rows"]

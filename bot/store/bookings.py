@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.policy import may_change
 from bot.errors import NotAllowed, NotAllowedReason, NotFound
 from bot.store import models as m
-from bot.store.base import Repository
+from bot.store.base import Repository, rowcount, to_record
 from bot.store.records import BookingRecord
 
 # `NotAllowed.what` value.
@@ -168,7 +168,7 @@ class BookingsRepository(Repository):
                 .values(next_check_at=until, attempts=m.Booking.attempts + 1, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-            if getattr(result, "rowcount", 0) != 1:
+            if rowcount(result) != 1:
                 return None
             row = session.scalar(select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.id == booking_id))
             return _booking_record(row) if row is not None else None
@@ -332,27 +332,13 @@ def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
 
 
 def _booking_record(row: m.Booking) -> BookingRecord:
-    return BookingRecord(
-        id=row.id,
-        team_id=row.team_id,
-        idempotency_key=row.idempotency_key,
-        slack_user_id=row.slack_user_id,
-        room_id=row.room_id,
-        room_name=row.room_name,
+    return to_record(
+        BookingRecord,
+        row,
         start=row.start_at,
         end=row.end_at,
-        status=row.status,
-        event_id=row.event_id,
-        organizer_union_id=row.organizer_union_id,
-        channel_id=row.channel_id,
-        message_ts=row.message_ts,
-        error=row.error,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
         attempts=row.attempts or 0,
-        next_check_at=row.next_check_at,
         release=bool(row.release),
-        notify=row.notify,
     )
 
 

@@ -15,7 +15,7 @@ from bot.domain.models import Room
 from bot.domain.policy import may_change
 from bot.errors import LimitExceeded, LimitReason, NotAllowed, NotAllowedReason, UnknownGroup
 from bot.store import models as m
-from bot.store.base import rowcount
+from bot.store.base import rowcount, to_record
 from bot.store.names import clean_name, name_key
 from bot.store.records import GroupRecord
 
@@ -66,16 +66,8 @@ def group_record(session: Session, row: m.RoomGroup) -> GroupRecord:
         .where(m.GroupShare.team_id == row.team_id, m.GroupShare.group_id == row.id)
         .order_by(m.GroupShare.channel_id)
     )
-    return GroupRecord(
-        id=row.id,
-        name=row.name,
-        scope=row.scope,
-        owner_user_id=row.owner_user_id,
-        channel_id=row.channel_id,
-        room_ids=tuple(member_ids(session, row.team_id, row.id)),
-        team_id=row.team_id,
-        dingtalk_group_id=row.dingtalk_group_id,
-        shared_channel_ids=tuple(shares),
+    return to_record(
+        GroupRecord, row, room_ids=tuple(member_ids(session, row.team_id, row.id)), shared_channel_ids=tuple(shares)
     )
 
 

@@ -10,8 +10,6 @@ whose lease ran out and was taken over cannot overwrite the newer run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -19,12 +17,10 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
-from bot.errors import StoreUnavailable
 from bot.store import models as m
+from bot.store.base import Repository, to_record
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +31,6 @@ JOB_FAILED = "failed"
 
 # Long errors (a whole HTTP body) would bloat the row and `roombot jobs list`.
 ERROR_MAX_LENGTH = 1000
-
-_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 
 
 @dataclass(frozen=True)
@@ -64,28 +58,8 @@ class JobRecord:
         return self.due_at <= now and not self.is_locked(now)
 
 
-class JobRepository:
-    """Reads and writes of the `jobs` table, one transaction per method.
-
-    Args:
-        session_factory: makes sessions (`bot.store.db.make_session_factory(engine)`).
-    """
-
-    def __init__(self, *, session_factory: Callable[[], Session]) -> None:
-        self._session_factory = session_factory
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        try:
-            with self._session_factory() as session, session.begin():
-                yield session
-        except _UNAVAILABLE as exc:
-            # The driver's text may name hosts and users; keep the message generic (the cause stays chained).
-            raise StoreUnavailable(f"database unavailable ({type(exc).__name__})") from exc
-
-    def _run(self, work: Callable[[Session], T]) -> T:
-        with self._transaction() as session:
-            return work(session)
+class JobRepository(Repository):
+    """Reads and writes of the `jobs` table, one transaction per method."""
 
     def ensure(self, name: str, *, interval_s: int, first_due_at: datetime, now: datetime) -> None:
         """Add the job when it is missing (due at `first_due_at`); keep its schedule, update its interval.
@@ -214,19 +188,7 @@ class JobRepository:
 
 
 def _record(row: m.Job) -> JobRecord:
-    return JobRecord(
-        name=row.name,
-        interval_s=row.interval_s,
-        due_at=row.due_at,
-        attempts=row.attempts,
-        locked_by=row.locked_by,
-        locked_until=row.locked_until,
-        last_run_at=row.last_run_at,
-        last_status=row.last_status,
-        last_duration_s=row.last_duration_s,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-    )
+    return to_record(JobRecord, row)
 
 
 __all__ = ["JOB_FAILED", "JOB_OK", "JobRecord", "JobRepository"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.models import Label, Room, RoomGroupRef
 from bot.errors import AmbiguousRoom, UnknownRoom
 from bot.store import models as m
-from bot.store.base import Repository, upsert_rows
+from bot.store.base import Repository, to_record, upsert_rows
 from bot.store.names import clean_name, closest, name_key, rank_prefix
 from bot.store.records import SyncReport
 
@@ -152,18 +152,8 @@ def room_from_row(row: m.Room) -> Room:
     group = None
     if row.dingtalk_group_id is not None:
         group = RoomGroupRef(group_id=row.dingtalk_group_id, name=row.dingtalk_group_name or "")
-    return Room(
-        team_id=row.team_id,
-        room_id=row.room_id,
-        name=row.name,
-        capacity=row.capacity,
-        location_title=row.location_title,
-        location_desc=row.location_desc,
-        labels=tuple(Label(id=int(label["id"]), name=str(label["name"])) for label in row.labels or []),
-        group=group,
-        listed=row.listed,
-        synced_at=row.synced_at,
-    )
+    labels = tuple(Label(id=int(label["id"]), name=str(label["name"])) for label in row.labels or [])
+    return to_record(Room, row, labels=labels, group=group)
 
 
 def _candidates(rooms: Sequence[Room]) -> list[str]:

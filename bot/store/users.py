@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UnknownGroup
 from bot.store import models as m
-from bot.store.base import Repository
+from bot.store.base import Repository, to_record
 from bot.store.group_rows import group_row
 from bot.store.records import UserRecord
 
@@ -87,14 +87,7 @@ class UsersRepository(Repository):
 
 
 def _user_record(row: m.User) -> UserRecord:
-    return UserRecord(
-        team_id=row.team_id,
-        user_id=row.user_id,
-        union_id=row.union_id,
-        tz=row.tz,
-        tz_fetched_at=row.tz_fetched_at,
-        default_group_id=row.default_group_id,
-    )
+    return to_record(UserRecord, row)
 
 
 __all__ = ["UsersRepository"]

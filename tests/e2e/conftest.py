@@ -3,7 +3,7 @@ with a real `slack_sdk.WebClient` pointed at a fake Slack Web API on a loopback 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -57,7 +57,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def make_app(settings: Settings, runtime: Runtime) -> Iterator[object]:
+def make_app(settings: Settings, runtime: Runtime) -> Iterator[Callable[..., App]]:
     """Build the real app; synchronous by default so `dispatch()` returns after the listener ran."""
     from bot.slack.app import create_app
 
@@ -76,5 +76,5 @@ def make_app(settings: Settings, runtime: Runtime) -> Iterator[object]:
 
 
 @pytest.fixture
-def app(make_app: object) -> App:
-    return make_app()  # type: ignore[operator,no-any-return]
+def app(make_app: Callable[..., App]) -> App:
+    return make_app()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlparse
 
 BOT_USER_ID = "UBOT0001"
@@ -67,7 +67,7 @@ class FakeSlack:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):

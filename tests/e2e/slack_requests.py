@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,6 +26,7 @@ def signed_headers(
 ) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     return {"content-type": content_type, "x-slack-request-timestamp": ts, "x-slack-signature": signature}
 
 
@@ -155,7 +157,9 @@ def block_suggestion_payload(action_id: str, value: str, *, user: str = ALICE, t
 def signed(
     body: str, *, content_type: str, timestamp: int | None = None, secret: str = SIGNING_SECRET, **headers: str
 ) -> BoltRequest:
-    all_headers = signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret)
+    all_headers: dict[str, str | Sequence[str]] = dict(
+        signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret)
+    )
     all_headers.update({k.replace("_", "-"): v for k, v in headers.items()})
     return BoltRequest(body=body, headers=all_headers)
 

@@ -42,7 +42,7 @@ def view_of(call: Any) -> dict[str, Any]:
 
 
 def actions_in(view: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for block in view["blocks"]:
         found += block.get("elements", []) if block.get("type") == "actions" else []
         if block.get("accessory"):

@@ -215,7 +215,7 @@ def _revoke(sim: Simulator) -> None:
     sim.expire_tokens()
 
 
-FAULTS: list[tuple[str, Callable[[Simulator], None], Callable[[Simulator], None], str]] = [
+FAULTS: list[tuple[str, Callable[[Simulator], object], Callable[[Simulator], object], str]] = [
     (
         "slow",
         lambda sim: sim.configure(latency_ms=3500),

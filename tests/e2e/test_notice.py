@@ -7,13 +7,19 @@ import threading
 from bot.slack.notice import answer_with_notice
 
 
+def _record(posted: list[str], what: str, ts: str) -> str:
+    """Note that the notice was posted, and answer with its message ts."""
+    posted.append(what)
+    return ts
+
+
 def test_a_fast_answer_comes_alone() -> None:
     posted: list[str] = []
     delivered: list[tuple[str, object]] = []
     result = answer_with_notice(
         lambda: "answer",
         after_s=60.0,
-        post_notice=lambda: posted.append("notice") or "ts-1",
+        post_notice=lambda: _record(posted, "notice", "ts-1"),
         deliver=lambda result, handle: delivered.append((result, handle)),
     )
     assert result == "answer"
@@ -66,7 +72,7 @@ def test_no_notice_after_the_answer() -> None:
     answer_with_notice(
         lambda: "answer",
         after_s=0.0,
-        post_notice=lambda: posted.append("x") or "ts",
+        post_notice=lambda: _record(posted, "x", "ts"),
         deliver=lambda r, h: None,
         timer_factory=timer_factory,
     )

@@ -100,8 +100,8 @@ def assert_answered(reply: Reply) -> None:
 @dataclass(frozen=True)
 class Fault:
     name: str
-    start: Callable[[Simulator], None]
-    clear: Callable[[Simulator], None]
+    start: Callable[[Simulator], object]
+    clear: Callable[[Simulator], object]
     sentence: str
     # The most free/busy calls one question may cost, as a multiple of its batches: a bounded
     # number of retries within the deadline, never an endless loop.

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.present.reply import FindReply, TextReply
+from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
@@ -55,7 +55,7 @@ def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Run
         yield built
 
 
-def ask(runtime: Runtime, text: str, *, user: str = USER) -> FindReply | TextReply:
+def ask(runtime: Runtime, text: str, *, user: str = USER) -> Reply:
     return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz="Asia/Shanghai")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,14 +12,6 @@ import pytest
 
 from bot.commands.sim import banner, run
 from bot.sim import ENDPOINTS, Simulator
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
 
 
 def rooms(http: httpx.Client, sim: Simulator) -> httpx.Response:

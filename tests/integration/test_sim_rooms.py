@@ -1,9 +1,8 @@
 """The simulator's room directory over real HTTP: lists, pagination, groups, room detail
-(dingtalk-api.md §3-4), and the demo organisation it serves."""
+(GET /v1.0/rooms/meetingRoomLists, groupLists, groups/{id}, meetingRooms/{id}), and the demo organisation it serves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,14 +24,6 @@ LIST_FIELDS = {
     "roomGroup",
 }
 LABEL_NAMES = {1: "电视", 2: "电话", 3: "投影仪", 4: "白板", 5: "视频会议"}
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
 
 
 def all_rooms(http: httpx.Client, union_id: str, max_results: int | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -147,7 +138,7 @@ def room_detail(http: httpx.Client, sim: Simulator, room_id: str) -> dict[str, A
     response = http.get(f"/v1.0/rooms/meetingRooms/{room_id}", params={"unionId": sim.operator_union_id})
     assert response.status_code == 200, response.text
     assert set(response.json()) == {"result"}
-    return response.json()["result"]  # type: ignore[no-any-return]
+    return response.json()["result"]
 
 
 def test_room_detail_has_list_fields_and_booking_rules(http: httpx.Client, sim: Simulator) -> None:

@@ -1,8 +1,7 @@
-"""The simulator's room free/busy over real HTTP (dingtalk-api.md §2) and its demo calendars."""
+"""The simulator's room free/busy over real HTTP (meetingRooms/schedules/query) and its demo calendars."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,14 +13,6 @@ from bot.sim import Simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 9, 21)
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
 
 
 def query(http: httpx.Client, sim: Simulator, room_ids: list[str], start: str, end: str) -> httpx.Response:

@@ -1,4 +1,4 @@
-"""The simulator's access tokens, over real HTTP (dingtalk-api.md §1)."""
+"""The simulator's access tokens, over real HTTP (/v1.0/oauth2/accessToken and corpAccessToken)."""
 
 from __future__ import annotations
 

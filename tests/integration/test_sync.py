@@ -112,14 +112,19 @@ def test_the_directory_refreshes_itself_only_when_stale(store: Store, sim: Simul
     assert store.rooms.synced_at(T1) == clock()
 
 
-def test_roombot_sync_prints_the_counts(
-    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _point_cli_at(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`roombot sync` as an operator would run it: a database file and the simulator's credentials."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("DINGTALK_API_URL", sim.url)
     monkeypatch.setenv("DINGTALK_APP_KEY", sim.app_key)
     monkeypatch.setenv("DINGTALK_APP_SECRET", sim.app_secret)
     monkeypatch.setenv("DINGTALK_OPERATOR_UNION_ID", sim.operator_union_id)
+
+
+def test_roombot_sync_prints_the_counts(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _point_cli_at(sim, tmp_path, monkeypatch)
 
     assert main(["sync", "--team", "T_CLI"]) == 0
     assert capsys.readouterr().out.strip() == "synced 24 rooms: 24 added, 0 changed, 0 removed"
@@ -140,11 +145,7 @@ def test_roombot_sync_without_credentials_says_so(
 def test_roombot_sync_reports_a_dingtalk_failure_in_one_line(
     sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("DINGTALK_API_URL", sim.url)
-    monkeypatch.setenv("DINGTALK_APP_KEY", sim.app_key)
-    monkeypatch.setenv("DINGTALK_APP_SECRET", sim.app_secret)
-    monkeypatch.setenv("DINGTALK_OPERATOR_UNION_ID", sim.operator_union_id)
+    _point_cli_at(sim, tmp_path, monkeypatch)
     sim.revoke_credentials()
 
     assert main(["sync"]) == 1

@@ -25,7 +25,8 @@ class Context:
 
 
 def _ctx(name: str, tz: str, *args: int) -> Context:
-    return Context(name, datetime(*args, tzinfo=ZoneInfo(tz)), tz)  # type: ignore[misc]
+    year, month, day, hour, minute = (*args, 0, 0)[:5]
+    return Context(name, datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz)), tz)
 
 
 # Tuesday 2 December 2025, 10:17 in Shanghai; working hours 9-18, default meeting 30 min.

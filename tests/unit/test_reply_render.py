@@ -170,7 +170,7 @@ def test_book_button_only_on_rooms_that_fit_and_its_value_says_what_to_book() ->
 
 
 def test_with_a_duration_the_book_button_books_the_free_slot() -> None:
-    window = {"start": at(14), "end": at(17), "duration": timedelta(minutes=30)}
+    window: dict[str, Any] = {"start": at(14), "end": at(17), "duration": timedelta(minutes=30)}
     rooms = [result("Late", [item(at(14), at(16, 30))], **window), result("Full", [item(at(14), at(17))], **window)]
     payload = render(find_reply(rooms, end=at(17), duration_minutes=30))
     assert_valid(payload)
