@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
+from bot.dingtalk.wire import EventList
 from bot.domain.models import Event, EventRoom, Room, RoomDetail, RoomSchedule, ScheduleItem
 from bot.domain.policy import may_change
 from bot.errors import ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom, UpstreamUnavailable
@@ -311,6 +312,43 @@ class FakeBookings:
         ]
         return sorted(found, key=lambda b: b.start)
 
+    # --- what the reconciler reads ---------------------------------------------------------
+
+    def unsettled(self, team_id: str, *, due_at: datetime | None = None, limit: int = 200) -> list[BookingRecord]:
+        return [
+            b
+            for b in self.rows.values()
+            if b.team_id == team_id
+            and b.status == "requested"
+            and (due_at is None or b.next_check_at is None or b.next_check_at <= due_at)
+        ][:limit]
+
+    def owed_answers(self, team_id: str, *, limit: int = 200) -> list[BookingRecord]:
+        return [b for b in self.rows.values() if b.team_id == team_id and b.status != "requested" and b.notify][:limit]
+
+    def team_ids_with_work(self) -> list[str]:
+        return sorted({b.team_id for b in self.rows.values() if b.status == "requested" or b.notify})
+
+    def by_key(self, team_id: str, idempotency_key: str) -> BookingRecord | None:
+        return next((b for b in self.rows.values() if b.team_id == team_id and b.idempotency_key == idempotency_key), None)
+
+    def told(self, team_id: str, booking_id: int) -> None:
+        self._save(booking_id, notify=None)
+
+
+@dataclass
+class FakeNotifier:
+    """Slack as the reconciler sees it: what each user was told, and where."""
+
+    told: list[tuple[str, str | None, str | None, str]] = field(default_factory=list)
+    down: bool = False
+
+    def tell(self, *, team_id: str, user_id: str, channel_id: str | None, thread_ts: str | None, text: str) -> bool:
+        if self.down:
+            return False
+        self.told.append((user_id, channel_id, thread_ts, text))
+        return True
+
 
 @dataclass
 class FakeEvents:
@@ -392,6 +430,7 @@ class FakeDingTalk:
         self.by_token: dict[str, str] = {}  # x-client-token of a create -> its event (DingTalk's idempotency)
         self.lost_creates = 0  # creates carried out whose answer is lost (UpstreamUnavailable)
         self.failing_deletes = 0  # deletes that fail (UpstreamUnavailable)
+        self.list_calls = 0
 
     def as_client(self) -> DingTalkClient:
         return cast(DingTalkClient, self)
@@ -429,6 +468,11 @@ class FakeDingTalk:
             self.lost_creates -= 1
             raise UpstreamUnavailable("the answer was lost", code="systemError")
         return event
+
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> EventList:
+        found = [e for e in self.events.values() if e.organizer_id == union_id and e.start < time_max and e.end > time_min]
+        self.list_calls += 1
+        return EventList(events=sorted(found, key=lambda e: e.start), calls=1)
 
     def get_event(self, organizer: str, event_id: str) -> Event:
         if event_id not in self.events:
