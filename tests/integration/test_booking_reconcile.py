@@ -470,3 +470,16 @@ def test_the_user_is_told_by_dm_when_the_thread_cannot_take_the_answer(
     thread, dm = told(fake_slack)
     assert thread["channel"] == CHANNEL  # refused by Slack
     assert dm["channel"] == ALICE and "is booked" in dm["text"]
+
+
+def test_bookings_audit_without_dingtalk_says_what_is_missing_and_exits_2(database_url: str) -> None:
+    import io
+
+    from bot.cli import build_parser
+    from bot.commands.bookings import run as audit
+
+    out, err = io.StringIO(), io.StringIO()
+    code = audit(build_parser().parse_args(["bookings", "audit"]), out=out, err=err, environ={"DATABASE_URL": database_url})
+
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue() == f"roombot bookings audit: {messages.audit_not_configured()}\n"
