@@ -201,6 +201,13 @@ class Settings:
             ) from exc
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")
+        if self.booking_lease_s < 4 * self.deadline_s:
+            # A booking makes up to four DingTalk calls, each within the deadline: a shorter lease
+            # would let a click or the reconciler take over a booking still being made.
+            raise ConfigError(
+                f"ROOMBOT_BOOKING_LEASE_S must be at least 4 x ROOMBOT_DEADLINE_S ({4 * self.deadline_s:g} s)",
+                variable="ROOMBOT_BOOKING_LEASE_S",
+            )
         if self.dingtalk_app_key and not self.dingtalk_app_secret:
             raise ConfigError("DINGTALK_APP_SECRET is required with DINGTALK_APP_KEY", variable="DINGTALK_APP_SECRET")
         if self.dingtalk_app_secret and not self.dingtalk_app_key:
