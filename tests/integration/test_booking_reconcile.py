@@ -483,3 +483,34 @@ def test_bookings_audit_without_dingtalk_says_what_is_missing_and_exits_2(databa
 
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue() == f"roombot bookings audit: {messages.audit_not_configured()}\n"
+
+
+def test_a_click_and_the_reconciler_resuming_one_booking_at_once_leave_one_event(
+    make_runtime: MakeRuntime, sim: Simulator, fake_slack: FakeSlack
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    runtime = make_runtime()
+    start, end = evening(sim)
+    everest = free_room(sim, "3F-Everest", start, end)
+    sim.lose_replies("createEvent", mode="drop", count=1000)
+    click_book(runtime, everest, start, end)
+    sim.release_replies()
+    rounds = reconciler(runtime)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        clicks = [pool.submit(click_book, runtime, everest, start, end) for _ in range(2)]
+        settles = [pool.submit(rounds.run, datetime.now(UTC), sweep=False) for _ in range(2)]
+        replies = [c.result() for c in clicks]
+        [s.result() for s in settles]
+    rounds.run(datetime.now(UTC), sweep=False)  # whatever the race left owed is delivered now
+
+    [event] = sim.events
+    assert rooms_of(event) == [everest]
+    [booking] = all_bookings(runtime)
+    assert (booking.status, booking.event_id, booking.notify) == ("booked", event["id"], None)
+    for reply in replies:  # each click was booked, or told it is in progress (and then told the outcome)
+        assert isinstance(reply, FindReply) or (
+            isinstance(reply, TextReply) and reply.text == messages.booking_in_progress("3F-Everest")
+        ), reply
+    assert any("is booked" in m["text"] for m in told(fake_slack))
