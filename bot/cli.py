@@ -25,6 +25,7 @@ HANDLERS = {
     "sync": "bot.commands.db:run_sync",
     "db": "bot.commands.db:run_db",
     "jobs": "bot.commands.jobs:run",
+    "bookings": "bot.commands.bookings:run",
 }
 
 
@@ -87,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--once", action="store_true", help="run what is due now, then exit")
     jobs_run.add_argument("--now", default=None, help="with --once: the moment to run at (ISO 8601; implies --once)")
     jobs_sub.add_parser("list", help="each job, when it is due, its last run and last error")
+
+    bookings = sub.add_parser("bookings", help="bookings roombot made: audit what is unsettled or left behind")
+    bookings_sub = bookings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    audit = bookings_sub.add_parser(
+        "audit", help="bookings not in a final state, and DingTalk events roombot made but does not know"
+    )
+    audit.add_argument("--fix", action="store_true", help="settle them now (complete, compensate, release orphans)")
     return parser
 
 

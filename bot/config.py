@@ -88,6 +88,13 @@ class Settings:
     checkin_grace_minutes: int = 15
     release_max_overdue_minutes: int = 30  # a release later than this after its due time is skipped
     extend_minutes: int = 30
+    # A booking is leased to the process making it this long; after that it is resumed (by a
+    # click or the reconciler). It must exceed a booking's DingTalk calls (4 x deadline_s).
+    booking_lease_s: float = 180.0
+    reconcile_every_s: float = 180.0  # how often the reconciler settles bookings left unsettled
+    orphan_sweep_days: int = 7  # the orphan sweep reads the operator's calendar from a day ago to this far ahead
+    # The sweep costs a call per 100 events against the monthly quota: 4 a day is 120 a month.
+    orphan_sweep_every_s: float = 6 * 3600.0
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -152,6 +159,10 @@ class Settings:
             "ROOMBOT_CHECKIN_GRACE_MINUTES": ("checkin_grace_minutes", int, 0),
             "ROOMBOT_RELEASE_MAX_OVERDUE_MINUTES": ("release_max_overdue_minutes", int, 1),
             "ROOMBOT_EXTEND_MINUTES": ("extend_minutes", int, 5),
+            "ROOMBOT_BOOKING_LEASE_S": ("booking_lease_s", float, 1),
+            "ROOMBOT_RECONCILE_EVERY_S": ("reconcile_every_s", float, 10),
+            "ROOMBOT_ORPHAN_SWEEP_DAYS": ("orphan_sweep_days", int, 0),
+            "ROOMBOT_ORPHAN_SWEEP_EVERY_S": ("orphan_sweep_every_s", float, 60),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
@@ -199,6 +210,13 @@ class Settings:
             ) from exc
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")
+        if self.booking_lease_s < 4 * self.deadline_s:
+            # A booking makes up to four DingTalk calls, each within the deadline: a shorter lease
+            # would let a click or the reconciler take over a booking still being made.
+            raise ConfigError(
+                f"ROOMBOT_BOOKING_LEASE_S must be at least 4 x ROOMBOT_DEADLINE_S ({4 * self.deadline_s:g} s)",
+                variable="ROOMBOT_BOOKING_LEASE_S",
+            )
         if self.dingtalk_app_key and not self.dingtalk_app_secret:
             raise ConfigError("DINGTALK_APP_SECRET is required with DINGTALK_APP_KEY", variable="DINGTALK_APP_SECRET")
         if self.dingtalk_app_secret and not self.dingtalk_app_key:

@@ -28,6 +28,7 @@ from bot.dingtalk.endpoints.users import UsersApi
 from bot.dingtalk.ratelimit import RateLimiter, SlidingWindowLimiter
 from bot.dingtalk.retry import RetryPolicy
 from bot.dingtalk.transport import Transport
+from bot.dingtalk.wire import EventList
 from bot.domain.models import Event, PersonSchedule, Room, RoomDetail, RoomGroupRef, RoomSchedule
 
 
@@ -264,6 +265,11 @@ class DingTalkClient:
     def get_event(self, union_id: str, event_id: str) -> Event:
         """An event with its rooms' statuses (accepted / tentative while approval is pending / declined)."""
         return self._events.get_event(union_id, event_id)
+
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> EventList:
+        """The events of `union_id`'s primary calendar overlapping [time_min, time_max), with their rooms,
+        and how many calls reading them took (each counts against the monthly quota)."""
+        return self._events.list_events(union_id, time_min=time_min, time_max=time_max)
 
     def add_rooms(self, union_id: str, event_id: str, room_ids: Sequence[str], *, client_token: str | None = None) -> None:
         """Book rooms by adding them to the event; RoomBusy if one is taken for an overlapping time.

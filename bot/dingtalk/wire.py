@@ -407,6 +407,36 @@ def parse_check_in_time(body: object) -> datetime:
     return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    next_token: str | None
+    skipped: int  # items that were not events roombot can read (kept out, never guessed at)
+
+
+@dataclass(frozen=True)
+class EventList:
+    """The events of a calendar window, and how many calls (pages) it took to read them."""
+
+    events: list[Event]
+    calls: int
+    skipped: int = 0
+
+
+def parse_event_page(body: object) -> EventPage:
+    """One page of ListEvents: `{"events": [...], "nextToken": ...}`."""
+    obj = _obj(body, "event list reply")
+    events: list[Event] = []
+    skipped = 0
+    for raw in _list(obj.get("events"), "events"):
+        try:
+            events.append(parse_event(raw))
+        except MalformedReply:
+            skipped += 1
+    token = obj.get("nextToken")
+    return EventPage(events=events, next_token=str(token) if token not in (None, "") else None, skipped=skipped)
+
+
 def parse_result_flag(body: object, what: str) -> bool:
     obj = _obj(body, what)
     if "result" not in obj:
@@ -543,6 +573,8 @@ def _safe_str(value: object) -> str:
 
 __all__ = [
     "AUTH_CODES",
+    "EventList",
+    "EventPage",
     "OAPI_AUTH_ERRCODES",
     "RoomPage",
     "check_window",
@@ -551,6 +583,7 @@ __all__ = [
     "format_time",
     "oapi_error",
     "parse_event",
+    "parse_event_page",
     "parse_group",
     "parse_group_list",
     "parse_result_flag",

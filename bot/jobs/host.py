@@ -7,17 +7,21 @@ be None where DingTalk is not configured: the directory refresh then skips.
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from bot.config import Clock, Settings, utc_now
+from bot.dingtalk import DingTalkClient
 from bot.jobs.registry import default_jobs
 from bot.jobs.runner import BackgroundRunner, Runner
+from bot.slack.delivery import slack_notifier
 from bot.store.db import make_session_factory
 from bot.store.jobs import JobRepository
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
+from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.checkin import Notifier
 
 
@@ -41,11 +45,30 @@ def job_repository(host: JobHost) -> JobRepository:
     return JobRepository(session_factory=make_session_factory(host.engine))
 
 
+def build_reconciler(host: JobHost) -> Reconciler | None:
+    """The booking reconciler over the host's DingTalk and Slack (None without DingTalk)."""
+    if not isinstance(host.dingtalk, DingTalkClient):
+        return None
+    return Reconciler(
+        settings=host.settings,
+        store=host.store,
+        dingtalk=host.dingtalk,
+        notifier=slack_notifier(host.settings),
+        log=logging.getLogger("bot.reconcile"),
+    )
+
+
 def build_runner(
     host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None, notifier: Notifier | None = None
 ) -> Runner:
     """A runner of roombot's default jobs on the host's database (with `notifier`, reminders and releases too)."""
-    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings, notifier=notifier)
+    specs = default_jobs(
+        store=host.store,
+        directory=host.dingtalk,
+        settings=host.settings,
+        notifier=notifier,
+        reconciler=build_reconciler(host),
+    )
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 
 
@@ -54,4 +77,4 @@ def start_background(host: JobHost, *, clock: Clock = utc_now, notifier: Notifie
     return BackgroundRunner(runner=build_runner(host, clock=clock, notifier=notifier)).start()
 
 
-__all__ = ["JobHost", "build_runner", "job_repository", "start_background"]
+__all__ = ["JobHost", "build_reconciler", "build_runner", "job_repository", "start_background"]

@@ -15,6 +15,7 @@ from bot.jobs.schedule import JobSpec
 from bot.present import messages
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
+from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.checkin import CheckinSweeps, Notifier
 
 PRUNE_PROCESSED_EVENTS = "prune-processed-events"
@@ -22,6 +23,8 @@ PRUNE_SCHEDULE_CACHE = "prune-schedule-cache"
 REFRESH_ROOM_DIRECTORY = "refresh-room-directory"
 SEND_REMINDERS = "send-reminders"
 RELEASE_NO_SHOWS = "release-no-shows"
+RECONCILE_BOOKINGS = "reconcile-bookings"
+SWEEP_ORPHAN_EVENTS = "sweep-orphan-events"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -35,6 +38,8 @@ REFRESH_LEASE = timedelta(minutes=30)
 # Reminders and releases are minute-grained; each sweep acts on each booking once (a conditional UPDATE).
 CHECKIN_EVERY = timedelta(minutes=1)
 CHECKIN_LEASE = timedelta(minutes=5)
+# Settling bookings reads and writes a few events; a lease of its own keeps a second runner off meanwhile.
+RECONCILE_LEASE = timedelta(minutes=10)
 
 
 def default_jobs(
@@ -44,8 +49,9 @@ def default_jobs(
     settings: Settings,
     checkin: CheckinSweeps | None = None,
     notifier: Notifier | None = None,
+    reconciler: Reconciler | None = None,
 ) -> list[JobSpec]:
-    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured).
+    """roombot's background jobs, bound to their dependencies (`directory`, `reconciler` None: DingTalk not configured).
 
     The reminder and release sweeps run when a `notifier` (the Slack DMs, or the terminal) is given.
     """
@@ -62,10 +68,34 @@ def default_jobs(
         union_id = settings.dingtalk_operator_union_id if directory is not None else None
         return refresh_directories(store=store, client=directory, union_id=union_id, now=now, max_age_s=refresh_age_s)
 
+    def reconcile(now: datetime) -> str:
+        if reconciler is None:
+            return messages.reconcile_not_configured()
+        return reconciler.run(now, sweep=False).note()
+
+    def sweep(now: datetime) -> str:
+        if reconciler is None:
+            return messages.reconcile_not_configured()
+        swept = reconciler.sweep(now, release=True)
+        return messages.sweep_note(released=sum(1 for o in swept.orphans if o.released), calls=swept.calls)
+
     specs = [
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
+        JobSpec(
+            name=RECONCILE_BOOKINGS,
+            interval=timedelta(seconds=settings.reconcile_every_s),
+            run=reconcile,
+            lease=RECONCILE_LEASE,
+            at_start=True,
+        ),
+        JobSpec(
+            name=SWEEP_ORPHAN_EVENTS,
+            interval=timedelta(seconds=settings.orphan_sweep_every_s),
+            run=sweep,
+            lease=RECONCILE_LEASE,
+        ),
     ]
     if notifier is None:
         return specs
@@ -95,8 +125,10 @@ def default_jobs(
 __all__ = [
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
+    "RECONCILE_BOOKINGS",
     "REFRESH_ROOM_DIRECTORY",
     "RELEASE_NO_SHOWS",
     "SEND_REMINDERS",
+    "SWEEP_ORPHAN_EVENTS",
     "default_jobs",
 ]

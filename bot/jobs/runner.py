@@ -92,11 +92,16 @@ class Runner:
     def specs(self) -> tuple[JobSpec, ...]:
         return self._specs
 
-    def register(self) -> None:
-        """Add missing jobs to the table, due now; jobs already there keep their schedule."""
+    def register(self, *, starting: bool = False) -> None:
+        """Add missing jobs to the table, due now; jobs already there keep their schedule.
+
+        `starting`: a long-running runner starts, so `at_start` jobs are due now too.
+        """
         now = self._clock()
         for spec in self._specs:
             self._jobs.ensure(spec.name, interval_s=spec.interval_s, first_due_at=now, now=now)
+            if starting and spec.at_start:
+                self._jobs.due_by(spec.name, now)
 
     def run_pending(self) -> list[Outcome]:
         """Run every job due now that no other runner holds; one outcome per job this runner ran."""
@@ -134,7 +139,7 @@ class Runner:
             wake_at: datetime | None = None
             try:
                 if not registered:
-                    self.register()
+                    self.register(starting=True)
                     registered = True
                 self.run_pending()
                 wake_at = self.next_wake()

@@ -42,6 +42,8 @@ class JobSpec:
     interval: timedelta
     run: JobFunction
     lease: timedelta = timedelta(minutes=15)
+    # Due whenever a runner starts, not only on its schedule (work a crash may have left behind).
+    at_start: bool = False
 
     @property
     def interval_s(self) -> int:

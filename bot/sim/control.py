@@ -36,6 +36,10 @@ class Controllable(Protocol):
         required_scopes: Sequence[str] = (),
     ) -> None: ...
     def clear_faults(self) -> None: ...
+    def lose_replies(self, endpoint: str, *, mode: str, count: int = 1) -> None: ...
+    def release_replies(self) -> None: ...
+    @property
+    def held_replies(self) -> int: ...
     def expire_tokens(self) -> None: ...
     def revoke_credentials(self) -> None: ...
     def restore_credentials(self) -> None: ...
@@ -90,6 +94,16 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
         return Reply.json(200, done)
     if route == ("DELETE", "/_sim/faults"):
         sim.clear_faults()
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/replies"):
+        sim.lose_replies(
+            str(payload.get("endpoint", "")), mode=str(payload.get("mode", "drop")), count=int(payload.get("count", 1))
+        )
+        return Reply.json(200, done)
+    if route == ("GET", "/_sim/replies"):
+        return Reply.json(200, {"held": sim.held_replies})
+    if route == ("POST", "/_sim/replies/release"):
+        sim.release_replies()
         return Reply.json(200, done)
     if route == ("POST", "/_sim/tokens/expire"):
         sim.expire_tokens()

@@ -4,6 +4,7 @@ replies, per-endpoint QPS limit, monthly quota)."""
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ REQUIRED_SCOPES = {
     "schedules": "Calendar.Event.Read",
     "querySchedule": "Calendar.EventSchedule.Read",
     "getEvent": "Calendar.Event.Read",
+    "listEvents": "Calendar.Event.Read",
     "createEvent": "Calendar.Event.Write",
     "deleteEvent": "Calendar.Event.Write",
     "addMeetingRooms": "Calendar.Event.Write",
@@ -43,6 +45,13 @@ PERMISSION_MESSAGE = (
     "没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp-server/add-api-permission"
 )
 QPS_LIMIT = "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"
+# Lost replies: the call is carried out, then its answer is dropped (the caller sees a 503) or held
+# until released (the caller waits, as behind a stuck gateway).
+REPLY_DROP = "drop"
+REPLY_HOLD = "hold"
+REPLY_MODES = (REPLY_DROP, REPLY_HOLD)
+# A held reply is let go after this long even if nobody releases it, so no server thread waits forever.
+HOLD_LIMIT_S = 120.0
 QUOTA_LIMIT = "Forbidden.AccessDenied.ApiCountLimitForOrg"
 
 
@@ -56,6 +65,12 @@ class Fault:
     required_scopes: tuple[str, ...] = ()
 
 
+@dataclass
+class LostReplies:
+    mode: str  # REPLY_DROP or REPLY_HOLD
+    count: int  # calls still to lose
+
+
 class Faults:
     """Queued faults and the random-fault dice; all state is guarded by the shared state lock."""
 
@@ -65,6 +80,54 @@ class Faults:
         self._queued: dict[str, list[Fault]] = {}
         self._quota_used = 0
         self._qps_window: dict[str, tuple[int, int]] = {}
+        self._lost: dict[str, list[LostReplies]] = {}
+        self._release = threading.Event()
+        self._held = 0
+
+    def lose_replies(self, endpoint: str, *, mode: str, count: int = 1) -> None:
+        """The next `count` successful calls to `endpoint` are carried out, and their replies dropped or held."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of: {', '.join(ENDPOINTS)}")
+        if mode not in REPLY_MODES:
+            raise ValueError(f"mode must be one of {', '.join(REPLY_MODES)}, not {mode!r}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self._state.lock:
+            if mode == REPLY_HOLD:
+                self._release.clear()
+            self._lost.setdefault(endpoint, []).append(LostReplies(mode, int(count)))
+
+    def take_lost(self, key: str) -> str | None:
+        """How the reply of this call to `key` is lost (`drop`, `hold`), if it is (lock held)."""
+        queue = self._lost.get(key)
+        if not queue:
+            return None
+        entry = queue[0]
+        entry.count -= 1
+        if entry.count <= 0:
+            queue.pop(0)
+        return entry.mode
+
+    def hold(self) -> None:
+        """Wait (without the state lock) until held replies are released."""
+        with self._state.lock:
+            self._held += 1
+        try:
+            self._release.wait(HOLD_LIMIT_S)
+        finally:
+            with self._state.lock:
+                self._held -= 1
+
+    def release_held(self) -> None:
+        """Let every held reply go, and forget the replies still to be lost."""
+        with self._state.lock:
+            self._lost.clear()
+        self._release.set()
+
+    @property
+    def held(self) -> int:
+        with self._state.lock:
+            return self._held
 
     def inject(
         self,
@@ -88,6 +151,7 @@ class Faults:
     def clear(self) -> None:
         with self._state.lock:
             self._queued.clear()
+        self.release_held()
 
     def reset_quota(self) -> None:
         with self._state.lock:
@@ -98,6 +162,7 @@ class Faults:
             self._queued.clear()
             self._quota_used = 0
             self._qps_window.clear()
+        self.release_held()
 
     def take(self, key: str) -> Fault | None:
         """The queued fault the next call to `key` answers with, used up by one (lock held)."""

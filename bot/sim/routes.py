@@ -28,6 +28,7 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("getEvent", "GET", _EVENTS + r"/(?P<event>[^/]+)"),
         ("deleteEvent", "DELETE", _EVENTS + r"/(?P<event>[^/]+)"),
         ("createEvent", "POST", _EVENTS),
+        ("listEvents", "GET", _EVENTS),
         ("userGet", "POST", r"/topapi/v2/user/get"),
         ("userGetByMobile", "POST", r"/topapi/v2/user/getbymobile"),
         ("userGetByUnionId", "POST", r"/topapi/user/getbyunionid"),

@@ -25,7 +25,7 @@ from bot.sim.endpoints.oapi import OapiEndpoints
 from bot.sim.endpoints.people import PeopleSchedules
 from bot.sim.endpoints.rooms import RoomEndpoints
 from bot.sim.endpoints.users import Directory
-from bot.sim.faults import Faults
+from bot.sim.faults import REPLY_DROP, REPLY_HOLD, Faults
 from bot.sim.http import HttpServer, Reply, Request
 from bot.sim.replies import Handler, Problem, error_reply, oapi_reply
 from bot.sim.routes import OAPI_ENDPOINTS, TOKEN_ENDPOINTS, match_route
@@ -213,6 +213,23 @@ class Simulator:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def lose_replies(self, endpoint: str, *, mode: str, count: int = 1) -> None:
+        """The next `count` successful calls to `endpoint` are carried out, but their replies are lost.
+
+        `drop`: the caller gets a 503 as from a failing gateway (and retries, with the same
+        `x-client-token`). `hold`: the reply waits until `release_replies()` (or two minutes), as
+        behind a stuck connection; `held_replies` says how many are waiting.
+        """
+        self._faults.lose_replies(endpoint, mode=mode, count=count)
+
+    def release_replies(self) -> None:
+        """Let every held reply go, and lose no more."""
+        self._faults.release_held()
+
+    @property
+    def held_replies(self) -> int:
+        return self._faults.held
+
     def expire_tokens(self) -> None:
         """Every issued token becomes invalid (400 InvalidAuthentication on next use)."""
         self._state.expire_tokens()
@@ -340,11 +357,18 @@ class Simulator:
             if random_fault is not None:
                 return random_fault
             try:
-                return self._handlers[key](params, request)
+                reply = self._handlers[key](params, request)
             except Problem as problem:
                 if key in OAPI_ENDPOINTS:
                     return oapi_reply(int(problem.code), problem.message)
                 return error_reply(problem.status, problem.code, problem.message)
+            lost = self._faults.take_lost(key) if reply.status < 300 else None
+        if lost == REPLY_HOLD:
+            self._faults.hold()  # done, but the caller hears nothing until released
+            return reply
+        if lost == REPLY_DROP:
+            return error_reply(503, "systemError", "系统错误，请稍后重试")
+        return reply
 
 
 __all__ = ["Simulator"]

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
+from bot.config import Settings
 from bot.present import messages
 from bot.present.reply import TextReply
 from bot.slack.blocks import render
@@ -124,6 +125,61 @@ class SlackDirectMessages:
         self._client.chat_postMessage(channel=user_id, text=message["text"], blocks=message["blocks"])
 
 
+class SlackNotifier:
+    """Tells a user something after the fact (the reconciler's final answers).
+
+    In the thread of the message the booking came from when there is one, so the answer sits
+    under the question; else, or when Slack refuses the thread (an ephemeral message has none,
+    the app left the channel), by DM.
+    """
+
+    def __init__(self, *, client: WebClient) -> None:
+        self._client = client
+
+    def tell(self, *, team_id: str, user_id: str, channel_id: str | None, thread_ts: str | None, text: str) -> bool:
+        if channel_id and thread_ts:
+            try:
+                self._client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=f"<@{user_id}> {text}")
+                return True
+            except SlackApiError as exc:
+                logger.info(
+                    "could not answer %s in the thread in %s (%s); sending a DM", user_id, channel_id, api_error_code(exc)
+                )
+            except Exception as exc:  # a connection failure outlasting the client's retries
+                logger.info(
+                    "could not answer %s in the thread in %s (%s); sending a DM", user_id, channel_id, type(exc).__name__
+                )
+        try:
+            self._client.chat_postMessage(channel=user_id, text=text)
+            return True
+        except SlackApiError as exc:
+            logger.warning(
+                "could not tell %s of team %s the outcome of a booking: %s", user_id, team_id, api_error_code(exc)
+            )
+            return False
+        except Exception as exc:  # a connection failure outlasting the client's retries
+            logger.warning("could not reach Slack to tell %s the outcome of a booking: %s", user_id, type(exc).__name__)
+            return False
+
+
+def slack_notifier(settings: Settings) -> SlackNotifier | None:
+    """A notifier on the bot token (None without one: nobody can be told, and answers stay owed)."""
+    if not settings.slack_bot_token:
+        return None
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            _AnyServerError(max_retry_count=2),
+        ],
+    )
+    return SlackNotifier(client=client)
+
+
 def api_error_code(exc: SlackApiError) -> str:
     """Slack's error string (e.g. `channel_not_found`), for logs and for the user."""
     try:
@@ -134,6 +190,8 @@ def api_error_code(exc: SlackApiError) -> str:
 
 __all__ = [
     "SlackDirectMessages",
+    "SlackNotifier",
+    "slack_notifier",
     "api_error_code",
     "post_to_response_url",
     "report_undelivered",

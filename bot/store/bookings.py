@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.policy import may_change
 from bot.errors import NotAllowed, NotAllowedReason, NotFound
 from bot.store import models as m
-from bot.store.base import Repository, to_record
+from bot.store.base import Repository, rowcount, to_record
 from bot.store.records import BookingRecord
 
 # `NotAllowed.what` value.
@@ -38,11 +38,14 @@ class BookingsRepository(Repository):
         organizer_union_id: str | None,
         channel_id: str | None = None,
         message_ts: str | None = None,
+        lease: timedelta = timedelta(0),
     ) -> tuple[BookingRecord, bool]:
         """Record a booking about to be made, once per idempotency key.
 
         Returns the booking and True, or, when the key was seen before (a double click, a retried
-        delivery, another process racing), the existing booking and False.
+        delivery, another process racing), the existing booking and False. A new booking is
+        leased to its caller for `lease` (nobody else resumes it meanwhile), and its booker is
+        owed the final answer until the caller says it was given.
         """
 
         def existing(session: Session) -> BookingRecord | None:
@@ -70,6 +73,10 @@ class BookingsRepository(Repository):
                 status=m.BOOKING_REQUESTED,
                 created_at=now,
                 updated_at=now,
+                attempts=1,
+                next_check_at=now + lease,
+                release=False,
+                notify=m.NOTIFY_OWED,
             )
             session.add(row)
             session.flush()
@@ -83,15 +90,148 @@ class BookingsRepository(Repository):
 
         return self._run(work, on_conflict=lost_race)
 
-    def complete(self, team_id: str, booking_id: int, *, event_id: str, status: str = m.BOOKING_BOOKED) -> BookingRecord:
-        """DingTalk accepted: `status` is "booked", or "pending" when the room needs approval."""
+    def complete(
+        self, team_id: str, booking_id: int, *, event_id: str, status: str = m.BOOKING_BOOKED, told: bool = True
+    ) -> BookingRecord:
+        """DingTalk accepted: `status` is "booked", or "pending" when the room needs approval.
+
+        `told`: the caller answers the clicker with this outcome (a user told "in progress" meanwhile is
+        still owed it); else whoever is owed the answer stays owed it.
+        """
         if status not in (m.BOOKING_BOOKED, m.BOOKING_PENDING):
             raise ValueError(f"a completed booking is booked or pending, not {status!r}")
-        return self._update(team_id, booking_id, event_id=event_id, status=status, error=None)
+        return self._settle(team_id, booking_id, told=told, event_id=event_id, status=status, error=None, release=False)
 
-    def fail(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
-        """DingTalk refused or the attempt broke; `error` is a short code or reason (never a secret)."""
-        return self._update(team_id, booking_id, status=m.BOOKING_FAILED, error=error[:2000])
+    def fail(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        """DingTalk refused and holds nothing of it; `error` is a short code or reason (never a secret)."""
+        return self._settle(team_id, booking_id, told=told, status=m.BOOKING_FAILED, error=error[:2000], release=False)
+
+    def record_event(self, team_id: str, booking_id: int, event_id: str) -> BookingRecord:
+        """DingTalk created the booking's event: written at once, so that a crash cannot lose it."""
+        return self._update(team_id, booking_id, event_id=event_id)
+
+    def refuse_later(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        """Refused, but releasing what DingTalk holds failed: the reconciler releases it, then marks it failed."""
+        return self._update(
+            team_id,
+            booking_id,
+            status=m.BOOKING_REQUESTED,
+            release=True,
+            error=error[:2000],
+            next_check_at=self._clock(),
+            notify=_keep_promise(told),
+        )
+
+    def defer(self, team_id: str, booking_id: int, *, error: str, check_at: datetime, promised: bool) -> BookingRecord:
+        """The outcome is unknown (DingTalk did not answer): look again at `check_at`.
+
+        `promised`: the user was told "in progress" and is owed the final answer.
+        """
+        values: dict[str, Any] = {"error": error[:2000], "next_check_at": check_at}
+        if promised:
+            values["notify"] = m.NOTIFY_PROMISED
+        return self._update(team_id, booking_id, **values)
+
+    def promise(self, team_id: str, booking_id: int) -> None:
+        """The user was told "in progress": whoever settles the booking owes them the final answer."""
+        self._run(
+            lambda session: session.execute(
+                update(m.Booking)
+                .where(m.Booking.team_id == team_id, m.Booking.id == booking_id)
+                .values(notify=m.NOTIFY_PROMISED)
+            )
+        )
+
+    def told(self, team_id: str, booking_id: int) -> None:
+        """The final answer reached the user."""
+        self._run(
+            lambda session: session.execute(
+                update(m.Booking).where(m.Booking.team_id == team_id, m.Booking.id == booking_id).values(notify=None)
+            )
+        )
+
+    def claim(self, team_id: str, booking_id: int, *, now: datetime, until: datetime) -> BookingRecord | None:
+        """Take an unsettled booking whose lease ran out, until `until`; None when it is settled or someone holds it.
+
+        One conditional UPDATE, so two processes (a click and the reconciler) never work on it at once.
+        """
+
+        def work(session: Session) -> BookingRecord | None:
+            result = session.execute(
+                update(m.Booking)
+                .where(
+                    m.Booking.team_id == team_id,
+                    m.Booking.id == booking_id,
+                    m.Booking.status == m.BOOKING_REQUESTED,
+                    or_(m.Booking.next_check_at.is_(None), m.Booking.next_check_at <= now),
+                )
+                .values(next_check_at=until, attempts=m.Booking.attempts + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) != 1:
+                return None
+            row = session.scalar(select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.id == booking_id))
+            return booking_record(row) if row is not None else None
+
+        return self._run(work)
+
+    def by_key(self, team_id: str, idempotency_key: str) -> BookingRecord | None:
+        """The booking of one key (the marker roombot writes in its events names the key)."""
+
+        def work(session: Session) -> BookingRecord | None:
+            row = session.scalar(
+                select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.idempotency_key == idempotency_key)
+            )
+            return booking_record(row) if row else None
+
+        return self._read(work)
+
+    def unsettled(self, team_id: str, *, due_at: datetime | None = None, limit: int = 200) -> list[BookingRecord]:
+        """Bookings not in a final state (oldest first); with `due_at`, only those due for a check by then."""
+
+        def work(session: Session) -> list[BookingRecord]:
+            query = select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.status == m.BOOKING_REQUESTED)
+            if due_at is not None:
+                query = query.where(or_(m.Booking.next_check_at.is_(None), m.Booking.next_check_at <= due_at))
+            rows = session.scalars(query.order_by(m.Booking.id).limit(limit))
+            return [booking_record(row) for row in rows]
+
+        return self._read(work)
+
+    def owed_answers(self, team_id: str, *, limit: int = 200) -> list[BookingRecord]:
+        """Settled bookings whose user was promised the final answer and has not had it."""
+
+        def work(session: Session) -> list[BookingRecord]:
+            rows = session.scalars(
+                select(m.Booking)
+                .where(
+                    m.Booking.team_id == team_id,
+                    m.Booking.status != m.BOOKING_REQUESTED,
+                    m.Booking.notify.is_not(None),
+                )
+                .order_by(m.Booking.id)
+                .limit(limit)
+            )
+            return [booking_record(row) for row in rows]
+
+        return self._read(work)
+
+    def team_ids_with_work(self) -> list[str]:
+        """The teams with a booking unsettled or an answer owed (the reconciler's round; ids only)."""
+
+        def work(session: Session) -> list[str]:
+            query = (
+                select(m.Booking.team_id)
+                .where(or_(m.Booking.status == m.BOOKING_REQUESTED, m.Booking.notify.is_not(None)))
+                .distinct()
+                .order_by(m.Booking.team_id)
+            )
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def _settle(self, team_id: str, booking_id: int, *, told: bool, **values: Any) -> BookingRecord:
+        return self._update(team_id, booking_id, next_check_at=None, notify=_keep_promise(told), **values)
 
     def cancel(
         self, team_id: str, booking_id: int, *, acting_user: str | None = None, is_admin: bool = False
@@ -173,6 +313,17 @@ class BookingsRepository(Repository):
         return self._run(work)
 
 
+def _keep_promise(told: bool) -> Any:
+    """The `notify` value once the caller answered the clicker (`told`), or not (left as it is).
+
+    A SQL expression, evaluated under the row's lock, so a promise written by another process
+    just before is never overwritten.
+    """
+    if not told:
+        return m.Booking.notify
+    return case((m.Booking.notify == m.NOTIFY_PROMISED, m.NOTIFY_PROMISED), else_=None)
+
+
 def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
     row = session.scalar(select(m.Booking).where(m.Booking.team_id == team_id, m.Booking.id == booking_id))
     if row is None:
@@ -182,7 +333,14 @@ def _booking_row(session: Session, team_id: str, booking_id: int) -> m.Booking:
 
 def booking_record(row: m.Booking) -> BookingRecord:
     """A booking row as a record (the check-in repository reads bookings too)."""
-    return to_record(BookingRecord, row, start=row.start_at, end=row.end_at)
+    return to_record(
+        BookingRecord,
+        row,
+        start=row.start_at,
+        end=row.end_at,
+        attempts=row.attempts or 0,
+        release=bool(row.release),
+    )
 
 
 __all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository", "booking_record"]

@@ -86,6 +86,14 @@ class JobRepository(Repository):
 
         self._run(work)
 
+    def due_by(self, name: str, moment: datetime) -> None:
+        """Make the job due no later than `moment` (a later schedule is brought forward)."""
+
+        def work(session: Session) -> None:
+            self._update(session, (m.Job.name == name, m.Job.due_at > moment), due_at=moment)
+
+        self._run(work)
+
     def get(self, name: str) -> JobRecord | None:
         def work(session: Session) -> JobRecord | None:
             row = session.get(m.Job, name)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,13 @@ BOOKING_PENDING = "pending"  # pending the room admin's approval
 BOOKING_CANCELLED = "cancelled"
 BOOKING_FAILED = "failed"
 BOOKING_STATUSES = (BOOKING_REQUESTED, BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
+# `failed` is the "refused" final state: DingTalk said no and nothing is held there. A booking
+# whose outcome is unknown (a lost reply, a crash) stays `requested` until the reconciler settles it.
+BOOKING_FINAL_STATUSES = (BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
+# Who is owed the final answer of a booking (`Booking.notify`): the clicker, whose own request
+# answers when it ends ("owed"), or a user who was told "in progress" ("promised").
+NOTIFY_OWED = "owed"
+NOTIFY_PROMISED = "promised"
 
 TEAM_ID = String(32)
 SLACK_ID = String(32)
@@ -250,6 +258,14 @@ class Booking(Base):
     released_at: Mapped[datetime | None]
     # "released" (no check-in), "skipped" (overdue after downtime), "ended" (ended early by its booker).
     release_reason: Mapped[str | None] = mapped_column(String(16))
+    # The reconciler's bookkeeping for a `requested` booking: how often it was tried, and when it
+    # may next be looked at (also the lease of the process booking it right now).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_check_at: Mapped[datetime | None]
+    # True once the booking was refused while DingTalk may still hold its event: release it.
+    release: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # NOTIFY_OWED / NOTIFY_PROMISED while the user still waits for the final answer; else None.
+    notify: Mapped[str | None] = mapped_column(String(16))
 
 
 class ProcessedEvent(Base):

@@ -70,6 +70,10 @@ class BookingRecord:
     checked_in_at: datetime | None = None
     released_at: datetime | None = None
     release_reason: str | None = None  # "released", "skipped" or "ended"
+    attempts: int = 0
+    next_check_at: datetime | None = None
+    release: bool = False
+    notify: str | None = None
 
     @property
     def active(self) -> bool:

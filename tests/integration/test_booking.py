@@ -560,10 +560,11 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
         start=start,
         end=end,
         organizer_union_id=sim.operator_union_id,
+        lease=timedelta(seconds=runtime.settings.booking_lease_s),
     )
 
     meanwhile = book(runtime, everest, start, end, key="crashed")
-    now[0] += timedelta(minutes=3)
+    now[0] += timedelta(seconds=runtime.settings.booking_lease_s + 1)
     later = book(runtime, everest, start, end, key="crashed")
 
     assert isinstance(meanwhile, TextReply) and meanwhile.text == messages.booking_in_progress("3F-Everest")

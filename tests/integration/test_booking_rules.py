@@ -8,8 +8,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.models import AdvanceReservation, ReservationClosed, Room, RoomDetail
-from bot.errors import BookingRuleViolation, ParseError
-from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key, text_booking_key
+from bot.errors import (
+    BookingRuleViolation,
+    DingTalkParameterError,
+    MalformedReply,
+    ParseError,
+    RoomBusy,
+    Throttled,
+    UpstreamUnavailable,
+)
+from bot.usecases.bookings.rules import (
+    booking_key,
+    check_rules,
+    check_window,
+    client_token,
+    event_marker,
+    next_key,
+    outcome_unknown,
+    parse_marker,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI)
@@ -107,10 +124,43 @@ def test_an_empty_window_is_a_parse_error() -> None:
 
 
 def test_keys_and_client_tokens_are_stable_distinct_and_fit_dingtalk() -> None:
-    key = text_booking_key("T1", "U1", "R1", *at(1, 14))
-    assert key == text_booking_key("T1", "U1", "R1", *at(1, 14))
-    assert key != text_booking_key("T1", "U2", "R1", *at(1, 14))
+    key = booking_key("T1", "U1", "R1", *at(1, 14))
+    assert key == booking_key("T1", "U1", "R1", *at(1, 14))
+    assert key != booking_key("T1", "U2", "R1", *at(1, 14))
     tokens = {client_token(key, step) for step in ("create", "add", "undo")}
     assert len(tokens) == 3 and all(len(token) <= 64 for token in tokens)
     assert next_key(key, 7) == next_key(key, 7) != next_key(key, 8)
     assert next_key(key, 7) != key
+
+
+def test_one_key_per_logical_booking_whatever_zone_the_window_is_written_in() -> None:
+    start, end = at(1, 14)
+    utc = ZoneInfo("UTC")
+    assert booking_key("T1", "U1", "R1", start, end) == booking_key(
+        "T1", "U1", "R1", start.astimezone(utc), end.astimezone(utc)
+    )
+    assert booking_key("T1", "U1", "R1", start, end) != booking_key("T1", "U1", "R2", start, end)
+    assert booking_key("T1", "U1", "R1", start, end) != booking_key("T1", "U1", "R1", start, end + timedelta(minutes=30))
+
+
+def test_the_event_marker_names_team_and_key_and_is_found_in_any_description() -> None:
+    key = booking_key("T1", "U1", "R1", *at(1, 14))
+    description = f"Booked in Slack by alice via roombot.\n\n{event_marker('T1', key)}"
+    assert parse_marker(description) == ("T1", key)
+    assert parse_marker("Team lunch, [roombot booking] of nothing") is None
+    assert parse_marker("") is None
+
+
+@pytest.mark.parametrize(
+    ("exc", "unknown"),
+    [
+        (UpstreamUnavailable("timeout"), True),  # DingTalk may have done it
+        (MalformedReply("half a reply"), True),
+        (OSError("connection reset"), True),
+        (DingTalkParameterError("Idempotency processing", code="idempotencyProcessing"), True),  # the first may land
+        (RoomBusy("room busy", code="meetingRoomNotAvailable"), False),  # a definite no
+        (Throttled("qps", code="Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"), False),
+    ],
+)
+def test_only_a_lost_or_unreadable_answer_leaves_the_outcome_unknown(exc: Exception, unknown: bool) -> None:
+    assert outcome_unknown(exc) is unknown

@@ -29,9 +29,11 @@ from bot.domain.models import RoomSchedule
 from bot.jobs.registry import (
     PRUNE_PROCESSED_EVENTS,
     PRUNE_SCHEDULE_CACHE,
+    RECONCILE_BOOKINGS,
     REFRESH_ROOM_DIRECTORY,
     RELEASE_NO_SHOWS,
     SEND_REMINDERS,
+    SWEEP_ORPHAN_EVENTS,
     default_jobs,
 )
 from bot.jobs.runner import BackgroundRunner, Runner
@@ -409,6 +411,8 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events: done in N s: deleted 0 processed Slack events",
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
+        "reconcile-bookings: done in N s: skipped: DingTalk is not configured",
+        "sweep-orphan-events: done in N s: skipped: DingTalk is not configured",
         "send-reminders: done in N s: 0 reminders sent; 0 DingTalk calls",
         "release-no-shows: done in N s: 0 rooms released; 0 DingTalk calls",
     ]
@@ -423,12 +427,16 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events (every 1 h)",
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
+        "reconcile-bookings (every 3 min)",
+        "sweep-orphan-events (every 6 h)",
         "send-reminders (every 1 min)",
         "release-no-shows (every 1 min)",
     ]
+    due_at = {"reconcile-bookings": "10:03:00", "sweep-orphan-events": "16:00:00"}
+    due_at |= {"send-reminders": "10:01:00", "release-no-shows": "10:01:00"}
     for block in blocks:
-        hourly = "(every 1 h)" in block[0]
-        assert block[1] == f"  due:        2099-12-02 {'11:00' if hourly else '10:01'}:00 UTC"
+        due = due_at.get(block[0].split()[0], "11:00:00")
+        assert block[1] == f"  due:        2099-12-02 {due} UTC"
         assert block[2].startswith("  last run:   2099-12-02 10:00:00 UTC, ok in ")
         assert block[3] == "  last error: none"
 
@@ -458,9 +466,11 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_PROCESSED_EVENTS,
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
+        RECONCILE_BOOKINGS,
+        SWEEP_ORPHAN_EVENTS,
         SEND_REMINDERS,
         RELEASE_NO_SHOWS,
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 5
+    assert listed.stdout.count("last error: none") == 7

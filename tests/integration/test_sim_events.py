@@ -388,3 +388,38 @@ def test_daily_event_limit_is_flow_limit(http: httpx.Client, sim: Simulator) -> 
     create(http, sim, start, start + timedelta(minutes=30))
     response = http.post(events_path(sim), json=event_body(start, start + timedelta(minutes=30)))
     assert_error(response, 400, "flowLimit", "current user can not create events exceed 2 per day")
+
+
+def test_list_events_pages_through_a_window_with_rooms_and_validates_its_parameters(
+    http: httpx.Client, sim: Simulator
+) -> None:
+    day = next_weekday(sim)
+    made = [create(http, sim, at(day, 20 + i), at(day, 20 + i, 30))["id"] for i in range(3)]
+    create(http, sim, at(day + timedelta(days=30), 9), at(day + timedelta(days=30), 10))  # outside the window
+    window = {"timeMin": at(day, 0).isoformat(), "timeMax": at(day + timedelta(days=1), 0).isoformat()}
+
+    first = http.get(events_path(sim), params={**window, "maxResults": 2})
+    assert first.status_code == 200, first.text
+    assert [e["id"] for e in first.json()["events"]] == made[:2]
+    assert all(e["meetingRooms"] == [] for e in first.json()["events"])
+    second = http.get(events_path(sim), params={**window, "maxResults": 2, "nextToken": first.json()["nextToken"]})
+    assert [e["id"] for e in second.json()["events"]] == made[2:] and "nextToken" not in second.json()
+
+    too_many = http.get(events_path(sim), params={**window, "maxResults": 101})
+    assert too_many.status_code == 400 and too_many.json()["code"] == "invalidParameter"
+    backwards = http.get(events_path(sim), params={"timeMin": window["timeMax"], "timeMax": window["timeMin"]})
+    assert backwards.status_code == 400 and backwards.json()["code"] == "invalidParameter"
+
+
+def test_a_lost_reply_is_carried_out_and_a_repeat_with_the_same_token_answers_the_same_event(
+    http: httpx.Client, sim: Simulator
+) -> None:
+    day = next_weekday(sim)
+    sim.lose_replies("createEvent", mode="drop", count=1)
+
+    lost = http.post(events_path(sim), json=event_body(at(day, 20), at(day, 21)), headers={"x-client-token": "t-1"})
+    assert lost.status_code == 503 and lost.json()["code"] == "systemError"
+    assert len(sim.events) == 1  # done, though the caller heard an error
+
+    repeat = create(http, sim, at(day, 20), at(day, 21), **{"x-client-token": "t-1"})
+    assert [e["id"] for e in sim.events] == [repeat["id"]]

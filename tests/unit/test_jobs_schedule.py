@@ -135,3 +135,11 @@ def test_a_listed_job_that_never_ran_or_is_running_says_so() -> None:
     running = entry(locked_by="host:12:ab", locked_until=NOW + timedelta(minutes=5), due_at=NOW).splitlines()
     assert running[1] == "  due:        running on host:12:ab (lease until 2026-12-02 10:05:00 UTC)"
     assert entry(due_at=NOW - timedelta(minutes=1)).splitlines()[1] == "  due:        now"
+
+
+def test_the_booking_lease_must_outlast_a_bookings_dingtalk_calls() -> None:
+    assert Settings.from_env({}).booking_lease_s == 180
+    assert Settings.from_env({"ROOMBOT_BOOKING_LEASE_S": "40", "ROOMBOT_DEADLINE_S": "10"}).booking_lease_s == 40
+    with pytest.raises(ConfigError) as short:
+        Settings.from_env({"ROOMBOT_BOOKING_LEASE_S": "60", "ROOMBOT_DEADLINE_S": "20"})
+    assert short.value.variable == "ROOMBOT_BOOKING_LEASE_S"

@@ -10,7 +10,8 @@ import pytest
 from bot.errors import AccountNotLinked, NotAllowed, NotAllowedReason, ParseError
 from bot.parsing import Intent, Request, TimeKind
 from bot.present.reply import BookingsReply, FindReply
-from bot.usecases.bookings.service import BookingService
+from bot.usecases.bookings.rules import parse_marker
+from bot.usecases.bookings.service import BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.find import FindRooms
 from tests.unit.usecase_fakes import (
@@ -198,3 +199,63 @@ def test_my_bookings_lists_upcoming_ones() -> None:
     world.store.add_booking(BOB, "r2", START)
     reply = world.bookings.mine(Request(intent=Intent.MY_BOOKINGS, text="my bookings"), asker())
     assert isinstance(reply, BookingsReply) and [b.room_name for b in reply.bookings] == ["Everest"]
+
+
+def book_alice(world: World) -> BookingOutcome:
+    return world.service.book(
+        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+
+
+def test_a_lost_create_answer_is_unconfirmed_and_the_next_click_finishes_the_same_event() -> None:
+    world = World()
+    world.dingtalk.lost_creates = 1
+
+    first = book_alice(world)
+
+    assert first.status == "unconfirmed"
+    (event,) = world.dingtalk.events.values()  # DingTalk made it; roombot did not hear
+    row = world.store.bookings.rows[first.booking.id]
+    assert (row.status, row.event_id, row.notify) == ("requested", None, "promised")
+    assert parse_marker(event.description) == (TEAM, "k")
+
+    second = book_alice(world)
+
+    assert second.status == "booked" and second.booking.id == first.booking.id
+    assert list(world.dingtalk.events) == [event.event_id]  # the same x-client-token: the same event
+    assert [room.room_id for room in world.dingtalk.events[event.event_id].meeting_rooms] == ["r1"]
+    # The promise stands: the reconciler tells the user, whose first click heard "in progress".
+    assert world.store.bookings.rows[first.booking.id].notify == "promised"
+
+
+def test_a_refused_room_whose_event_cannot_be_deleted_is_kept_to_be_released() -> None:
+    world = World()
+    world.dingtalk.busy_rooms.add("r1")
+    world.dingtalk.failing_deletes = 1
+
+    outcome = book_alice(world)
+
+    assert outcome.status == "busy"
+    row = world.store.bookings.rows[outcome.booking.id]
+    assert (row.status, row.release, row.notify) == ("requested", True, None)
+    assert row.event_id in world.dingtalk.events  # still held: the reconciler deletes it
+
+
+def test_a_click_while_another_is_booking_is_told_in_progress_and_promised_the_answer() -> None:
+    world = World()
+    record, _ = world.store.bookings.begin(
+        TEAM,
+        idempotency_key="k",
+        slack_user_id=ALICE,
+        room_id="r1",
+        room_name="Everest",
+        start=START,
+        end=END,
+        organizer_union_id="union-alice",
+        lease=timedelta(minutes=3),
+    )
+
+    outcome = book_alice(world)
+
+    assert outcome.status == "in_progress" and world.dingtalk.events == {}
+    assert world.store.bookings.rows[record.id].notify == "promised"

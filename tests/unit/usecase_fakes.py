@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
+from bot.dingtalk.wire import EventList
 from bot.domain.models import Event, EventRoom, Room, RoomDetail, RoomSchedule, ScheduleItem
 from bot.domain.policy import may_change
-from bot.errors import NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom
+from bot.errors import ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, UnknownGroup, UnknownRoom, UpstreamUnavailable
 from bot.schedules import ScheduleProvider, Schedules
 from bot.store import BookingRecord, GroupRecord, Store, UserRecord
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
@@ -230,31 +231,66 @@ class FakeBookings:
         self.rows[booking_id] = record
         return record
 
-    def begin(self, team_id: str, *, idempotency_key: str, **fields: Any) -> tuple[BookingRecord, bool]:
+    def begin(
+        self, team_id: str, *, idempotency_key: str, lease: timedelta = timedelta(0), **fields: Any
+    ) -> tuple[BookingRecord, bool]:
         for record in self.rows.values():
             if record.idempotency_key == idempotency_key:
                 return record, False
         booking_id = next(self.ids)
+        now = datetime.now(UTC)
         record = BookingRecord(
             id=booking_id,
             team_id=team_id,
             idempotency_key=idempotency_key,
             status="requested",
-            created_at=datetime.now(UTC),
+            created_at=now,
+            attempts=1,
+            next_check_at=now + lease,
+            notify="owed",
             **fields,
         )
         self.rows[booking_id] = record
         return record, True
 
+    def claim(self, team_id: str, booking_id: int, *, now: datetime, until: datetime) -> BookingRecord | None:
+        record = self.rows[booking_id]
+        if record.status != "requested" or (record.next_check_at is not None and record.next_check_at > now):
+            return None
+        return self._save(booking_id, next_check_at=until, attempts=record.attempts + 1)
+
+    def promise(self, team_id: str, booking_id: int) -> None:
+        self._save(booking_id, notify="promised")
+
+    def record_event(self, team_id: str, booking_id: int, event_id: str) -> BookingRecord:
+        return self._save(booking_id, event_id=event_id)
+
+    def defer(self, team_id: str, booking_id: int, *, error: str, check_at: datetime, promised: bool) -> BookingRecord:
+        notify = "promised" if promised else self.rows[booking_id].notify
+        return self._save(booking_id, error=error, next_check_at=check_at, notify=notify)
+
+    def refuse_later(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        return self._save(booking_id, release=True, error=error, notify=self._kept(booking_id, told))
+
+    def _kept(self, booking_id: int, told: bool) -> str | None:
+        notify = self.rows[booking_id].notify
+        if told:
+            return "promised" if notify == "promised" else None
+        return notify
+
     def _save(self, booking_id: int, **changes: Any) -> BookingRecord:
         self.rows[booking_id] = replace(self.rows[booking_id], **changes)
         return self.rows[booking_id]
 
-    def complete(self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked") -> BookingRecord:
-        return self._save(booking_id, event_id=event_id, status=status)
+    def complete(
+        self, team_id: str, booking_id: int, *, event_id: str, status: str = "booked", told: bool = True
+    ) -> BookingRecord:
+        notify = self._kept(booking_id, told)
+        return self._save(booking_id, event_id=event_id, status=status, next_check_at=None, notify=notify)
 
-    def fail(self, team_id: str, booking_id: int, error: str) -> BookingRecord:
-        return self._save(booking_id, status="failed", error=error)
+    def fail(self, team_id: str, booking_id: int, error: str, *, told: bool = True) -> BookingRecord:
+        notify = self._kept(booking_id, told)
+        return self._save(booking_id, status="failed", error=error, next_check_at=None, release=False, notify=notify)
 
     def get(self, team_id: str, booking_id: int) -> BookingRecord:
         return self.rows[booking_id]
@@ -275,6 +311,43 @@ class FakeBookings:
             and (start_after is None or b.end > start_after)
         ]
         return sorted(found, key=lambda b: b.start)
+
+    # --- what the reconciler reads ---------------------------------------------------------
+
+    def unsettled(self, team_id: str, *, due_at: datetime | None = None, limit: int = 200) -> list[BookingRecord]:
+        return [
+            b
+            for b in self.rows.values()
+            if b.team_id == team_id
+            and b.status == "requested"
+            and (due_at is None or b.next_check_at is None or b.next_check_at <= due_at)
+        ][:limit]
+
+    def owed_answers(self, team_id: str, *, limit: int = 200) -> list[BookingRecord]:
+        return [b for b in self.rows.values() if b.team_id == team_id and b.status != "requested" and b.notify][:limit]
+
+    def team_ids_with_work(self) -> list[str]:
+        return sorted({b.team_id for b in self.rows.values() if b.status == "requested" or b.notify})
+
+    def by_key(self, team_id: str, idempotency_key: str) -> BookingRecord | None:
+        return next((b for b in self.rows.values() if b.team_id == team_id and b.idempotency_key == idempotency_key), None)
+
+    def told(self, team_id: str, booking_id: int) -> None:
+        self._save(booking_id, notify=None)
+
+
+@dataclass
+class FakeNotifier:
+    """Slack as the reconciler sees it: what each user was told, and where."""
+
+    told: list[tuple[str, str | None, str | None, str]] = field(default_factory=list)
+    down: bool = False
+
+    def tell(self, *, team_id: str, user_id: str, channel_id: str | None, thread_ts: str | None, text: str) -> bool:
+        if self.down:
+            return False
+        self.told.append((user_id, channel_id, thread_ts, text))
+        return True
 
 
 @dataclass
@@ -354,6 +427,10 @@ class FakeDingTalk:
         self.mobiles: dict[str, str] = {}
         self.union_ids: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self.by_token: dict[str, str] = {}  # x-client-token of a create -> its event (DingTalk's idempotency)
+        self.lost_creates = 0  # creates carried out whose answer is lost (UpstreamUnavailable)
+        self.failing_deletes = 0  # deletes that fail (UpstreamUnavailable)
+        self.list_calls = 0
 
     def as_client(self) -> DingTalkClient:
         return cast(DingTalkClient, self)
@@ -361,10 +438,46 @@ class FakeDingTalk:
     def get_room(self, union_id: str, room_id: str) -> RoomDetail:
         return RoomDetail(room=Room(room_id=room_id, name=room_id))
 
-    def create_event(self, organizer: str, *, summary: str, start: datetime, end: datetime, **_: Any) -> Event:
-        event = Event(event_id=f"EV{next(self._ids)}", summary=summary, start=start, end=end, organizer_id=organizer)
-        self.events[event.event_id] = event
+    def create_event(
+        self,
+        organizer: str,
+        *,
+        summary: str,
+        start: datetime,
+        end: datetime,
+        description: str = "",
+        client_token: str | None = None,
+        **_: Any,
+    ) -> Event:
+        known = self.by_token.get(client_token or "")
+        if known is not None and known in self.events:
+            event = self.events[known]
+        else:
+            event = Event(
+                event_id=f"EV{next(self._ids)}",
+                summary=summary,
+                start=start,
+                end=end,
+                organizer_id=organizer,
+                description=description,
+            )
+            self.events[event.event_id] = event
+            if client_token:
+                self.by_token[client_token] = event.event_id
+        if self.lost_creates > 0:
+            self.lost_creates -= 1
+            raise UpstreamUnavailable("the answer was lost", code="systemError")
         return event
+
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> EventList:
+        found = [e for e in self.events.values() if e.organizer_id == union_id and e.start < time_max and e.end > time_min]
+        self.list_calls += 1
+        return EventList(events=sorted(found, key=lambda e: e.start), calls=1)
+
+    def get_event(self, organizer: str, event_id: str) -> Event:
+        if event_id not in self.events:
+            raise ItemNotFound("event not found", code="itemNotFound")
+        return self.events[event_id]
 
     def add_rooms(self, organizer: str, event_id: str, room_ids: Sequence[str], **_: Any) -> None:
         if set(room_ids) & self.busy_rooms:
@@ -374,6 +487,9 @@ class FakeDingTalk:
         self.events[event_id] = replace(event, meeting_rooms=rooms)
 
     def delete_event(self, organizer: str, event_id: str, **_: Any) -> None:
+        if self.failing_deletes > 0:
+            self.failing_deletes -= 1
+            raise UpstreamUnavailable("delete failed", code="systemError")
         self.deleted.append(event_id)
         self.events.pop(event_id, None)
 

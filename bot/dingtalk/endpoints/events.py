@@ -12,9 +12,12 @@ from bot.dingtalk import wire
 from bot.dingtalk.retry import RetryState
 from bot.dingtalk.transport import Call, Transport, path_segment
 from bot.domain.models import Event
-from bot.errors import DingTalkError, EmptyRoomList, ItemNotFound
+from bot.errors import DingTalkError, EmptyRoomList, ItemNotFound, MalformedReply
 
 CLIENT_TOKEN_HEADER = "x-client-token"
+# ListEvents gives at most 100 events a page; a window around now rarely needs a second page.
+EVENT_PAGE_SIZE = 100
+MAX_EVENT_PAGES = 20
 
 
 def new_client_token() -> str:
@@ -100,6 +103,37 @@ class EventsApi:
     def get_event(self, union_id: str, event_id: str) -> Event:
         """An event with its rooms' statuses (accepted / tentative while approval is pending / declined)."""
         return wire.parse_event(self._transport.send(Call("getEvent", "GET", self._events_url(union_id, event_id))))
+
+    def list_events(self, union_id: str, *, time_min: datetime, time_max: datetime) -> wire.EventList:
+        """The events of `union_id`'s primary calendar overlapping [time_min, time_max), page by page.
+
+        Each page is one call against the monthly quota.
+        """
+        wire.check_window(time_min, time_max)
+        events: list[Event] = []
+        next_token: str | None = None
+        seen: set[str] = set()
+        skipped = 0
+        for calls in range(1, MAX_EVENT_PAGES + 1):
+            params: dict[str, str | int] = {
+                "timeMin": wire.format_time(time_min),
+                "timeMax": wire.format_time(time_max, round_up=True),
+                "maxResults": EVENT_PAGE_SIZE,
+            }
+            if next_token is not None:
+                params["nextToken"] = next_token
+            page = wire.parse_event_page(
+                self._transport.send(Call("listEvents", "GET", self._events_url(union_id), params=params))
+            )
+            events.extend(page.events)
+            skipped += page.skipped
+            if page.next_token is None:
+                return wire.EventList(events=events, calls=calls, skipped=skipped)
+            if page.next_token in seen:
+                raise MalformedReply(f"event list repeats nextToken {page.next_token}")
+            seen.add(page.next_token)
+            next_token = page.next_token
+        raise MalformedReply(f"event list did not end after {MAX_EVENT_PAGES} pages")
 
     def add_rooms(self, union_id: str, event_id: str, room_ids: Sequence[str], *, client_token: str | None = None) -> None:
         """Book rooms by adding them to the event; RoomBusy if one is taken for an overlapping time.

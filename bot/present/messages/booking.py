@@ -51,7 +51,14 @@ def booking_done(room_name: str, start: datetime, end: datetime, *, pending: boo
 
 
 def booking_in_progress(room_name: str) -> str:
-    return f"I'm already booking {quoted(room_name)} for you; the answer comes in a moment."
+    return f"I'm already booking {quoted(room_name)} for you. I'll tell you here how it went as soon as it is settled."
+
+
+def booking_unconfirmed(room_name: str) -> str:
+    return (
+        f"DingTalk has not confirmed the booking of {quoted(room_name)} yet. "
+        "I'm checking, and I'll tell you here how it went; there is no need to click again."
+    )
 
 
 def booking_busy_nothing_else(room_name: str, *, just_taken: bool = True) -> str:

@@ -25,6 +25,8 @@ from bot.sim.timefmt import (
 )
 
 MAX_ROOMS_PER_EVENT = 5
+# ListEvents pages: `maxResults` defaults to 100 and may not exceed it.
+MAX_LIST_RESULTS = 100
 IDEMPOTENCY_S = 24 * 3600.0
 
 
@@ -132,6 +134,7 @@ class EventEndpoints:
         return {
             "createEvent": self.create,
             "getEvent": self.get,
+            "listEvents": self.list,
             "deleteEvent": self.delete,
             "addMeetingRooms": self.add_rooms,
             "removeMeetingRooms": self.remove_rooms,
@@ -237,6 +240,37 @@ class EventEndpoints:
     def get(self, params: dict[str, str], request: Request) -> Reply:
         user, event = self._event_for(params)
         return ok(self._wire(event, viewer=user.unionid, with_rooms=True))
+
+    def list(self, params: dict[str, str], request: Request) -> Reply:
+        """The user's events overlapping [timeMin, timeMax), soonest first, a page at a time (`nextToken`)."""
+        user = self._calendar(params)
+        query = request.query
+        time_min = parse_iso(query.get("timeMin")) if query.get("timeMin") else None
+        time_max = parse_iso(query.get("timeMax")) if query.get("timeMax") else None
+        if (query.get("timeMin") and time_min is None) or (query.get("timeMax") and time_max is None):
+            raise Problem(400, "invalidParameter", "timeMin or timeMax is invalid, expected ISO-8601")
+        if time_min is not None and time_max is not None and time_max <= time_min:
+            raise Problem(400, "invalidParameter", "timeMax must be after timeMin")
+        try:
+            max_results = int(query.get("maxResults") or MAX_LIST_RESULTS)
+            offset = int(query.get("nextToken") or 0)
+        except ValueError:
+            raise Problem(400, "invalidParameter", "maxResults or nextToken is invalid") from None
+        if not 0 < max_results <= MAX_LIST_RESULTS or offset < 0:
+            raise Problem(400, "invalidParameter", f"maxResults must be between 1 and {MAX_LIST_RESULTS}")
+        mine = [
+            event
+            for event in self._state.events.values()
+            if (event.organizer == user.unionid or any(a["id"] == user.unionid for a in event.attendees))
+            and (time_min is None or event.end > time_min)
+            and (time_max is None or event.start < time_max)
+        ]
+        mine.sort(key=lambda event: (event.start, event.event_id))
+        page = mine[offset : offset + max_results]
+        body: dict[str, Any] = {"events": [self._wire(event, viewer=user.unionid, with_rooms=True) for event in page]}
+        if offset + max_results < len(mine):
+            body["nextToken"] = str(offset + max_results)
+        return ok(body)
 
     def delete(self, params: dict[str, str], request: Request) -> Reply:
         key, replay = self._idempotent_reply(request, "deleteEvent", params["user"], params["event"])

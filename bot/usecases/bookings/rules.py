@@ -1,22 +1,27 @@
 """The pure half of booking: the window and the room's own rules, checked before DingTalk is called,
 and the idempotency keys that make a retried action book at most once.
 
-One key per user action (the Slack layer derives it from the click). The same key, hashed per
-step, is DingTalk's `x-client-token`, so a retried call cannot create a second event. A key whose
-attempt failed, or whose booking was cancelled since, leads to the next key of a chain
-(`next_key`), so clicking Book again after "room busy" or after cancelling really tries again,
-while two clicks at the same moment still meet on the same key.
+One key per logical booking: (team, user, room, window), whatever message or command asked for
+it (`booking_key`). The same key, hashed per step, is DingTalk's `x-client-token`, so a retried
+call, a second click or the reconciler repeating it cannot create a second event. The key stays
+until the booking reaches a final state; a key whose booking was refused, or cancelled since,
+leads to the next key of a chain (`next_key`), so clicking Book again after "room busy" or after
+cancelling really tries again, while two clicks at the same moment still meet on the same key.
+
+Every event roombot creates carries a marker naming its team and key (`event_marker`), so an event
+whose creation was never answered can still be found in the calendar and tied to its booking.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.models import RoomDetail
-from bot.errors import BookingRuleViolation, ParseError, RuleReason
+from bot.errors import BookingRuleViolation, MalformedReply, ParseError, RoomBotError, RuleReason, UpstreamUnavailable
 from bot.present import messages
 
 # A booking may start a little in the past: a Book button on a "free now" answer is clicked a
@@ -36,10 +41,46 @@ def next_key(key: str, failed_booking_id: int) -> str:
     return hashlib.sha256(f"{key}\x1fretry\x1f{failed_booking_id}".encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
 
 
-def text_booking_key(team_id: str, user_id: str, room_id: str, start: datetime, end: datetime) -> str:
-    """The idempotency key of a booking asked for in text (a repeated message books once)."""
-    parts = (team_id, user_id, room_id, start.isoformat(), end.isoformat(), "text")
+def booking_key(team_id: str, user_id: str, room_id: str, start: datetime, end: datetime) -> str:
+    """The idempotency key of one logical booking, from a button or from text alike.
+
+    The window is normalised to UTC, so the same moment written in two zones is one booking.
+    """
+    parts = (team_id, user_id, room_id, _utc_text(start), _utc_text(end))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:CLIENT_TOKEN_LENGTH]
+
+
+_MARKER = re.compile(r"\[roombot booking (?P<team>[^\s/\]]{1,32})/(?P<key>[^\s\]]{1,128})\]")
+
+
+def event_marker(team_id: str, key: str) -> str:
+    """The line roombot writes into each event it creates: whose booking it is (no secret, no user text)."""
+    return f"[roombot booking {team_id}/{key}]"
+
+
+def parse_marker(description: str) -> tuple[str, str] | None:
+    """(team id, key) from an event's description, or None when roombot did not make the event."""
+    found = _MARKER.search(description or "")
+    return (found.group("team"), found.group("key")) if found else None
+
+
+# DingTalk's answers to a repeated x-client-token while the first call is still being processed, or
+# when the token was seen with another request: the first call may well go through.
+_TOKEN_IN_USE = frozenset({"idempotencyProcessing", "invalidRequest.duplicateClientToken"})
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether DingTalk may have carried out a write that failed with `exc` (no answer, an unreadable one, a crash).
+
+    Such a booking is not refused: it stays unsettled until it is checked.
+    """
+    if isinstance(exc, UpstreamUnavailable | MalformedReply) or not isinstance(exc, RoomBotError):
+        return True
+    return getattr(exc, "code", None) in _TOKEN_IN_USE
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat() if moment.tzinfo is not None else moment.isoformat()
 
 
 # --- pure rule checks --------------------------------------------------------------------------
@@ -119,4 +160,14 @@ def _clock_time(text: str) -> time | None:
         return None
 
 
-__all__ = ["PAST_GRACE", "check_rules", "check_window", "client_token", "next_key", "text_booking_key"]
+__all__ = [
+    "PAST_GRACE",
+    "booking_key",
+    "check_rules",
+    "check_window",
+    "client_token",
+    "event_marker",
+    "next_key",
+    "outcome_unknown",
+    "parse_marker",
+]

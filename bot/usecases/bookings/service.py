@@ -1,12 +1,18 @@
 """Booking and cancelling rooms in DingTalk, safely.
 
 The flow: check the window and the room's own booking rules first, so a violation is explained
-before DingTalk is called; record the attempt in the store under an idempotency key; create the
-event in the organizer's calendar; add the room; on any failure while adding the room, delete the
-event again so nothing is left half-booked.
+before DingTalk is called; write the booking down (its intent, under its key) before the first
+DingTalk call; create the event in the organizer's calendar, and write its id down as soon as
+DingTalk returns it; add the room. When the room cannot be added, delete the event again so
+nothing is left half-booked.
 
-The store's unique idempotency key decides the winner across threads and processes; see
-`bot.usecases.bookings.rules` for how keys are made and chained.
+A booking ends in a final state: booked, pending (approval), failed (refused: DingTalk holds
+nothing of it) or cancelled. When DingTalk's answer is lost (a timeout, a crash, an unreadable
+reply) nothing is assumed: the booking stays `requested`, the user is told it is in progress, and
+the next click or the reconciler (`bot.usecases.bookings.reconcile`) carries it on with the same
+`x-client-token`s, so DingTalk recognises every repeat. The store's unique idempotency key decides
+the winner across threads and processes, and a lease (`claim`) lets one of them work on a
+booking at a time; see `bot.usecases.bookings.rules` for how keys are made and chained.
 
 This module decides and books; `bot.usecases.bookings.usecase` turns the outcomes into replies.
 """
@@ -47,15 +53,19 @@ from bot.store import (
     BookingRecord,
     Store,
 )
-from bot.usecases.bookings.rules import check_rules, check_window, client_token, next_key
+from bot.usecases.bookings.rules import (
+    check_rules,
+    check_window,
+    client_token,
+    event_marker,
+    next_key,
+    outcome_unknown,
+)
 from bot.usecases.context import linked_union_id
 
-# An attempt still "requested" after this long was abandoned (a crashed worker): resume it.
-# Resuming is safe because every DingTalk call repeats with the same x-client-token.
-STALE_ATTEMPT = timedelta(minutes=2)
-# How many failed or cancelled attempts one button may be retried after.
+# How many refused or cancelled attempts one booking may be retried after.
 MAX_ATTEMPTS = 20
-BookingStatus = Literal["booked", "pending", "in_progress", "busy", "taken"]
+BookingStatus = Literal["booked", "pending", "in_progress", "unconfirmed", "busy", "taken"]
 CancelStatus = Literal["cancelled", "already_cancelled", "ended", "not_active"]
 
 
@@ -65,10 +75,12 @@ class BookingOutcome:
 
     Attributes:
         status: "booked"; "pending" (the room's administrator must approve); "in_progress" (the
-            same action is being booked right now, by a double click or a retried delivery);
-            "busy" (someone took the room first; nothing was left behind); "taken" (the room was
-            already booked then, as far as the last minute's schedule shows: nothing was asked of
-            DingTalk).
+            same booking is being made right now, by a double click or a retried delivery);
+            "unconfirmed" (DingTalk's answer was lost: it is checked again, and the user is told
+            the outcome); "busy" (someone took the room first; nothing is kept); "taken" (the room
+            was already booked then, as far as the last minute's schedule shows: nothing was asked
+            of DingTalk). For "in_progress" and "unconfirmed" the user is owed the final answer,
+            which the reconciler delivers.
         booking: the store's record of the attempt.
         room: the room, from the synced directory.
         on_behalf: booked with the operator account because the user has no linked account.
@@ -100,6 +112,10 @@ class CancelOutcome:
     booking: BookingRecord
 
 
+class _Unsure(Exception):
+    """DingTalk may or may not have done it: the booking stays unsettled (internal)."""
+
+
 @dataclass(kw_only=True, eq=False)
 class BookingService:
     """Book and cancel rooms: DingTalk calls, the store's records and the schedule cache."""
@@ -114,6 +130,10 @@ class BookingService:
     # as soon as the store is back, so a retry is not told "already booking" for minutes.
     _unrecorded: dict[int, tuple[str, str]] = field(default_factory=dict, init=False)
     _unrecorded_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.booking_lease_s)
 
     # --- booking -----------------------------------------------------------------------------
 
@@ -137,12 +157,15 @@ class BookingService:
         With an `invitation`, the event is made in the user's own name only (a linked account,
         never the shared one) and invites the attendees, with a video meeting when asked.
 
+        `idempotency_key` names the logical booking (`rules.booking_key`): every click and retry of
+        it carries the same key until the booking is settled.
+
         Raises:
             UnknownRoom: the room is not in the synced directory.
             BookingRuleViolation: the window is over, or the room's rules forbid it.
             AccountNotLinked: the user has no linked account and the settings refuse.
-            DingTalkError: DingTalk refused (EventLimitReached, PermissionMissing, ...) or is down;
-                nothing was left half-booked.
+            DingTalkError: DingTalk refused (EventLimitReached, PermissionMissing, ...) or is down
+                before anything was written; nothing is held in DingTalk.
         """
         self._record_deferred_failures()
         room = self.store.rooms.get_many(team_id, [room_id]).get(room_id)
@@ -163,32 +186,40 @@ class BookingService:
                 organizer_union_id=organizer,
                 channel_id=channel_id,
                 message_ts=message_ts,
+                lease=self.lease,
             )
             if created:
                 return self._attempt(
-                    record, room, user_id=user_id, user_name=user_name, tz=tz, on_behalf=on_behalf, invitation=invitation
+                    record, room, user_name=user_name, tz=tz, on_behalf=on_behalf, resumed=False, invitation=invitation
                 )
+            # A room given back (released or ended early) can be booked again by the same button.
             given_back = record.released_at is not None and record.release_reason != "skipped"
             if record.status in (BOOKING_BOOKED, BOOKING_PENDING) and not given_back:
                 status: BookingStatus = "pending" if record.status == BOOKING_PENDING else "booked"
                 return BookingOutcome(status, record, room, on_behalf=self._is_operator(record), replayed=True)
             if record.status == BOOKING_REQUESTED:
-                updated = record.updated_at or record.created_at
-                if updated is not None and self.clock() - _aware(updated) > STALE_ATTEMPT:
-                    self.log.warning("resuming abandoned booking attempt %s", record.id)
-                    return self._attempt(
-                        record,
-                        room,
-                        user_id=user_id,
-                        user_name=user_name,
-                        tz=tz,
-                        on_behalf=self._is_operator(record),
-                        invitation=invitation,
-                    )
-                return BookingOutcome("in_progress", record, room, on_behalf=self._is_operator(record), replayed=True)
-            # Failed, cancelled or released since: this click is a new attempt under the next key of the chain.
+                return self._resume(record, room, user_name=user_name, tz=tz, invitation=invitation)
+            # Refused, cancelled or given back since: this click is a new booking under the next key of the chain.
             key = next_key(key, record.id)
         raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
+
+    def _resume(
+        self, record: BookingRecord, room: Room, *, user_name: str, tz: str, invitation: Invitation | None
+    ) -> BookingOutcome:
+        """A click on a booking not settled yet: carry it on if nobody else is, else say it is in progress."""
+        now = self.clock()
+        on_behalf = self._is_operator(record)
+        claimed = self.store.bookings.claim(record.team_id, record.id, now=now, until=now + self.lease)
+        if claimed is None:
+            # Someone is booking it right now (or just settled it): whoever settles it owes this user the answer.
+            self.store.bookings.promise(record.team_id, record.id)
+            return BookingOutcome("in_progress", record, room, on_behalf=on_behalf, replayed=True)
+        self.log.info("resuming unsettled booking %s (attempt %d)", claimed.id, claimed.attempts)
+        if claimed.release:
+            return self._release_refused(claimed, room, on_behalf=on_behalf)
+        return self._attempt(
+            claimed, room, user_name=user_name, tz=tz, on_behalf=on_behalf, resumed=True, invitation=invitation
+        )
 
     def _organizer(self, team_id: str, user_id: str, *, own_name: bool = False) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
@@ -209,51 +240,52 @@ class BookingService:
         record: BookingRecord,
         room: Room,
         *,
-        user_id: str,
         user_name: str,
         tz: str,
         on_behalf: bool,
+        resumed: bool,
         invitation: Invitation | None = None,
     ) -> BookingOutcome:
+        """Make the booking, or carry on one whose earlier attempt was cut short (`resumed`).
+
+        Before the first DingTalk write, a failure refuses the booking outright. After it (or on
+        any resumed booking, whose earlier create may have gone through), only a definite answer
+        settles it; a lost one leaves it to be checked again.
+        """
         organizer = record.organizer_union_id or ""
-        key = record.idempotency_key
         try:
             detail = self.dingtalk.get_room(self.settings.dingtalk_operator_union_id or organizer, record.room_id)
             check_rules(detail, record.start, record.end, now=self.clock(), zone=self.settings.default_zone)
         except BaseException as exc:
-            self._fail(record, exc)
-            raise
-        if self._already_taken(record):
+            if not resumed:
+                self._fail(record, exc)
+                raise
+            if outcome_unknown(exc) or not isinstance(exc, BookingRuleViolation) or record.event_id is None:
+                # An event made by the cut-short attempt may exist unrecorded: the reconciler finds it by its marker.
+                return self._unsure(record, room, exc, on_behalf=on_behalf)
+            return self._refuse(record, room, exc, event_id=record.event_id, on_behalf=on_behalf)
+        if not resumed and self._already_taken(record):
             # Known busy from the schedule the user just saw: no event to create and delete again.
+            # (Not on a resumed booking: the schedule may show its own event.)
             self._fail(record, RoomBusy("already booked in the schedule"))
             return BookingOutcome("taken", record, room, on_behalf=on_behalf)
         try:
-            event = self.dingtalk.create_event(
-                organizer,
-                summary=messages.booking_event_summary(self.settings.event_title, user_name),
-                description=messages.booking_event_description(user_name, user_id, on_behalf=on_behalf),
-                start=record.start,
-                end=record.end,
-                time_zone=tz,
-                location=room.name,
-                client_token=client_token(key, "create"),
-                attendees=invitation.attendees if invitation else (),
-                optional_attendees=invitation.optional if invitation else (),
-                online_meeting=bool(invitation and invitation.video),
-            )
+            event = self._create_event(record, room, user_name=user_name, tz=tz, on_behalf=on_behalf, invitation=invitation)
+        except _Unsure as unsure:
+            return self._unsure(record, room, unsure.__cause__ or unsure, on_behalf=on_behalf)
         except BaseException as exc:
             self._fail(record, exc)
             raise
         try:
-            self.dingtalk.add_rooms(organizer, event.event_id, [record.room_id], client_token=client_token(key, "add"))
+            # A resumed booking may hold its room already (only the answer was lost): never ask twice.
+            if not (resumed and self._holds_room(organizer, event.event_id, record.room_id)):
+                self.dingtalk.add_rooms(
+                    organizer, event.event_id, [record.room_id], client_token=client_token(record.idempotency_key, "add")
+                )
         except BaseException as exc:
-            self._undo(organizer, event.event_id, key)
-            self._fail(record, exc)
-            self._invalidate(record)
-            if isinstance(exc, RoomBusy):
-                self.log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
-                return BookingOutcome("busy", record, room, on_behalf=on_behalf)
-            raise
+            if outcome_unknown(exc):
+                return self._unsure(record, room, exc, on_behalf=on_behalf)
+            return self._refuse(record, room, exc, event_id=event.event_id, on_behalf=on_behalf)
         status = BOOKING_PENDING if detail.approval_required else BOOKING_BOOKED
         if detail.approval_required:
             status = self._approval_status(organizer, event.event_id, record.room_id)
@@ -262,7 +294,7 @@ class BookingService:
         except BaseException as exc:
             # The store could not record it: release the room rather than keep a booking nobody can see.
             self.log.error("could not record booking %s; releasing event %s", record.id, event.event_id)
-            self._undo(organizer, event.event_id, key)
+            self._undo(organizer, event.event_id, record.idempotency_key)
             self._fail(record, exc)
             self._invalidate(record)
             raise
@@ -270,6 +302,98 @@ class BookingService:
         return BookingOutcome(
             "pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf, event=event
         )
+
+    def _create_event(
+        self,
+        record: BookingRecord,
+        room: Room,
+        *,
+        user_name: str,
+        tz: str,
+        on_behalf: bool,
+        invitation: Invitation | None = None,
+    ) -> Event:
+        """Create the booking's event (a repeat returns the same one), and write its id down at once.
+
+        Raises:
+            _Unsure: DingTalk may have created it (its answer was lost).
+            DingTalkError: DingTalk refused; nothing was created.
+        """
+        if record.event_id:
+            return Event(event_id=record.event_id, summary="", start=record.start, end=record.end)
+        description = messages.booking_event_description(user_name, record.slack_user_id, on_behalf=on_behalf)
+        try:
+            event = self.dingtalk.create_event(
+                record.organizer_union_id or "",
+                summary=messages.booking_event_summary(self.settings.event_title, user_name),
+                description=f"{description}\n\n{event_marker(record.team_id, record.idempotency_key)}",
+                start=record.start,
+                end=record.end,
+                time_zone=tz,
+                location=room.name,
+                client_token=client_token(record.idempotency_key, "create"),
+                attendees=invitation.attendees if invitation else (),
+                optional_attendees=invitation.optional if invitation else (),
+                online_meeting=bool(invitation and invitation.video),
+            )
+        except BaseException as exc:
+            if outcome_unknown(exc):
+                raise _Unsure() from exc
+            raise
+        try:
+            self.store.bookings.record_event(record.team_id, record.id, event.event_id)
+        except StoreError:
+            # The marker in the event still ties it to this booking; completing writes the id too.
+            self.log.warning("could not write event %s of booking %s yet", event.event_id, record.id, exc_info=True)
+        return event
+
+    def _unsure(self, record: BookingRecord, room: Room, exc: BaseException, *, on_behalf: bool) -> BookingOutcome:
+        """DingTalk's answer was lost: keep the booking unsettled and promise the user its outcome."""
+        self.log.warning("booking %s: DingTalk's answer was lost (%s); it will be checked again", record.id, _reason(exc))
+        try:
+            # Due at once: the next click may carry it on, else the reconciler's next round does.
+            kept = self.store.bookings.defer(
+                record.team_id, record.id, error=_reason(exc), check_at=self.clock(), promised=True
+            )
+        except StoreError:
+            self.log.warning("could not note booking %s as unconfirmed; its lease runs out instead", record.id)
+            kept = record
+        if not isinstance(exc, Exception):
+            raise exc  # KeyboardInterrupt, SystemExit: the booking waits for the reconciler
+        return BookingOutcome("unconfirmed", kept, room, on_behalf=on_behalf)
+
+    def _refuse(
+        self, record: BookingRecord, room: Room, exc: BaseException, *, event_id: str | None, on_behalf: bool
+    ) -> BookingOutcome:
+        """DingTalk refused the room: delete the event (compensation), then answer "busy" or raise.
+
+        If the event cannot be deleted now, the booking is marked to be released by the reconciler.
+        """
+        organizer = record.organizer_union_id or ""
+        released = event_id is None or self._undo(organizer, event_id, record.idempotency_key)
+        if released:
+            self._fail(record, exc)
+        else:
+            try:
+                self.store.bookings.refuse_later(record.team_id, record.id, _reason(exc))
+            except StoreError:
+                self.log.error("booking %s: event %s is left for the orphan sweep", record.id, event_id)
+        self._invalidate(record)
+        if isinstance(exc, RoomBusy):
+            self.log.info("room %s was taken before booking %s could add it", record.room_id, record.id)
+            return BookingOutcome("busy", record, room, on_behalf=on_behalf)
+        raise exc
+
+    def _release_refused(self, record: BookingRecord, room: Room, *, on_behalf: bool) -> BookingOutcome:
+        """A click on a refused booking whose event is still to be deleted: try again, else leave it to the reconciler."""
+        organizer = record.organizer_union_id or ""
+        if record.event_id is None or self._undo(organizer, record.event_id, record.idempotency_key):
+            self._fail(record, RoomBusy(record.error or "refused"))
+            return BookingOutcome("busy", record, room, on_behalf=on_behalf)
+        self.store.bookings.defer(
+            record.team_id, record.id, error=record.error or "refused", check_at=self.clock(), promised=True
+        )
+        return BookingOutcome("in_progress", record, room, on_behalf=on_behalf, replayed=True)
 
     def _already_taken(self, record: BookingRecord) -> bool:
         """Whether the room's schedule (the shared cache, or one call) shows a booking in the window."""
@@ -284,6 +408,11 @@ class BookingService:
             return False
         return any(item.start < record.end and item.end > record.start for item in schedule.items)
 
+    def _holds_room(self, organizer: str, event_id: str, room_id: str) -> bool:
+        """Whether the event already has the room (accepted, or awaiting approval)."""
+        event = self.dingtalk.get_event(organizer, event_id)
+        return any(room.room_id == room_id and room.status.lower() != "declined" for room in event.meeting_rooms)
+
     def _approval_status(self, organizer: str, event_id: str, room_id: str) -> str:
         """ "pending" while the room's administrator has not approved, else "booked"."""
         try:
@@ -294,14 +423,18 @@ class BookingService:
         status = next((room.status for room in event.meeting_rooms if room.room_id == room_id), "")
         return BOOKING_BOOKED if status.lower() == "accepted" else BOOKING_PENDING
 
-    def _undo(self, organizer: str, event_id: str, key: str) -> None:
-        """Delete an event whose room could not be added (compensation); log an orphan if that fails too."""
+    def _undo(self, organizer: str, event_id: str, key: str) -> bool:
+        """Delete an event whose room could not be added (compensation): whether it is gone."""
         try:
             self.dingtalk.delete_event(organizer, event_id, client_token=client_token(key, "undo"))
         except ItemNotFound:
-            pass
-        except Exception:
-            self.log.error("could not delete event %s after a failed booking: it is left without a room", event_id)
+            return True
+        except Exception as exc:
+            self.log.error(
+                "could not delete event %s after a failed booking (%s); it is released later", event_id, _reason(exc)
+            )
+            return False
+        return True
 
     def _fail(self, record: BookingRecord, exc: BaseException) -> None:
         reason = _reason(exc)

@@ -13,7 +13,7 @@ from bot.parsing import Request, TimeKind
 from bot.present import messages
 from bot.present.reply import BookingsReply, BookingView, ButtonSpec, FindReply, Reply, ReplyKind, TextReply
 from bot.store import BookingRecord, Store
-from bot.usecases.bookings.rules import text_booking_key
+from bot.usecases.bookings.rules import booking_key
 from bot.usecases.bookings.service import BookingOutcome, BookingService, CancelOutcome
 from bot.usecases.checkin import booking_state
 from bot.usecases.context import Admins, Asker, Directory
@@ -65,6 +65,8 @@ class Bookings:
         )
         if outcome.status == "in_progress":
             return TextReply(messages.booking_in_progress(outcome.room.name), kind="info")
+        if outcome.status == "unconfirmed":
+            return TextReply(messages.booking_unconfirmed(outcome.room.name), kind="info")
         if outcome.status in ("busy", "taken"):
             return self._busy_reply(asker, outcome)
         return self._booked_reply(asker, outcome, user_name)
@@ -80,7 +82,7 @@ class Bookings:
             raise ParseError("no_time", understood=request.text, example=example, text=request.text)
         self.directory.ensure_fresh(asker.team_id)
         room = self.store.rooms.resolve(asker.team_id, request.rooms[0])
-        key = text_booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
+        key = booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
         return self.book(
             asker,
             user_name=asker.user_name or asker.user_id,

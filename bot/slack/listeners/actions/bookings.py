@@ -3,7 +3,6 @@ Home tab is refreshed when the button was there."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,13 +14,9 @@ from bot.slack.answers import error_message
 from bot.slack.direct import send_direct_messages
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.payload import from_home, is_ephemeral
+from bot.usecases.bookings.rules import booking_key
 
 logger = logging.getLogger(__name__)
-
-
-def idempotency_key(*parts: str) -> str:
-    """A stable key per (team, user, room, window, message): a double click books once."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
 def replaces_original(body: dict[str, Any], reply: Reply | None) -> bool:
@@ -49,14 +44,9 @@ class BookingButtons(ButtonListeners):
         user = click.body["user"]
         user_name = str(user.get("name") or user.get("username") or click.user_id)
         message_ts = (click.body.get("container") or {}).get("message_ts")
-        key = idempotency_key(
-            click.team_id,
-            click.user_id,
-            wanted.room_id,
-            wanted.start.isoformat(),
-            wanted.end.isoformat(),
-            str(message_ts or ""),
-        )
+        # One key per logical booking, whichever message the button is on: a double click, a
+        # retried delivery or a click on an older answer all meet on the same booking.
+        key = booking_key(click.team_id, click.user_id, wanted.room_id, wanted.start, wanted.end)
         service = self._answers.service
         self._answer_in_place(
             click,
@@ -87,15 +77,8 @@ class BookingButtons(ButtonListeners):
         user = click.body["user"]
         user_name = str(user.get("name") or user.get("username") or click.user_id)
         message_ts = (click.body.get("container") or {}).get("message_ts")
-        key = idempotency_key(
-            click.team_id,
-            click.user_id,
-            wanted.room_id,
-            wanted.start.isoformat(),
-            wanted.end.isoformat(),
-            str(message_ts or ""),
-            "invite",
-        )
+        # One key per logical booking: the same room, window and organiser meet on one booking.
+        key = booking_key(click.team_id, click.user_id, wanted.room_id, wanted.start, wanted.end)
         service = self._answers.service
         message, reply = self._ask(
             click,
@@ -150,4 +133,4 @@ class BookingButtons(ButtonListeners):
             self._answers.publish_home(click.client, team_id=click.team_id, user_id=click.user_id)
 
 
-__all__ = ["BookingButtons", "idempotency_key", "replaces_original"]
+__all__ = ["BookingButtons", "replaces_original"]

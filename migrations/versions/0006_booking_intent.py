@@ -1,0 +1,40 @@
+"""Bookings keep their intent until settled.
+
+A booking whose outcome is unknown (a lost reply, a crash mid-booking) stays `requested` and the
+reconciler settles it: `attempts` and `next_check_at` pace its checks (and lease it to the
+process booking it), `release` marks one refused while DingTalk may still hold its event, and
+`notify` says the user still waits for the final answer.
+
+Revision ID: 0006_booking_intent
+Revises: 0002
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0006_booking_intent"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("bookings") as batch:
+        batch.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("release", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch.add_column(sa.Column("notify", sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("bookings") as batch:
+        batch.drop_column("notify")
+        batch.drop_column("release")
+        batch.drop_column("next_check_at")
+        batch.drop_column("attempts")
