@@ -82,6 +82,14 @@ class Settings:
     cancel_mode: str = "delete"  # "delete" | "remove_room"
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
+    # Identity (issue 15): work-notification link codes, group caps, Slack Connect guests.
+    dingtalk_agent_id: int = 0  # the app's AgentId for work notifications (0: link codes cannot be sent)
+    link_code_ttl_s: int = 600
+    link_max_attempts: int = 5  # wrong codes (or codes sent) before a cool-down
+    link_cooldown_s: int = 900
+    link_email_match: bool = False  # offer "Link as <email>?" (internal apps: directory e-mails are visible)
+    max_groups_per_user: int = 50
+    external_can_see: bool = False  # Slack Connect guests may ask what is free in shared channels
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
 
     @property
@@ -143,6 +151,11 @@ class Settings:
             "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
             "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+            "DINGTALK_AGENT_ID": ("dingtalk_agent_id", int, 0),
+            "ROOMBOT_LINK_CODE_TTL_S": ("link_code_ttl_s", int, 60),
+            "ROOMBOT_LINK_MAX_ATTEMPTS": ("link_max_attempts", int, 1),
+            "ROOMBOT_LINK_COOLDOWN_S": ("link_cooldown_s", int, 0),
+            "ROOMBOT_MAX_GROUPS_PER_USER": ("max_groups_per_user", int, 1),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
@@ -174,6 +187,12 @@ class Settings:
             values["event_title"] = title
         if (admins := get("ROOMBOT_ADMIN_USER_IDS")) is not None:
             values["admin_user_ids"] = tuple(a.strip() for a in admins.split(",") if a.strip())
+        for variable, name in (
+            ("ROOMBOT_LINK_EMAIL_MATCH", "link_email_match"),
+            ("ROOMBOT_EXTERNAL_CAN_SEE", "external_can_see"),
+        ):
+            if (flag := get(variable)) is not None:
+                values[name] = _parse_bool(variable, flag)
         if (run_jobs := get("ROOMBOT_RUN_JOBS_IN_WORKER")) is not None:
             values["run_jobs_in_worker"] = _parse_bool("ROOMBOT_RUN_JOBS_IN_WORKER", run_jobs)
 

@@ -23,6 +23,7 @@ from bot.present import messages
 from bot.present.reply import Reply, TextReply
 from bot.present.terminal import render_text
 from bot.slack.blocks import render
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import DEMO_TEAM_ID, Runtime, build_runtime
 
 DEMO_DATABASE_URL = "sqlite:///roombot-demo.db"
@@ -127,6 +128,7 @@ def run_ask(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO =
             text=" ".join(args.text),
             tz=zone.key,
             now=now or None,  # type: ignore[arg-type]
+            actor=CONSOLE_OPERATOR,
         )
         _print_reply(reply, as_json=args.json, out=out)
     return 1 if isinstance(reply, TextReply) and reply.kind == "error" else 0
@@ -166,7 +168,9 @@ def run_demo(
                     team_id=team, user_id=args.user, channel_id=None, payload=last_find, tz=zone.key
                 )
             else:
-                reply = runtime.service.handle_text(team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key)
+                reply = runtime.service.handle_text(
+                    team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key, actor=CONSOLE_OPERATOR
+                )
                 if type(reply).__name__ == "FindReply":
                     last_find = line
             print(render_text(reply), file=out)

@@ -21,6 +21,7 @@ import httpx
 from bot.dingtalk.auth import AppCredentials, TokenCache, credentials_from
 from bot.dingtalk.endpoints.events import EventsApi
 from bot.dingtalk.endpoints.freebusy import MAX_WINDOW, FreeBusyApi, split_window
+from bot.dingtalk.endpoints.messages import MessagesApi
 from bot.dingtalk.endpoints.rooms import RoomsApi
 from bot.dingtalk.endpoints.tokens import TokenApi
 from bot.dingtalk.endpoints.users import UsersApi
@@ -129,6 +130,7 @@ class DingTalkClient:
         self._rooms = RoomsApi(transport=self._transport, base_url=base_url)
         self._events = EventsApi(transport=self._transport, base_url=base_url)
         self._users = UsersApi(transport=self._transport, oapi_url=oapi_url)
+        self._messages = MessagesApi(transport=self._transport, oapi_url=oapi_url)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -282,6 +284,10 @@ class DingTalkClient:
     def get_user_id_by_union_id(self, union_id: str) -> str:
         """A unionId → the corp userId. UserNotFound if the unionId is not in the organisation."""
         return self._users.get_user_id_by_union_id(union_id)
+
+    def send_work_notification(self, *, agent_id: int, user_id: str, text: str) -> int:
+        """Message one person (corp userid) in DingTalk's work notifications; returns the task id."""
+        return self._messages.send_text(agent_id=agent_id, user_id=user_id, text=text)
 
 
 __all__ = ["DingTalkClient", "split_window"]

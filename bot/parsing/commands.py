@@ -75,6 +75,7 @@ _ZH_FILLER_EDGES = re.compile(
 )
 _TOKEN = re.compile(r'"([^"]*)"?|\'([^\']*)\'|(\S+)')
 _PHONE = re.compile(r"^\+?[\d ()\-.]{6,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
 # Intents whose message is a search: room filters and a time window follow the command word.
@@ -86,6 +87,7 @@ def read_intent(low: str) -> tuple[Intent, int]:
     if g.HELP.match(low):
         return Intent.HELP, 0
     for pattern, intent in (
+        (g.UNLINK, Intent.UNLINK),
         (g.LINK, Intent.LINK),
         (g.CANCEL, Intent.CANCEL),
         (g.BOOK, Intent.BOOK),
@@ -112,7 +114,20 @@ def command(scan: Scan, intent: Intent, rest_at: int) -> Request:
         return Request(intent=intent, text=scan.cleaned, args=(topic,) if topic else ())
     if intent is Intent.LINK:
         return _link(scan, rest_at)
+    if intent is Intent.UNLINK:
+        return _unlink(scan, rest_at)
     return _group_command(scan)
+
+
+def _unlink(scan: Scan, rest_at: int) -> Request:
+    """`unlink` (my own link) or `unlink @someone` / `unlink U012ABC` (an admin, someone else's)."""
+    rest = scan.cleaned[rest_at:].strip()
+    if scan.mentions:
+        return Request(intent=Intent.UNLINK, text=scan.cleaned, args=(scan.mentions[0],))
+    word = rest.split()[0] if rest.split() else ""
+    if _USER_ID.match(word):
+        return Request(intent=Intent.UNLINK, text=scan.cleaned, args=(word,))
+    return Request(intent=Intent.UNLINK, text=scan.cleaned, args=())
 
 
 def _link(scan: Scan, rest_at: int) -> Request:

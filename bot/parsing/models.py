@@ -22,6 +22,7 @@ class Intent(StrEnum):
     GROUP_DEFAULT = "group_default"
     GROUP_IMPORT = "group_import"
     LINK = "link"
+    UNLINK = "unlink"
     HELP = "help"
 
 

@@ -21,6 +21,7 @@ from bot.sim import data
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
 from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
+from bot.sim.endpoints.messages import WorkNotifications
 from bot.sim.endpoints.oapi import OapiEndpoints
 from bot.sim.endpoints.rooms import RoomEndpoints
 from bot.sim.endpoints.users import Directory
@@ -71,6 +72,7 @@ class Simulator:
             **self._free_busy.handlers(),
             **self._events.handlers(),
             **OapiEndpoints(state=state).handlers(),
+            **WorkNotifications(state=state).handlers(),
         }
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -143,6 +145,17 @@ class Simulator:
     @property
     def operator_union_id(self) -> str:
         return self._state.operator.unionid
+
+    @property
+    def agent_id(self) -> int:
+        """The demo app's AgentId (work notifications name it)."""
+        return self._state.agent_id
+
+    @property
+    def notifications(self) -> list[dict[str, Any]]:
+        """The work notifications delivered so far, oldest first."""
+        with self._state.lock:
+            return [dict(note) for note in self._state.notifications]
 
     @property
     def operator_user_id(self) -> str:

@@ -23,6 +23,7 @@ TABLES = {
     "directory_syncs",
     "group_shares",
     "jobs",
+    "link_codes",
     "processed_events",
     "room_group_members",
     "room_groups",

@@ -93,8 +93,14 @@ def room_unknown_footnote(room_name: str, error: str) -> str:
     return f"I couldn't check {quoted(room_name)}: DingTalk said “{escape_mrkdwn(error)}”. It is not shown as free."
 
 
-def group_line(name: str, room_names: Sequence[str], *, scope: str, is_default: bool) -> str:
-    where = {"personal": "yours", "channel": "this channel", "workspace": "everyone"}.get(scope, scope)
+def group_line(
+    name: str, room_names: Sequence[str], *, scope: str, is_default: bool, mine: bool = True, shared_here: bool = False
+) -> str:
+    # "yours" only on the asker's own groups: someone else's group shared into a channel says so.
+    if scope == "personal" and not mine:
+        where = "shared with this channel" if shared_here else "someone else's"
+    else:
+        where = {"personal": "yours", "channel": "this channel", "workspace": "everyone"}.get(scope, scope)
     default = " · default" if is_default else ""
     rooms = quoted_list(room_names, limit=10) if room_names else "no rooms yet"
     return f"*{escape_mrkdwn(name)}* ({where}{default}): {rooms}"

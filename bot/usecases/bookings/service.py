@@ -167,9 +167,13 @@ class BookingService:
         raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 
     def _organizer(self, team_id: str, user_id: str) -> tuple[str, bool]:
-        """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
+        """The unionId that organizes the event, and whether it is the operator's on the user's behalf.
+
+        Only a verified link books in the person's own DingTalk name: an unproven link (made before
+        links needed a code) could name a colleague, so it books with the operator account instead.
+        """
         user = self.store.users.get(team_id, user_id)
-        if user is not None and user.union_id:
+        if user is not None and user.union_id and user.verified:
             return user.union_id, False
         operator = self.settings.dingtalk_operator_union_id
         if self.settings.unlinked_booking == "refuse" or not operator:

@@ -149,7 +149,7 @@ class Bookings:
             team_id=asker.team_id,
             user_id=asker.user_id,
             booking_id=booking_id,
-            is_admin=is_admin or self.admins.is_admin(asker.user_id),
+            is_admin=is_admin or self.admins.of(asker),
         )
         return self._bookings_reply(
             asker,
