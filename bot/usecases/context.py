@@ -36,8 +36,8 @@ class Actor:
     """Who is acting, beyond their id: from another organisation, and their profile when needed.
 
     `external` is what the request itself says (the person's team differs from the installing
-    team). `profile` is looked up only when a decision needs it (admin checks, e-mail match), so
-    plain questions cost no extra call.
+    team). `profile` is looked up only when a decision needs it (admin checks), so plain
+    questions and a person's own changes cost no extra call.
     """
 
     external: bool = False
@@ -70,13 +70,8 @@ class Asker:
     actor: Actor = NOBODY_SPECIAL
 
     def is_external(self) -> bool:
-        """From another organisation: said by the request, or by the person's profile (home team)."""
-        if self.actor.external:
-            return True
-        if self.actor.profile is None:
-            return False
-        profile = self.actor.lookup()
-        return profile is not None and bool(profile.team_id) and profile.team_id != self.team_id
+        """From another organisation, as the request says (Slack names the person's team in it)."""
+        return self.actor.external
 
 
 def parse_settings_from(settings: Settings) -> ParseSettings:

@@ -128,6 +128,7 @@ class Bookings:
             intro=intro,
             intro_kind="success",
             buttons=(cancel, *found.buttons),
+            acted=True,
         )
 
     def _busy_reply(self, asker: Asker, outcome: BookingOutcome) -> Reply:
@@ -139,7 +140,7 @@ class Bookings:
                 messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
             )
         intro = messages.room_busy(outcome.room.name) if outcome.status == "busy" else messages.room_taken(outcome.room.name)
-        return replace(found, intro=intro, intro_kind="info")
+        return replace(found, intro=intro, intro_kind="info", acted=True)
 
     # --- cancelling --------------------------------------------------------------------------
 

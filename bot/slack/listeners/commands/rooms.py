@@ -30,6 +30,7 @@ class RoomsCommand:
         user_id = command.get("user_id") or str(context.user_id or "")
         channel_id = command.get("channel_id") or None
         text = (command.get("text") or "").strip() or "help"
+        actor = answers.actor(client, context=context, body=dict(command), user_id=user_id)
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
@@ -41,6 +42,7 @@ class RoomsCommand:
                     text=text,
                     tz=tz,
                     user_name=command.get("user_name") or None,
+                    actor=actor,
                 ),
                 share_question=text,
             )
