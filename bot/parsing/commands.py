@@ -75,7 +75,7 @@ _ZH_FILLER_EDGES = re.compile(
 )
 _TOKEN = re.compile(r'"([^"]*)"?|\'([^\']*)\'|(\S+)')
 _PHONE = re.compile(r"^\+?[\d ()\-.]{6,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{6,}$")
 _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
 # Intents whose message is a search: room filters and a time window follow the command word.
@@ -134,8 +134,8 @@ def _link(scan: Scan, rest_at: int) -> Request:
     rest = scan.cleaned[rest_at:].strip() if not scan.chinese else scan.orig[rest_at:].strip()
     rest = rest.strip(" :：")
     if not rest:
-        scan.understood.append("link")
-        raise scan.error("missing_argument", "link +86 138 0000 0000", command="link", needs="unionId or mobile")
+        # `link` alone asks whether the account is linked (and proved).
+        return Request(intent=Intent.LINK, text=scan.cleaned, args=())
     if _PHONE.match(rest):
         target = ("+" if rest.startswith("+") else "") + re.sub(r"\D", "", rest)
     else:

@@ -19,7 +19,7 @@ BLANK = "\x00"
 _LEFTOVER = re.compile(r'"[^"\x00]*"|[^\s\x00,;，、]+')
 
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>")
 
 
 class Scan:

@@ -145,6 +145,12 @@ class Answers:
         return Actor(external=bool(home and theirs and theirs != home), profile=profile)
 
     @staticmethod
+    def data_team(context: BoltContext, actor: Actor, team_id: str) -> str:
+        """Whose rooms and groups a request reads: a guest from another organisation asks in the
+        installing workspace's channel, so they see (at most) that workspace's data, never their own."""
+        return installing_team(context) if actor.external else team_id
+
+    @staticmethod
     def _profile(client: WebClient, user_id: str) -> Profile | None:
         try:
             response = client.users_info(user=user_id)

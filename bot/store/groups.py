@@ -96,15 +96,25 @@ class GroupsRepository(Repository):
         return self._read(work)
 
     def find(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> GroupRecord:
-        """A visible group by name (case-, accent- and width-insensitive); see `matching` for which wins.
+        """A visible group by name, to change it: the asker's own group wins a tie (then the channel's,
+        the shared ones, the workspace's), so `group add Mine …` never reaches for someone else's.
 
         Raises:
             UnknownGroup: no visible group has that name (with the closest visible names).
         """
-        return self.matching(team_id, name, user_id=user_id, channel_id=channel_id)[0]
+
+        def work(session: Session) -> GroupRecord:
+            visible = visible_groups(session, team_id, user_id, channel_id)
+            key = name_key(name)
+            for row in visible:  # already ordered personal, channel, shared, workspace
+                if row.name_key == key:
+                    return group_record(session, row)
+            raise UnknownGroup(clean_name(name), suggestions=closest(name, [row.name for row in visible]))
+
+        return self._read(work)
 
     def matching(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
-        """Every visible group with that name, the one a question means first.
+        """Every visible group with that name, the one a question about rooms means first.
 
         In a channel, the channel's own group and the groups shared with it win over the asker's
         personal group of the same name (everyone there means the same rooms); then personal, then
@@ -137,7 +147,7 @@ class GroupsRepository(Repository):
             UnknownGroup: `name` is given and no visible group has it.
         """
         if name:
-            return [self.find(team_id, name, user_id=user_id, channel_id=channel_id)]
+            return self.matching(team_id, name, user_id=user_id, channel_id=channel_id)[:1]
 
         def work(session: Session) -> list[GroupRecord]:
             visible = visible_groups(session, team_id, user_id, channel_id)

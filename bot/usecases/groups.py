@@ -60,6 +60,9 @@ class Groups:
         self.directory.ensure_fresh(asker.team_id)
         try:
             group = self._find_own(asker, name)
+            if group.scope == "personal" and group.owner_user_id != asker.user_id:
+                # Someone else's group shared here: `group add` makes the asker's own, it never edits theirs.
+                raise UnknownGroup(name)
         except UnknownGroup:
             # One transaction makes the group with its rooms: a failure never leaves an empty group behind.
             group = self.store.groups.create(

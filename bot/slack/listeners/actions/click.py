@@ -55,15 +55,16 @@ class ButtonListeners:
             ack()
             try:
                 user_id = user_of(body)
+                actor = self._answers.actor(client, context=context, body=body, user_id=user_id)
                 click = Click(
                     body=body,
                     value=str(action.get("value") or ""),
                     respond=respond,
                     client=client,
-                    team_id=team_of(context),
+                    team_id=self._answers.data_team(context, actor, team_of(context)),
                     user_id=user_id,
                     channel_id=channel_of(body),
-                    actor=self._answers.actor(client, context=context, body=body, user_id=user_id),
+                    actor=actor,
                 )
                 handle(click)
             except Exception as exc:

@@ -31,6 +31,7 @@ class RoomsCommand:
         channel_id = command.get("channel_id") or None
         text = (command.get("text") or "").strip() or "help"
         actor = answers.actor(client, context=context, body=dict(command), user_id=user_id)
+        team_id = answers.data_team(context, actor, team_id)
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)

@@ -67,6 +67,7 @@ class Conversations:
         user_id = str(event["user"])
         channel_id = str(event["channel"])
         actor = answers.actor(client, context=context, body=body, user_id=user_id)
+        team_id = answers.data_team(context, actor, team_id)
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
