@@ -87,7 +87,9 @@ class Settings:
     link_code_ttl_s: int = 600
     link_max_attempts: int = 5  # wrong codes (or codes sent) before a cool-down
     link_cooldown_s: int = 900
-    link_email_match: bool = False  # offer "Link as <email>?" (internal apps: directory e-mails are visible)
+    # Offer "Link as <email>?" when the Slack e-mail matches the DingTalk directory's. None: only for
+    # internal apps, the ones DingTalk shows directory e-mails to.
+    link_email_match: bool | None = None
     max_groups_per_user: int = 50
     external_can_see: bool = False  # Slack Connect guests may ask what is free in shared channels
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
@@ -97,6 +99,12 @@ class Settings:
         return bool(self.dingtalk_app_key and self.dingtalk_app_secret) or bool(
             self.dingtalk_suite_key and self.dingtalk_suite_secret and self.dingtalk_auth_corp_id
         )
+
+    @property
+    def email_match_enabled(self) -> bool:
+        if self.link_email_match is not None:
+            return self.link_email_match
+        return bool(self.dingtalk_app_key and self.dingtalk_app_secret)
 
     @property
     def default_zone(self) -> ZoneInfo:

@@ -285,6 +285,10 @@ class DingTalkClient:
         """A unionId → the corp userId. UserNotFound if the unionId is not in the organisation."""
         return self._users.get_user_id_by_union_id(union_id)
 
+    def find_user_by_email(self, email: str) -> tuple[str, str] | None:
+        """(userid, unionId) of the person with that directory e-mail, or None (internal apps only)."""
+        return self._users.find_by_email(email)
+
     def send_work_notification(self, *, agent_id: int, user_id: str, text: str) -> int:
         """Message one person (corp userid) in DingTalk's work notifications; returns the task id."""
         return self._messages.send_text(agent_id=agent_id, user_id=user_id, text=text)

@@ -66,6 +66,8 @@ SHOW_ALL = ActionId("show_all")
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
+LINK_EMAIL = ActionId("link_email")
+""""Link as ana@corp.com": link the DingTalk account whose directory e-mail is the user's Slack e-mail."""
 GROUP_NAME = ActionId("name")
 """The group modal's name field (read from the submitted state, never listened for)."""
 GROUP_ROOMS = ActionId("rooms")
@@ -73,10 +75,20 @@ GROUP_ROOMS = ActionId("rooms")
 GROUP_EDIT_CALLBACK = "group_edit"
 """The group modal's callback id (its submission)."""
 
-BUTTONS: tuple[ActionId, ...] = (SHARE, BOOK, CANCEL_BOOKING, SHOW_ALL, IMPORT_GROUPS, HOME_CREATE_GROUP, HOME_EDIT_GROUP)
+BUTTONS: tuple[ActionId, ...] = (
+    SHARE,
+    BOOK,
+    CANCEL_BOOKING,
+    SHOW_ALL,
+    IMPORT_GROUPS,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    LINK_EMAIL,
+)
 """Every button kind a listener answers."""
 
 IMPORT_GROUPS_VALUE = "import"
+LINK_EMAIL_VALUE = "email"  # the e-mail is read again from Slack on the click, never from the value
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -213,6 +225,8 @@ __all__ = [
     "HOME_EDIT_GROUP",
     "IMPORT_GROUPS",
     "IMPORT_GROUPS_VALUE",
+    "LINK_EMAIL",
+    "LINK_EMAIL_VALUE",
     "SHARE",
     "SHOW_ALL",
     "ActionId",

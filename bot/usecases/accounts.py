@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from bot.config import Clock
 from bot.dingtalk import DingTalkClient
 from bot.domain.identity import LinkLimits, looks_like_code, new_code
-from bot.errors import NotAllowed, NotAllowedReason, StoreError
+from bot.errors import DingTalkError, NotAllowed, NotAllowedReason, StoreError
 from bot.parsing import Request
 from bot.present import messages
-from bot.present.reply import Reply, TextReply
+from bot.present.actions import LINK_EMAIL, LINK_EMAIL_VALUE
+from bot.present.reply import ButtonSpec, Reply, TextReply
 from bot.store import Store
 from bot.usecases.context import Admins, Asker, valid_zone
 
@@ -34,6 +35,7 @@ class Accounts:
     agent_id: int
     clock: Clock
     log: logging.Logger
+    email_match: bool = False
 
     def link(self, request: Request, asker: Asker) -> Reply:
         if not request.args:
@@ -41,12 +43,51 @@ class Accounts:
         target = request.args[0]
         if looks_like_code(target):
             return self._confirm(asker, target)
+        if target.casefold() in {"email", "e-mail", "邮箱"}:
+            return self.link_by_email(asker)
         return self._send_code(asker, target)
 
     def status(self, asker: Asker) -> Reply:
+        """Whether the account is linked and proved; where e-mails can be matched, the one-click offer."""
         user = self.store.users.get(asker.team_id, asker.user_id)
-        linked = bool(user and user.union_id)
-        return TextReply(messages.link_state(linked=linked, verified=bool(user and user.verified)), kind="info")
+        linked, verified = bool(user and user.union_id), bool(user and user.verified)
+        state = messages.link_state(linked=linked, verified=verified)
+        email = None if verified else self._matching_email(asker)
+        if email is None:
+            return TextReply(state, kind="info")
+        button = ButtonSpec(messages.link_email_button(email), LINK_EMAIL.id(), LINK_EMAIL_VALUE, "primary")
+        return TextReply(f"{state}\n{messages.link_email_offer(email)}", kind="info", buttons=(button,))
+
+    def link_by_email(self, asker: Asker) -> Reply:
+        """The one-click link: the Slack profile's e-mail equals a DingTalk directory e-mail.
+
+        Both addresses are set by the organisations' admins, not by the person, so a match proves
+        the account as a code does. The e-mail is read from Slack again here, never from a button.
+        """
+        profile = asker.actor.lookup() if self.email_match else None
+        email = profile.email if profile is not None else None
+        found = self.dingtalk.find_user_by_email(email) if email else None
+        if not email or found is None:
+            return TextReply(messages.link_email_no_match(), kind="info")
+        _userid, union_id = found
+        self.store.users.link(asker.team_id, asker.user_id, union_id, verified=True)
+        self.log.info("%s linked DingTalk account %s (verified by directory e-mail)", asker.user_id, union_id)
+        return TextReply(messages.linked_verified(), kind="success")
+
+    def _matching_email(self, asker: Asker) -> str | None:
+        """The asker's Slack e-mail when the DingTalk directory has it; None otherwise or when unsure."""
+        if not self.email_match:
+            return None
+        profile = asker.actor.lookup()
+        if profile is None or not profile.email:
+            return None
+        try:
+            found = self.dingtalk.find_user_by_email(profile.email)
+        except DingTalkError:
+            # Only an offer: without DingTalk's answer, `link <mobile>` still works.
+            self.log.warning("could not search the DingTalk directory by e-mail", exc_info=True)
+            return None
+        return profile.email if found is not None else None
 
     def unlink(self, request: Request, asker: Asker) -> Reply:
         """`unlink`: remove your own link. `unlink <@user>`: an admin removes someone else's."""

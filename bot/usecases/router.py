@@ -106,6 +106,7 @@ class RoomService:
             agent_id=settings.dingtalk_agent_id,
             clock=clock,
             log=log,
+            email_match=settings.email_match_enabled,
         )
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
@@ -346,6 +347,16 @@ class RoomService:
         def work() -> Reply:
             self._check_guest(self._actor_only(team_id, user_id, actor), may_read=False)
             return self._groups.import_groups(team_id=team_id, user_id=user_id, actor=actor)
+
+        return self._guard(work)
+
+    def link_by_email(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply:
+        """The "Link as <e-mail>" button. Never raises."""
+
+        def work() -> Reply:
+            asker = self._actor_only(team_id, user_id, actor)
+            self._check_guest(asker, may_read=False)
+            return self._accounts.link_by_email(asker)
 
         return self._guard(work)
 

@@ -139,6 +139,10 @@ def test_shown_action_ids_and_registered_listeners_match_one_to_one(
     click(first("show_all"))  # every room compactly, Book buttons numbered
     click(first("book"))  # booked: a Cancel button from the use case
     slash("my bookings")
+    # The one-click link: offered when the Slack e-mail is in the DingTalk directory.
+    fake_slack.profiles[ALICE] = {"profile": {"email": sim.users[1]["email"]}}
+    slash("link")
+    click(first("link_email"))
     event = {"type": "app_home_opened", "user": ALICE, "channel": "D_HOME", "tab": "home", "event_ts": "1.1"}
     assert app.dispatch(signed(event_body(event), content_type=JSON)).status == 200
     home = view_of(fake_slack.calls("views.publish")[-1])

@@ -387,3 +387,36 @@ def test_a_body_that_is_not_utf8_gets_400_and_one_log_line(
     # A signed request with the same bytes is refused the same way, before Bolt.
     headers = signed_headers(body.decode("latin-1"), content_type=FORM)
     assert httpx.post(f"{served.url}/slack/events", content=body, headers=headers).status_code == 400
+
+
+# --- the one-click e-mail match (internal apps) ----------------------------------------------------------------
+
+
+def test_a_matching_slack_email_offers_a_one_click_link(serve: Callable[..., Served], sim: Simulator) -> None:
+    served = serve()
+    wang = sim.users[2]
+    served.fake.profiles[ALICE] = {"profile": {"email": str(wang["email"]).upper()}}
+    offer = served.slash("link")
+    assert messages.link_email_offer(str(wang["email"]).upper()) in offer.all_text()
+    (element,) = [e for block in offer.blocks for e in block.get("elements", []) if e.get("action_id") == "link_email"]
+
+    linked = served.click("link_email", element["value"])
+    assert messages.linked_verified() in linked.all_text()
+    alice = served.runtime.store.users.get(TEAM, ALICE)
+    assert alice is not None and alice.union_id == wang["unionid"] and alice.verified
+    assert served.notifications() == []  # no code was needed
+
+    # The button proves nothing by itself: Bob, whose Slack e-mail DingTalk does not know, gets no link.
+    served.fake.profiles[BOB] = {"profile": {"email": "bob@elsewhere.example"}}
+    assert "link_email" not in json.dumps(served.slash("link", user=BOB).blocks)
+    refused = served.click("link_email", element["value"], user=BOB)
+    assert messages.link_email_no_match() in refused.all_text()
+    bob = served.runtime.store.users.get(TEAM, BOB)
+    assert bob is None or not bob.linked
+
+
+def test_third_party_apps_offer_no_email_match_unless_told() -> None:
+    internal = Settings(dingtalk_app_key="k", dingtalk_app_secret="s")
+    suite = Settings(dingtalk_suite_key="k", dingtalk_suite_secret="s", dingtalk_auth_corp_id="c")
+    assert internal.email_match_enabled and not suite.email_match_enabled
+    assert not internal.with_overrides(link_email_match=False).email_match_enabled

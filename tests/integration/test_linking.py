@@ -89,6 +89,35 @@ def test_work_notifications_count_against_the_monthly_quota_unlike_look_ups(http
     assert looked_up["errcode"] == 0
 
 
+def test_the_directory_lists_a_departments_people_with_their_emails_a_page_at_a_time(
+    http: httpx.Client, sim: Simulator
+) -> None:
+    seen: list[dict[str, Any]] = []
+    cursor = 0
+    while True:
+        body = http.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": cursor, "size": 3}).json()
+        assert body["errcode"] == 0
+        seen.extend(body["result"]["list"])
+        if not body["result"]["has_more"]:
+            assert "next_cursor" not in body["result"]
+            break
+        cursor = body["result"]["next_cursor"]
+    assert [(p["userid"], p["unionid"], p["email"]) for p in seen] == [
+        (u["userid"], u["unionid"], u["email"]) for u in sim.users
+    ]
+    assert http.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": 0, "size": 101}).json()["errcode"] == 40035
+    assert http.post("/topapi/v2/user/list", json={"dept_id": 99, "cursor": 0, "size": 10}).json()["errcode"] == 60003
+    subs = http.post("/topapi/v2/department/listsubid", json={"dept_id": 1}).json()
+    assert subs["errcode"] == 0 and subs["result"]["dept_id_list"] == []
+
+
+def test_the_client_finds_a_person_by_directory_email(runtime: Runtime, sim: Simulator) -> None:
+    person = sim.users[5]
+    assert runtime.dingtalk.find_user_by_email(f"  {str(person['email']).upper()} ") == (person["userid"], person["unionid"])
+    assert runtime.dingtalk.find_user_by_email("nobody@example.com") is None
+    assert sim.stats()["userList"] >= 1
+
+
 # --- the flow through the service ---------------------------------------------------------------
 
 

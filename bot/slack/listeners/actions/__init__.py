@@ -1,4 +1,4 @@
-"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, and App Home's group buttons.
+"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, Link as <e-mail>, and App Home's group buttons.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.present.actions import BOOK, CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, IMPORT_GROUPS, SHARE, SHOW_ALL
+from bot.present.actions import (
+    BOOK,
+    CANCEL_BOOKING,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    IMPORT_GROUPS,
+    LINK_EMAIL,
+    SHARE,
+    SHOW_ALL,
+)
 from bot.slack.answers import Answers
+from bot.slack.listeners.actions.accounts import AccountButtons
 from bot.slack.listeners.actions.bookings import BookingButtons
 from bot.slack.listeners.actions.groups import GroupButtons
 from bot.slack.listeners.actions.questions import QuestionButtons
@@ -26,6 +36,8 @@ def register(app: App, *, answers: Answers) -> None:
     app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
     app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)
     app.action(HOME_EDIT_GROUP.pattern)(groups.on_home_edit_group)
+    accounts = AccountButtons(answers=answers)
+    app.action(LINK_EMAIL.pattern)(accounts.clicked("link_email", accounts.link_email))
 
 
 __all__ = ["register"]
