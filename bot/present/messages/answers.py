@@ -17,7 +17,8 @@ def help_text() -> str:
         "• `a 30 min slot between 2 and 5pm in HQ` · `明天下午2点到3点有空的会议室`\n"
         "• `book 3F-Everest tomorrow 2-3pm` · `my bookings` · `cancel my 2pm booking`\n"
         "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
-        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name"
+        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name (I send a code to your DingTalk)"
+        " · `unlink`"
     )
 
 
@@ -142,22 +143,6 @@ def groups_imported(names: Sequence[str]) -> str:
             "DingTalk has no room groups to import. Make your own with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
         )
     return f"Imported {len(names)} DingTalk group(s) for everyone: {quoted_list(names)}. Try `free rooms now`."
-
-
-def link_status(linked: bool) -> str:
-    if linked:
-        return (
-            "Your DingTalk account is linked: bookings are made in your name. "
-            "Link another with `link &lt;mobile or unionId&gt;`."
-        )
-    return (
-        "Your DingTalk account is not linked yet. "
-        "Link it with `link &lt;your mobile number&gt;` or `link &lt;your unionId&gt;`."
-    )
-
-
-def linked() -> str:
-    return "Linked! Rooms you book from now on are booked in your own DingTalk name."
 
 
 def demo_greeting(tz: str, *, simulated: bool) -> str:
