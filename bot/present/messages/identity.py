@@ -26,6 +26,11 @@ def link_code_notification(code: str, *, minutes: int) -> str:
     )
 
 
+def demo_work_notification(text: str) -> str:
+    """The demo's stand-in for the DingTalk app: what the simulator delivered as a work notification."""
+    return f"[DingTalk, simulated work notification] {text}"
+
+
 def link_code_sent(*, minutes: int) -> str:
     return (
         "I sent a 6-digit code to that DingTalk account (a work notification from roombot). "
