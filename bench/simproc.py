@@ -47,6 +47,7 @@ class SimProcess:
         self.app_key: str = self.info["app_key"]
         self.app_secret: str = self.info["app_secret"]
         self.operator_union_id: str = self.info["operator_union_id"]
+        self.agent_id: int = int(self.info["agent_id"])
 
     @property
     def rooms(self) -> list[dict[str, Any]]:

@@ -82,6 +82,16 @@ class Settings:
     cancel_mode: str = "delete"  # "delete" | "remove_room"
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
+    # Identity (issue 15): work-notification link codes, group caps, Slack Connect guests.
+    dingtalk_agent_id: int = 0  # the app's AgentId for work notifications (0: link codes cannot be sent)
+    link_code_ttl_s: int = 600
+    link_max_attempts: int = 5  # wrong codes (or codes sent) before a cool-down
+    link_cooldown_s: int = 900
+    # Offer "Link as <email>?" when the Slack e-mail matches the DingTalk directory's. None: only for
+    # internal apps, the ones DingTalk shows directory e-mails to.
+    link_email_match: bool | None = None
+    max_groups_per_user: int = 50
+    external_can_see: bool = False  # Slack Connect guests may ask what is free in shared channels
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
     # Check-in (bot.usecases.checkin): minutes; a reminder or grace of 0 turns it off.
     reminder_minutes: int = 10
@@ -101,6 +111,12 @@ class Settings:
         return bool(self.dingtalk_app_key and self.dingtalk_app_secret) or bool(
             self.dingtalk_suite_key and self.dingtalk_suite_secret and self.dingtalk_auth_corp_id
         )
+
+    @property
+    def email_match_enabled(self) -> bool:
+        if self.link_email_match is not None:
+            return self.link_email_match
+        return bool(self.dingtalk_app_key and self.dingtalk_app_secret)
 
     @property
     def default_zone(self) -> ZoneInfo:
@@ -163,6 +179,11 @@ class Settings:
             "ROOMBOT_RECONCILE_EVERY_S": ("reconcile_every_s", float, 10),
             "ROOMBOT_ORPHAN_SWEEP_DAYS": ("orphan_sweep_days", int, 0),
             "ROOMBOT_ORPHAN_SWEEP_EVERY_S": ("orphan_sweep_every_s", float, 60),
+            "DINGTALK_AGENT_ID": ("dingtalk_agent_id", int, 0),
+            "ROOMBOT_LINK_CODE_TTL_S": ("link_code_ttl_s", int, 60),
+            "ROOMBOT_LINK_MAX_ATTEMPTS": ("link_max_attempts", int, 1),
+            "ROOMBOT_LINK_COOLDOWN_S": ("link_cooldown_s", int, 0),
+            "ROOMBOT_MAX_GROUPS_PER_USER": ("max_groups_per_user", int, 1),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
@@ -194,6 +215,12 @@ class Settings:
             values["event_title"] = title
         if (admins := get("ROOMBOT_ADMIN_USER_IDS")) is not None:
             values["admin_user_ids"] = tuple(a.strip() for a in admins.split(",") if a.strip())
+        for variable, name in (
+            ("ROOMBOT_LINK_EMAIL_MATCH", "link_email_match"),
+            ("ROOMBOT_EXTERNAL_CAN_SEE", "external_can_see"),
+        ):
+            if (flag := get(variable)) is not None:
+                values[name] = _parse_bool(variable, flag)
         if (run_jobs := get("ROOMBOT_RUN_JOBS_IN_WORKER")) is not None:
             values["run_jobs_in_worker"] = _parse_bool("ROOMBOT_RUN_JOBS_IN_WORKER", run_jobs)
 

@@ -22,7 +22,9 @@ from bot.markup import unescape_mrkdwn
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
 from bot.present.terminal import render_text
+from bot.sim import Simulator
 from bot.slack.blocks import render
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import DEMO_TEAM_ID, Runtime, build_runtime
 
 DEMO_DATABASE_URL = "sqlite:///roombot-demo.db"
@@ -96,7 +98,7 @@ def _start(settings: Settings, use_simulator: bool, *, seed: int = 7, err: TextI
 def _prepare_demo_team(runtime: Runtime) -> None:
     """Give the demo workspace DingTalk's groups, so the first question has rooms to check."""
     if not runtime.store.groups.visible(DEMO_TEAM_ID, user_id="", channel_id=None):
-        runtime.service.import_groups(team_id=DEMO_TEAM_ID, user_id="U_DEMO")
+        runtime.service.import_groups(team_id=DEMO_TEAM_ID, user_id="U_DEMO", actor=CONSOLE_OPERATOR)
 
 
 def _print_reply(reply: Reply, *, as_json: bool, out: TextIO) -> None:
@@ -127,9 +129,22 @@ def run_ask(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO =
             text=" ".join(args.text),
             tz=zone.key,
             now=now or None,  # type: ignore[arg-type]
+            actor=CONSOLE_OPERATOR,
         )
         _print_reply(reply, as_json=args.json, out=out)
     return 1 if isinstance(reply, TextReply) and reply.kind == "error" else 0
+
+
+def _show_notifications(runtime: Runtime, shown: int, *, out: TextIO) -> int:
+    """On the embedded simulator, show the DingTalk work notifications it delivered since `shown`
+    (a link code is read there, as a person reads it in DingTalk); returns how many there are now."""
+    sim = runtime.simulator
+    if not isinstance(sim, Simulator):
+        return shown
+    notes = sim.notifications
+    for note in notes[shown:]:
+        print(messages.demo_work_notification(str(note["text"])), file=out)
+    return len(notes)
 
 
 def run_demo(
@@ -151,6 +166,7 @@ def run_demo(
     with runtime:
         print(unescape_mrkdwn(messages.demo_greeting(zone.key, simulated=use_simulator)), file=out)
         last_find: str | None = None
+        shown_notes = 0
         while True:
             try:
                 line = read("you> ").strip()
@@ -166,10 +182,13 @@ def run_demo(
                     team_id=team, user_id=args.user, channel_id=None, payload=last_find, tz=zone.key
                 )
             else:
-                reply = runtime.service.handle_text(team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key)
+                reply = runtime.service.handle_text(
+                    team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key, actor=CONSOLE_OPERATOR
+                )
                 if type(reply).__name__ == "FindReply":
                     last_find = line
             print(render_text(reply), file=out)
+            shown_notes = _show_notifications(runtime, shown_notes, out=out)
             print(file=out)
         print(messages.demo_goodbye(), file=out)
     return 0

@@ -96,6 +96,10 @@ class NotAllowedReason(StrEnum):
     GROUP_NOT_SHARED_WITH_CHANNEL = "group_not_shared_with_channel"
     CANCEL_BOOKING = "cancel_booking"
     CHANGE_BOOKING = "change_booking"  # check in, release, end early or extend someone else's booking
+    WORKSPACE_GROUP = "workspace_group"  # only admins change workspace groups
+    EXTERNAL_USER = "external_user"  # a Slack Connect guest from another organisation
+    EXTERNAL_READ = "external_read"  # ... asking what is free where guests may not see it
+    UNLINK_OTHERS = "unlink_others"  # only admins remove someone else's link
 
 
 class LimitReason(StrEnum):
@@ -105,6 +109,7 @@ class LimitReason(StrEnum):
     NAME_LENGTH = "name_length"
     NAME_EMPTY = "name_empty"
     BOOKING_ATTEMPTS = "booking_attempts"
+    GROUPS_PER_USER = "groups_per_user"
 
 
 class RuleReason(StrEnum):

@@ -99,6 +99,9 @@ class SimulatorEndpoint(Protocol):
     @property
     def operator_union_id(self) -> str: ...
 
+    @property
+    def agent_id(self) -> int: ...
+
 
 def point_at_simulator(settings: Settings, sim: SimulatorEndpoint) -> Settings:
     """The settings with DingTalk replaced by a simulator: its URL and demo internal-app credentials."""
@@ -112,6 +115,7 @@ def point_at_simulator(settings: Settings, sim: SimulatorEndpoint) -> Settings:
         dingtalk_auth_corp_id=None,
         dingtalk_suite_ticket=None,
         dingtalk_operator_union_id=sim.operator_union_id,
+        dingtalk_agent_id=sim.agent_id,
     )
 
 
@@ -139,6 +143,7 @@ def build_runtime(
             clock=clock,
             group_max_rooms=settings.group_max_rooms,
             name_max_length=settings.name_max_length,
+            max_groups_per_user=settings.max_groups_per_user,
         )
         rate_limiter: RateLimiter | None = None
         if settings.redis_url:

@@ -21,6 +21,7 @@ import httpx
 from bot.dingtalk.auth import AppCredentials, TokenCache, credentials_from
 from bot.dingtalk.endpoints.events import EventsApi
 from bot.dingtalk.endpoints.freebusy import MAX_WINDOW, FreeBusyApi, split_window
+from bot.dingtalk.endpoints.messages import MessagesApi
 from bot.dingtalk.endpoints.people import PeopleApi
 from bot.dingtalk.endpoints.rooms import RoomsApi
 from bot.dingtalk.endpoints.tokens import TokenApi
@@ -132,6 +133,7 @@ class DingTalkClient:
         self._rooms = RoomsApi(transport=self._transport, base_url=base_url)
         self._events = EventsApi(transport=self._transport, base_url=base_url)
         self._users = UsersApi(transport=self._transport, oapi_url=oapi_url)
+        self._messages = MessagesApi(transport=self._transport, oapi_url=oapi_url)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -320,6 +322,14 @@ class DingTalkClient:
     def get_user_id_by_union_id(self, union_id: str) -> str:
         """A unionId → the corp userId. UserNotFound if the unionId is not in the organisation."""
         return self._users.get_user_id_by_union_id(union_id)
+
+    def find_user_by_email(self, email: str) -> tuple[str, str] | None:
+        """(userid, unionId) of the person with that directory e-mail, or None (internal apps only)."""
+        return self._users.find_by_email(email)
+
+    def send_work_notification(self, *, agent_id: int, user_id: str, text: str) -> int:
+        """Message one person (corp userid) in DingTalk's work notifications; returns the task id."""
+        return self._messages.send_text(agent_id=agent_id, user_id=user_id, text=text)
 
 
 __all__ = ["DingTalkClient", "split_window"]

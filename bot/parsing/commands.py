@@ -78,6 +78,7 @@ _ZH_FILLER_EDGES = re.compile(
 )
 _TOKEN = re.compile(r'"([^"]*)"?|\'([^\']*)\'|(\S+)')
 _PHONE = re.compile(r"^\+?[\d ()\-.]{6,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{6,}$")
 _BOOKING_REF = re.compile(r"#\w+|\d{1,12}|[A-Za-z0-9_-]{16,}")
 
 # Check-in commands: `check in [room]`, `release <room>`, `end my meeting now`, `extend 30 min`,
@@ -122,6 +123,7 @@ def read_intent(low: str) -> tuple[Intent, int]:
         (_RELEASE, Intent.RELEASE),
         (_EXTEND, Intent.EXTEND),
         (_REMIND, Intent.REMIND),
+        (g.UNLINK, Intent.UNLINK),
         (g.LINK, Intent.LINK),
         (g.CANCEL, Intent.CANCEL),
         (g.BOOK, Intent.BOOK),
@@ -194,14 +196,28 @@ def _checkin_command(scan: Scan, intent: Intent, rest_at: int) -> Request:
     if unit.startswith("h") or unit == "小时":
         value *= 60
     return Request(intent=intent, text=scan.cleaned, args=(str(value),))
+    if intent is Intent.UNLINK:
+        return _unlink(scan, rest_at)
+    return _group_command(scan)
+
+
+def _unlink(scan: Scan, rest_at: int) -> Request:
+    """`unlink` (my own link) or `unlink @someone` / `unlink U012ABC` (an admin, someone else's)."""
+    rest = scan.cleaned[rest_at:].strip()
+    if scan.mentions:
+        return Request(intent=Intent.UNLINK, text=scan.cleaned, args=(scan.mentions[0],))
+    word = rest.split()[0] if rest.split() else ""
+    if _USER_ID.match(word):
+        return Request(intent=Intent.UNLINK, text=scan.cleaned, args=(word,))
+    return Request(intent=Intent.UNLINK, text=scan.cleaned, args=())
 
 
 def _link(scan: Scan, rest_at: int) -> Request:
     rest = scan.cleaned[rest_at:].strip() if not scan.chinese else scan.orig[rest_at:].strip()
     rest = rest.strip(" :：")
     if not rest:
-        scan.understood.append("link")
-        raise scan.error("missing_argument", "link +86 138 0000 0000", command="link", needs="unionId or mobile")
+        # `link` alone asks whether the account is linked (and proved).
+        return Request(intent=Intent.LINK, text=scan.cleaned, args=())
     if _PHONE.match(rest):
         target = ("+" if rest.startswith("+") else "") + re.sub(r"\D", "", rest)
     else:

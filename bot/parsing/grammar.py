@@ -97,6 +97,9 @@ MY_BOOKINGS = re.compile(
 MY_BOOKINGS_SINGULAR = re.compile(POLITE + r"(?:my[ ]+(?:booking|reservation)s?(?![a-z])|(?:my|mine)[ ?!.]*$)")
 CANCEL = re.compile(POLITE + r"(?:cancel|取消)(?![a-z])")
 BOOK = re.compile(POLITE + r"(?:book|reserve|预订|预定|预约|订)(?![a-z])")
+UNLINK = re.compile(
+    POLITE + r"(?:unlink|解绑|解除绑定|取消绑定)(?![a-z])(?:[ ]+(?:my[ ]+)?(?:dingtalk|钉钉)(?:[ ]+account)?)?"
+)
 LINK = re.compile(
     POLITE
     + r"(?:link|绑定|关联)(?![a-z])(?:[ ]+(?:my[ ]+)?(?:dingtalk|钉钉)(?:[ ]+(?:account|id))?)?"

@@ -23,6 +23,7 @@ class Intent(StrEnum):
     GROUP_IMPORT = "group_import"
     GROUP_GRACE = "group_grace"
     LINK = "link"
+    UNLINK = "unlink"
     HELP = "help"
     CHECK_IN = "check_in"
     RELEASE = "release"

@@ -19,6 +19,9 @@ BLANK = "\x00"
 _LEFTOVER = re.compile(r'"[^"\x00]*"|[^\s\x00,;，、]+')
 
 
+_MENTION = re.compile(r"<@([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>")
+
+
 class Scan:
     """The text state shared by the grammars; `low` is the lower-cased working copy that gets blanked."""
 
@@ -31,6 +34,8 @@ class Scan:
         self.now = now.replace(second=0, microsecond=0)
         self.today = self.now.date()
         self.cleaned = clean(str(text), max_chars=settings.max_chars)
+        # Slack user mentions are markup that `clean` drops; commands about a person (`unlink @ana`) need them.
+        self.mentions = tuple(_MENTION.findall(str(text)[: settings.max_chars]))
         # Whether the text holds a Han character; nothing below adds one, so patterns that need one
         # can be skipped when this is False.
         self.chinese = has_chinese(self.cleaned)

@@ -74,6 +74,8 @@ BOOK_INVITE = ActionId("book_invite", numbered=True)
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
+LINK_EMAIL = ActionId("link_email")
+""""Link as ana@corp.com": link the DingTalk account whose directory e-mail is the user's Slack e-mail."""
 GROUP_NAME = ActionId("name")
 """The group modal's name field (read from the submitted state, never listened for)."""
 GROUP_ROOMS = ActionId("rooms")
@@ -93,10 +95,12 @@ BUTTONS: tuple[ActionId, ...] = (
     RELEASE_BOOKING,
     EXTEND_BOOKING,
     BOOK_INVITE,
+    LINK_EMAIL,
 )
 """Every button kind a listener answers."""
 
 IMPORT_GROUPS_VALUE = "import"
+LINK_EMAIL_VALUE = "email"  # the e-mail is read again from Slack on the click, never from the value
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -292,6 +296,8 @@ __all__ = [
     "IMPORT_GROUPS",
     "IMPORT_GROUPS_VALUE",
     "RELEASE_BOOKING",
+    "LINK_EMAIL",
+    "LINK_EMAIL_VALUE",
     "SHARE",
     "SHOW_ALL",
     "ActionId",

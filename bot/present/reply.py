@@ -103,6 +103,8 @@ class FindReply:
             "Someone just took ... Here are the next best rooms".
         intro_kind: how the intro is styled; "success" marks the answer to a booking that went
             through (the Slack layer then replaces the message that held the Book button).
+        acted: the answer reports something done (a booking, or a booking attempt): it is never
+            offered for "Share in channel", which re-asks the question.
     """
 
     start: datetime
@@ -125,6 +127,7 @@ class FindReply:
     buttons: tuple[ButtonSpec, ...] = ()
     intro: str | None = None
     intro_kind: ReplyKind = "info"
+    acted: bool = False
 
     def summary_sentence(self) -> str:
         """The one-line reason ("0 of 12 free; 3 are free from 15:30"), times in the asker's zone."""

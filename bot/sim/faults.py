@@ -12,11 +12,12 @@ from typing import Any
 from bot.sim import data
 from bot.sim.http import Reply
 from bot.sim.replies import error_reply, oapi_reply
-from bot.sim.routes import ENDPOINTS, OAPI_ENDPOINTS, TOKEN_ENDPOINTS
+from bot.sim.routes import ENDPOINTS, OAPI_ENDPOINTS, OAPI_QUOTA_COUNTED, TOKEN_ENDPOINTS
 from bot.sim.state import SimState
 
 # Token and contact (old-style) APIs do not count toward the organisation's monthly quota.
-QUOTA_EXEMPT = TOKEN_ENDPOINTS | OAPI_ENDPOINTS
+# Work notifications are old-style too, but are messages, not look-ups: they count.
+QUOTA_EXEMPT = TOKEN_ENDPOINTS | (OAPI_ENDPOINTS - OAPI_QUOTA_COUNTED)
 
 # The scope each endpoint needs (a permission fault without explicit scopes names it).
 REQUIRED_SCOPES = {

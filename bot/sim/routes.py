@@ -32,12 +32,17 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("userGet", "POST", r"/topapi/v2/user/get"),
         ("userGetByMobile", "POST", r"/topapi/v2/user/getbymobile"),
         ("userGetByUnionId", "POST", r"/topapi/user/getbyunionid"),
+        ("workNotify", "POST", r"/topapi/message/corpconversation/asyncsend_v2"),
+        ("userList", "POST", r"/topapi/v2/user/list"),
+        ("departmentSubIds", "POST", r"/topapi/v2/department/listsubid"),
     )
 )
 ENDPOINTS: tuple[str, ...] = tuple(key for key, _method, _pattern in ROUTES)
 TOKEN_ENDPOINTS = frozenset({"accessToken", "corpAccessToken"})
 # Old-style endpoints: token in `?access_token=`, errors as HTTP 200 errcode/errmsg.
-OAPI_ENDPOINTS = frozenset({"userGet", "userGetByMobile", "userGetByUnionId"})
+OAPI_ENDPOINTS = frozenset({"userGet", "userGetByMobile", "userGetByUnionId", "workNotify", "userList", "departmentSubIds"})
+# Old-style endpoints that are not contact look-ups: they count against the monthly quota.
+OAPI_QUOTA_COUNTED = frozenset({"workNotify"})
 
 
 def match_route(method: str, path: str) -> tuple[str, dict[str, str]] | None:

@@ -21,6 +21,7 @@ from bot.sim import data
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
 from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
+from bot.sim.endpoints.messages import WorkNotifications
 from bot.sim.endpoints.oapi import OapiEndpoints
 from bot.sim.endpoints.people import PeopleSchedules
 from bot.sim.endpoints.rooms import RoomEndpoints
@@ -74,6 +75,7 @@ class Simulator:
             **self._free_busy.handlers(),
             **self._events.handlers(),
             **OapiEndpoints(state=state).handlers(),
+            **WorkNotifications(state=state).handlers(),
         }
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -148,6 +150,17 @@ class Simulator:
         return self._state.operator.unionid
 
     @property
+    def agent_id(self) -> int:
+        """The demo app's AgentId (work notifications name it)."""
+        return self._state.agent_id
+
+    @property
+    def notifications(self) -> list[dict[str, Any]]:
+        """The work notifications delivered so far, oldest first."""
+        with self._state.lock:
+            return [dict(note) for note in self._state.notifications]
+
+    @property
     def operator_user_id(self) -> str:
         return self._state.operator.userid
 
@@ -166,6 +179,7 @@ class Simulator:
             "suite_ticket": self.suite_ticket,
             "operator_union_id": self.operator_union_id,
             "operator_user_id": self.operator_user_id,
+            "agent_id": self.agent_id,
         }
 
     # --- knobs, faults, tokens, stats --------------------------------------------------------

@@ -122,6 +122,7 @@ class SimState:
         self.suite_key = "suitesim" + data.stable_hex(12, seed, "suiteKey")
         self.suite_secret = data.stable_alnum(64, seed, "suiteSecret")
         self.suite_ticket = data.stable_alnum(48, seed, "suiteTicket")
+        self.agent_id = 1_000_000_000 + data.stable_int(seed, "agentId") % 1_000_000_000
 
         self.users = data.build_users(seed)
         self.operator = self.users[0]
@@ -140,6 +141,8 @@ class SimState:
         self.event_counter = 0
         self.created_per_day: dict[tuple[str, date], int] = {}
         self.idempotent: dict[tuple[str, ...], tuple[float, Reply]] = {}
+        self.notifications: list[dict[str, Any]] = []  # work notifications "delivered" (GET /_sim/notifications)
+        self.task_counter = 0
 
     # --- lookups (call with the lock held) ---------------------------------------------------
 
@@ -208,3 +211,4 @@ class SimState:
             self.events.clear()
             self.created_per_day.clear()
             self.idempotent.clear()
+            self.notifications.clear()

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -21,7 +22,9 @@ from bot.present.reply import FindReply, Reply
 from bot.slack.blocks import render
 from bot.slack.delivery import api_error_code
 from bot.slack.home import build_home_error_view, build_home_view
+from bot.slack.payload import acting_team, installing_team
 from bot.slack.ports import SlackService
+from bot.usecases.context import Actor, Profile
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,9 @@ def render_reply(reply: Reply) -> Message:
 
 
 def is_shareable(reply: Reply) -> bool:
-    """Answers worth showing a channel: availability answers (not errors, help or group chores)."""
-    return isinstance(reply, FindReply)
+    """Answers worth showing a channel: availability answers (not errors, help, group chores, or the
+    answer to a booking, which a re-asked question would turn into a second booking)."""
+    return isinstance(reply, FindReply) and reply.intro_kind != "success" and not reply.acted
 
 
 def with_share_button(message: Message, question: str) -> Message:
@@ -126,8 +130,49 @@ class Answers:
             return error_message(messages.slack_unexpected_error()), None
         return message, reply
 
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.settings.admin_user_ids
+    def actor(self, client: WebClient, *, context: BoltContext, body: dict[str, Any], user_id: str) -> Actor:
+        """Who acts: a guest when the payload's team for them is not the installing team; their
+        Slack profile (admin or owner, home team, e-mail) fetched once, and only if a decision needs it."""
+        home = installing_team(context)
+        theirs = acting_team(body)
+        fetched: list[Profile | None] = []
+
+        def profile() -> Profile | None:
+            if not fetched:
+                fetched.append(self._profile(client, user_id))
+            return fetched[0]
+
+        return Actor(external=bool(home and theirs and theirs != home), profile=profile)
+
+    @staticmethod
+    def data_team(context: BoltContext, actor: Actor, team_id: str) -> str:
+        """Whose rooms and groups a request reads: a guest from another organisation asks in the
+        installing workspace's channel, so they see (at most) that workspace's data, never their own."""
+        return installing_team(context) if actor.external else team_id
+
+    @staticmethod
+    def _profile(client: WebClient, user_id: str) -> Profile | None:
+        try:
+            response = client.users_info(user=user_id)
+        except SlackApiError as exc:
+            # Unknown means "no special rights": nobody becomes an admin because Slack failed.
+            logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            return None
+        user = response.get("user") or {}
+        team = user.get("team_id")
+        email = (user.get("profile") or {}).get("email")
+        return Profile(
+            is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+            team_id=team if isinstance(team, str) and team else None,
+            email=email if isinstance(email, str) and email else None,
+        )
+
+    def is_admin(self, user_id: str, actor: Actor | None = None) -> bool:
+        """An admin: named in `ROOMBOT_ADMIN_USER_IDS`, or a Slack workspace admin or owner."""
+        if user_id in self.settings.admin_user_ids:
+            return True
+        profile = actor.lookup() if actor is not None else None
+        return profile is not None and profile.is_admin
 
     def publish_home(self, client: WebClient, *, team_id: str, user_id: str) -> None:
         """Build and publish the user's Home tab; a failure still publishes a friendly view."""

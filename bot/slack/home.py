@@ -79,13 +79,14 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         line = f"*{escape_mrkdwn(str(group.name))}* · {messages.slack_home_group_rooms(len(group.room_ids))}"
         if default_id is not None and group.id == default_id:
             line += f" · _{messages.slack_home_default_group()}_"
-        editable = group.owner_user_id == user_id
+        editable = group.owner_user_id == user_id and group.scope != "workspace"
         accessory = (
             _button(messages.slack_button_edit_group(), HOME_EDIT_GROUP.id(), group_value(group.id)) if editable else None
         )
         blocks.append(_section(line, accessory))
-    if len(groups) > MAX_GROUPS_SHOWN:
-        blocks.append(_context(messages.slack_home_more(len(groups) - MAX_GROUPS_SHOWN)))
+    total = max(model.groups_total, len(groups))
+    if total > MAX_GROUPS_SHOWN:
+        blocks.append(_context(messages.slack_home_more(total - min(len(groups), MAX_GROUPS_SHOWN))))
 
     blocks += [{"type": "divider"}, _header(messages.slack_home_bookings_header())]
     if not bookings:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.present.reply import Reply
 from bot.store import GroupRecord
+from bot.usecases.context import Actor
 from bot.usecases.home import HomeModel
 
 
@@ -27,10 +28,31 @@ class SlackService(Protocol):
         tz: str,
         now: datetime | None = None,
         user_name: str | None = None,
+        actor: Actor | None = None,
+    ) -> Reply: ...
+
+    def reask(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply: ...
 
     def show_all(
-        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        payload: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply: ...
 
     def book(
@@ -47,6 +69,7 @@ class SlackService(Protocol):
         message_ts: str | None = None,
         tz: str,
         now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply: ...
 
     def book_and_invite(
@@ -69,7 +92,15 @@ class SlackService(Protocol):
     ) -> Reply: ...
 
     def cancel(
-        self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        booking_id: int,
+        is_admin: bool,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply: ...
 
     def booking_action(
@@ -91,11 +122,24 @@ class SlackService(Protocol):
 
     def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]: ...
 
-    def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None: ...
+    def group_for_edit(
+        self, *, team_id: str, user_id: str, group_id: int | None, actor: Actor | None = None
+    ) -> GroupRecord | None: ...
 
-    def save_group(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply: ...
+    def save_group(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        group_id: int | None,
+        name: str,
+        room_ids: list[str],
+        actor: Actor | None = None,
+    ) -> Reply: ...
 
-    def import_groups(self, *, team_id: str, user_id: str) -> Reply: ...
+    def import_groups(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply: ...
+
+    def link_by_email(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply: ...
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool: ...
 

@@ -9,6 +9,7 @@ check (never a secret).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -50,7 +51,28 @@ class RoombotWSGI:
         if not _plausible_timestamp(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
             # slack_sdk's verifier calls int() on the header: "soon" would be a 500 with a traceback.
             return self._refuse(start_response)
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = _read_body(environ)
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                # Bolt decodes the body before checking the signature: bad bytes would be a 500 and a
+                # traceback. Slack always sends UTF-8, so this is no request of Slack's.
+                logger.warning(
+                    "refused a %d-byte request to %s: its body is not UTF-8",
+                    len(body),
+                    str(environ.get("PATH_INFO", ""))[:64],
+                )
+                return self._bad_request(start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         return self._slack(environ, start_response)
+
+    @staticmethod
+    def _bad_request(start_response: StartResponse) -> Iterable[bytes]:
+        body = json.dumps({"error": "the body is not UTF-8"}).encode()
+        start_response("400 Bad Request", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
     @staticmethod
     def _refuse(start_response: StartResponse) -> Iterable[bytes]:
@@ -74,6 +96,18 @@ class RoombotWSGI:
     def close(self) -> None:
         if self._on_close is not None:
             self._on_close()
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    """The request body, as much as `Content-Length` says (nothing when it is missing or not a number)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    data: bytes = environ["wsgi.input"].read(length)
+    return data
 
 
 def _plausible_timestamp(value: object) -> bool:

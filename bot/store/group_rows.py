@@ -100,6 +100,41 @@ def visible_groups(session: Session, team_id: str, user_id: str, channel_id: str
     return sorted(rows, key=rank)
 
 
+def by_name_precedence(rows: list[m.RoomGroup], user_id: str, channel_id: str | None) -> list[m.RoomGroup]:
+    """`visible_groups` reordered for a lookup by name: in a channel, the channel's own group and the
+    groups shared with it come before the asker's personal ones, so everyone there means the same
+    rooms by the same name; then personal, then workspace."""
+    if not channel_id:
+        return rows
+
+    def rank(row: m.RoomGroup) -> int:
+        if row.scope_key == f"channel:{channel_id}":
+            return 0
+        if row.scope_key != f"user:{user_id}" and row.scope != m.SCOPE_WORKSPACE:
+            return 1  # shared with the channel
+        if row.scope_key == f"user:{user_id}":
+            return 2
+        return 3
+
+    return sorted(rows, key=rank)  # stable: name order within a rank is kept
+
+
+def count_owned(session: Session, team_id: str, user_id: str) -> int:
+    """Groups a user made (personal and channel groups; workspace groups belong to the workspace)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(m.RoomGroup)
+            .where(
+                m.RoomGroup.team_id == team_id,
+                m.RoomGroup.owner_user_id == user_id,
+                m.RoomGroup.scope != m.SCOPE_WORKSPACE,
+            )
+        )
+        or 0
+    )
+
+
 def visible_in_channel(session: Session, group: m.RoomGroup, channel_id: str) -> bool:
     if group.scope == m.SCOPE_WORKSPACE or group.scope_key == f"channel:{channel_id}":
         return True
@@ -147,8 +182,11 @@ def lock_group(
         raise UnknownGroup(str(group_id))
     row = group_row(session, team_id, group_id)
     session.refresh(row)
-    if not may_change(owner_user_id=row.owner_user_id, acting_user=acting_user, is_admin=is_admin):
-        raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
+    workspace_owned = row.scope == m.SCOPE_WORKSPACE
+    if not may_change(
+        owner_user_id=row.owner_user_id, acting_user=acting_user, is_admin=is_admin, workspace_owned=workspace_owned
+    ):
+        raise NotAllowed(NotAllowedReason.WORKSPACE_GROUP if workspace_owned else NotAllowedReason.CHANGE_GROUP)
     return row
 
 
@@ -193,6 +231,8 @@ def write_members(
 
 __all__ = [
     "append_members",
+    "by_name_precedence",
+    "count_owned",
     "check_room_count",
     "dingtalk_group_name",
     "group_record",

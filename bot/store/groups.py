@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from bot.config import Clock, utc_now
 from bot.domain.models import Room
-from bot.errors import DuplicateName, UnknownGroup
+from bot.errors import DuplicateName, LimitExceeded, LimitReason, UnknownGroup
 from bot.store import models as m
 from bot.store.base import Repository, SessionFactory
 from bot.store.group_rows import (
     append_members,
+    by_name_precedence,
     check_room_count,
+    count_owned,
     dingtalk_group_name,
     group_record,
     group_row,
@@ -49,6 +51,7 @@ class GroupsRepository(Repository):
         clock: the current time (aware UTC); used for created/updated times.
         max_rooms: at most this many rooms in a group.
         name_max_length: group names of at most this many characters.
+        max_groups_per_user: at most this many personal and channel groups made by one user.
     """
 
     def __init__(
@@ -59,11 +62,13 @@ class GroupsRepository(Repository):
         clock: Clock = utc_now,
         max_rooms: int = 100,
         name_max_length: int = 60,
+        max_groups_per_user: int = 50,
     ) -> None:
         super().__init__(session_factory=session_factory, clock=clock)
         self._rooms = rooms
         self.max_rooms = max_rooms
         self.name_max_length = name_max_length
+        self.max_groups_per_user = max_groups_per_user
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -79,8 +84,20 @@ class GroupsRepository(Repository):
 
         return self._read(work)
 
+    def visible_page(
+        self, team_id: str, *, user_id: str, channel_id: str | None = None, limit: int
+    ) -> tuple[list[GroupRecord], int]:
+        """The first `limit` groups of `visible` (with their rooms), and how many are visible in all."""
+
+        def work(session: Session) -> tuple[list[GroupRecord], int]:
+            rows = visible_groups(session, team_id, user_id, channel_id)
+            return [group_record(session, row) for row in rows[:limit]], len(rows)
+
+        return self._read(work)
+
     def find(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> GroupRecord:
-        """A visible group by name (case-, accent- and width-insensitive); the closest scope wins a tie.
+        """A visible group by name, to change it: the asker's own group wins a tie (then the channel's,
+        the shared ones, the workspace's), so `group add Mine …` never reaches for someone else's.
 
         Raises:
             UnknownGroup: no visible group has that name (with the closest visible names).
@@ -92,6 +109,27 @@ class GroupsRepository(Repository):
             for row in visible:  # already ordered personal, channel, shared, workspace
                 if row.name_key == key:
                     return group_record(session, row)
+            raise UnknownGroup(clean_name(name), suggestions=closest(name, [row.name for row in visible]))
+
+        return self._read(work)
+
+    def matching(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
+        """Every visible group with that name, the one a question about rooms means first.
+
+        In a channel, the channel's own group and the groups shared with it win over the asker's
+        personal group of the same name (everyone there means the same rooms); then personal, then
+        workspace groups.
+
+        Raises:
+            UnknownGroup: no visible group has that name (with the closest visible names).
+        """
+
+        def work(session: Session) -> list[GroupRecord]:
+            visible = by_name_precedence(visible_groups(session, team_id, user_id, channel_id), user_id, channel_id)
+            key = name_key(name)
+            found = [group_record(session, row) for row in visible if row.name_key == key]
+            if found:
+                return found
             raise UnknownGroup(clean_name(name), suggestions=closest(name, [row.name for row in visible]))
 
         return self._read(work)
@@ -109,7 +147,7 @@ class GroupsRepository(Repository):
             UnknownGroup: `name` is given and no visible group has it.
         """
         if name:
-            return [self.find(team_id, name, user_id=user_id, channel_id=channel_id)]
+            return self.matching(team_id, name, user_id=user_id, channel_id=channel_id)[:1]
 
         def work(session: Session) -> list[GroupRecord]:
             visible = visible_groups(session, team_id, user_id, channel_id)
@@ -165,6 +203,8 @@ class GroupsRepository(Repository):
         def work(session: Session) -> GroupRecord:
             if name_taken(session, team_id, key_of_scope, name_key(name)):
                 raise DuplicateName(name)
+            if scope != m.SCOPE_WORKSPACE and count_owned(session, team_id, owner_user_id) >= self.max_groups_per_user:
+                raise LimitExceeded(LimitReason.GROUPS_PER_USER, limit=self.max_groups_per_user)
             now = self._clock()
             row = m.RoomGroup(
                 team_id=team_id,

@@ -110,6 +110,8 @@ class User(Base):
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     union_id: Mapped[str | None] = mapped_column(String(64))
+    # True only when the user proved the account is theirs (a code sent to it, or the directory e-mail).
+    union_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     tz: Mapped[str | None] = mapped_column(String(64))
     tz_fetched_at: Mapped[datetime | None]
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("room_groups.id", ondelete="SET NULL"))
@@ -342,6 +344,29 @@ class GroupCheckinGrace(Base):
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grace_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class LinkCode(Base):
+    """A pending `link`: a one-time code sent to a DingTalk account, kept only as a salted hash.
+
+    One row per Slack user: asking again replaces the code. `attempts` counts wrong codes and
+    `sends` the codes sent since `window_started_at`; past the limit the user waits until
+    `cooldown_until`.
+    """
+
+    __tablename__ = "link_codes"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    union_id: Mapped[str | None] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(128))
+    salt: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None]
+    cooldown_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
@@ -363,6 +388,7 @@ __all__ = [
     "GroupCheckinGrace",
     "GroupShare",
     "Job",
+    "LinkCode",
     "ProcessedEvent",
     "ReminderPreference",
     "Room",

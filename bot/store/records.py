@@ -19,6 +19,7 @@ class UserRecord:
     tz: str | None = None
     tz_fetched_at: datetime | None = None
     default_group_id: int | None = None
+    verified: bool = False  # the user proved the linked account is theirs
 
     @property
     def linked(self) -> bool:

@@ -13,6 +13,7 @@ from bot.store.channels import ChannelsRepository
 from bot.store.checkin import CheckinRepository
 from bot.store.events import EventsRepository
 from bot.store.groups import GroupsRepository
+from bot.store.link_codes import LinkCodesRepository
 from bot.store.rooms import RoomsRepository
 from bot.store.schedule_cache import SchedulesRepository
 from bot.store.users import UsersRepository
@@ -26,6 +27,7 @@ class Store:
         clock: the current time (aware UTC); used for created/updated times.
         group_max_rooms: at most this many rooms in a group.
         name_max_length: group names of at most this many characters.
+        max_groups_per_user: at most this many groups made by one user.
     """
 
     def __init__(
@@ -35,8 +37,10 @@ class Store:
         clock: Clock = utc_now,
         group_max_rooms: int = 100,
         name_max_length: int = 60,
+        max_groups_per_user: int = 50,
     ) -> None:
         self.users = UsersRepository(session_factory=session_factory, clock=clock)
+        self.link_codes = LinkCodesRepository(session_factory=session_factory, clock=clock)
         self.rooms = RoomsRepository(session_factory=session_factory, clock=clock)
         self.groups = GroupsRepository(
             session_factory=session_factory,
@@ -44,6 +48,7 @@ class Store:
             clock=clock,
             max_rooms=group_max_rooms,
             name_max_length=name_max_length,
+            max_groups_per_user=max_groups_per_user,
         )
         self.channels = ChannelsRepository(session_factory=session_factory, clock=clock)
         self.bookings = BookingsRepository(session_factory=session_factory, clock=clock)

@@ -50,14 +50,23 @@ class UsersRepository(Repository):
 
         return self._run(work)
 
-    def link(self, team_id: str, user_id: str, union_id: str | None) -> UserRecord:
-        """Link (or with None, unlink) the user's DingTalk unionId."""
+    def link(self, team_id: str, user_id: str, union_id: str | None, *, verified: bool = False) -> UserRecord:
+        """Link (or with None, unlink) the user's DingTalk unionId; `verified` when they proved it is theirs."""
 
         def work(session: Session) -> UserRecord:
-            row = self._user_row(session, team_id, user_id)
-            row.union_id = union_id
-            row.updated_at = self._clock()
-            return _user_record(row)
+            return _user_record(mark_linked(session, team_id, user_id, union_id, verified=verified, now=self._clock()))
+
+        return self._run(work)
+
+    def unlink(self, team_id: str, user_id: str) -> bool:
+        """Remove the user's link; False when there was none."""
+
+        def work(session: Session) -> bool:
+            row = session.get(m.User, (team_id, user_id))
+            if row is None or not row.union_id:
+                return False
+            mark_linked(session, team_id, user_id, None, verified=False, now=self._clock())
+            return True
 
         return self._run(work)
 
@@ -86,8 +95,23 @@ class UsersRepository(Repository):
         return row
 
 
+def mark_linked(
+    session: Session, team_id: str, user_id: str, union_id: str | None, *, verified: bool, now: datetime
+) -> m.User:
+    """Set the user's link inside the caller's transaction (created on first sight)."""
+    row = session.get(m.User, (team_id, user_id))
+    if row is None:
+        row = m.User(team_id=team_id, user_id=user_id, created_at=now, updated_at=now)
+        session.add(row)
+    row.union_id = union_id
+    row.union_verified = bool(union_id) and verified
+    row.updated_at = now
+    session.flush()
+    return row
+
+
 def _user_record(row: m.User) -> UserRecord:
-    return to_record(UserRecord, row)
+    return to_record(UserRecord, row, verified=bool(row.union_verified))
 
 
-__all__ = ["UsersRepository"]
+__all__ = ["UsersRepository", "mark_linked"]

@@ -1,4 +1,4 @@
-"""Linking a Slack user to a DingTalk account, and the user's cached time zone."""
+"""Linking a Slack user to a DingTalk account (proved by a code), unlinking, and the user's cached time zone."""
 
 from __future__ import annotations
 
@@ -9,44 +9,143 @@ from dataclasses import dataclass
 
 from bot.config import Clock
 from bot.dingtalk import DingTalkClient
-from bot.errors import DingTalkError, StoreError, UserNotFound
+from bot.domain.identity import LinkLimits, looks_like_code, new_code
+from bot.errors import DingTalkError, NotAllowed, NotAllowedReason, StoreError
 from bot.parsing import Request
 from bot.present import messages
-from bot.present.reply import Reply, TextReply
+from bot.present.actions import LINK_EMAIL, LINK_EMAIL_VALUE
+from bot.present.reply import ButtonSpec, Reply, TextReply
 from bot.store import Store
-from bot.usecases.context import Asker, valid_zone
+from bot.usecases.context import Admins, Asker, valid_zone
 
 
 @dataclass(frozen=True, kw_only=True)
 class Accounts:
-    """`link <mobile|unionId>` and `link` alone (is my account linked?)."""
+    """Linking a DingTalk account, proved by a one-time code sent to it; `unlink`; the link's status.
+
+    `link <mobile|unionId>` sends a code to that account's DingTalk (a work notification from the
+    app, so only its owner reads it); `link <code>` finishes. Until then nothing is linked: typing a
+    colleague's number only sends the colleague a code they will ignore.
+    """
 
     store: Store
     dingtalk: DingTalkClient
+    admins: Admins
+    limits: LinkLimits
+    agent_id: int
+    clock: Clock
     log: logging.Logger
+    email_match: bool = False
 
     def link(self, request: Request, asker: Asker) -> Reply:
         if not request.args:
-            user = self.store.users.get(asker.team_id, asker.user_id)
-            return TextReply(messages.link_status(bool(user and user.union_id)), kind="info")
-        union_id = self._union_id_for(request.args[0])
-        self.store.users.link(asker.team_id, asker.user_id, union_id)
-        return TextReply(messages.linked(), kind="success")
+            return self.status(asker)
+        target = request.args[0]
+        if looks_like_code(target):
+            return self._confirm(asker, target)
+        if target.casefold() in {"email", "e-mail", "邮箱"}:
+            return self.link_by_email(asker)
+        return self._send_code(asker, target)
 
-    def _union_id_for(self, target: str) -> str:
+    def status(self, asker: Asker) -> Reply:
+        """Whether the account is linked and proved; where e-mails can be matched, the one-click offer."""
+        user = self.store.users.get(asker.team_id, asker.user_id)
+        linked, verified = bool(user and user.union_id), bool(user and user.verified)
+        state = messages.link_state(linked=linked, verified=verified)
+        email = None if verified else self._matching_email(asker)
+        if email is None:
+            return TextReply(state, kind="info")
+        button = ButtonSpec(messages.link_email_button(email), LINK_EMAIL.id(), LINK_EMAIL_VALUE, "primary")
+        return TextReply(f"{state}\n{messages.link_email_offer(email)}", kind="info", buttons=(button,))
+
+    def link_by_email(self, asker: Asker) -> Reply:
+        """The one-click link: the Slack profile's e-mail equals a DingTalk directory e-mail.
+
+        Both addresses are set by the organisations' admins, not by the person, so a match proves
+        the account as a code does. The e-mail is read from Slack again here, never from a button.
+        """
+        profile = asker.actor.lookup() if self.email_match else None
+        email = profile.email if profile is not None else None
+        found = self.dingtalk.find_user_by_email(email) if email else None
+        if not email or found is None:
+            return TextReply(messages.link_email_no_match(), kind="info")
+        _userid, union_id = found
+        self.store.users.link(asker.team_id, asker.user_id, union_id, verified=True)
+        self.log.info("%s linked DingTalk account %s (verified by directory e-mail)", asker.user_id, union_id)
+        return TextReply(messages.linked_verified(), kind="success")
+
+    def _matching_email(self, asker: Asker) -> str | None:
+        """The asker's Slack e-mail when the DingTalk directory has it; None otherwise or when unsure."""
+        if not self.email_match:
+            return None
+        profile = asker.actor.lookup()
+        if profile is None or not profile.email:
+            return None
+        try:
+            found = self.dingtalk.find_user_by_email(profile.email)
+        except DingTalkError:
+            # Only an offer: without DingTalk's answer, `link <mobile>` still works.
+            self.log.warning("could not search the DingTalk directory by e-mail", exc_info=True)
+            return None
+        return profile.email if found is not None else None
+
+    def unlink(self, request: Request, asker: Asker) -> Reply:
+        """`unlink`: remove your own link. `unlink <@user>`: an admin removes someone else's."""
+        target = request.args[0] if request.args else asker.user_id
+        if target != asker.user_id and not self.admins.of(asker):
+            raise NotAllowed(NotAllowedReason.UNLINK_OTHERS)
+        if not self.store.users.unlink(asker.team_id, target):
+            return TextReply(messages.unlink_nothing(), kind="info")
+        self.log.info("DingTalk link of %s removed by %s", target, asker.user_id)
+        if target == asker.user_id:
+            return TextReply(messages.unlinked(), kind="success")
+        return TextReply(messages.unlinked_other(target), kind="success")
+
+    def _send_code(self, asker: Asker, target: str) -> Reply:
+        if not self.agent_id:
+            return TextReply(messages.link_needs_agent_id(), kind="error")
+        union_id, corp_user_id = self._account_for(target)
+        code = new_code()
+        issued = self.store.link_codes.issue(asker.team_id, asker.user_id, union_id=union_id, code=code, limits=self.limits)
+        if not issued.issued and issued.cooldown_until is not None:
+            return TextReply(messages.link_cooling_down(issued.cooldown_until, self.clock()), kind="info")
+        minutes = max(1, self.limits.ttl_s // 60)
+        try:
+            self.dingtalk.send_work_notification(
+                agent_id=self.agent_id,
+                user_id=corp_user_id,
+                text=messages.link_code_notification(code, minutes=minutes),
+            )
+        except Exception:
+            # Nobody got this code: forget it, so it cannot be confirmed; the send still counts.
+            self.store.link_codes.withdraw(asker.team_id, asker.user_id)
+            raise
+        # The Slack user and the account, never the code: logs are read by more people than DingTalk is.
+        self.log.info("link code sent for %s to DingTalk user %s", asker.user_id, corp_user_id)
+        return TextReply(messages.link_code_sent(minutes=minutes), kind="info")
+
+    def _confirm(self, asker: Asker, code: str) -> Reply:
+        checked = self.store.link_codes.confirm(asker.team_id, asker.user_id, code=code, limits=self.limits)
+        if checked.status == "linked":
+            self.log.info("%s linked DingTalk account %s (verified by code)", asker.user_id, checked.union_id)
+            return TextReply(messages.linked_verified(), kind="success")
+        if checked.status == "wrong":
+            return TextReply(messages.link_code_wrong(checked.attempts_left), kind="error")
+        if checked.status == "expired":
+            return TextReply(messages.link_code_expired(), kind="info")
+        if checked.status == "cooling_down" and checked.cooldown_until is not None:
+            return TextReply(messages.link_cooling_down(checked.cooldown_until, self.clock()), kind="info")
+        return TextReply(messages.link_code_none(), kind="info")
+
+    def _account_for(self, target: str) -> tuple[str, str]:
+        """(unionId, corp userid) of a mobile number or a unionId; UserNotFound when not in the organisation."""
         digits = re.sub(r"[\s\-()]", "", target)
         if re.fullmatch(r"\+?\d{7,15}", digits):
             mobile = digits[3:] if digits.startswith("+86") else digits.lstrip("+")
             user_id = self.dingtalk.find_user_id_by_mobile(mobile)
-            return self.dingtalk.get_user_union_id(user_id)
-        try:
-            self.dingtalk.get_user_id_by_union_id(target)
-        except UserNotFound:
-            raise
-        except DingTalkError:
-            # The lookup is only a check: when DingTalk cannot answer it, trust the user's unionId.
-            self.log.warning("could not check unionId %s; linking it unchecked", target, exc_info=True)
-        return target
+            return self.dingtalk.get_user_union_id(user_id), user_id
+        # The code goes to a userid, so an unchecked unionId cannot be linked any more.
+        return target, self.dingtalk.get_user_id_by_union_id(target)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,6 +23,41 @@ from bot.store.sync import ensure_fresh_directory
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What the chat platform says about the person (Slack `users.info`)."""
+
+    is_admin: bool = False  # a workspace admin or owner
+    team_id: str | None = None  # the person's home team
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, beyond their id: from another organisation, and their profile when needed.
+
+    `external` is what the request itself says (the person's team differs from the installing
+    team). `profile` is looked up only when a decision needs it (admin checks), so plain
+    questions and a person's own changes cost no extra call.
+    """
+
+    external: bool = False
+    profile: Callable[[], Profile | None] | None = None
+
+    def lookup(self) -> Profile | None:
+        if self.profile is None:
+            return None
+        return self.profile()
+
+
+NOBODY_SPECIAL = Actor()
+
+_OPERATOR_PROFILE = Profile(is_admin=True)
+CONSOLE_OPERATOR = Actor(profile=lambda: _OPERATOR_PROFILE)
+"""Whoever types at roombot's own command line (`ask`, `demo`): they run the installation and can
+reach its database and settings anyway, so they act as a workspace admin."""
+
+
+@dataclass(frozen=True)
 class Asker:
     """Who asked, where, and when."""
 
@@ -32,6 +67,11 @@ class Asker:
     zone: ZoneInfo
     now: datetime
     user_name: str = ""
+    actor: Actor = NOBODY_SPECIAL
+
+    def is_external(self) -> bool:
+        """From another organisation, as the request says (Slack names the person's team in it)."""
+        return self.actor.external
 
 
 def parse_settings_from(settings: Settings) -> ParseSettings:
@@ -68,13 +108,20 @@ class Askers:
         tz: str,
         now: datetime | None,
         user_name: str | None = None,
+        actor: Actor | None = None,
     ) -> Asker:
         zone = ZoneInfo(tz) if valid_zone(tz) else self.default_zone
         moment = now or self.clock()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         return Asker(
-            team_id=team_id, user_id=user_id, channel_id=channel_id, zone=zone, now=moment, user_name=user_name or user_id
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            zone=zone,
+            now=moment,
+            user_name=user_name or user_id,
+            actor=actor or NOBODY_SPECIAL,
         )
 
     def parse(self, text: str, asker: Asker) -> Request:
@@ -128,23 +175,33 @@ class Directory:
 
 
 class Admins:
-    """The workspace admins named in the settings."""
+    """The workspace admins: named in the settings (`ROOMBOT_ADMIN_USER_IDS`), or Slack workspace
+    admins and owners (their profile says so)."""
 
     def __init__(self, *, user_ids: Collection[str]) -> None:
         self._user_ids = frozenset(user_ids)
 
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self._user_ids
+    def is_admin(self, user_id: str, actor: Actor | None = None) -> bool:
+        if user_id in self._user_ids:
+            return True
+        if actor is None:
+            return False
+        profile = actor.lookup()
+        return profile is not None and profile.is_admin
+
+    def of(self, asker: Asker) -> bool:
+        return self.is_admin(asker.user_id, asker.actor)
 
 
 def linked_union_id(store: Store, team_id: str, user_id: str) -> str | None:
     """The DingTalk unionId a Slack user has linked, or None.
 
     The one place that decides whether a person counts as linked: people's calendars are
-    searched, and events made in a person's name, only through it.
+    searched, and events made in a person's name, only through it. Only a verified link counts:
+    a link made before links needed a code could name a colleague.
     """
     user = store.users.get(team_id, user_id)
-    return user.union_id if user is not None and user.union_id else None
+    return user.union_id if user is not None and user.union_id and user.verified else None
 
 
 def no_groups_reply() -> TextReply:
@@ -168,6 +225,9 @@ def _examples_for(exc: BaseException) -> tuple[str, ...]:
 
 
 __all__ = [
+    "CONSOLE_OPERATOR",
+    "NOBODY_SPECIAL",
+    "Actor",
     "Admins",
     "Asker",
     "Askers",
@@ -176,6 +236,7 @@ __all__ = [
     "linked_union_id",
     "no_groups_reply",
     "ordered_room_ids",
+    "Profile",
     "parse_settings_from",
     "valid_zone",
 ]

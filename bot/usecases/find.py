@@ -55,9 +55,24 @@ class FindRooms:
         start, end = request.start, request.end
         multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
         self.directory.ensure_fresh(asker.team_id)
-        groups = self.store.groups.resolve(
-            asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
-        )
+        namesake_note: tuple[str, ...] = ()
+        if request.group:
+            # Several groups may share the name (the channel's and the asker's own): use the one the
+            # channel means, and say which, so nobody searches other rooms than they think.
+            matches = self.store.groups.matching(
+                asker.team_id, request.group, user_id=asker.user_id, channel_id=asker.channel_id
+            )
+            groups = matches[:1]
+            if len(matches) > 1:
+                used = matches[0]
+                where = messages.group_where(
+                    used.scope,
+                    mine=used.owner_user_id == asker.user_id,
+                    shared_here=bool(asker.channel_id) and asker.channel_id in used.shared_channel_ids,
+                )
+                namesake_note = (messages.group_used(used.name, where),)
+        else:
+            groups = self.store.groups.resolve(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
         if not groups and not include:
             return no_groups_reply()
         room_ids = [room for room in dict.fromkeys([*include, *ordered_room_ids(groups)]) if room not in exclude]
@@ -80,7 +95,7 @@ class FindRooms:
                 not_before=asker.now,
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
-        notes: tuple[str, ...] = ()
+        notes: tuple[str, ...] = namesake_note
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)

@@ -12,22 +12,28 @@ from bot.parsing import Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
 from bot.store import GroupRecord, Store
-from bot.usecases.context import Admins, Asker, Directory, no_groups_reply, ordered_room_ids
+from bot.usecases.context import Actor, Admins, Asker, Directory, no_groups_reply, ordered_room_ids
+
+LIST_PAGE = 20
+"""Groups listed by `groups`; the rest are counted (a listing never grows with someone's thousands)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Groups:
-    """The user's room groups, changed only by their owner or an admin."""
+    """The user's room groups, changed only by their owner or an admin; workspace groups by admins only."""
 
     store: Store
     directory: Directory
     admins: Admins
     log: logging.Logger
+    page_size: int = LIST_PAGE
 
     # --- typed commands ----------------------------------------------------------------------
 
     def overview(self, request: Request, asker: Asker) -> Reply:
-        groups = self.store.groups.visible(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+        groups, total = self.store.groups.visible_page(
+            asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, limit=self.page_size
+        )
         if not groups:
             return no_groups_reply()
         self.directory.ensure_fresh(asker.team_id)
@@ -40,9 +46,13 @@ class Groups:
                 [rooms[room].name if room in rooms else room for room in group.room_ids],
                 scope=group.scope,
                 is_default=group.id == default_id,
+                mine=group.owner_user_id == asker.user_id,
+                shared_here=bool(asker.channel_id) and asker.channel_id in group.shared_channel_ids,
             )
             for group in groups
         ]
+        if total > len(groups):
+            lines.append(messages.groups_more(total - len(groups)))
         return TextReply(messages.groups_list(lines), kind="info")
 
     def add(self, request: Request, asker: Asker) -> Reply:
@@ -50,6 +60,9 @@ class Groups:
         self.directory.ensure_fresh(asker.team_id)
         try:
             group = self._find_own(asker, name)
+            if group.scope == "personal" and group.owner_user_id != asker.user_id:
+                # Someone else's group shared here: `group add` makes the asker's own, it never edits theirs.
+                raise UnknownGroup(name)
         except UnknownGroup:
             # One transaction makes the group with its rooms: a failure never leaves an empty group behind.
             group = self.store.groups.create(
@@ -105,24 +118,43 @@ class Groups:
 
     # --- buttons and modals ------------------------------------------------------------------
 
-    def import_groups(self, *, team_id: str, user_id: str) -> Reply:
-        """Import DingTalk's own room groups as workspace groups (idempotent)."""
+    def import_groups(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply:
+        """Import DingTalk's own room groups as workspace groups (idempotent); admins only."""
+        if not self.admins.is_admin(user_id, actor):
+            raise NotAllowed(NotAllowedReason.WORKSPACE_GROUP)
         self.directory.ensure_fresh(team_id)
         groups = self.store.groups.import_dingtalk(team_id, acting_user=user_id)
         return TextReply(messages.groups_imported([group.name for group in groups]), kind="success")
 
-    def for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
+    def for_edit(
+        self, *, team_id: str, user_id: str, group_id: int | None, actor: Actor | None = None
+    ) -> GroupRecord | None:
         """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups."""
         if group_id is None:
             return None
         group = self.store.groups.get(team_id, group_id)
-        if not may_change(owner_user_id=group.owner_user_id, acting_user=user_id, is_admin=self.admins.is_admin(user_id)):
-            raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
+        workspace_owned = group.scope == "workspace"
+        if not may_change(
+            owner_user_id=group.owner_user_id,
+            acting_user=user_id,
+            is_admin=self.admins.is_admin(user_id, actor),
+            workspace_owned=workspace_owned,
+        ):
+            raise NotAllowed(NotAllowedReason.WORKSPACE_GROUP if workspace_owned else NotAllowedReason.CHANGE_GROUP)
         return group
 
-    def save(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply:
+    def save(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        group_id: int | None,
+        name: str,
+        room_ids: list[str],
+        actor: Actor | None = None,
+    ) -> Reply:
         """The group modal's submission: create a personal group, or rename and reorder an existing one."""
-        is_admin = self.admins.is_admin(user_id)
+        is_admin = self.admins.is_admin(user_id, actor)
         if group_id is None:
             group = self.store.groups.create(team_id, name=name, scope="personal", owner_user_id=user_id, room_refs=room_ids)
             created = True
@@ -138,7 +170,7 @@ class Groups:
     # --- helpers -----------------------------------------------------------------------------
 
     def _is_admin(self, asker: Asker) -> bool:
-        return self.admins.is_admin(asker.user_id)
+        return self.admins.of(asker)
 
     def _find_own(self, asker: Asker, name: str) -> GroupRecord:
         return self.store.groups.find(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)

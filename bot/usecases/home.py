@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.errors import UnknownGroup
 from bot.parsing import Intent, Request, TimeKind
 from bot.present.reply import Reply
 from bot.store import BookingRecord, GroupRecord, Store
@@ -23,6 +24,7 @@ class HomeModel:
     default_group: GroupRecord | None
     bookings: tuple[BookingRecord, ...]
     free_now: Reply | None
+    groups_total: int = 0  # visible groups in all; `groups` holds the first page only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,14 +35,21 @@ class Home:
     find: FindRooms
     guard: Guard
     meeting_minutes: int
+    page_size: int = 20
 
     def model(self, asker: Asker) -> HomeModel:
         team_id, user_id = asker.team_id, asker.user_id
-        groups = tuple(self.store.groups.visible(team_id, user_id=user_id))
+        page, total = self.store.groups.visible_page(team_id, user_id=user_id, limit=self.page_size)
+        groups = tuple(page)
         user = self.store.users.get(team_id, user_id)
         bookings = tuple(self.store.bookings.for_user(team_id, user_id=user_id, start_after=asker.now))
         default_id = user.default_group_id if user else None
         default_group = next((group for group in groups if group.id == default_id), None)
+        if default_group is None and default_id is not None:
+            try:
+                default_group = self.store.groups.get(team_id, default_id)
+            except UnknownGroup:
+                default_group = None
         if default_group is None:
             resolved = self.store.groups.resolve(team_id, user_id=user_id)
             default_group = resolved[0] if resolved else None
@@ -65,6 +74,7 @@ class Home:
             default_group=default_group,
             bookings=bookings,
             free_now=free_now,
+            groups_total=total,
         )
 
 

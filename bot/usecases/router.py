@@ -18,6 +18,8 @@ from datetime import datetime
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
+from bot.domain.identity import LinkLimits
+from bot.errors import NotAllowed, NotAllowedReason
 from bot.parsing import Intent, Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
@@ -27,13 +29,17 @@ from bot.usecases.accounts import Accounts, TimeZones
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.checkin import CheckIns
-from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
+from bot.usecases.context import Actor, Admins, Asker, Askers, Directory, Guard, parse_settings_from
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
 from bot.usecases.home import Home, HomeModel
 from bot.usecases.people import People
 
 Handler = Callable[[Request, Asker], Reply]
+
+# What a guest from another organisation may do: read help, and (when the settings allow) see
+# what is free in a shared channel. Booking, linking and changing groups are refused.
+GUEST_READS = frozenset({Intent.FIND, Intent.GROUPS})
 
 
 class RoomService:
@@ -60,6 +66,7 @@ class RoomService:
         self._guard = Guard(log=log)
         self._askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
         admins = Admins(user_ids=settings.admin_user_ids)
+        self._admins = admins
         directory = Directory(
             store=store,
             dingtalk=dingtalk,
@@ -93,7 +100,6 @@ class RoomService:
         self._checkins = CheckIns(
             settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, admins=admins, clock=clock, log=log
         )
-        self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
         self._people = People(
             settings=settings,
             store=store,
@@ -103,6 +109,20 @@ class RoomService:
             booking=booking_service,
             clock=clock,
             log=log,
+        )
+        self._accounts = Accounts(
+            store=store,
+            dingtalk=dingtalk,
+            admins=admins,
+            limits=LinkLimits(
+                ttl_s=settings.link_code_ttl_s,
+                max_attempts=settings.link_max_attempts,
+                cooldown_s=settings.link_cooldown_s,
+            ),
+            agent_id=settings.dingtalk_agent_id,
+            clock=clock,
+            log=log,
+            email_match=settings.email_match_enabled,
         )
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
@@ -119,9 +139,10 @@ class RoomService:
             Intent.GROUP_SHARE: self._groups.share,
             Intent.GROUP_DEFAULT: self._groups.set_default,
             Intent.GROUP_IMPORT: lambda request, asker: self._groups.import_groups(
-                team_id=asker.team_id, user_id=asker.user_id
+                team_id=asker.team_id, user_id=asker.user_id, actor=asker.actor
             ),
             Intent.LINK: self._accounts.link,
+            Intent.UNLINK: self._accounts.unlink,
             Intent.BOOK: self._bookings.book_text,
             Intent.CANCEL: self._bookings.cancel_text,
             Intent.MY_BOOKINGS: self._bookings.mine,
@@ -155,37 +176,105 @@ class RoomService:
         tz: str,
         now: datetime | None = None,
         user_name: str | None = None,
+        actor: Actor | None = None,
     ) -> Reply:
         """Answer one message. Never raises.
 
         `user_name` (Slack's name for the user, when the front end has it) names them in the
-        DingTalk events booked from text; without it the Slack user id stands in.
+        DingTalk events booked from text; without it the Slack user id stands in. `actor` says
+        whether the person is a guest from another organisation, and how to look up their profile.
         """
-        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, user_name)
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, user_name, actor)
         return self._guard(lambda: self._route(asker, text))
 
+    def reask(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
+    ) -> Reply:
+        """ "Share in channel": the question asked again, only if it is a question. Never raises.
+
+        A shared answer never acts: text that would book, cancel, link or change a group gets a
+        sentence instead (not an availability answer, so nothing is posted to the channel).
+        """
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, None, actor)
+
+        def work() -> Reply:
+            request = self._askers.parse(text, asker)
+            if request.intent is not Intent.FIND:
+                return TextReply(messages.share_not_possible(), kind="info")
+            return self._route_request(asker, request)
+
+        return self._guard(work)
+
     def _route(self, asker: Asker, text: str) -> Reply:
-        request = self._askers.parse(text, asker)
+        return self._route_request(asker, self._askers.parse(text, asker))
+
+    def _route_request(self, asker: Asker, request: Request) -> Reply:
+        if request.intent is not Intent.HELP:
+            self._check_guest(asker, may_read=request.intent in GUEST_READS)
         handler = self._handlers.get(request.intent)
         if handler is None:
             return _help()
         return handler(request, asker)
 
+    def _check_guest(self, asker: Asker, *, may_read: bool) -> None:
+        """Refuse a guest from another organisation, unless the settings let guests read in shared channels."""
+        if not asker.is_external():
+            return
+        if may_read:
+            if self.settings.external_can_see and asker.channel_id and not asker.channel_id.startswith("D"):
+                return
+            raise NotAllowed(NotAllowedReason.EXTERNAL_READ)
+        raise NotAllowed(NotAllowedReason.EXTERNAL_USER)
+
     # --- finding rooms -----------------------------------------------------------------------
 
     def find_rooms(
-        self, *, team_id: str, user_id: str, channel_id: str | None, text: str, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        text: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply:
         """Which rooms are free: `text` is read as a search even if it looks like a command. Never raises."""
-        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
-        return self._guard(lambda: self._find.find(replace(self._askers.parse(text, asker), intent=Intent.FIND), asker))
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, None, actor)
+
+        def work() -> Reply:
+            self._check_guest(asker, may_read=True)
+            return self._find.find(replace(self._askers.parse(text, asker), intent=Intent.FIND), asker)
+
+        return self._guard(work)
 
     def show_all(
-        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        payload: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply:
         """The "show all" button: the same question, every room listed."""
-        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
-        return self._guard(lambda: self._find.find(self._find.show_all_request(payload, asker), asker, show_all=True))
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, None, actor)
+
+        def work() -> Reply:
+            self._check_guest(asker, may_read=True)
+            return self._find.find(self._find.show_all_request(payload, asker), asker, show_all=True)
+
+        return self._guard(work)
 
     def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]:
         """Rooms for a type-ahead picker: (room id, label)."""
@@ -207,15 +296,18 @@ class RoomService:
         message_ts: str | None = None,
         tz: str,
         now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply:
         """The Book button: book the room, once per idempotency key. Never raises.
 
         The answer is the same window again with the room marked as booked by the user (and a
         Cancel button); when someone took the room first, the next best rooms for that window.
         """
-        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
-        return self._guard(
-            lambda: self._bookings.book(
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, None, actor)
+
+        def work() -> Reply:
+            self._check_guest(asker, may_read=False)
+            return self._bookings.book(
                 asker,
                 user_name=user_name,
                 room_id=room_id,
@@ -224,7 +316,8 @@ class RoomService:
                 idempotency_key=idempotency_key,
                 message_ts=message_ts,
             )
-        )
+
+        return self._guard(work)
 
     def book_and_invite(
         self,
@@ -263,11 +356,24 @@ class RoomService:
         )
 
     def cancel(
-        self, *, team_id: str, user_id: str, booking_id: int, is_admin: bool, tz: str, now: datetime | None = None
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        booking_id: int,
+        is_admin: bool,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
     ) -> Reply:
         """The Cancel button: only the booker or a workspace admin may. Never raises."""
-        asker = self._askers.asker(team_id, user_id, None, tz, now)
-        return self._guard(lambda: self._bookings.cancel(asker, booking_id, is_admin=is_admin))
+        asker = self._askers.asker(team_id, user_id, None, tz, now, None, actor)
+
+        def work() -> Reply:
+            self._check_guest(asker, may_read=False)
+            return self._bookings.cancel(asker, booking_id, is_admin=is_admin)
+
+        return self._guard(work)
 
     def booking_action(
         self,
@@ -293,19 +399,59 @@ class RoomService:
 
     # --- groups ------------------------------------------------------------------------------
 
-    def group_for_edit(self, *, team_id: str, user_id: str, group_id: int | None) -> GroupRecord | None:
-        """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups."""
-        return self._groups.for_edit(team_id=team_id, user_id=user_id, group_id=group_id)
+    def group_for_edit(
+        self, *, team_id: str, user_id: str, group_id: int | None, actor: Actor | None = None
+    ) -> GroupRecord | None:
+        """A group the user may edit (None for a new one). Raises NotAllowed for other people's groups
+        and for guests from another organisation."""
+        self._check_guest(self._actor_only(team_id, user_id, actor), may_read=False)
+        return self._groups.for_edit(team_id=team_id, user_id=user_id, group_id=group_id, actor=actor)
 
-    def save_group(self, *, team_id: str, user_id: str, group_id: int | None, name: str, room_ids: list[str]) -> Reply:
+    def save_group(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        group_id: int | None,
+        name: str,
+        room_ids: list[str],
+        actor: Actor | None = None,
+    ) -> Reply:
         """The group modal's submission: create a personal group, or rename and reorder an existing one."""
-        return self._guard(
-            lambda: self._groups.save(team_id=team_id, user_id=user_id, group_id=group_id, name=name, room_ids=room_ids)
-        )
 
-    def import_groups(self, *, team_id: str, user_id: str) -> Reply:
-        """Import DingTalk's own room groups as workspace groups (idempotent)."""
-        return self._guard(lambda: self._groups.import_groups(team_id=team_id, user_id=user_id))
+        def work() -> Reply:
+            self._check_guest(self._actor_only(team_id, user_id, actor), may_read=False)
+            return self._groups.save(
+                team_id=team_id, user_id=user_id, group_id=group_id, name=name, room_ids=room_ids, actor=actor
+            )
+
+        return self._guard(work)
+
+    def import_groups(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply:
+        """Import DingTalk's own room groups as workspace groups (idempotent); admins only."""
+
+        def work() -> Reply:
+            self._check_guest(self._actor_only(team_id, user_id, actor), may_read=False)
+            return self._groups.import_groups(team_id=team_id, user_id=user_id, actor=actor)
+
+        return self._guard(work)
+
+    def link_by_email(self, *, team_id: str, user_id: str, actor: Actor | None = None) -> Reply:
+        """The "Link as <e-mail>" button. Never raises."""
+
+        def work() -> Reply:
+            asker = self._actor_only(team_id, user_id, actor)
+            self._check_guest(asker, may_read=False)
+            return self._accounts.link_by_email(asker)
+
+        return self._guard(work)
+
+    def is_admin(self, *, user_id: str, actor: Actor | None = None) -> bool:
+        """A workspace admin: named in the settings, or a Slack workspace admin or owner."""
+        return self._admins.is_admin(user_id, actor)
+
+    def _actor_only(self, team_id: str, user_id: str, actor: Actor | None) -> Asker:
+        return self._askers.asker(team_id, user_id, None, self.settings.default_tz, None, None, actor)
 
     # --- accounts, Home and housekeeping -----------------------------------------------------
 

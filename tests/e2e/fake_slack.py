@@ -56,6 +56,8 @@ class FakeSlack:
     team_id: str = "T_E2E"
     timezones: dict[str, str | None] = field(default_factory=dict)
     default_tz: str | None = "Europe/Berlin"
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Further `users.info` fields per user: `is_admin`, `is_owner`, `team_id`, `profile`."""
 
     def __post_init__(self) -> None:
         self._calls: list[Call] = []
@@ -196,6 +198,7 @@ class FakeSlack:
             info: dict[str, Any] = {"id": user, "name": user.lower()}
             if tz is not None:
                 info["tz"] = tz
+            info.update(self.profiles.get(user, {}))
             return {"ok": True, "user": info}
         if method in {"chat.postMessage", "chat.update"}:
             ts = body.get("ts") or f"1700000000.{next(self._ts):06d}"

@@ -6,6 +6,7 @@ meetings, and checks that premise against the simulator before relying on it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -20,6 +21,7 @@ from bot.errors import EventLimitReached, PermissionMissing
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,7 +48,7 @@ def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
         ).with_overrides(**overrides)
         runtime = build_runtime(settings, clock=clock) if clock else build_runtime(settings)
         built.append(runtime)
-        reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE)
+        reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success", reply
         return runtime
 
@@ -341,7 +343,7 @@ def test_an_unlinked_user_books_with_the_operator_account_named_in_the_event(run
 def test_a_linked_user_books_in_their_own_name(make_runtime: MakeRuntime, sim: Simulator) -> None:
     runtime = make_runtime(unlinked_booking="refuse")
     li_lei = sim.users[1]
-    linked = ask(runtime, f"link {li_lei['mobile']}")
+    linked = link_with_code(runtime, sim, str(li_lei["mobile"]), user=ALICE)
     assert isinstance(linked, TextReply) and linked.kind == "success"
     start, end = evening(sim)
     everest = free_room(sim, "3F-Everest", start, end)
@@ -358,8 +360,8 @@ def test_a_linked_user_books_in_their_own_name(make_runtime: MakeRuntime, sim: S
 def test_link_by_mobile_and_by_union_id(runtime: Runtime, sim: Simulator) -> None:
     han, wang = sim.users[0], sim.users[2]
 
-    by_mobile = ask(runtime, f"link +86 {han['mobile']}", user=ALICE)
-    by_union = ask(runtime, f"link {wang['unionid']}", user=BOB)
+    by_mobile = link_with_code(runtime, sim, f"+86 {han['mobile']}", user=ALICE)
+    by_union = link_with_code(runtime, sim, str(wang["unionid"]), user=BOB)
     unknown = ask(runtime, "link NoSuchUnionId0000000000000", user=ADMIN)
 
     assert isinstance(by_mobile, TextReply) and by_mobile.kind == "success"
@@ -370,6 +372,15 @@ def test_link_by_mobile_and_by_union_id(runtime: Runtime, sim: Simulator) -> Non
     assert isinstance(unknown, TextReply) and unknown.kind == "error"
     admin = runtime.store.users.get(TEAM, ADMIN)
     assert admin is None or not admin.linked
+
+
+def link_with_code(runtime: Runtime, sim: Simulator, target: str, *, user: str) -> Reply:
+    """`link <target>`, then `link <code>` with the code DingTalk delivered (read as its owner would)."""
+    sent = ask(runtime, f"link {target}", user=user)
+    assert isinstance(sent, TextReply) and sent.kind == "info", sent
+    code = re.search(r"\b(\d{6})\b", sim.notifications[-1]["text"])
+    assert code is not None
+    return ask(runtime, f"link {code[1]}", user=user)
 
 
 # --- rules and DingTalk's refusals -------------------------------------------------------------

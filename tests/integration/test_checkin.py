@@ -389,7 +389,7 @@ def test_only_the_booker_or_an_admin_may_release_a_booking(world: World) -> None
 
 def test_a_linked_booker_is_signed_in_on_the_dingtalk_event_too(world: World) -> None:
     person = world.sim.users[1]
-    world.runtime.store.users.link(TEAM, ALICE, str(person["unionid"]))
+    world.runtime.store.users.link(TEAM, ALICE, str(person["unionid"]), verified=True)
     world.book("3F-Everest")
     world.clock.at(19, 58)
     reply = world.ask("check in")

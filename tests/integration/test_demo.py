@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser
+from bot.console import run_demo as run_demo_in_process
+from bot.sim import data
 
 
 def run_demo(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
@@ -43,3 +51,27 @@ def test_the_demo_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Traceback" not in result.stdout + result.stderr
     assert "Bye!" in result.stdout
+
+
+def test_the_demo_shows_the_simulated_dingtalk_message_that_carries_a_link_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link needs the code DingTalk delivers; the demo prints what the simulator delivered."""
+    for name in [k for k in os.environ if k.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    mobile = data.build_users(7)[1].mobile  # a colleague of the demo organisation (seed 7)
+
+    def read(prompt: str) -> str:
+        # Type the code back once DingTalk (simulated) has shown it, as a person would.
+        codes = re.findall(r"simulated work notification\] .*?(\d{6})", out.getvalue())
+        if "Linked!" in out.getvalue():
+            raise EOFError
+        return f"link {codes[-1]}" if codes else f"link {mobile}"
+
+    args = build_parser().parse_args(["demo"])
+    assert run_demo_in_process(args, read=read, out=out, err=io.StringIO()) == 0
+    shown = out.getvalue()
+    assert "I sent a 6-digit code" in shown
+    assert "Linked!" in shown

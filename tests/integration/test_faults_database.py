@@ -31,6 +31,7 @@ from bot.present import messages
 from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER = "T_DB", "U_DB"
@@ -185,7 +186,7 @@ def runtime(sim: Simulator, outage: Outage) -> Iterator[Runtime]:
     )
     with build_runtime(settings) as built:
         outage.engine = built.engine
-        reply = built.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success", reply
         yield built
 

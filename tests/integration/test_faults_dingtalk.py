@@ -23,6 +23,7 @@ from bot.present import messages
 from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER = "T_FAULTS", "U_FAULTS"
@@ -48,7 +49,7 @@ def runtime(sim: Simulator, database_url: str, cache_ttl_s: float) -> Iterator[R
         sim,
     )
     with build_runtime(settings) as built:
-        reply = built.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success", reply
         yield built
 

@@ -33,6 +33,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.slack.blocks import render
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM = "T_HOSTILE"
@@ -94,7 +95,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     bot_logger.addHandler(errors)
     runtime = build_runtime(config)
     try:
-        imported = runtime.service.import_groups(team_id=TEAM, user_id="U_ADMIN")
+        imported = runtime.service.import_groups(team_id=TEAM, user_id="U_ADMIN", actor=CONSOLE_OPERATOR)
         assert isinstance(imported, TextReply) and imported.kind == "success", "premise: DingTalk's groups imported"
         yield World(runtime=runtime, sim=sim, errors=errors)
     finally:

@@ -24,6 +24,7 @@ TABLES = {
     "group_checkin_grace",
     "group_shares",
     "jobs",
+    "link_codes",
     "processed_events",
     "reminder_preferences",
     "room_group_members",

@@ -60,7 +60,7 @@ def union(sim: Simulator, n: int) -> str:
 def link(runtime: Runtime, sim: Simulator, **people: int) -> dict[str, str]:
     ids = {}
     for slack_id, n in people.items():
-        runtime.store.users.link(TEAM, slack_id, union(sim, n))
+        runtime.store.users.link(TEAM, slack_id, union(sim, n), verified=True)
         ids[slack_id] = union(sim, n)
     return ids
 
@@ -231,7 +231,7 @@ def test_twenty_five_people_are_searched_in_two_calls(runtime: Runtime, sim: Sim
     slack_ids = [f"U0P{n:02d}" for n in range(24)]
     link(runtime, sim, U0ALICE=0)
     for n, slack_id in enumerate(slack_ids, start=1):
-        runtime.store.users.link(TEAM, slack_id, union(sim, n))
+        runtime.store.users.link(TEAM, slack_id, union(sim, n), verified=True)
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     sim.reset_stats()
     text = "when can " + " ".join(f"<@{s}>" for s in slack_ids) + " and I meet this week for 30 min"
@@ -283,7 +283,7 @@ def test_a_missing_free_busy_permission_names_it(runtime: Runtime, sim: Simulato
 
 def test_a_person_dingtalk_does_not_know_is_named_and_left_out(runtime: Runtime, sim: Simulator, monday: date) -> None:
     link(runtime, sim, U0ALICE=1)
-    runtime.store.users.link(TEAM, ANA, "nobody-in-this-org")  # querySchedule answers a per-person error
+    runtime.store.users.link(TEAM, ANA, "nobody-in-this-org", verified=True)  # querySchedule answers a per-person error
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     reply = ask(runtime, "when can <@U0ANA> and I meet tomorrow", now)
     assert any("<@U0ANA>" in note and "could not" in note for note in reply.notes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,6 +108,7 @@ def test_a_full_session_at_debug_logs_no_secret(
             default_tz=ZONE,
             deadline_s=3.0,
             request_timeout_s=3.0,
+            admin_user_ids=(ALICE,),  # she imports the workspace's groups
         ),
         sim,
     )
@@ -150,7 +152,12 @@ def test_a_full_session_at_debug_logs_no_secret(
         # user up on the oapi host, with the token in the URL.
         sim.expire_tokens()
         mobile = str(sim.users[1]["mobile"])
-        linked = ask(runtime, f"link {mobile}")
+        sent = ask(runtime, f"link {mobile}")
+        assert isinstance(sent, TextReply) and sent.kind == "info", sent
+        code = re.search(r"\b(\d{6})\b", sim.notifications[-1]["text"])
+        assert code is not None
+        link_code = code[1]
+        linked = ask(runtime, f"link {link_code}")
         assert isinstance(linked, TextReply) and linked.kind == "success", linked
         assert sim.stats()["userGetByMobile"] >= 1
         assert len(issued.tokens) >= 2, "premise: the token was refreshed"
@@ -203,3 +210,12 @@ def test_a_full_session_at_debug_logs_no_secret(
         if secret in record_text(record)
     ]
     assert leaks == [], json.dumps(leaks, ensure_ascii=False, indent=1)
+    # The link code proves who owns a DingTalk account: whoever reads the logs must not see it
+    # (the user's own `link <code>` message aside, which names no account).
+    code_pattern = re.compile(rf"(?<![\d.]){link_code}(?!\d)")
+    code_leaks = [
+        record.getMessage()[:200]
+        for record in records
+        if code_pattern.search(record_text(record)) and f"link {link_code}" not in record_text(record)
+    ]
+    assert code_leaks == [], code_leaks

@@ -16,6 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,7 +51,7 @@ def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Run
         sim,
     )
     with build_runtime(settings, clock=clock) as built:
-        reply = built.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success"
         yield built
 
@@ -237,12 +238,13 @@ def test_unknown_room_names_get_suggestions(runtime: Runtime, sim: Simulator) ->
     assert name in reply.text
 
 
-def test_link_by_mobile_number_uses_dingtalk_lookup(runtime: Runtime, sim: Simulator) -> None:
+def test_link_by_mobile_number_sends_a_code_and_links_nothing_yet(runtime: Runtime, sim: Simulator) -> None:
     person = next(user for user in sim.users if user.get("mobile") and user["unionid"] != sim.operator_union_id)
     reply = ask(runtime, f"link {person['mobile']}")
-    assert isinstance(reply, TextReply) and reply.kind == "success"
+    assert isinstance(reply, TextReply) and reply.kind == "info"
+    assert [note["userid"] for note in sim.notifications] == [person["userid"]]
     user = runtime.store.users.get(TEAM, USER)
-    assert user is not None and user.union_id == person["unionid"]
+    assert user is None or user.union_id is None
 
     missing = ask(runtime, "link 13999999999")
     assert isinstance(missing, TextReply) and missing.kind == "error"

@@ -14,10 +14,11 @@ from bot.errors import (
     LimitExceeded,
     LimitReason,
     NotAllowed,
+    NotAllowedReason,
     UnknownGroup,
     UnknownRoom,
 )
-from bot.store import Store
+from bot.store import GroupsRepository, Store, make_session_factory
 from bot.store.models import RoomGroupMember
 from tests.integration.conftest import DIRECTORY, T1, T2, Clock, room
 
@@ -241,11 +242,51 @@ def test_only_empty_groups_are_still_returned(synced: Store) -> None:
     assert group.id == empty and group.empty
 
 
+def test_workspace_groups_are_changed_by_admins_only_whoever_imported_them(synced: Store) -> None:
+    [imported, *_] = synced.groups.import_dingtalk(T1, acting_user=ALICE)
+    for change in (
+        lambda: synced.groups.rename(T1, imported.id, "Mine now", acting_user=ALICE),
+        lambda: synced.groups.delete(T1, imported.id, acting_user=ALICE),
+        lambda: synced.groups.share(T1, imported.id, CHAN, acting_user=ALICE),
+        lambda: synced.groups.add_rooms(T1, imported.id, ["cafe"], acting_user=ALICE),
+    ):
+        with pytest.raises(NotAllowed) as caught:
+            change()
+        assert caught.value.what == NotAllowedReason.WORKSPACE_GROUP
+    assert synced.groups.get(T1, imported.id) == imported
+    renamed = synced.groups.rename(T1, imported.id, "HQ (all)", acting_user=BOB, is_admin=True)
+    assert renamed.name == "HQ (all)"
+
+
+def test_a_user_makes_at_most_the_cap_of_groups(synced: Store, engine: Engine) -> None:
+    session_factory = make_session_factory(engine)
+    capped = GroupsRepository(session_factory=session_factory, rooms=synced.rooms, max_groups_per_user=3)
+    for n in range(3):
+        capped.create(T1, name=f"G{n}", scope="personal", owner_user_id=ALICE)
+    with pytest.raises(LimitExceeded) as caught:
+        capped.create(T1, name="One too many", scope="personal", owner_user_id=ALICE)
+    assert caught.value.what == LimitReason.GROUPS_PER_USER and caught.value.limit == 3
+    # The cap is per person: Bob still makes his own, and admins' workspace groups do not count.
+    capped.create(T1, name="G0", scope="personal", owner_user_id=BOB)
+    capped.create(T1, name="Everyone", scope="workspace", owner_user_id=ALICE)
+
+
+def test_in_a_channel_its_shared_group_wins_over_a_personal_group_of_the_same_name(synced: Store) -> None:
+    shared = synced.groups.create(T1, name="HQ 3F", scope="personal", owner_user_id=BOB, room_refs=["3F-Everest", "3F-K2"])
+    synced.groups.share(T1, shared.id, CHAN, acting_user=BOB)
+    mine = personal(synced, "hq 3f")
+    in_channel = synced.groups.matching(T1, "HQ 3F", user_id=ALICE, channel_id=CHAN)
+    assert [group.id for group in in_channel] == [shared.id, mine]
+    assert synced.groups.resolve(T1, user_id=ALICE, channel_id=CHAN, name="HQ 3F")[0].id == shared.id
+    # Outside that channel, her own group is the only one she sees by that name.
+    assert [group.id for group in synced.groups.matching(T1, "HQ 3F", user_id=ALICE, channel_id="C_OTHER")] == [mine]
+
+
 def test_deleting_a_default_group_clears_the_defaults(synced: Store) -> None:
     group_id = synced.groups.create(T1, name="All", scope="workspace", owner_user_id=ALICE).id
     synced.users.set_default_group(T1, BOB, group_id)
     synced.channels.set_default_group(T1, CHAN, group_id)
-    synced.groups.delete(T1, group_id, acting_user=ALICE)
+    synced.groups.delete(T1, group_id, acting_user=ALICE, is_admin=True)
     user = synced.users.get(T1, BOB)
     assert user is not None and user.default_group_id is None
     assert synced.channels.default_group_id(T1, CHAN) is None
@@ -280,7 +321,7 @@ def test_dingtalk_groups_import_as_workspace_groups_once(synced: Store, clock: C
     assert len(synced.groups.visible(T1, user_id=BOB)) == 2
 
     # A room DingTalk adds to the group later is added; rooms added by hand stay.
-    synced.groups.add_rooms(T1, imported[0].id, ["cafe"], acting_user=ALICE)
+    synced.groups.add_rooms(T1, imported[0].id, ["cafe"], acting_user=ALICE, is_admin=True)
     synced.rooms.upsert(T1, [*DIRECTORY, room("r-new", "3F-Fuji", group=(10, "HQ 3F"))], clock.advance(hours=1))
     [hq3, _] = synced.groups.import_dingtalk(T1, acting_user=ALICE)
     assert hq3.room_ids == ("r-everest", "r-k2", "r-cafe", "r-new")

@@ -218,7 +218,7 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
     ("group remove HQ", "! missing_argument", N),
     ("group delete", "! missing_argument", N),
     ("group delete A B", "! too_many_arguments", N),
-    ("link", "! missing_argument", N),
+    ("link", "link none - -", {"args": []}),  # is my account linked, and proved?
     ("this morning", "find part_of_day 12-02 10:17 12-02 12:00", N),
     # labels, capacity, groups
     ("room with a TV tomorrow", "find day 12-03 09:00 12-03 18:00", {"labels": [1]}),
@@ -308,6 +308,12 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
     ("link <tel:+8613800000000|+86 138-0000-0000>", "link none - -", {"args": ["+8613800000000"]}),
     ("link my dingtalk account to 13800000000", "link none - -", {"args": ["13800000000"]}),
     ("绑定 13800000000", "link none - -", {"args": ["13800000000"]}),
+    ("link 042137", "link none - -", {"args": ["042137"]}),  # a one-time code
+    ("unlink", "unlink none - -", {"args": []}),
+    ("unlink my dingtalk account", "unlink none - -", {"args": []}),
+    ("unlink <@U0123ABCD|ana>", "unlink none - -", {"args": ["U0123ABCD"]}),
+    ("unlink U0123ABCD", "unlink none - -", {"args": ["U0123ABCD"]}),
+    ("解绑", "unlink none - -", {"args": []}),
     # settings
     ("at 4", "find point 12-02 16:00 12-02 17:00", {"settings": {"default_meeting_minutes": 60}}),
     ("tomorrow", "find day 12-03 08:00 12-03 17:00", {"settings": {"work_start": time(8), "work_end": time(17)}}),

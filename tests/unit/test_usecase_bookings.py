@@ -41,7 +41,7 @@ class World:
         self.store.add_room("r1", "Everest")
         self.store.add_room("r2", "K2")
         self.store.add_group("HQ", ["r1", "r2"])
-        self.store.users.link(TEAM, ALICE, "union-alice")
+        self.store.users.link(TEAM, ALICE, "union-alice", verified=True)
         self.dingtalk = FakeDingTalk()
         self.schedules = FakeSchedules()
         config = settings(dingtalk_operator_union_id=operator, unlinked_booking=unlinked)
@@ -111,6 +111,16 @@ def test_an_unlinked_user_is_refused_when_the_settings_say_so() -> None:
 
 def test_an_unlinked_user_books_on_the_operators_behalf() -> None:
     world = World()
+    outcome = world.service.book(
+        team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
+    )
+    assert outcome.on_behalf and outcome.booking.organizer_union_id == "union-operator"
+
+
+def test_an_unproved_link_books_on_the_operators_behalf_not_in_the_named_account() -> None:
+    """A link made without a code could name a colleague: it never makes them the organizer."""
+    world = World()
+    world.store.users.link(TEAM, BOB, "union-colleague")
     outcome = world.service.book(
         team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
     )

@@ -7,6 +7,7 @@ import pytest
 from bot.errors import NotAllowed, NotAllowedReason, ParseError
 from bot.parsing import Intent, Request
 from bot.present.reply import TextReply
+from bot.usecases.context import Actor, Admins, Profile
 from bot.usecases.groups import Groups
 from tests.unit.usecase_fakes import ADMIN, ALICE, BOB, LOG, TEAM, FakeDirectory, FakeStore, admins, asker
 
@@ -111,5 +112,21 @@ def test_save_creates_or_renames_and_reorders(store: FakeStore) -> None:
 
 
 def test_import_names_the_imported_groups(store: FakeStore) -> None:
-    reply = build(store).import_groups(team_id=TEAM, user_id=ALICE)
+    groups = Groups(
+        store=store.as_store(), directory=FakeDirectory().as_directory(), admins=Admins(user_ids=(ALICE,)), log=LOG
+    )
+    reply = groups.import_groups(team_id=TEAM, user_id=ALICE)
     assert isinstance(reply, TextReply) and "DingTalk HQ" in reply.text
+
+
+def test_only_admins_import_workspace_groups(store: FakeStore) -> None:
+    with pytest.raises(NotAllowed) as caught:
+        build(store).import_groups(team_id=TEAM, user_id=BOB)
+    assert caught.value.what == NotAllowedReason.WORKSPACE_GROUP
+    assert not store.groups.rows
+
+
+def test_a_slack_workspace_admin_may_import(store: FakeStore) -> None:
+    actor = Actor(profile=lambda: Profile(is_admin=True, team_id=TEAM))
+    reply = build(store).import_groups(team_id=TEAM, user_id=BOB, actor=actor)
+    assert isinstance(reply, TextReply) and reply.kind == "success"

@@ -84,7 +84,7 @@ def test_find_rooms_reads_text_as_a_search(service: RoomService) -> None:
 
 
 def test_book_and_cancel_buttons(service: RoomService, store: FakeStore) -> None:
-    store.users.link(TEAM, ALICE, "union-alice")
+    store.users.link(TEAM, ALICE, "union-alice", verified=True)
     start = NOW + timedelta(hours=1)
     booked = service.book(
         team_id=TEAM,

@@ -110,6 +110,15 @@ class FakeGroups:
     def visible(self, team_id: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
         return [group for group in self.rows.values() if group.owner_user_id == user_id]
 
+    def visible_page(
+        self, team_id: str, *, user_id: str, channel_id: str | None = None, limit: int
+    ) -> tuple[list[GroupRecord], int]:
+        visible = self.visible(team_id, user_id=user_id, channel_id=channel_id)
+        return visible[:limit], len(visible)
+
+    def matching(self, team_id: str, name: str, *, user_id: str, channel_id: str | None = None) -> list[GroupRecord]:
+        return [self.find(team_id, name, user_id=user_id, channel_id=channel_id)]
+
     def resolve(
         self, team_id: str, *, user_id: str, channel_id: str | None = None, name: str | None = None
     ) -> list[GroupRecord]:
@@ -198,8 +207,15 @@ class FakeUsers:
     def set_default_group(self, team_id: str, user_id: str, group_id: int | None) -> UserRecord:
         return self._save(team_id, user_id, default_group_id=group_id)
 
-    def link(self, team_id: str, user_id: str, union_id: str | None) -> UserRecord:
-        return self._save(team_id, user_id, union_id=union_id)
+    def link(self, team_id: str, user_id: str, union_id: str | None, *, verified: bool = False) -> UserRecord:
+        return self._save(team_id, user_id, union_id=union_id, verified=bool(union_id) and verified)
+
+    def unlink(self, team_id: str, user_id: str) -> bool:
+        user = self.rows.get(user_id)
+        if user is None or not user.union_id:
+            return False
+        self._save(team_id, user_id, union_id=None, verified=False)
+        return True
 
     def set_tz(self, team_id: str, user_id: str, tz: str | None, fetched_at: datetime) -> UserRecord:
         return self._save(team_id, user_id, tz=tz, tz_fetched_at=fetched_at)

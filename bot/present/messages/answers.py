@@ -19,7 +19,8 @@ def help_text() -> str:
         "• `check in` · `release 3F-K2` · `end my meeting now` · `extend 30 min` · `remind me 15 min before`\n"
         "• `when can @ana @bo and I meet tomorrow for an hour` · `明天和 @ana 开一小时会`\n"
         "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
-        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name"
+        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name (I send a code to your DingTalk)"
+        " · `unlink`"
     )
 
 
@@ -95,8 +96,14 @@ def room_unknown_footnote(room_name: str, error: str) -> str:
     return f"I couldn't check {quoted(room_name)}: DingTalk said “{escape_mrkdwn(error)}”. It is not shown as free."
 
 
-def group_line(name: str, room_names: Sequence[str], *, scope: str, is_default: bool) -> str:
-    where = {"personal": "yours", "channel": "this channel", "workspace": "everyone"}.get(scope, scope)
+def group_line(
+    name: str, room_names: Sequence[str], *, scope: str, is_default: bool, mine: bool = True, shared_here: bool = False
+) -> str:
+    # "yours" only on the asker's own groups: someone else's group shared into a channel says so.
+    if scope == "personal" and not mine:
+        where = "shared with this channel" if shared_here else "someone else's"
+    else:
+        where = {"personal": "yours", "channel": "this channel", "workspace": "everyone"}.get(scope, scope)
     default = " · default" if is_default else ""
     rooms = quoted_list(room_names, limit=10) if room_names else "no rooms yet"
     return f"*{escape_mrkdwn(name)}* ({where}{default}): {rooms}"
@@ -138,22 +145,6 @@ def groups_imported(names: Sequence[str]) -> str:
             "DingTalk has no room groups to import. Make your own with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
         )
     return f"Imported {len(names)} DingTalk group(s) for everyone: {quoted_list(names)}. Try `free rooms now`."
-
-
-def link_status(linked: bool) -> str:
-    if linked:
-        return (
-            "Your DingTalk account is linked: bookings are made in your name. "
-            "Link another with `link &lt;mobile or unionId&gt;`."
-        )
-    return (
-        "Your DingTalk account is not linked yet. "
-        "Link it with `link &lt;your mobile number&gt;` or `link &lt;your unionId&gt;`."
-    )
-
-
-def linked() -> str:
-    return "Linked! Rooms you book from now on are booked in your own DingTalk name."
 
 
 def demo_greeting(tz: str, *, simulated: bool) -> str:

@@ -8,6 +8,13 @@ from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
+from bot.present.messages.identity import (
+    external_user_cannot_see,
+    external_user_refused,
+    groups_per_user_limit,
+    unlink_others_admin_only,
+    workspace_groups_admin_only,
+)
 from bot.present.messages.parsing import parse_error
 from bot.present.messages.words import quoted, quoted_list
 
@@ -64,6 +71,8 @@ def limit_exceeded(what: str, limit: int) -> str:
             return f"Names can be at most {limit} characters. Try a shorter name."
         case errors.LimitReason.NAME_EMPTY:
             return "A name can't be empty. Give it at least one letter or digit."
+        case errors.LimitReason.GROUPS_PER_USER:
+            return groups_per_user_limit(limit)
         case errors.LimitReason.BOOKING_ATTEMPTS:
             return f"That button was already tried {limit} times. Ask for free rooms again to get a fresh Book button."
         case None:
@@ -79,6 +88,14 @@ def not_allowed(what: str) -> str:
             return "Only the person who booked the room, or a workspace admin, can cancel it."
         case errors.NotAllowedReason.CHANGE_BOOKING:
             return "Only the person who booked the room, or a workspace admin, can change that booking."
+        case errors.NotAllowedReason.WORKSPACE_GROUP:
+            return workspace_groups_admin_only()
+        case errors.NotAllowedReason.EXTERNAL_USER:
+            return external_user_refused()
+        case errors.NotAllowedReason.EXTERNAL_READ:
+            return external_user_cannot_see()
+        case errors.NotAllowedReason.UNLINK_OTHERS:
+            return unlink_others_admin_only()
         case errors.NotAllowedReason.CHANGE_GROUP:
             return "Only the person who made this group, or a workspace admin, can change it."
         case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:

@@ -10,6 +10,11 @@ from bot.sim.replies import Handler, Problem, json_body, oapi_reply
 from bot.sim.state import SimState
 
 MOBILE_PATTERN = re.compile(r"^(?:\+?86-?)?1\d{10}$")
+ROOT_DEPARTMENT = 1
+
+
+def _int_of(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class OapiEndpoints:
@@ -23,6 +28,8 @@ class OapiEndpoints:
             "userGet": self.user_get,
             "userGetByMobile": self.user_get_by_mobile,
             "userGetByUnionId": self.user_get_by_union_id,
+            "userList": self.user_list,
+            "departmentSubIds": self.department_sub_ids,
         }
 
     @staticmethod
@@ -50,6 +57,36 @@ class OapiEndpoints:
         if user is None:
             raise Problem(200, "60121", "找不到该用户")
         return oapi_reply(0, "ok", result={"userid": user.userid})
+
+    def user_list(self, params: dict[str, str], request: Request) -> Reply:
+        """The direct members of one department, a page at a time (`cursor`, `size` at most 100).
+
+        The demo organisation has one department, the root (1), holding everyone.
+        """
+        body = self._body(request)
+        dept_id, start, size = _int_of(body.get("dept_id")), _int_of(body.get("cursor", 0)), _int_of(body.get("size"))
+        if dept_id is None or start is None or size is None or not 1 <= size <= 100 or start < 0:
+            raise Problem(200, "40035", "不合法的参数")
+        if dept_id != ROOT_DEPARTMENT:
+            raise Problem(200, "60003", "部门不存在")
+        users = self._state.users
+        page = [
+            {**user.wire(), "org_email": user.email, "dept_id_list": [ROOT_DEPARTMENT]}
+            for user in users[start : start + size]
+        ]
+        more = start + size < len(users)
+        result: dict[str, Any] = {"has_more": more, "list": page}
+        if more:
+            result["next_cursor"] = start + size
+        return oapi_reply(0, "ok", result=result)
+
+    def department_sub_ids(self, params: dict[str, str], request: Request) -> Reply:
+        dept_id = _int_of(self._body(request).get("dept_id"))
+        if dept_id is None:
+            raise Problem(200, "40035", "不合法的参数")
+        if dept_id != ROOT_DEPARTMENT:
+            raise Problem(200, "60003", "部门不存在")
+        return oapi_reply(0, "ok", result={"dept_id_list": []})
 
     def user_get_by_union_id(self, params: dict[str, str], request: Request) -> Reply:
         unionid = self._body(request).get("unionid")

@@ -131,6 +131,7 @@ class Bookings:
             intro=intro,
             intro_kind="success",
             buttons=(cancel, *found.buttons),
+            acted=True,
         )
 
     def _busy_reply(self, asker: Asker, outcome: BookingOutcome) -> Reply:
@@ -142,7 +143,7 @@ class Bookings:
                 messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
             )
         intro = messages.room_busy(outcome.room.name) if outcome.status == "busy" else messages.room_taken(outcome.room.name)
-        return replace(found, intro=intro, intro_kind="info")
+        return replace(found, intro=intro, intro_kind="info", acted=True)
 
     # --- cancelling --------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class Bookings:
             team_id=asker.team_id,
             user_id=asker.user_id,
             booking_id=booking_id,
-            is_admin=is_admin or self.admins.is_admin(asker.user_id),
+            is_admin=is_admin or self.admins.of(asker),
         )
         return self._bookings_reply(
             asker,

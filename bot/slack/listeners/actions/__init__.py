@@ -1,5 +1,5 @@
-"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Import groups, App Home's group
-buttons, and the reminder's Check in / Release / Extend.
+"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Import groups, Link as <e-mail>,
+App Home's group buttons, and the reminder's Check in / Release / Extend.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -18,11 +18,13 @@ from bot.present.actions import (
     HOME_CREATE_GROUP,
     HOME_EDIT_GROUP,
     IMPORT_GROUPS,
+    LINK_EMAIL,
     RELEASE_BOOKING,
     SHARE,
     SHOW_ALL,
 )
 from bot.slack.answers import Answers
+from bot.slack.listeners.actions.accounts import AccountButtons
 from bot.slack.listeners.actions.bookings import BookingButtons
 from bot.slack.listeners.actions.checkin import CheckinButtons
 from bot.slack.listeners.actions.groups import GroupButtons
@@ -45,6 +47,8 @@ def register(app: App, *, answers: Answers) -> None:
     app.action(IMPORT_GROUPS.pattern)(groups.clicked("import_groups", groups.import_groups))
     app.action(HOME_CREATE_GROUP.pattern)(groups.on_home_create_group)
     app.action(HOME_EDIT_GROUP.pattern)(groups.on_home_edit_group)
+    accounts = AccountButtons(answers=answers)
+    app.action(LINK_EMAIL.pattern)(accounts.clicked("link_email", accounts.link_email))
 
 
 __all__ = ["register"]

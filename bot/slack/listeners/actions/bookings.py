@@ -62,6 +62,7 @@ class BookingButtons(ButtonListeners):
                 channel_id=click.channel_id,
                 message_ts=message_ts,
                 tz=tz,
+                actor=click.actor,
             ),
         )
 
@@ -116,8 +117,9 @@ class BookingButtons(ButtonListeners):
                 team_id=click.team_id,
                 user_id=click.user_id,
                 booking_id=booking_id,
-                is_admin=answers.is_admin(click.user_id),
+                is_admin=answers.is_admin(click.user_id, click.actor),
                 tz=tz,
+                actor=click.actor,
             ),
         )
 

@@ -17,6 +17,7 @@ from bot.present.reply import Reply
 from bot.slack.answers import Answers, Message, error_message
 from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
 from bot.slack.payload import channel_of, team_in_body, team_of, user_of
+from bot.usecases.context import NOBODY_SPECIAL, Actor
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Click:
     team_id: str
     user_id: str
     channel_id: str | None
+    actor: Actor = NOBODY_SPECIAL
 
 
 class ButtonListeners:
@@ -52,14 +54,17 @@ class ButtonListeners:
         ) -> None:
             ack()
             try:
+                user_id = user_of(body)
+                actor = self._answers.actor(client, context=context, body=body, user_id=user_id)
                 click = Click(
                     body=body,
                     value=str(action.get("value") or ""),
                     respond=respond,
                     client=client,
-                    team_id=team_of(context),
-                    user_id=user_of(body),
+                    team_id=self._answers.data_team(context, actor, team_of(context)),
+                    user_id=user_id,
                     channel_id=channel_of(body),
+                    actor=actor,
                 )
                 handle(click)
             except Exception as exc:

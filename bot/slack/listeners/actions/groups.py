@@ -26,7 +26,9 @@ MAX_DIRECTORY = 10_000
 class GroupButtons(ButtonListeners):
     def import_groups(self, click: Click) -> None:
         answers = self._answers
-        message = answers.compute(lambda: answers.service.import_groups(team_id=click.team_id, user_id=click.user_id))
+        message = answers.compute(
+            lambda: answers.service.import_groups(team_id=click.team_id, user_id=click.user_id, actor=click.actor)
+        )
         self._reply(click, message)
         if from_home(click.body):
             answers.publish_home(click.client, team_id=click.team_id, user_id=click.user_id)
@@ -43,7 +45,8 @@ class GroupButtons(ButtonListeners):
         team_id, user_id = team_of(context), user_of(body)
         try:
             group_id = parse_group_value(str(action.get("value") or ""))
-            group = answers.service.group_for_edit(team_id=team_id, user_id=user_id, group_id=group_id)
+            actor = answers.actor(client, context=context, body=body, user_id=user_id)
+            group = answers.service.group_for_edit(team_id=team_id, user_id=user_id, group_id=group_id, actor=actor)
             labels = _room_labels(answers, team_id, group.room_ids) if group else {}
         except RoomBotError as exc:  # not theirs, or gone: an expected answer, not a failure
             logger.info("group %s not editable by %s: %s", action.get("value"), user_id, exc)

@@ -16,12 +16,21 @@ logger = logging.getLogger(__name__)
 
 class QuestionButtons(ButtonListeners):
     def share(self, click: Click) -> None:
-        """Ask the question again as the clicking user and post the answer for the whole channel."""
+        """Ask the question again as the clicking user and post the answer for the whole channel.
+
+        Sharing never acts: the value is re-asked only as a question (`reask`), so a value that reads
+        as `book …` or `group delete …` gets a private sentence, and nothing is booked or posted.
+        """
         service, question = self._answers.service, click.value
         message, reply = self._ask(
             click,
-            lambda tz: service.handle_text(
-                team_id=click.team_id, user_id=click.user_id, channel_id=click.channel_id, text=question, tz=tz
+            lambda tz: service.reask(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                channel_id=click.channel_id,
+                text=question,
+                tz=tz,
+                actor=click.actor,
             ),
         )
         if reply is None or not is_shareable(reply):  # e.g. DingTalk is down now: don't post an error to everyone
@@ -52,7 +61,12 @@ class QuestionButtons(ButtonListeners):
             message, reply = self._ask(
                 click,
                 lambda tz: service.show_all(
-                    team_id=click.team_id, user_id=click.user_id, channel_id=click.channel_id, payload=payload, tz=tz
+                    team_id=click.team_id,
+                    user_id=click.user_id,
+                    channel_id=click.channel_id,
+                    payload=payload,
+                    tz=tz,
+                    actor=click.actor,
                 ),
             )
             if replace and reply is not None and is_shareable(reply):

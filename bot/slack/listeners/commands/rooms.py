@@ -31,6 +31,8 @@ class RoomsCommand:
         user_id = command.get("user_id") or str(context.user_id or "")
         channel_id = command.get("channel_id") or None
         text = (command.get("text") or "").strip() or "help"
+        actor = answers.actor(client, context=context, body=dict(command), user_id=user_id)
+        team_id = answers.data_team(context, actor, team_id)
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
@@ -42,6 +44,7 @@ class RoomsCommand:
                     text=text,
                     tz=tz,
                     user_name=command.get("user_name") or None,
+                    actor=actor,
                 )
             )
             send_direct_messages(answers, client, team_id=team_id, reply=reply)

@@ -36,34 +36,45 @@ class Conversations:
     def __init__(self, *, answers: Answers) -> None:
         self._answers = answers
 
-    def on_app_mention(self, event: dict[str, Any], say: Say, client: WebClient, context: BoltContext) -> None:
+    def on_app_mention(
+        self, event: dict[str, Any], body: dict[str, Any], say: Say, client: WebClient, context: BoltContext
+    ) -> None:
         """An @mention in a channel: answered in the mention's thread; the channel's default group applies."""
         if not is_person_message(event):
             return
         text = strip_bot_mention(event.get("text") or "", context.bot_user_id) or "help"
         thread_ts = event.get("thread_ts") or event.get("ts")
-        self._converse(event=event, text=text, thread_ts=thread_ts, client=client, context=context)
+        self._converse(event=event, body=body, text=text, thread_ts=thread_ts, client=client, context=context)
 
-    def on_message(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def on_message(self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """A DM to the bot works like `/rooms`; edits, deletions and bot messages are ignored."""
         if event.get("channel_type") != "im" or not is_person_message(event):
             return
         text = strip_bot_mention(event.get("text") or "", context.bot_user_id) or "help"
-        self._converse(event=event, text=text, thread_ts=event.get("thread_ts"), client=client, context=context)
+        self._converse(event=event, body=body, text=text, thread_ts=event.get("thread_ts"), client=client, context=context)
 
     def _converse(
-        self, *, event: dict[str, Any], text: str, thread_ts: str | None, client: WebClient, context: BoltContext
+        self,
+        *,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        text: str,
+        thread_ts: str | None,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         answers = self._answers
         team_id = str(event.get("team") or team_of(context))
         user_id = str(event["user"])
         channel_id = str(event["channel"])
+        actor = answers.actor(client, context=context, body=body, user_id=user_id)
+        team_id = answers.data_team(context, actor, team_id)
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
             message, reply = answers.answer(
                 lambda: answers.service.handle_text(
-                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
+                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz, actor=actor
                 )
             )
             send_direct_messages(answers, client, team_id=team_id, reply=reply)

@@ -42,7 +42,12 @@ class GroupEditSubmission:
             return
         try:
             reply = answers.service.save_group(
-                team_id=team_id, user_id=user_id, group_id=group_id, name=name, room_ids=room_ids
+                team_id=team_id,
+                user_id=user_id,
+                group_id=group_id,
+                name=name,
+                room_ids=room_ids,
+                actor=answers.actor(client, context=context, body=body, user_id=user_id),
             )
         except Exception:
             logger.exception("saving a group failed")
