@@ -168,6 +168,8 @@ def command(scan: Scan, intent: Intent, rest_at: int) -> Request:
         return _link(scan, rest_at)
     if intent in CHECKIN_INTENTS:
         return _checkin_command(scan, intent, rest_at)
+    if intent is Intent.UNLINK:
+        return _unlink(scan, rest_at)
     return _group_command(scan)
 
 
@@ -196,9 +198,6 @@ def _checkin_command(scan: Scan, intent: Intent, rest_at: int) -> Request:
     if unit.startswith("h") or unit == "小时":
         value *= 60
     return Request(intent=intent, text=scan.cleaned, args=(str(value),))
-    if intent is Intent.UNLINK:
-        return _unlink(scan, rest_at)
-    return _group_command(scan)
 
 
 def _unlink(scan: Scan, rest_at: int) -> Request:

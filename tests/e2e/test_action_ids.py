@@ -152,13 +152,13 @@ def test_shown_action_ids_and_registered_listeners_match_one_to_one(
     )
     assert report.done == 1
     shown.extend(elements(fake_slack.calls("chat.postMessage")[-1].blocks))
-    runtime.store.users.link(TEAM, ALICE, sim.users[1]["unionid"], verified=True)
-    runtime.store.users.link(TEAM, "U0ANA", sim.users[2]["unionid"], verified=True)
-    slash("when can <@U0ANA> and I meet next monday")  # suggested times: Book and invite buttons
     # The one-click link: offered when the Slack e-mail is in the DingTalk directory.
     fake_slack.profiles[ALICE] = {"profile": {"email": sim.users[1]["email"]}}
     slash("link")
     click(first("link_email"))
+    runtime.store.users.link(TEAM, ALICE, sim.users[1]["unionid"], verified=True)
+    runtime.store.users.link(TEAM, "U0ANA", sim.users[2]["unionid"], verified=True)
+    slash("when can <@U0ANA> and I meet next monday")  # suggested times: Book and invite buttons
     event = {"type": "app_home_opened", "user": ALICE, "channel": "D_HOME", "tab": "home", "event_ts": "1.1"}
     assert app.dispatch(signed(event_body(event), content_type=JSON)).status == 200
     home = view_of(fake_slack.calls("views.publish")[-1])
