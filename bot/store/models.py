@@ -344,6 +344,7 @@ class GroupCheckinGrace(Base):
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grace_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
 
 
 class LinkCode(Base):

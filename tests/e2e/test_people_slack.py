@@ -49,6 +49,7 @@ def test_mention_question_book_and_invite_click_and_the_attendees_dms(
     union = {ALICE: sim.users[1]["unionid"], ANA: sim.users[2]["unionid"], BO: sim.users[3]["unionid"]}
     for slack_id, union_id in union.items():
         runtime.store.users.link(TEAM, slack_id, union_id, verified=True)
+    fake_slack.profiles[ALICE] = {"is_admin": True, "team_id": TEAM}  # workspace groups are imported by admins
     imported = app.dispatch(
         signed(slash_body("group import", response_url=fake_slack.response_url("setup")), content_type=FORM)
     )
