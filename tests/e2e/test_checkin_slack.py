@@ -23,6 +23,7 @@ from bot.present.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.slack.app import create_app, make_web_client
 from bot.slack.delivery import SlackDirectMessages
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
@@ -90,7 +91,7 @@ def scene(settings: Settings, sim: Simulator, fake_slack: FakeSlack) -> Iterator
     clock = Clock(start - timedelta(hours=1))
     runtime = build_runtime(settings, clock=clock)
     try:
-        assert isinstance(runtime.service.import_groups(team_id=TEAM, user_id=ALICE), TextReply)
+        assert isinstance(runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR), TextReply)
         app = create_app(
             settings=settings, service=runtime.service, process_before_response=True, token_verification_enabled=False
         )

@@ -16,6 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import MeetReply, TextReply
 from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,7 @@ def runtime(sim: Simulator, database_url: str, monday: date) -> Iterator[Runtime
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     settings = point_at_simulator(Settings(database_url=database_url, deadline_s=3.0), sim)
     rt = build_runtime(settings, clock=lambda: now)
-    rt.service.import_groups(team_id=TEAM, user_id=ALICE)
+    rt.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
     try:
         yield rt
     finally:
