@@ -63,6 +63,7 @@ class Settings:
     port: int = 3000
     # roombot behaviour (ROOMBOT_*)
     default_tz: str = "Asia/Shanghai"
+    org_tz: str = "Asia/Shanghai"  # where DingTalk's all-day items fall (their calendar date)
     batch_size: int = 5
     qps: float = 20.0
     max_workers: int = 20  # free/busy calls in flight: 100 rooms = 20 batches at once (one 20/s window)
@@ -93,6 +94,10 @@ class Settings:
     @property
     def default_zone(self) -> ZoneInfo:
         return ZoneInfo(self.default_tz)
+
+    @property
+    def org_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.org_tz)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -130,6 +135,8 @@ class Settings:
         tz = get("ROOMBOT_DEFAULT_TZ")
         if tz is not None:
             values["default_tz"] = tz
+        if (org_tz := get("ROOMBOT_ORG_TZ")) is not None:
+            values["org_tz"] = org_tz
         numeric: dict[str, tuple[str, type, float]] = {
             "ROOMBOT_BATCH_SIZE": ("batch_size", int, 1),
             "ROOMBOT_QPS": ("qps", float, 0.1),
@@ -187,6 +194,12 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
                 f"ROOMBOT_DEFAULT_TZ is not a known time zone: {self.default_tz!r}", variable="ROOMBOT_DEFAULT_TZ"
+            ) from exc
+        try:
+            ZoneInfo(self.org_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"ROOMBOT_ORG_TZ is not a known time zone: {self.org_tz!r}", variable="ROOMBOT_ORG_TZ"
             ) from exc
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")

@@ -113,6 +113,7 @@ class RuleReason(StrEnum):
     TOO_LONG = "too_long"
     TOO_SHORT = "too_short"
     TOO_FAR_AHEAD = "too_far_ahead"
+    NOT_OPEN = "not_open"  # the room's reservation scope leaves the booker out
 
 
 # --- store ---------------------------------------------------------------------------------

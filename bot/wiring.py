@@ -158,6 +158,7 @@ def build_runtime(
             clock=clock,
             ttl_s=settings.cache_ttl_s,
             single_flight=single_flight,
+            org_zone=settings.org_zone,
         )
         service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
         closers.append(service.close)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.models import (
     AdvanceReservation,
+    AuthorizedMember,
     Event,
     EventRoom,
     Label,
@@ -329,8 +330,21 @@ def parse_room_detail(body: object) -> RoomDetail:
                 end=_from_millis(close.get("taskEndTime"), "taskEndTime"),
                 reason=_str(close.get("closeReason")),
             )
+    members: tuple[AuthorizedMember, ...] | None = None
+    if room.status == 2:
+        # Open to some members only: the reservation scope lists who may book.
+        authority_raw = result.get("reservationAuthority")
+        authority = _obj(authority_raw, "reservationAuthority") if authority_raw is not None else {}
+        members = tuple(
+            AuthorizedMember(
+                member_id=_required_str(_obj(raw, "authorizedMembers[]"), "memberId", "authorizedMembers[]"),
+                member_type=_str(_obj(raw, "authorizedMembers[]").get("memberType")) or "user",
+            )
+            for raw in _list(authority.get("authorizedMembers"), "authorizedMembers")
+        )
     return RoomDetail(
         room=room,
+        members=members,
         open_reservation=_bool(config.get("openReservation"), default=True),
         max_minutes=_int(config.get("maxReservationTimeInterval"), "maxReservationTimeInterval", default=0) or 0,
         min_minutes=_int(config.get("minReservationTimeInterval"), "minReservationTimeInterval", default=0) or 0,

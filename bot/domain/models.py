@@ -85,6 +85,7 @@ class Room:
     team_id: str = ""
     listed: bool = True
     synced_at: datetime | None = None
+    access: RoomAccess | None = None  # booking-relevant details; None until the directory job read them
 
     @property
     def location(self) -> str:
@@ -127,6 +128,27 @@ class ReservationClosed:
 
 
 @dataclass(frozen=True)
+class AuthorizedMember:
+    """One entry of a member-only room's reservation scope (`memberType` user or dept)."""
+
+    member_id: str
+    member_type: str = "user"
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """Who may book a room and when: what the directory keeps of a room's detail.
+
+    `members` is None when the room is open to everyone (`roomStatus` 0), else the reservation
+    scope (`roomStatus` 2) or empty (1: administrators only).
+    """
+
+    open_reservation: bool = True
+    closed: ReservationClosed | None = None
+    members: tuple[AuthorizedMember, ...] | None = None
+
+
+@dataclass(frozen=True)
 class RoomDetail:
     """A room with its booking rules."""
 
@@ -138,6 +160,11 @@ class RoomDetail:
     closed: ReservationClosed | None = None
     approval_required: bool = False
     description: str = ""
+    members: tuple[AuthorizedMember, ...] | None = None
+
+    @property
+    def access(self) -> RoomAccess:
+        return RoomAccess(open_reservation=self.open_reservation, closed=self.closed, members=self.members)
 
 
 @dataclass(frozen=True)
@@ -171,11 +198,13 @@ __all__ = [
     "LABEL_WHITEBOARD",
     "TENTATIVE",
     "AdvanceReservation",
+    "AuthorizedMember",
     "Event",
     "EventRoom",
     "Label",
     "ReservationClosed",
     "Room",
+    "RoomAccess",
     "RoomDetail",
     "RoomGroupRef",
     "RoomSchedule",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.sim.http import Reply, Request
@@ -41,6 +42,22 @@ class Controllable(Protocol):
     def restore_credentials(self) -> None: ...
     def info(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
+    def close_room(
+        self, room_id: str, *, until: datetime | None, reason: str = "", start: datetime | None = None
+    ) -> None: ...
+    def reopen_room(self, room_id: str) -> None: ...
+    def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None: ...
+    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None: ...
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 moment with its offset, or None."""
+    if value is None or value == "":
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset")
+    return moment
 
 
 def is_control_path(path: str) -> bool:
@@ -108,6 +125,36 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
         return Reply.json(200, {"rooms": sim.rooms})
     if route == ("GET", "/_sim/users"):
         return Reply.json(200, {"users": sim.users})
+    if route == ("POST", "/_sim/rooms/close"):
+        try:
+            sim.close_room(
+                str(payload["roomId"]),
+                until=_moment(payload.get("until")),
+                reason=str(payload.get("reason") or ""),
+                start=_moment(payload.get("start")),
+            )
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/rooms/reopen"):
+        try:
+            sim.reopen_room(str(payload["roomId"]))
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/rooms/members"):
+        members = payload.get("members")
+        try:
+            sim.set_room_members(str(payload["roomId"]), None if members is None else [str(member) for member in members])
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route in (("POST", "/_sim/approvals/approve"), ("POST", "/_sim/approvals/decline")):
+        try:
+            sim.decide_approval(str(payload["eventId"]), str(payload["roomId"]), approve=route[1].endswith("approve"))
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing event or room: {exc}") from None
+        return Reply.json(200, done)
     if route == ("POST", "/_sim/reset"):
         sim.reset()
         return Reply.json(200, done)

@@ -292,6 +292,17 @@ class Simulator:
         """The room disappears from DingTalk (its id becomes `roomId invalid`)."""
         self._rooms.remove_room(room_id)
 
+    def close_room(self, room_id: str, *, until: datetime | None, reason: str = "", start: datetime | None = None) -> None:
+        """Close a room for bookings from `start` (default now) until `until` (None: indefinitely)."""
+        self._rooms.close_room(room_id, start=start or self._state.now(), until=until, reason=reason)
+
+    def reopen_room(self, room_id: str) -> None:
+        self._rooms.reopen_room(room_id)
+
+    def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None:
+        """Open a room to these DingTalk users only, or with None to everyone."""
+        self._rooms.set_members(room_id, union_ids)
+
     def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
         """An administrator approves (accepted) or rejects (declined) a pending room booking."""
         self._events.decide_approval(event_id, room_id, approve=approve)

@@ -51,6 +51,8 @@ _EMOJI = {
     Verdict.PENDING: ":hourglass_flowing_sand:",
     Verdict.BUSY: ":red_circle:",
     Verdict.UNKNOWN: ":grey_question:",
+    Verdict.CLOSED: ":no_entry:",
+    Verdict.NOT_OPEN: ":no_entry:",
 }
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 

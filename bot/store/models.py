@@ -129,6 +129,16 @@ class Room(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen_at: Mapped[datetime]
     synced_at: Mapped[datetime]
+    # What the room's detail says about booking it, refreshed with the directory; all None until
+    # the detail was first read. authorized_members: [{"id": unionId or dept id, "type": "user"|"dept"}]
+    # when the room is open to some members only (roomStatus 2), else None.
+    room_status: Mapped[int | None] = mapped_column(Integer)
+    open_reservation: Mapped[bool | None] = mapped_column(Boolean)
+    closed_from: Mapped[datetime | None]
+    closed_until: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(NAME)
+    authorized_members: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    details_synced_at: Mapped[datetime | None]
 
 
 class DirectorySync(Base):

@@ -111,6 +111,8 @@ def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
             return f"{room} must be booked for at least {detail.get('limit', '?')} minutes. Try a longer slot."
         case errors.RuleReason.TOO_FAR_AHEAD:
             return f"{room} can only be booked {detail.get('limit', 'a limited time')} ahead. Try a nearer date."
+        case errors.RuleReason.NOT_OPEN:
+            return f"{room} is open to some members only, and you are not one of them. Pick another room from the list."
         case errors.RuleReason.IN_PAST:
             return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
         case None:

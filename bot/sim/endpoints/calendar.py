@@ -266,6 +266,7 @@ class EventEndpoints:
                 raise Problem(400, "invalidParameter", "roomId invalid")
             rooms.append(room)
         for room in rooms:  # check all first: a refused call adds nothing
+            self._check_scope(room, event)
             if state.config.enforce_booking_rules:
                 self._check_rules(room, event)
             if any(True for _busy in self._free_busy.occupancy(room, event.start, event.end, skip_event=event.event_id)):
@@ -327,6 +328,18 @@ class EventEndpoints:
         if key is not None and reply.status < 300:
             self._state.idempotent[key] = (self._state.clock() + IDEMPOTENCY_S, reply)
         return reply
+
+    def _check_scope(self, room: data.SimRoom, event: SimEvent) -> None:
+        """A room open to some members only (roomStatus 2) takes bookings from those members alone.
+
+        DingTalk's documentation names no error for this; the simulator answers as for any other
+        room that cannot be booked, with the reason in the message.
+        """
+        if room.wire.get("roomStatus") != 2:
+            return
+        members = {member["memberId"] for member in room.authorized_members if member.get("memberType") == "user"}
+        if event.organizer not in members:
+            raise Problem(400, "meetingRoomNotAvailable", "无权限预订该会议室")
 
     def _check_rules(self, room: data.SimRoom, event: SimEvent) -> None:
         rules = room.rules

@@ -187,7 +187,9 @@ class BookingService:
         key = record.idempotency_key
         try:
             detail = self.dingtalk.get_room(self.settings.dingtalk_operator_union_id or organizer, record.room_id)
-            check_rules(detail, record.start, record.end, now=self.clock(), zone=self.settings.default_zone)
+            check_rules(
+                detail, record.start, record.end, now=self.clock(), zone=self.settings.org_zone, booker=organizer or None
+            )
         except BaseException as exc:
             self._fail(record, exc)
             raise
