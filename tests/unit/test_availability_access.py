@@ -78,3 +78,16 @@ def test_an_all_day_item_covers_its_date_in_the_org_zone_whatever_the_askers_zon
     # Berlin (UTC+1): 23 Nov 17:00 .. 24 Nov 17:00.
     assert assess([item], at(16, day=24, tz=BERLIN), at(17, day=24, tz=BERLIN), org_zone=SH).verdict is Verdict.BUSY
     assert assess([item], at(17, day=24, tz=BERLIN), at(18, day=24, tz=BERLIN), org_zone=SH).verdict is Verdict.FREE
+
+
+def test_the_org_zone_is_a_setting_checked_at_start() -> None:
+    import pytest
+
+    from bot.config import Settings
+    from bot.errors import ConfigError
+
+    assert Settings.from_env({}).org_zone == SH
+    assert Settings.from_env({"ROOMBOT_ORG_TZ": "Europe/Berlin"}).org_zone == BERLIN
+    with pytest.raises(ConfigError) as bad:
+        Settings.from_env({"ROOMBOT_ORG_TZ": "Mars/Olympus"})
+    assert bad.value.variable == "ROOMBOT_ORG_TZ"
