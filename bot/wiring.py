@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -20,6 +20,7 @@ from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
 from bot.schedules import ScheduleProvider, SingleFlight
+from bot.slack.notify import notifier_for
 from bot.store import Store
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.usecases.router import RoomService
@@ -48,6 +49,11 @@ class Runtime:
             except Exception:  # pragma: no cover - best effort on shutdown
                 logger.exception("error while shutting down")
         self._closers.clear()
+
+    @property
+    def approvals(self) -> Callable[[datetime], str]:
+        """The approvals job's pass (for the job runner)."""
+        return self.service.follow_up_approvals
 
     def __enter__(self) -> Runtime:
         return self
@@ -160,7 +166,14 @@ def build_runtime(
             single_flight=single_flight,
             org_zone=settings.org_zone,
         )
-        service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+        service = RoomService(
+            settings=settings,
+            store=store,
+            dingtalk=dingtalk,
+            schedules=schedules,
+            clock=clock,
+            notifier=notifier_for(settings),
+        )
         closers.append(service.close)
     except BaseException:
         for closer in reversed(closers):

@@ -42,6 +42,7 @@ class _Host:
     store: Store
     dingtalk: DingTalkClient | None
     close: Callable[[], None]
+    approvals: Callable[[datetime], str] | None = None
 
 
 def _open_host(settings: Settings) -> _Host:
@@ -51,7 +52,7 @@ def _open_host(settings: Settings) -> _Host:
     """
     if settings.has_dingtalk_credentials:
         runtime = build_runtime(settings)
-        return _Host(settings, runtime.engine, runtime.store, runtime.dingtalk, runtime.close)
+        return _Host(settings, runtime.engine, runtime.store, runtime.dingtalk, runtime.close, runtime.approvals)
     try:
         engine = make_engine(settings.database_url)
     except Exception as exc:  # SQLAlchemy's ArgumentError, a missing driver

@@ -7,6 +7,8 @@ be None where DingTalk is not configured: the directory refresh then skips.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -35,6 +37,9 @@ class JobHost(Protocol):
     @property
     def dingtalk(self) -> DirectoryClient | None: ...
 
+    @property
+    def approvals(self) -> Callable[[datetime], str] | None: ...
+
 
 def job_repository(host: JobHost) -> JobRepository:
     return JobRepository(session_factory=make_session_factory(host.engine))
@@ -42,7 +47,7 @@ def job_repository(host: JobHost) -> JobRepository:
 
 def build_runner(host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None) -> Runner:
     """A runner of roombot's default jobs on the host's database."""
-    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings)
+    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings, approvals=host.approvals)
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 
 

@@ -5,6 +5,7 @@ Names are stable: they are the keys of the `jobs` table, and `roombot jobs list`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.config import Settings
@@ -16,6 +17,7 @@ from bot.store.sync import DirectoryClient
 PRUNE_PROCESSED_EVENTS = "prune-processed-events"
 PRUNE_SCHEDULE_CACHE = "prune-schedule-cache"
 REFRESH_ROOM_DIRECTORY = "refresh-room-directory"
+FOLLOW_UP_APPROVALS = "follow-up-approvals"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -24,12 +26,22 @@ PROCESSED_EVENTS_KEPT = timedelta(days=1)
 SCHEDULE_CACHE_KEPT = timedelta(hours=1)
 # The directory is refreshed this long before questions would find it stale and pay for a sync.
 REFRESH_EVERY = timedelta(hours=1)
+# Each pending booking has its own pause between reads (bot/usecases/approvals.py); the job only
+# looks for the ones that are due.
+APPROVALS_EVERY = timedelta(minutes=1)
 # A sync lists every room, page by page, within DingTalk's rate limit.
 REFRESH_LEASE = timedelta(minutes=30)
 
 
-def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: Settings) -> list[JobSpec]:
-    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured)."""
+def default_jobs(
+    *,
+    store: Store,
+    directory: DirectoryClient | None,
+    settings: Settings,
+    approvals: Callable[[datetime], str] | None = None,
+) -> list[JobSpec]:
+    """roombot's background jobs, bound to their dependencies (`directory` None: DingTalk not configured;
+    `approvals` None: no service to follow approvals up with)."""
     cache_kept = max(SCHEDULE_CACHE_KEPT, timedelta(seconds=2 * settings.cache_ttl_s))
     refresh_age_s = max(settings.directory_max_age_s - REFRESH_EVERY.total_seconds(), 0.0)
 
@@ -43,14 +55,18 @@ def default_jobs(*, store: Store, directory: DirectoryClient | None, settings: S
         union_id = settings.dingtalk_operator_union_id if directory is not None else None
         return refresh_directories(store=store, client=directory, union_id=union_id, now=now, max_age_s=refresh_age_s)
 
-    return [
+    specs = [
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
     ]
+    if approvals is not None:
+        specs.append(JobSpec(name=FOLLOW_UP_APPROVALS, interval=APPROVALS_EVERY, run=approvals))
+    return specs
 
 
 __all__ = [
+    "FOLLOW_UP_APPROVALS",
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
     "REFRESH_ROOM_DIRECTORY",

@@ -52,7 +52,15 @@ BOOKING_BOOKED = "booked"
 BOOKING_PENDING = "pending"  # pending the room admin's approval
 BOOKING_CANCELLED = "cancelled"
 BOOKING_FAILED = "failed"
-BOOKING_STATUSES = (BOOKING_REQUESTED, BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
+BOOKING_DECLINED = "declined"  # the room's administrator declined it
+BOOKING_STATUSES = (
+    BOOKING_REQUESTED,
+    BOOKING_BOOKED,
+    BOOKING_PENDING,
+    BOOKING_CANCELLED,
+    BOOKING_FAILED,
+    BOOKING_DECLINED,
+)
 
 TEAM_ID = String(32)
 SLACK_ID = String(32)
@@ -230,7 +238,7 @@ class Booking(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "idempotency_key"),
         CheckConstraint(
-            "status IN ('requested', 'booked', 'pending', 'cancelled', 'failed')",
+            "status IN ('requested', 'booked', 'pending', 'cancelled', 'failed', 'declined')",
             name="status",
         ),
         Index(None, "team_id", "slack_user_id", "start_at"),
@@ -253,6 +261,11 @@ class Booking(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Approval follow-up: how often DingTalk was asked (None: never followed up), when to ask
+    # next, and when the booker was told the outcome.
+    approval_checks: Mapped[int | None] = mapped_column(Integer)
+    approval_check_at: Mapped[datetime | None]
+    outcome_notified_at: Mapped[datetime | None]
 
 
 class ProcessedEvent(Base):

@@ -66,6 +66,7 @@ class BookingRecord:
     error: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    approval_checks: int | None = None  # reads of a pending approval so far (None: never followed up)
 
     @property
     def active(self) -> bool:

@@ -24,6 +24,7 @@ from bot.present.reply import Reply, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones
+from bot.usecases.approvals import Approvals, Notifier
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
@@ -46,6 +47,7 @@ class RoomService:
         schedules: ScheduleProvider,
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         log = logger or logging.getLogger(__name__)
         self.settings = settings
@@ -88,6 +90,15 @@ class RoomService:
             log=log,
         )
         self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
+        self._approvals = Approvals(
+            store=store,
+            dingtalk=dingtalk,
+            find=self._find,
+            askers=self._askers,
+            notifier=notifier,
+            default_tz=settings.default_tz,
+            log=log,
+        )
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
         )
@@ -230,6 +241,11 @@ class RoomService:
     def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
         """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
         return self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+
+    def follow_up_approvals(self, now: datetime) -> str:
+        """The approvals job: read pending bookings' approval state again, tell bookers the outcome."""
+        report = self._approvals.follow_up(now)
+        return messages.jobs_approvals_followed(report.checked, report.approved, report.declined, report.told)
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
         """True the first time an event id is seen (Slack retries deliveries)."""

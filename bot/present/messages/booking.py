@@ -83,7 +83,11 @@ def bookings_none() -> str:
 
 def booking_status_label(status: str) -> str:
     """A word on a booking's state, or nothing for a plain confirmed booking."""
-    return {"pending": "awaiting approval", "requested": "being booked"}.get(status, "")
+    return {
+        "pending": "awaiting approval",
+        "requested": "being booked",
+        "declined": "declined by the room's administrator",
+    }.get(status, "")
 
 
 def cancel_button() -> str:

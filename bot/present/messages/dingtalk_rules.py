@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.present.messages.words import clock, day
+from bot.present.messages.words import clock, day, quoted, window
 
 
 def closed_room(until: datetime | None, reason: str | None) -> str:
@@ -23,4 +23,33 @@ def unavailable_count(count: int) -> str:
     return f"{count} closed or not open to you"
 
 
-__all__ = ["closed_room", "not_open_to_you", "unavailable_count"]
+def approval_approved(room_name: str, start: datetime, end: datetime) -> str:
+    return f"Your booking of {quoted(room_name)} for {window(start, end)} was *approved*. The room is yours."
+
+
+def approval_declined(room_name: str, start: datetime, end: datetime) -> str:
+    return f"Your booking of {quoted(room_name)} for {window(start, end)} was *declined* by the room's administrator."
+
+
+def approval_alternatives() -> str:
+    return "These rooms are free then:"
+
+
+def approval_no_alternatives() -> str:
+    return "No other room of your groups is free then; ask me for another time."
+
+
+def jobs_approvals_followed(checked: int, approved: int, declined: int, told: int) -> str:
+    return f"{checked} pending bookings checked: {approved} approved, {declined} declined; {told} bookers told"
+
+
+__all__ = [
+    "approval_alternatives",
+    "approval_approved",
+    "approval_declined",
+    "approval_no_alternatives",
+    "closed_room",
+    "jobs_approvals_followed",
+    "not_open_to_you",
+    "unavailable_count",
+]
