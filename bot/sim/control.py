@@ -47,7 +47,7 @@ class Controllable(Protocol):
     ) -> None: ...
     def reopen_room(self, room_id: str) -> None: ...
     def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None: ...
-    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None: ...
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None: ...
 
 
 def _moment(value: Any) -> datetime | None:
@@ -151,7 +151,10 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
         return Reply.json(200, done)
     if route in (("POST", "/_sim/approvals/approve"), ("POST", "/_sim/approvals/decline")):
         try:
-            sim.decide_approval(str(payload["eventId"]), str(payload["roomId"]), approve=route[1].endswith("approve"))
+            room_id = payload.get("roomId")
+            sim.decide_approval(
+                str(payload["eventId"]), str(room_id) if room_id else None, approve=route[1].endswith("approve")
+            )
         except KeyError as exc:
             raise ValueError(f"unknown or missing event or room: {exc}") from None
         return Reply.json(200, done)

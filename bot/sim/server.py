@@ -303,8 +303,9 @@ class Simulator:
         """Open a room to these DingTalk users only, or with None to everyone."""
         self._rooms.set_members(room_id, union_ids)
 
-    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
-        """An administrator approves (accepted) or rejects (declined) a pending room booking."""
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
+        """An administrator approves (accepted) or rejects (declined) a pending room booking (None: every
+        room of the event that awaits approval)."""
         self._events.decide_approval(event_id, room_id, approve=approve)
 
     def schedule(self, room_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

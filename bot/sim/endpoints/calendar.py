@@ -144,12 +144,20 @@ class EventEndpoints:
         with self._state.lock:
             return [self._wire(event, viewer=event.organizer, with_rooms=True) for event in self._state.events.values()]
 
-    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
+        """Decide one room of the event, or with None every room still awaiting approval."""
         with self._state.lock:
             event = self._state.events[event_id]
-            if room_id not in event.rooms:
+            if room_id is None:
+                rooms = [room for room, status in event.rooms.items() if status == "tentative"]
+                if not rooms:
+                    raise KeyError(f"no room of {event_id} awaits approval")
+            elif room_id not in event.rooms:
                 raise KeyError(room_id)
-            event.rooms[room_id] = "accepted" if approve else "declined"
+            else:
+                rooms = [room_id]
+            for room in rooms:
+                event.rooms[room] = "accepted" if approve else "declined"
 
     # --- endpoints ---------------------------------------------------------------------------
 
