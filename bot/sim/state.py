@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.sim import data
+from bot.sim import data, recurrence
 from bot.sim.http import Reply
+from bot.sim.recurrence import Recurrence
 from bot.sim.routes import ENDPOINTS
 from bot.sim.timefmt import SHANGHAI
 
@@ -96,6 +98,16 @@ class SimEvent:
     created: datetime
     updated: datetime
     rooms: dict[str, str] = field(default_factory=dict)  # roomId -> accepted | tentative | declined
+    recurrence: Recurrence | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Where the series' wall-clock times are kept (all-day events: Shanghai)."""
+        return ZoneInfo(self.time_zone) if self.time_zone else SHANGHAI
+
+    def occurrences(self, until: datetime) -> list[tuple[datetime, datetime]]:
+        """The event's occurrences starting before `until` (one, unless it recurs)."""
+        return list(recurrence.occurrences(self.recurrence, self.start, self.end, self.zone, until=until))
 
 
 class SimState:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.sim import data
+from bot.sim import data, recurrence
 from bot.sim.endpoints.users import Directory
 from bot.sim.http import Reply, Request
 from bot.sim.replies import Handler, Problem, json_body, ok, request_id
@@ -103,13 +103,17 @@ class FreeBusy:
             status = event.rooms.get(room.room_id)
             if event.event_id == skip_event or status not in ("accepted", "tentative"):
                 continue
-            if event.start < end and start < event.end:
-                item_status = data.TENTATIVE if status == "tentative" else data.BUSY
-                yield (
-                    event.start,
-                    event.end,
-                    _wire_item(item_status, event.event_id, event.organizer, event.start, event.end, event.all_day),
-                )
+            item_status = data.TENTATIVE if status == "tentative" else data.BUSY
+            # A recurring event holds the room at every occurrence, not just its first.
+            for occurrence_start, occurrence_end in event.occurrences(until=end):
+                if occurrence_start < end and start < occurrence_end:
+                    yield (
+                        occurrence_start,
+                        occurrence_end,
+                        _wire_item(
+                            item_status, event.event_id, event.organizer, occurrence_start, occurrence_end, event.all_day
+                        ),
+                    )
 
     def room_items(self, room: data.SimRoom, start: datetime, end: datetime) -> list[tuple[datetime, dict[str, Any]]]:
         items = [(item_start, item) for item_start, _item_end, item in self.occupancy(room, start, end)]
@@ -218,6 +222,7 @@ class EventEndpoints:
                 "url": f"dingtalk://dingtalkclient/page/videoConfFront?roomCode={conference}",
                 "extraInfo": {},
             }
+        rule = recurrence.parse(body.get("recurrence"), start, ZoneInfo(tz_start) if tz_start else SHANGHAI)
         state.event_counter += 1
         event = SimEvent(
             event_id=data.stable_event_id(state.seed, "api", state.event_counter, user.unionid),
@@ -234,6 +239,7 @@ class EventEndpoints:
             online_meeting=online,
             created=now,
             updated=now,
+            recurrence=rule,
         )
         state.events[event.event_id] = event
         state.created_per_day[day_key] = state.created_per_day.get(day_key, 0) + 1
@@ -277,8 +283,11 @@ class EventEndpoints:
             self._check_scope(room, event)
             if state.config.enforce_booking_rules:
                 self._check_rules(room, event)
-            if any(True for _busy in self._free_busy.occupancy(room, event.start, event.end, skip_event=event.event_id)):
-                raise Problem(400, "meetingRoomNotAvailable", "room busy")
+            # Every occurrence of a recurring event must find the room free.
+            for occurrence_start, occurrence_end in event.occurrences(until=event.start + recurrence.NO_END_HORIZON):
+                busy = self._free_busy.occupancy(room, occurrence_start, occurrence_end, skip_event=event.event_id)
+                if any(True for _busy in busy):
+                    raise Problem(400, "meetingRoomNotAvailable", "room busy")
         for room in rooms:
             event.rooms[room.room_id] = "tentative" if room.rules.approval else "accepted"
         if rooms:
@@ -398,6 +407,8 @@ class EventEndpoints:
         }
         if event.location is not None:
             wire["location"] = dict(event.location)
+        if event.recurrence is not None:
+            wire["recurrence"] = event.recurrence.wire()
         if event.online_meeting is not None:
             wire["onlineMeetingInfo"] = dict(event.online_meeting)
         if with_rooms:
