@@ -50,6 +50,8 @@ class Settings:
     dingtalk_auth_corp_id: str | None = None
     dingtalk_suite_ticket: str | None = field(default=None, repr=False)
     dingtalk_operator_union_id: str | None = None
+    dingtalk_callback_token: str | None = field(default=None, repr=False)  # HTTP event callback: signature token
+    dingtalk_callback_aes_key: str | None = field(default=None, repr=False)  # and its 43-character AES key
     dingtalk_api_url: str = DEFAULT_DINGTALK_API_URL
     dingtalk_oapi_url: str = DEFAULT_DINGTALK_OAPI_URL
     # Slack
@@ -120,6 +122,8 @@ class Settings:
             "dingtalk_auth_corp_id": get("DINGTALK_AUTH_CORP_ID"),
             "dingtalk_suite_ticket": get("DINGTALK_SUITE_TICKET"),
             "dingtalk_operator_union_id": get("DINGTALK_OPERATOR_UNION_ID"),
+            "dingtalk_callback_token": get("DINGTALK_CALLBACK_TOKEN"),
+            "dingtalk_callback_aes_key": get("DINGTALK_CALLBACK_AES_KEY"),
             "dingtalk_api_url": get("DINGTALK_API_URL") or DEFAULT_DINGTALK_API_URL,
             "dingtalk_oapi_url": get("DINGTALK_OAPI_URL") or get("DINGTALK_API_URL") or DEFAULT_DINGTALK_OAPI_URL,
             "slack_bot_token": get("SLACK_BOT_TOKEN"),
@@ -201,6 +205,12 @@ class Settings:
             raise ConfigError(
                 f"ROOMBOT_ORG_TZ is not a known time zone: {self.org_tz!r}", variable="ROOMBOT_ORG_TZ"
             ) from exc
+        if bool(self.dingtalk_callback_token) != bool(self.dingtalk_callback_aes_key):
+            raise ConfigError(
+                "DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY go together", variable="DINGTALK_CALLBACK_AES_KEY"
+            )
+        if self.dingtalk_callback_aes_key is not None and len(self.dingtalk_callback_aes_key) != 43:
+            raise ConfigError("DINGTALK_CALLBACK_AES_KEY must be 43 characters", variable="DINGTALK_CALLBACK_AES_KEY")
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")
         if self.dingtalk_app_key and not self.dingtalk_app_secret:

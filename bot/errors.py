@@ -116,6 +116,14 @@ class RuleReason(StrEnum):
     NOT_OPEN = "not_open"  # the room's reservation scope leaves the booker out
 
 
+class CallbackRejected(RoomBotError):
+    """A DingTalk callback push that fails its signature, decryption or owner check (`what`)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"DingTalk callback rejected: {what}")
+        self.what = what
+
+
 # --- store ---------------------------------------------------------------------------------
 
 
@@ -313,6 +321,7 @@ __all__ = [
     "BadCredentials",
     "BookingError",
     "BookingRuleViolation",
+    "CallbackRejected",
     "ConfigError",
     "DingTalkError",
     "DingTalkParameterError",

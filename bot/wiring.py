@@ -62,9 +62,16 @@ class Runtime:
         self.close()
 
 
-def build_client(settings: Settings, *, rate_limiter: RateLimiter | None = None) -> DingTalkClient:
-    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis."""
+def build_client(
+    settings: Settings,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    suite_ticket_source: Callable[[], str | None] | None = None,
+) -> DingTalkClient:
+    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis;
+    `suite_ticket_source` the latest pushed suite ticket (read at every token fetch)."""
     return DingTalkClient(
+        suite_ticket_source=suite_ticket_source,
         base_url=settings.dingtalk_api_url,
         oapi_url=settings.dingtalk_oapi_url,
         app_key=settings.dingtalk_app_key,
@@ -155,7 +162,13 @@ def build_runtime(
             closers.append(coordination.close)
             rate_limiter = coordination.rate_limiter
             single_flight = single_flight or coordination.single_flight
-        dingtalk = build_client(settings, rate_limiter=rate_limiter)
+        suite_key = settings.dingtalk_suite_key
+        tickets = store.suite_tickets
+        dingtalk = build_client(
+            settings,
+            rate_limiter=rate_limiter,
+            suite_ticket_source=(lambda: tickets.latest(suite_key)) if suite_key else None,
+        )
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
             store=store.schedules,

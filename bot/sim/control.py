@@ -42,6 +42,8 @@ class Controllable(Protocol):
     def restore_credentials(self) -> None: ...
     def info(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
+    def register_callback(self, url: str, *, token: str, aes_key: str) -> None: ...
+    def rotate_suite_ticket(self) -> dict[str, Any]: ...
     def close_room(
         self, room_id: str, *, until: datetime | None, reason: str = "", start: datetime | None = None
     ) -> None: ...
@@ -75,7 +77,7 @@ def control(sim: Controllable, request: Request) -> Reply:
         return Reply.json(400, {"error": "body must be a JSON object"})
     try:
         reply = _route(sim, route, payload)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, KeyError) as exc:
         return Reply.json(400, {"error": str(exc)})
     if reply is None:
         return Reply.json(404, {"error": f"no control endpoint {request.method} {request.path}"})
@@ -158,6 +160,11 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
         except KeyError as exc:
             raise ValueError(f"unknown or missing event or room: {exc}") from None
         return Reply.json(200, done)
+    if route == ("POST", "/_sim/callback"):
+        sim.register_callback(str(payload["url"]), token=str(payload["token"]), aes_key=str(payload["aesKey"]))
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/suite-ticket/rotate"):
+        return Reply.json(200, sim.rotate_suite_ticket())
     if route == ("POST", "/_sim/reset"):
         sim.reset()
         return Reply.json(200, done)

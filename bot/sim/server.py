@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from bot.sim import data
+from bot.sim.callback import push
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
 from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
@@ -302,6 +303,34 @@ class Simulator:
     def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None:
         """Open a room to these DingTalk users only, or with None to everyone."""
         self._rooms.set_members(room_id, union_ids)
+
+    def register_callback(self, url: str, *, token: str, aes_key: str) -> None:
+        """Where the simulated DingTalk pushes events (HTTP event callback), with its token and AES key."""
+        if len(aes_key) != 43:
+            raise ValueError("the AES key must be 43 characters")
+        with self._state.lock:
+            self._state.callback = {"url": url, "token": token, "aes_key": aes_key}
+
+    def rotate_suite_ticket(self) -> dict[str, Any]:
+        """DingTalk's five-hourly ticket change: a new ticket, the old one refused from now on, and the
+        new one pushed to the registered callback (if any). Returns the ticket and the push's outcome."""
+        state = self._state
+        with state.lock:
+            state.ticket_serial += 1
+            state.suite_ticket = data.stable_alnum(48, state.seed, "suiteTicket", state.ticket_serial)
+            ticket, callback, suite_key = state.suite_ticket, state.callback, state.suite_key
+        delivery: dict[str, Any] = {"status": None, "acknowledged": False}
+        if callback is not None:  # outside the lock: the receiver may call the simulator back
+            message = {
+                "EventType": "suite_ticket",
+                "SuiteTicket": ticket,
+                "SuiteKey": suite_key,
+                "TimeStamp": str(int(self._state.clock() * 1000)),
+            }
+            delivery = push(
+                callback["url"], message, token=callback["token"], aes_key=callback["aes_key"], owner_key=suite_key
+            )
+        return {"suite_ticket": ticket, **delivery}
 
     def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
         """An administrator approves (accepted) or rejects (declined) a pending room booking (None: every

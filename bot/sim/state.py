@@ -133,6 +133,8 @@ class SimState:
         self.suite_key = "suitesim" + data.stable_hex(12, seed, "suiteKey")
         self.suite_secret = data.stable_alnum(64, seed, "suiteSecret")
         self.suite_ticket = data.stable_alnum(48, seed, "suiteTicket")
+        self.ticket_serial = 0
+        self.callback: dict[str, str] | None = None  # url, token, aes_key of the HTTP event callback
 
         self.users = data.build_users(seed)
         self.operator = self.users[0]

@@ -320,6 +320,16 @@ class Job(Base):
     updated_at: Mapped[datetime]
 
 
+class SuiteTicket(Base):
+    """The latest suite ticket DingTalk pushed for a third-party app (about every 5 hours)."""
+
+    __tablename__ = "suite_tickets"
+
+    suite_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime]
+
+
 __all__ = [
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",
@@ -342,6 +352,7 @@ __all__ = [
     "RoomGroup",
     "RoomGroupMember",
     "ScheduleCacheEntry",
+    "SuiteTicket",
     "UTCDateTime",
     "User",
 ]

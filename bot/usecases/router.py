@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
+from bot.dingtalk.callback import CallbackCrypto
 from bot.parsing import Intent, Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
@@ -27,6 +28,7 @@ from bot.usecases.accounts import Accounts, TimeZones
 from bot.usecases.approvals import Approvals, Notifier
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.callbacks import DingTalkCallbacks
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
@@ -90,6 +92,19 @@ class RoomService:
             log=log,
         )
         self._accounts = Accounts(store=store, dingtalk=dingtalk, log=log)
+        self._callbacks: DingTalkCallbacks | None = None
+        if settings.dingtalk_callback_token and settings.dingtalk_callback_aes_key:
+            self._callbacks = DingTalkCallbacks(
+                crypto=CallbackCrypto(
+                    token=settings.dingtalk_callback_token,
+                    aes_key=settings.dingtalk_callback_aes_key,
+                    owner_key=settings.dingtalk_suite_key or settings.dingtalk_app_key or "",
+                ),
+                store=store,
+                suite_key=settings.dingtalk_suite_key,
+                clock=clock,
+                log=log,
+            )
         self._approvals = Approvals(
             store=store,
             dingtalk=dingtalk,
@@ -246,6 +261,13 @@ class RoomService:
         """The approvals job: read pending bookings' approval state again, tell bookers the outcome."""
         report = self._approvals.follow_up(now)
         return messages.jobs_approvals_followed(report.checked, report.approved, report.declined, report.told)
+
+    def dingtalk_callback(self, *, signature: str, timestamp: str, nonce: str, body: bytes) -> dict[str, str] | None:
+        """A DingTalk push to the HTTP callback: its encrypted "success" reply, or None when no callback
+        is configured. Raises CallbackRejected for a push that is not DingTalk's or not for this app."""
+        if self._callbacks is None:
+            return None
+        return self._callbacks.handle(signature=signature, timestamp=timestamp, nonce=nonce, body=body)
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
         """True the first time an event id is seen (Slack retries deliveries)."""

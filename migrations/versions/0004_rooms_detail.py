@@ -8,6 +8,9 @@ Bookings awaiting a room administrator's approval are read again by the approval
 its checks, keeps the next one's time and when the booker was told; a booking can now end
 `declined`.
 
+`suite_tickets` keeps the latest suite ticket DingTalk pushed to a third-party app; every token
+fetch uses it.
+
 Revision ID: 0004_rooms_detail
 Revises: 0002
 Create Date: 2026-12-02
@@ -47,6 +50,13 @@ _STATUSES_AFTER = "status IN ('requested', 'booked', 'pending', 'cancelled', 'fa
 
 
 def upgrade() -> None:
+    op.create_table(
+        "suite_tickets",
+        sa.Column("suite_key", sa.String(length=64), nullable=False),
+        sa.Column("ticket", sa.String(length=255), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("suite_key", name=op.f("pk_suite_tickets")),
+    )
     with op.batch_alter_table("rooms") as batch:
         for name, type_ in _COLUMNS:
             batch.add_column(sa.Column(name, type_, nullable=True))
@@ -67,3 +77,4 @@ def downgrade() -> None:
     with op.batch_alter_table("rooms") as batch:
         for name, _type in reversed(_COLUMNS):
             batch.drop_column(name)
+    op.drop_table("suite_tickets")

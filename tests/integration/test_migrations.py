@@ -28,6 +28,7 @@ TABLES = {
     "room_groups",
     "rooms",
     "schedule_cache",
+    "suite_tickets",
     "users",
 }
 
