@@ -267,6 +267,11 @@ class RoomBusy(DingTalkError):
     """`meetingRoomNotAvailable`: the room was taken for an overlapping time."""
 
 
+class RoomRuleRefused(DingTalkError):
+    """`meetingRoomNotAvailable` for a broken booking rule of the room (its message says which:
+    "预订时长不得超过…", closed, not open to the booker), not for another booking."""
+
+
 class EventLimitReached(DingTalkError):
     """`flowLimit`: the organizer reached DingTalk's daily event limit."""
 
@@ -297,6 +302,16 @@ class PermissionMissing(DingTalkError):
     ) -> None:
         super().__init__(message, code=code, request_id=request_id, status=status)
         self.required_scopes = tuple(required_scopes)
+
+
+class OutsideVisibility(PermissionMissing):
+    """`permissionDeny` ("user not in authorized scope") or `forbidden.accessDenied`: the user is
+    outside the visibility range of roombot's DingTalk app; no permission scope is missing."""
+
+
+class OperatorNotEmployee(UserNotFound):
+    """`user.not.employee` from the rooms APIs: the account roombot reads rooms with
+    (DINGTALK_OPERATOR_UNION_ID) is not a member of the organisation."""
 
 
 class Throttled(DingTalkError):
@@ -336,11 +351,14 @@ __all__ = [
     "NotAllowed",
     "NotAllowedReason",
     "NotFound",
+    "OperatorNotEmployee",
+    "OutsideVisibility",
     "ParseError",
     "PermissionMissing",
     "QuotaExhausted",
     "RoomBotError",
     "RoomBusy",
+    "RoomRuleRefused",
     "RuleReason",
     "StoreError",
     "StoreUnavailable",

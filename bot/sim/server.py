@@ -261,6 +261,12 @@ class Simulator:
         """Live events created through the API, in get-event form (with `meetingRooms`)."""
         return self._events.events()
 
+    @property
+    def notifications(self) -> list[dict[str, Any]]:
+        """The work notifications the simulated DingTalk "delivered" (e.g. an event cancelled for its attendees)."""
+        with self._state.lock:
+            return [dict(notice) for notice in self._state.notifications]
+
     def room_rules(self, room_id: str) -> data.RoomRules:
         return self._rooms.room_rules(room_id)
 
@@ -331,6 +337,20 @@ class Simulator:
                 callback["url"], message, token=callback["token"], aes_key=callback["aes_key"], owner_key=suite_key
             )
         return {"suite_ticket": ticket, **delivery}
+
+    def invite(self, event_id: str, union_id: str) -> None:
+        """Someone adds a colleague to an event in DingTalk itself (not through roombot)."""
+        with self._state.lock:
+            event = self._state.events[event_id]
+            user = self._state.user_by_union(union_id)
+            event.attendees.append(
+                {
+                    "id": union_id,
+                    "displayName": user.name if user else "",
+                    "responseStatus": "needsAction",
+                    "isOptional": False,
+                }
+            )
 
     def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
         """An administrator approves (accepted) or rejects (declined) a pending room booking (None: every

@@ -152,7 +152,9 @@ class SimState:
         self.events: dict[str, SimEvent] = {}
         self.event_counter = 0
         self.created_per_day: dict[tuple[str, date], int] = {}
-        self.idempotent: dict[tuple[str, ...], tuple[float, Reply]] = {}
+        # (scope…, x-client-token) -> (expiry, first reply, digest of the first request's body)
+        self.idempotent: dict[tuple[str, ...], tuple[float, Reply, str]] = {}
+        self.notifications: list[dict[str, Any]] = []  # work notifications "delivered" to people
 
     # --- lookups (call with the lock held) ---------------------------------------------------
 
@@ -221,3 +223,4 @@ class SimState:
             self.events.clear()
             self.created_per_day.clear()
             self.idempotent.clear()
+            self.notifications.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -243,7 +245,7 @@ class EventEndpoints:
         )
         state.events[event.event_id] = event
         state.created_per_day[day_key] = state.created_per_day.get(day_key, 0) + 1
-        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)))
+        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)), request)
 
     def get(self, params: dict[str, str], request: Request) -> Reply:
         user, event = self._event_for(params)
@@ -256,9 +258,21 @@ class EventEndpoints:
         user, event = self._event_for(params)
         if event.organizer == user.unionid:
             del self._state.events[event.event_id]  # cancels it for everyone and frees its rooms
+            if request.query.get("pushNotification", "").lower() == "true":
+                for attendee in event.attendees:
+                    if attendee["id"] != user.unionid:
+                        self._state.notifications.append(
+                            {
+                                "to": attendee["id"],
+                                "kind": "eventCancelled",
+                                "eventId": event.event_id,
+                                "summary": event.summary,
+                                "by": user.unionid,
+                            }
+                        )
         else:
             event.attendees = [a for a in event.attendees if a["id"] != user.unionid]
-        return self._remember(key, Reply(200, b"", content_type="application/json;charset=utf-8"))
+        return self._remember(key, Reply(200, b"", content_type="application/json;charset=utf-8"), request)
 
     def add_rooms(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
@@ -292,7 +306,7 @@ class EventEndpoints:
             event.rooms[room.room_id] = "tentative" if room.rules.approval else "accepted"
         if rooms:
             event.updated = state.now()
-        return self._remember(key, ok({"result": True}))
+        return self._remember(key, ok({"result": True}), request)
 
     def remove_rooms(self, params: dict[str, str], request: Request) -> Reply:
         key, replay = self._idempotent_reply(request, "removeMeetingRooms", params["user"], params["event"])
@@ -308,7 +322,7 @@ class EventEndpoints:
             removed = event.rooms.pop(room_id, None) is not None or removed
         if removed:
             event.updated = self._state.now()
-        return self._remember(key, ok({"result": True}))
+        return self._remember(key, ok({"result": True}), request)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -328,22 +342,27 @@ class EventEndpoints:
         return user, event
 
     def _idempotent_reply(self, request: Request, *scope: str) -> tuple[tuple[str, ...] | None, Reply | None]:
+        """The first reply again for a repeated `x-client-token` within a day; a token reused with a
+        different body is a 409 `invalidRequest.duplicateClientToken`."""
         token = request.headers.get("x-client-token", "").strip()
         if not token:
             return None, None
         stored_replies = self._state.idempotent
         now = self._state.clock()
-        for stale in [key for key, (expiry, _reply) in stored_replies.items() if expiry <= now]:
+        for stale in [key for key, (expiry, _reply, _digest) in stored_replies.items() if expiry <= now]:
             del stored_replies[stale]
         key = (*scope, token)
         stored = stored_replies.get(key)
         if stored is None:
             return key, None
-        return key, Reply(stored[1].status, stored[1].body, stored[1].content_type, {"x-acs-request-id": request_id()})
+        _expiry, reply, digest = stored
+        if digest != _body_digest(request):
+            raise Problem(409, "invalidRequest.duplicateClientToken", "x-client-token was used for another request")
+        return key, Reply(reply.status, reply.body, reply.content_type, {"x-acs-request-id": request_id()})
 
-    def _remember(self, key: tuple[str, ...] | None, reply: Reply) -> Reply:
+    def _remember(self, key: tuple[str, ...] | None, reply: Reply, request: Request) -> Reply:
         if key is not None and reply.status < 300:
-            self._state.idempotent[key] = (self._state.clock() + IDEMPOTENCY_S, reply)
+            self._state.idempotent[key] = (self._state.clock() + IDEMPOTENCY_S, reply, _body_digest(request))
         return reply
 
     def _check_scope(self, room: data.SimRoom, event: SimEvent) -> None:
@@ -472,6 +491,16 @@ def _event_time(value: Any, all_day: bool, which: str) -> tuple[datetime, str]:
             raise Problem(400, "invalidParameter", f"Event {which} dateTime is invalid")
         moment = naive.replace(tzinfo=zone)
     return moment, zone_name
+
+
+def _body_digest(request: Request) -> str:
+    """What makes two requests "the same" for a client token: the query and the JSON body's content."""
+    try:
+        content = json.dumps(json.loads(request.body), sort_keys=True) if request.body.strip() else ""
+    except ValueError:
+        content = request.body.decode("utf-8", "replace")
+    query = json.dumps(sorted(request.query.items()))
+    return hashlib.sha256(f"{query}\n{content}".encode()).hexdigest()
 
 
 def _room_ids(value: Any) -> list[str]:

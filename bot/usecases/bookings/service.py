@@ -323,7 +323,8 @@ class BookingService:
                 if self.settings.cancel_mode == "remove_room":
                     self.dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
                 else:
-                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token)
+                    # DingTalk tells the event's attendees, if it has any, that it was cancelled.
+                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token, push_notification=True)
             except ItemNotFound:
                 self.log.info("event of booking %s was already gone in DingTalk", record.id)
         done = self.store.bookings.cancel(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
