@@ -176,6 +176,7 @@ def banner(simulator: Simulator) -> str:
             f"  knobs              {knobs}",
             f"  control API        {info['url']}/_sim/stats  /_sim/config  /_sim/info  (POST /_sim/config to change knobs)",
             "                     POST /_sim/rooms/close|reopen|members  /_sim/approvals/approve|decline",
+            "                     POST /_sim/callback  /_sim/suite-ticket/rotate  GET /_sim/notifications",
             "",
             "Point roombot at it with:",
             f"  DINGTALK_API_URL={info['url']} DINGTALK_APP_KEY={info['app_key']} "
