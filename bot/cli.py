@@ -72,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--malformed-rate", type=float, default=0.0, help="share of calls answered with broken JSON")
     sim.add_argument("--max-rooms-per-call", type=int, default=5)
     sim.add_argument("--token-ttl", type=int, default=7200, help="access token lifetime in seconds")
+    sim.add_argument("--qps-limit", type=int, default=None, help="calls per second per API before 403 QPS (0 = off)")
+    sim.add_argument("--monthly-quota", type=int, default=None, help="calls a month before ApiCountLimitForOrg (0 = off)")
+    sim.add_argument(
+        "--close-room",
+        action="append",
+        default=None,
+        metavar="ROOM[@UNTIL]",
+        help="close a room (name or id) for bookings, until an ISO date or moment or indefinitely (repeatable)",
+    )
+    sim.add_argument("--reopen-room", action="append", default=None, metavar="ROOM", help="reopen a room (repeatable)")
+    sim.add_argument("--approve", action="append", default=None, metavar="EVENT_ID", help="approve a pending booking")
+    sim.add_argument("--decline", action="append", default=None, metavar="EVENT_ID", help="decline a pending booking")
+    sim.add_argument(
+        "--url",
+        default=None,
+        help="act on the simulator already running at this URL (the options above), then exit, instead of starting one",
+    )
 
     sync = sub.add_parser("sync", help="refresh the room directory from DingTalk")
     sync.add_argument(

@@ -50,6 +50,8 @@ class Settings:
     dingtalk_auth_corp_id: str | None = None
     dingtalk_suite_ticket: str | None = field(default=None, repr=False)
     dingtalk_operator_union_id: str | None = None
+    dingtalk_callback_token: str | None = field(default=None, repr=False)  # HTTP event callback: signature token
+    dingtalk_callback_aes_key: str | None = field(default=None, repr=False)  # and its 43-character AES key
     dingtalk_api_url: str = DEFAULT_DINGTALK_API_URL
     dingtalk_oapi_url: str = DEFAULT_DINGTALK_OAPI_URL
     # Slack
@@ -63,6 +65,7 @@ class Settings:
     port: int = 3000
     # roombot behaviour (ROOMBOT_*)
     default_tz: str = "Asia/Shanghai"
+    org_tz: str = "Asia/Shanghai"  # where DingTalk's all-day items fall (their calendar date)
     batch_size: int = 5
     qps: float = 20.0
     max_workers: int = 20  # free/busy calls in flight: 100 rooms = 20 batches at once (one 20/s window)
@@ -122,6 +125,10 @@ class Settings:
     def default_zone(self) -> ZoneInfo:
         return ZoneInfo(self.default_tz)
 
+    @property
+    def org_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.org_tz)
+
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -143,6 +150,8 @@ class Settings:
             "dingtalk_auth_corp_id": get("DINGTALK_AUTH_CORP_ID"),
             "dingtalk_suite_ticket": get("DINGTALK_SUITE_TICKET"),
             "dingtalk_operator_union_id": get("DINGTALK_OPERATOR_UNION_ID"),
+            "dingtalk_callback_token": get("DINGTALK_CALLBACK_TOKEN"),
+            "dingtalk_callback_aes_key": get("DINGTALK_CALLBACK_AES_KEY"),
             "dingtalk_api_url": get("DINGTALK_API_URL") or DEFAULT_DINGTALK_API_URL,
             "dingtalk_oapi_url": get("DINGTALK_OAPI_URL") or get("DINGTALK_API_URL") or DEFAULT_DINGTALK_OAPI_URL,
             "slack_bot_token": get("SLACK_BOT_TOKEN"),
@@ -158,6 +167,8 @@ class Settings:
         tz = get("ROOMBOT_DEFAULT_TZ")
         if tz is not None:
             values["default_tz"] = tz
+        if (org_tz := get("ROOMBOT_ORG_TZ")) is not None:
+            values["org_tz"] = org_tz
         numeric: dict[str, tuple[str, type, float]] = {
             "ROOMBOT_BATCH_SIZE": ("batch_size", int, 1),
             "ROOMBOT_QPS": ("qps", float, 0.1),
@@ -235,6 +246,18 @@ class Settings:
             raise ConfigError(
                 f"ROOMBOT_DEFAULT_TZ is not a known time zone: {self.default_tz!r}", variable="ROOMBOT_DEFAULT_TZ"
             ) from exc
+        try:
+            ZoneInfo(self.org_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"ROOMBOT_ORG_TZ is not a known time zone: {self.org_tz!r}", variable="ROOMBOT_ORG_TZ"
+            ) from exc
+        if bool(self.dingtalk_callback_token) != bool(self.dingtalk_callback_aes_key):
+            raise ConfigError(
+                "DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY go together", variable="DINGTALK_CALLBACK_AES_KEY"
+            )
+        if self.dingtalk_callback_aes_key is not None and len(self.dingtalk_callback_aes_key) != 43:
+            raise ConfigError("DINGTALK_CALLBACK_AES_KEY must be 43 characters", variable="DINGTALK_CALLBACK_AES_KEY")
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")
         if self.booking_lease_s < 4 * self.deadline_s:

@@ -120,6 +120,15 @@ class RuleReason(StrEnum):
     TOO_LONG = "too_long"
     TOO_SHORT = "too_short"
     TOO_FAR_AHEAD = "too_far_ahead"
+    NOT_OPEN = "not_open"  # the room's reservation scope leaves the booker out
+
+
+class CallbackRejected(RoomBotError):
+    """A DingTalk callback push that fails its signature, decryption or owner check (`what`)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"DingTalk callback rejected: {what}")
+        self.what = what
 
 
 # --- store ---------------------------------------------------------------------------------
@@ -265,6 +274,11 @@ class RoomBusy(DingTalkError):
     """`meetingRoomNotAvailable`: the room was taken for an overlapping time."""
 
 
+class RoomRuleRefused(DingTalkError):
+    """`meetingRoomNotAvailable` for a broken booking rule of the room (its message says which:
+    "预订时长不得超过…", closed, not open to the booker), not for another booking."""
+
+
 class EventLimitReached(DingTalkError):
     """`flowLimit`: the organizer reached DingTalk's daily event limit."""
 
@@ -301,6 +315,16 @@ class PermissionMissing(DingTalkError):
         self.required_scopes = tuple(required_scopes)
 
 
+class OutsideVisibility(PermissionMissing):
+    """`permissionDeny` ("user not in authorized scope") or `forbidden.accessDenied`: the user is
+    outside the visibility range of roombot's DingTalk app; no permission scope is missing."""
+
+
+class OperatorNotEmployee(UserNotFound):
+    """`user.not.employee` from the rooms APIs: the account roombot reads rooms with
+    (DINGTALK_OPERATOR_UNION_ID) is not a member of the organisation."""
+
+
 class Throttled(DingTalkError):
     """A QPS/QPM limit or 429; retried with backoff, raised when the deadline runs out."""
 
@@ -323,6 +347,7 @@ __all__ = [
     "BadCredentials",
     "BookingError",
     "BookingRuleViolation",
+    "CallbackRejected",
     "ConfigError",
     "DingTalkError",
     "DingTalkParameterError",
@@ -337,11 +362,14 @@ __all__ = [
     "NotAllowed",
     "NotAllowedReason",
     "NotFound",
+    "OperatorNotEmployee",
+    "OutsideVisibility",
     "ParseError",
     "PermissionMissing",
     "QuotaExhausted",
     "RoomBotError",
     "RoomBusy",
+    "RoomRuleRefused",
     "RuleReason",
     "StoreError",
     "StoreUnavailable",

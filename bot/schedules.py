@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -136,7 +136,9 @@ class ScheduleProvider:
         clock: Clock,
         ttl_s: float = 60.0,
         single_flight: SingleFlight | None = None,
+        org_zone: ZoneInfo | None = None,
     ) -> None:
+        self._org_zone = org_zone
         self._store = store
         self._source = source
         self._union_id = union_id
@@ -193,6 +195,9 @@ class ScheduleProvider:
         span_start, span_end = days[0][0], days[-1][1]
         fetched_at = self._clock()
         schedules = self._source.query_schedules(self._union_id, list(room_ids), span_start, span_end)
+        if self._org_zone is not None:
+            # Before the per-day split: an all-day item must land in the local days it really covers.
+            schedules = [place_all_day(schedule, self._org_zone) for schedule in schedules]
         # A room DingTalk could not answer for (a malformed batch, an outage on one call) is not
         # cached: the next question asks again, so the answer heals as soon as DingTalk does.
         answered = [s for s in schedules if not s.error]
@@ -201,6 +206,25 @@ class ScheduleProvider:
                 team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in answered], fetched_at=fetched_at
             )
         return {s.room_id: s for s in schedules}
+
+
+def place_all_day(schedule: RoomSchedule, org_zone: ZoneInfo) -> RoomSchedule:
+    """The schedule with its all-day items on their calendar dates in the organisation's zone.
+
+    DingTalk writes an all-day item as UTC midnights (`2026-12-04T00:00Z`..`2026-12-05T00:00Z`);
+    the room is taken for that date where the organisation is, midnight to midnight there.
+    """
+    if not any(item.all_day for item in schedule.items):
+        return schedule
+    items = []
+    for item in schedule.items:
+        if item.all_day:
+            first, last = item.start.date(), item.end.date()
+            if item.end.time() != time(0) or last <= first:
+                last += timedelta(days=1)
+            item = replace(item, start=_midnight(first, org_zone), end=_midnight(last, org_zone))
+        items.append(item)
+    return replace(schedule, items=tuple(items))
 
 
 def _overlaps(item: ScheduleItem, start: datetime, end: datetime) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -20,6 +20,7 @@ from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
 from bot.schedules import ScheduleProvider, SingleFlight
+from bot.slack.notify import notifier_for
 from bot.store import Store
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.usecases.router import RoomService
@@ -49,6 +50,11 @@ class Runtime:
                 logger.exception("error while shutting down")
         self._closers.clear()
 
+    @property
+    def approvals(self) -> Callable[[datetime], str]:
+        """The approvals job's pass (for the job runner)."""
+        return self.service.follow_up_approvals
+
     def __enter__(self) -> Runtime:
         return self
 
@@ -56,9 +62,16 @@ class Runtime:
         self.close()
 
 
-def build_client(settings: Settings, *, rate_limiter: RateLimiter | None = None) -> DingTalkClient:
-    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis."""
+def build_client(
+    settings: Settings,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    suite_ticket_source: Callable[[], str | None] | None = None,
+) -> DingTalkClient:
+    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis;
+    `suite_ticket_source` the latest pushed suite ticket (read at every token fetch)."""
     return DingTalkClient(
+        suite_ticket_source=suite_ticket_source,
         base_url=settings.dingtalk_api_url,
         oapi_url=settings.dingtalk_oapi_url,
         app_key=settings.dingtalk_app_key,
@@ -154,7 +167,13 @@ def build_runtime(
             closers.append(coordination.close)
             rate_limiter = coordination.rate_limiter
             single_flight = single_flight or coordination.single_flight
-        dingtalk = build_client(settings, rate_limiter=rate_limiter)
+        suite_key = settings.dingtalk_suite_key
+        tickets = store.suite_tickets
+        dingtalk = build_client(
+            settings,
+            rate_limiter=rate_limiter,
+            suite_ticket_source=(lambda: tickets.latest(suite_key)) if suite_key else None,
+        )
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
             store=store.schedules,
@@ -163,8 +182,16 @@ def build_runtime(
             clock=clock,
             ttl_s=settings.cache_ttl_s,
             single_flight=single_flight,
+            org_zone=settings.org_zone,
         )
-        service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+        service = RoomService(
+            settings=settings,
+            store=store,
+            dingtalk=dingtalk,
+            schedules=schedules,
+            clock=clock,
+            notifier=notifier_for(settings),
+        )
         closers.append(service.close)
     except BaseException:
         for closer in reversed(closers):

@@ -46,6 +46,7 @@ class _Host:
     store: Store
     dingtalk: DingTalkClient | None
     close: Callable[[], None]
+    approvals: Callable[[datetime], str] | None = None
 
 
 def _open_host(settings: Settings) -> _Host:
@@ -55,7 +56,7 @@ def _open_host(settings: Settings) -> _Host:
     """
     if settings.has_dingtalk_credentials:
         runtime = build_runtime(settings)
-        return _Host(settings, runtime.engine, runtime.store, runtime.dingtalk, runtime.close)
+        return _Host(settings, runtime.engine, runtime.store, runtime.dingtalk, runtime.close, runtime.approvals)
     try:
         engine = make_engine(settings.database_url)
     except Exception as exc:  # SQLAlchemy's ArgumentError, a missing driver

@@ -67,6 +67,7 @@ class DingTalkClient:
         suite_secret: str | None = None,
         auth_corp_id: str | None = None,
         suite_ticket: str | None = None,
+        suite_ticket_source: Callable[[], str | None] | None = None,
         http_client: httpx.Client | None = None,
         batch_size: int = 5,
         max_workers: int = 20,
@@ -120,7 +121,13 @@ class DingTalkClient:
             sleep=sleep,
             logger=log,
         )
-        self._token_api = TokenApi(transport=self._transport, base_url=base_url, credentials=credentials, logger=log)
+        self._token_api = TokenApi(
+            transport=self._transport,
+            base_url=base_url,
+            credentials=credentials,
+            logger=log,
+            ticket_source=suite_ticket_source,
+        )
         self._free_busy = FreeBusyApi(
             transport=self._transport,
             base_url=base_url,

@@ -289,6 +289,10 @@ class Transport:
             if not decoded:
                 self._log_line(call.method, path, status, "malformed", header_request_id, began)
                 raise MalformedReply("reply is not JSON", code="malformed", request_id=header_request_id, status=status)
+            if wire.is_flood_reply(body):
+                # The IP flood limit says so with HTTP 200: throttling, to back off from and retry.
+                self._log_line(call.method, path, status, "IpFlowLimit", header_request_id, began)
+                raise wire.error_from_body(status, body)
             if call.oapi:
                 return self._interpret_oapi(body, call.method, path, status, began)
             self._log_line(call.method, path, status, "", header_request_id, began)

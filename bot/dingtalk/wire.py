@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.models import (
     AdvanceReservation,
+    AuthorizedMember,
     Event,
     EventRoom,
     Label,
@@ -38,9 +39,11 @@ from bot.errors import (
     ItemNotFound,
     MalformedReply,
     NotInEvent,
+    OutsideVisibility,
     PermissionMissing,
     QuotaExhausted,
     RoomBusy,
+    RoomRuleRefused,
     Throttled,
     TooManyRooms,
     UpstreamUnavailable,
@@ -347,8 +350,21 @@ def parse_room_detail(body: object) -> RoomDetail:
                 end=_from_millis(close.get("taskEndTime"), "taskEndTime"),
                 reason=_str(close.get("closeReason")),
             )
+    members: tuple[AuthorizedMember, ...] | None = None
+    if room.status == 2:
+        # Open to some members only: the reservation scope lists who may book.
+        authority_raw = result.get("reservationAuthority")
+        authority = _obj(authority_raw, "reservationAuthority") if authority_raw is not None else {}
+        members = tuple(
+            AuthorizedMember(
+                member_id=_required_str(_obj(raw, "authorizedMembers[]"), "memberId", "authorizedMembers[]"),
+                member_type=_str(_obj(raw, "authorizedMembers[]").get("memberType")) or "user",
+            )
+            for raw in _list(authority.get("authorizedMembers"), "authorizedMembers")
+        )
     return RoomDetail(
         room=room,
+        members=members,
         open_reservation=_bool(config.get("openReservation"), default=True),
         max_minutes=_int(config.get("maxReservationTimeInterval"), "maxReservationTimeInterval", default=0) or 0,
         min_minutes=_int(config.get("minReservationTimeInterval"), "minReservationTimeInterval", default=0) or 0,
@@ -462,8 +478,8 @@ _CODE_TABLE: dict[str, type[DingTalkError]] = {
     # permissions
     "Forbidden.AccessDenied.AccessTokenPermissionDenied": PermissionMissing,
     "Forbidden.AccessDenied.IpNotInWhiteList": PermissionMissing,
-    "forbidden.accessDenied": PermissionMissing,
-    "permissionDeny": PermissionMissing,
+    "forbidden.accessDenied": OutsideVisibility,
+    "permissionDeny": OutsideVisibility,
     # quota and throttling
     "Forbidden.AccessDenied.ApiCountLimitForOrg": QuotaExhausted,
     "system.busy": Throttled,
@@ -512,6 +528,8 @@ OAPI_AUTH_ERRCODES = frozenset({40014, 88})
 
 def error_class(status: int, code: str, message: str) -> type[DingTalkError]:
     """The one table from DingTalk's (HTTP status, code, message) to an exception class."""
+    if code == "meetingRoomNotAvailable" and not _says_taken(message):
+        return RoomRuleRefused
     if code.startswith(("Forbidden.AccessDenied.Qps", "Forbidden.AccessDenied.Qpm")):
         return Throttled
     if code in _CODE_TABLE:
@@ -534,9 +552,24 @@ def error_class(status: int, code: str, message: str) -> type[DingTalkError]:
     return DingTalkParameterError
 
 
+# How DingTalk words "another booking holds the room" (the simulator says "room busy").
+_TAKEN_WORDS = ("busy", "occupied", "conflict", "占用", "冲突", "已被预订", "已预订")
+
+
+def _says_taken(message: str) -> bool:
+    lowered = message.strip().lower()
+    return not lowered or any(word in lowered for word in _TAKEN_WORDS)
+
+
+def is_flood_reply(body: object) -> bool:
+    """DingTalk's per-IP flood limit answers with its own body, even with HTTP 200:
+    `{"status": 1111, "wait": 5, "punish": "deny", …}`."""
+    return isinstance(body, Mapping) and ("punish" in body or body.get("status") == 1111)
+
+
 def error_from_body(status: int, body: object) -> DingTalkError:
     """An exception for a 4xx/5xx reply; `body` is the decoded JSON (or None if it was not JSON)."""
-    if isinstance(body, Mapping) and ("punish" in body or body.get("status") == 1111):
+    if is_flood_reply(body):
         # The per-IP flood limit answers with its own body (status 1111, or a "punish" field): wait and retry.
         return Throttled("too many calls from this IP address", code="IpFlowLimit", status=status)
     if body is None and status == 403:
@@ -549,14 +582,14 @@ def error_from_body(status: int, body: object) -> DingTalkError:
     if not obj and not message:
         message = "reply without an error body"
     cls = error_class(status, code, message)
-    if cls is PermissionMissing:
+    if cls is PermissionMissing or cls is OutsideVisibility:
         detail = obj.get("accessdenieddetail") or obj.get("AccessDeniedDetail")
         scopes: list[str] = []
         if isinstance(detail, Mapping):
             raw_scopes = detail.get("requiredScopes")
             if isinstance(raw_scopes, list):
                 scopes = [str(s) for s in raw_scopes if isinstance(s, (str, int))]
-        return PermissionMissing(message, required_scopes=scopes, code=code, request_id=request_id, status=status)
+        return cls(message, required_scopes=scopes, code=code, request_id=request_id, status=status)
     return cls(message, code=code, request_id=request_id, status=status)
 
 
@@ -580,6 +613,7 @@ __all__ = [
     "check_window",
     "error_class",
     "error_from_body",
+    "is_flood_reply",
     "format_time",
     "oapi_error",
     "parse_event",

@@ -20,6 +20,8 @@ from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
+from bot.domain.models import RoomAccess
+
 TENTATIVE = "TENTATIVE"
 
 K = TypeVar("K")
@@ -48,6 +50,8 @@ class Verdict(StrEnum):
     PENDING = "pending"  # blocked only by bookings awaiting approval: may free up
     BUSY = "busy"
     UNKNOWN = "unknown"  # DingTalk could not say (see `Assessment.reason`)
+    CLOSED = "closed"  # closed for bookings over the window (see `Assessment.until`, `reason`)
+    NOT_OPEN = "not_open"  # the room's reservation scope leaves the booker out
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ class Assessment:
             free stretch of `duration`; None when the room does not fit.
         next_free: the first moment at or after `start` when the room is free for the wanted
             length (the window's length, or `duration`); None when unknown.
-        reason: why the room is unknown (DingTalk's per-room error text).
+        reason: why the room is unknown (DingTalk's per-room error text), or closed (the
+            closure's reason).
+        until: when a closed room opens again; None when closed indefinitely.
     """
 
     verdict: Verdict
@@ -103,6 +109,12 @@ class Assessment:
     bookable: Interval | None = None
     next_free: datetime | None = None
     reason: str | None = None
+    until: datetime | None = None
+
+    @property
+    def unavailable(self) -> bool:
+        """True when the room cannot be booked by this asker at all (closed, or not open to them)."""
+        return self.verdict in (Verdict.CLOSED, Verdict.NOT_OPEN)
 
     @property
     def fits(self) -> bool:
@@ -123,17 +135,21 @@ def assess(
     duration: timedelta | None = None,
     error: str | None = None,
     min_free: timedelta = timedelta(minutes=15),
+    org_zone: tzinfo | None = None,
 ) -> Assessment:
     """Give one room's verdict for the window `[start, end)`.
 
     Args:
         items: the room's bookings (any order, may reach outside the window). An item whose
-            `all_day` attribute is true blocks whole days in the window's time zone.
+            `all_day` attribute is true blocks its calendar dates in `org_zone`.
         start, end: the asked window, time-zone aware; `end == start` asks about one instant.
         duration: the wanted length inside the window; None wants the whole window.
         error: DingTalk's per-room error; such a room is UNKNOWN, never free.
         min_free: without a duration, free stretches shorter than this (or than the window)
             do not make a room "partly free": a 5-minute gap is no use to anyone.
+        org_zone: the organisation's zone, where DingTalk's all-day items fall: an all-day item
+            is a date, and the room is taken from that date's midnight to the next one there,
+            wherever the asker is. None takes the window's zone.
 
     Raises:
         ValueError: naive datetimes, `end` before `start`, or a duration that is not positive
@@ -148,7 +164,7 @@ def assess(
     if error:
         return Assessment(Verdict.UNKNOWN, start, end, duration, reason=error)
 
-    blocks = _normalise(items, start.tzinfo)
+    blocks = _normalise(items, org_zone or start.tzinfo)
     everything = _merge(blocks)
     confirmed = _merge(b for b in blocks if not b.tentative)
     wanted = duration if duration is not None else end - start
@@ -196,6 +212,42 @@ def assess(
     return Assessment(verdict, start, end, duration, free=free, conflicts=conflicts, blocks=blocks, next_free=next_free)
 
 
+def restrict(assessment: Assessment, access: RoomAccess | None, *, booker: str | None) -> Assessment:
+    """The assessment, unless the room's access rules rule the booker out over the window.
+
+    A room closed for bookings over any part of the window is CLOSED; a member-only room whose
+    scope does not name `booker` (a DingTalk unionId) is NOT_OPEN. Either way nothing is
+    bookable and no "free from" time is given. A scope naming departments cannot be settled
+    here (membership is DingTalk's to know), so such a room stays as it is and DingTalk decides
+    at booking time. `access` None (details never read) restricts nothing.
+    """
+    if access is None or assessment.verdict is Verdict.UNKNOWN:
+        return assessment
+    start, end = assessment.start, assessment.end
+    closed = access.closed
+    closure_hits = closed is not None and (
+        (closed.start is None or (end > closed.start if end > start else start >= closed.start))
+        and (closed.end is None or start < closed.end)
+    )
+    if not access.open_reservation or closure_hits:
+        return Assessment(
+            Verdict.CLOSED,
+            start,
+            end,
+            assessment.duration,
+            blocks=assessment.blocks,
+            reason=(closed.reason or None) if closed is not None and closure_hits else None,
+            until=closed.end if closed is not None and closure_hits else None,
+        )
+    members = access.members
+    if members is not None:
+        users = {member.member_id for member in members if member.member_type != "dept"}
+        has_depts = any(member.member_type == "dept" for member in members)
+        if booker not in users and not has_depts:
+            return Assessment(Verdict.NOT_OPEN, start, end, assessment.duration, blocks=assessment.blocks)
+    return assessment
+
+
 # --- ranking ---------------------------------------------------------------------------------
 
 
@@ -225,6 +277,8 @@ _TIER = {
     Verdict.PENDING: 3,
     Verdict.BUSY: 4,
     Verdict.UNKNOWN: 5,
+    Verdict.CLOSED: 6,
+    Verdict.NOT_OPEN: 6,
 }
 
 
@@ -292,6 +346,7 @@ class Summary:
     pending: int = 0
     busy: int = 0
     unknown: int = 0
+    unavailable: int = 0  # closed, or not open to the asker
     next_free: datetime | None = None
     next_free_count: int = 0
 
@@ -317,6 +372,7 @@ def summarize(assessments: Iterable[Assessment]) -> Summary:
         pending=counts[Verdict.PENDING],
         busy=counts[Verdict.BUSY],
         unknown=counts[Verdict.UNKNOWN],
+        unavailable=counts[Verdict.CLOSED] + counts[Verdict.NOT_OPEN],
         next_free=first,
         next_free_count=sum(1 for moment in later if moment == first),
     )
@@ -366,7 +422,7 @@ def alternatives(
     lo = within.start if not_before is None else max(within.start, not_before)
     for order, (key, assessment) in enumerate(rooms):
         length = assessment.wanted
-        if assessment.fits or assessment.verdict is Verdict.UNKNOWN or length <= timedelta(0):
+        if assessment.fits or assessment.verdict is Verdict.UNKNOWN or assessment.unavailable or length <= timedelta(0):
             continue
         asked = assessment.start
         best_before: datetime | None = None
@@ -409,10 +465,10 @@ def _normalise(items: Iterable[BusyItem], tz: tzinfo | None) -> tuple[Busy, ...]
 
 
 def _whole_days(start: datetime, end: datetime, tz: tzinfo | None) -> tuple[datetime, datetime]:
-    """Widen an all-day item to whole days in `tz`.
+    """Place an all-day item on its calendar dates, as whole days in `tz` (the organisation's zone).
 
-    DingTalk sends all-day items as UTC midnights, which in Shanghai would
-    run 08:00 to 08:00; the dates are what count. The end is exclusive when it is a midnight.
+    DingTalk sends all-day items as UTC midnights, which in Shanghai would run 08:00 to 08:00;
+    the dates, as written, are what count. The end is exclusive when it is a midnight.
     """
     first = start.date()
     last = end.date()
@@ -488,5 +544,6 @@ __all__ = [
     "alternatives",
     "assess",
     "rank",
+    "restrict",
     "summarize",
 ]

@@ -105,6 +105,7 @@ class Room:
     team_id: str = ""
     listed: bool = True
     synced_at: datetime | None = None
+    access: RoomAccess | None = None  # booking-relevant details; None until the directory job read them
 
     @property
     def location(self) -> str:
@@ -147,6 +148,27 @@ class ReservationClosed:
 
 
 @dataclass(frozen=True)
+class AuthorizedMember:
+    """One entry of a member-only room's reservation scope (`memberType` user or dept)."""
+
+    member_id: str
+    member_type: str = "user"
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """Who may book a room and when: what the directory keeps of a room's detail.
+
+    `members` is None when the room is open to everyone (`roomStatus` 0), else the reservation
+    scope (`roomStatus` 2) or empty (1: administrators only).
+    """
+
+    open_reservation: bool = True
+    closed: ReservationClosed | None = None
+    members: tuple[AuthorizedMember, ...] | None = None
+
+
+@dataclass(frozen=True)
 class RoomDetail:
     """A room with its booking rules."""
 
@@ -158,6 +180,11 @@ class RoomDetail:
     closed: ReservationClosed | None = None
     approval_required: bool = False
     description: str = ""
+    members: tuple[AuthorizedMember, ...] | None = None
+
+    @property
+    def access(self) -> RoomAccess:
+        return RoomAccess(open_reservation=self.open_reservation, closed=self.closed, members=self.members)
 
 
 @dataclass(frozen=True)
@@ -193,6 +220,7 @@ __all__ = [
     "LABEL_WHITEBOARD",
     "TENTATIVE",
     "AdvanceReservation",
+    "AuthorizedMember",
     "Event",
     "EventRoom",
     "Label",
@@ -200,6 +228,7 @@ __all__ = [
     "PersonSchedule",
     "ReservationClosed",
     "Room",
+    "RoomAccess",
     "RoomDetail",
     "RoomGroupRef",
     "RoomSchedule",

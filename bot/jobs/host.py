@@ -8,6 +8,8 @@ be None where DingTalk is not configured: the directory refresh then skips.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -40,6 +42,9 @@ class JobHost(Protocol):
     @property
     def dingtalk(self) -> DirectoryClient | None: ...
 
+    @property
+    def approvals(self) -> Callable[[datetime], str] | None: ...
+
 
 def job_repository(host: JobHost) -> JobRepository:
     return JobRepository(session_factory=make_session_factory(host.engine))
@@ -68,6 +73,7 @@ def build_runner(
         settings=host.settings,
         notifier=notifier,
         reconciler=build_reconciler(host),
+        approvals=host.approvals,
     )
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 

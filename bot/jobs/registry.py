@@ -6,6 +6,7 @@ Names are stable: they are the keys of the `jobs` table, and `roombot jobs list`
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.config import Settings
@@ -25,6 +26,7 @@ SEND_REMINDERS = "send-reminders"
 RELEASE_NO_SHOWS = "release-no-shows"
 RECONCILE_BOOKINGS = "reconcile-bookings"
 SWEEP_ORPHAN_EVENTS = "sweep-orphan-events"
+FOLLOW_UP_APPROVALS = "follow-up-approvals"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
@@ -33,6 +35,9 @@ PROCESSED_EVENTS_KEPT = timedelta(days=1)
 SCHEDULE_CACHE_KEPT = timedelta(hours=1)
 # The directory is refreshed this long before questions would find it stale and pay for a sync.
 REFRESH_EVERY = timedelta(hours=1)
+# Each pending booking has its own pause between reads (bot/usecases/approvals.py); the job only
+# looks for the ones that are due.
+APPROVALS_EVERY = timedelta(minutes=1)
 # A sync lists every room, page by page, within DingTalk's rate limit.
 REFRESH_LEASE = timedelta(minutes=30)
 # Reminders and releases are minute-grained; each sweep acts on each booking once (a conditional UPDATE).
@@ -50,8 +55,10 @@ def default_jobs(
     checkin: CheckinSweeps | None = None,
     notifier: Notifier | None = None,
     reconciler: Reconciler | None = None,
+    approvals: Callable[[datetime], str] | None = None,
 ) -> list[JobSpec]:
-    """roombot's background jobs, bound to their dependencies (`directory`, `reconciler` None: DingTalk not configured).
+    """roombot's background jobs, bound to their dependencies (`directory`, `reconciler` None: DingTalk
+    not configured; `approvals` None: no service to follow approvals up with).
 
     The reminder and release sweeps run when a `notifier` (the Slack DMs, or the terminal) is given.
     """
@@ -97,6 +104,8 @@ def default_jobs(
             lease=RECONCILE_LEASE,
         ),
     ]
+    if approvals is not None:
+        specs.append(JobSpec(name=FOLLOW_UP_APPROVALS, interval=APPROVALS_EVERY, run=approvals))
     if notifier is None:
         return specs
     sweeps = checkin or CheckinSweeps(
@@ -123,6 +132,7 @@ def default_jobs(
 
 
 __all__ = [
+    "FOLLOW_UP_APPROVALS",
     "PRUNE_PROCESSED_EVENTS",
     "PRUNE_SCHEDULE_CACHE",
     "RECONCILE_BOOKINGS",

@@ -139,6 +139,7 @@ class FindReply:
             partly_free=summary.partly_free,
             pending=summary.pending,
             unknown=summary.unknown,
+            unavailable=summary.unavailable,
             next_free=next_free,
             next_free_count=summary.next_free_count,
             duration_minutes=self.duration_minutes,

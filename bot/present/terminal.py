@@ -27,6 +27,8 @@ _MARKS = {
     Verdict.PENDING: "…",
     Verdict.BUSY: "✗",
     Verdict.UNKNOWN: "?",
+    Verdict.CLOSED: "⊘",
+    Verdict.NOT_OPEN: "⊘",
 }
 _COLOURS = {
     Verdict.FREE: "\x1b[32m",
@@ -34,6 +36,8 @@ _COLOURS = {
     Verdict.PENDING: "\x1b[33m",
     Verdict.BUSY: "\x1b[31m",
     Verdict.UNKNOWN: "\x1b[90m",
+    Verdict.CLOSED: "\x1b[90m",
+    Verdict.NOT_OPEN: "\x1b[90m",
 }
 _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
@@ -111,7 +115,11 @@ def room_facts(result: RoomResult) -> list[str]:
 def verdict_detail(result: RoomResult, asked: datetime, zone: ZoneInfo) -> str:
     """The verdict in words with its particulars: free windows, when it frees up, who holds it."""
     assessment = result.assessment
-    parts = [messages.verdict_label(assessment.verdict, fits=assessment.fits)]
+    if assessment.verdict is Verdict.CLOSED:
+        until = assessment.until.astimezone(zone) if assessment.until is not None else None
+        parts = [messages.closed_room(until, assessment.reason)]
+    else:
+        parts = [messages.verdict_label(assessment.verdict, fits=assessment.fits)]
     if assessment.verdict is Verdict.PARTLY_FREE and assessment.free:
         windows = [(w.start.astimezone(zone), w.end.astimezone(zone)) for w in assessment.free]
         parts.append(messages.free_windows(windows))

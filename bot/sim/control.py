@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.sim.http import Reply, Request
@@ -47,6 +48,24 @@ class Controllable(Protocol):
     def restore_credentials(self) -> None: ...
     def info(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
+    def register_callback(self, url: str, *, token: str, aes_key: str) -> None: ...
+    def rotate_suite_ticket(self) -> dict[str, Any]: ...
+    def close_room(
+        self, room_id: str, *, until: datetime | None, reason: str = "", start: datetime | None = None
+    ) -> None: ...
+    def reopen_room(self, room_id: str) -> None: ...
+    def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None: ...
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None: ...
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 moment with its offset, or None."""
+    if value is None or value == "":
+        return None
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset")
+    return moment
 
 
 def is_control_path(path: str) -> bool:
@@ -64,7 +83,7 @@ def control(sim: Controllable, request: Request) -> Reply:
         return Reply.json(400, {"error": "body must be a JSON object"})
     try:
         reply = _route(sim, route, payload)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, KeyError) as exc:
         return Reply.json(400, {"error": str(exc)})
     if reply is None:
         return Reply.json(404, {"error": f"no control endpoint {request.method} {request.path}"})
@@ -126,6 +145,44 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
         return Reply.json(200, {"notifications": sim.notifications})
     if route == ("GET", "/_sim/users"):
         return Reply.json(200, {"users": sim.users})
+    if route == ("POST", "/_sim/rooms/close"):
+        try:
+            sim.close_room(
+                str(payload["roomId"]),
+                until=_moment(payload.get("until")),
+                reason=str(payload.get("reason") or ""),
+                start=_moment(payload.get("start")),
+            )
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/rooms/reopen"):
+        try:
+            sim.reopen_room(str(payload["roomId"]))
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/rooms/members"):
+        members = payload.get("members")
+        try:
+            sim.set_room_members(str(payload["roomId"]), None if members is None else [str(member) for member in members])
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing room: {exc}") from None
+        return Reply.json(200, done)
+    if route in (("POST", "/_sim/approvals/approve"), ("POST", "/_sim/approvals/decline")):
+        try:
+            room_id = payload.get("roomId")
+            sim.decide_approval(
+                str(payload["eventId"]), str(room_id) if room_id else None, approve=route[1].endswith("approve")
+            )
+        except KeyError as exc:
+            raise ValueError(f"unknown or missing event or room: {exc}") from None
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/callback"):
+        sim.register_callback(str(payload["url"]), token=str(payload["token"]), aes_key=str(payload["aesKey"]))
+        return Reply.json(200, done)
+    if route == ("POST", "/_sim/suite-ticket/rotate"):
+        return Reply.json(200, sim.rotate_suite_ticket())
     if route == ("POST", "/_sim/reset"):
         sim.reset()
         return Reply.json(200, done)

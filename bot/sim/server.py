@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from bot.sim import data
+from bot.sim.callback import push
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
 from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
@@ -156,7 +157,7 @@ class Simulator:
 
     @property
     def notifications(self) -> list[dict[str, Any]]:
-        """The work notifications delivered so far, oldest first."""
+        """What DingTalk "delivered" to people so far, oldest first: work notifications, cancel notices."""
         with self._state.lock:
             return [dict(note) for note in self._state.notifications]
 
@@ -326,8 +327,62 @@ class Simulator:
         """The room disappears from DingTalk (its id becomes `roomId invalid`)."""
         self._rooms.remove_room(room_id)
 
-    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
-        """An administrator approves (accepted) or rejects (declined) a pending room booking."""
+    def close_room(self, room_id: str, *, until: datetime | None, reason: str = "", start: datetime | None = None) -> None:
+        """Close a room for bookings from `start` (default now) until `until` (None: indefinitely)."""
+        self._rooms.close_room(room_id, start=start or self._state.now(), until=until, reason=reason)
+
+    def reopen_room(self, room_id: str) -> None:
+        self._rooms.reopen_room(room_id)
+
+    def set_room_members(self, room_id: str, union_ids: Sequence[str] | None) -> None:
+        """Open a room to these DingTalk users only, or with None to everyone."""
+        self._rooms.set_members(room_id, union_ids)
+
+    def register_callback(self, url: str, *, token: str, aes_key: str) -> None:
+        """Where the simulated DingTalk pushes events (HTTP event callback), with its token and AES key."""
+        if len(aes_key) != 43:
+            raise ValueError("the AES key must be 43 characters")
+        with self._state.lock:
+            self._state.callback = {"url": url, "token": token, "aes_key": aes_key}
+
+    def rotate_suite_ticket(self) -> dict[str, Any]:
+        """DingTalk's five-hourly ticket change: a new ticket, the old one refused from now on, and the
+        new one pushed to the registered callback (if any). Returns the ticket and the push's outcome."""
+        state = self._state
+        with state.lock:
+            state.ticket_serial += 1
+            state.suite_ticket = data.stable_alnum(48, state.seed, "suiteTicket", state.ticket_serial)
+            ticket, callback, suite_key = state.suite_ticket, state.callback, state.suite_key
+        delivery: dict[str, Any] = {"status": None, "acknowledged": False}
+        if callback is not None:  # outside the lock: the receiver may call the simulator back
+            message = {
+                "EventType": "suite_ticket",
+                "SuiteTicket": ticket,
+                "SuiteKey": suite_key,
+                "TimeStamp": str(int(self._state.clock() * 1000)),
+            }
+            delivery = push(
+                callback["url"], message, token=callback["token"], aes_key=callback["aes_key"], owner_key=suite_key
+            )
+        return {"suite_ticket": ticket, **delivery}
+
+    def invite(self, event_id: str, union_id: str) -> None:
+        """Someone adds a colleague to an event in DingTalk itself (not through roombot)."""
+        with self._state.lock:
+            event = self._state.events[event_id]
+            user = self._state.user_by_union(union_id)
+            event.attendees.append(
+                {
+                    "id": union_id,
+                    "displayName": user.name if user else "",
+                    "responseStatus": "needsAction",
+                    "isOptional": False,
+                }
+            )
+
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
+        """An administrator approves (accepted) or rejects (declined) a pending room booking (None: every
+        room of the event that awaits approval)."""
         self._events.decide_approval(event_id, room_id, approve=approve)
 
     def person_schedule(self, union_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

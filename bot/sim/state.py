@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.sim import data
+from bot.sim import data, recurrence
 from bot.sim.http import Reply
+from bot.sim.recurrence import Recurrence
 from bot.sim.routes import ENDPOINTS
 from bot.sim.timefmt import SHANGHAI
 
@@ -97,6 +99,16 @@ class SimEvent:
     updated: datetime
     rooms: dict[str, str] = field(default_factory=dict)  # roomId -> accepted | tentative | declined
     sign_ins: dict[str, datetime] = field(default_factory=dict)  # unionId -> when they signed in
+    recurrence: Recurrence | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Where the series' wall-clock times are kept (all-day events: Shanghai)."""
+        return ZoneInfo(self.time_zone) if self.time_zone else SHANGHAI
+
+    def occurrences(self, until: datetime) -> list[tuple[datetime, datetime]]:
+        """The event's occurrences starting before `until` (one, unless it recurs)."""
+        return list(recurrence.occurrences(self.recurrence, self.start, self.end, self.zone, until=until))
 
 
 class SimState:
@@ -123,6 +135,8 @@ class SimState:
         self.suite_secret = data.stable_alnum(64, seed, "suiteSecret")
         self.suite_ticket = data.stable_alnum(48, seed, "suiteTicket")
         self.agent_id = 1_000_000_000 + data.stable_int(seed, "agentId") % 1_000_000_000
+        self.ticket_serial = 0
+        self.callback: dict[str, str] | None = None  # url, token, aes_key of the HTTP event callback
 
         self.users = data.build_users(seed)
         self.operator = self.users[0]
@@ -140,8 +154,11 @@ class SimState:
         self.events: dict[str, SimEvent] = {}
         self.event_counter = 0
         self.created_per_day: dict[tuple[str, date], int] = {}
-        self.idempotent: dict[tuple[str, ...], tuple[float, Reply]] = {}
-        self.notifications: list[dict[str, Any]] = []  # work notifications "delivered" (GET /_sim/notifications)
+        # (scope…, x-client-token) -> (expiry, first reply, digest of the first request's body)
+        self.idempotent: dict[tuple[str, ...], tuple[float, Reply, str]] = {}
+        # What was "delivered" to people (GET /_sim/notifications): work notifications, and cancel
+        # notices to an event's attendees.
+        self.notifications: list[dict[str, Any]] = []
         self.task_counter = 0
 
     # --- lookups (call with the lock held) ---------------------------------------------------

@@ -62,6 +62,8 @@ _EMOJI = {
     Verdict.PENDING: ":hourglass_flowing_sand:",
     Verdict.BUSY: ":red_circle:",
     Verdict.UNKNOWN: ":grey_question:",
+    Verdict.CLOSED: ":no_entry:",
+    Verdict.NOT_OPEN: ":no_entry:",
 }
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 
@@ -125,7 +127,9 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
         action_id = CANCEL_BOOKING.id(booking.booking_id)
         spec = ButtonSpec(messages.cancel_button(), action_id, cancel_value(booking.booking_id), "danger")
         block_id = f"booking-{booking.booking_id}"
-        blocks.append(SectionBlock(block_id=block_id, text=_mrkdwn(_cut(line, SECTION_MAX)), accessory=_button(spec)))
+        # A declined booking holds no room: nothing to cancel.
+        accessory = _button(spec) if booking.status != "declined" else None
+        blocks.append(SectionBlock(block_id=block_id, text=_mrkdwn(_cut(line, SECTION_MAX)), accessory=accessory))
     if len(shown) < len(reply.bookings):
         blocks.append(ContextBlock(elements=[_mrkdwn(messages.slack_home_more(len(reply.bookings) - len(shown)))]))
     fallback.append(messages.bookings_header())

@@ -98,7 +98,7 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         cancel = _button(
             messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
         )
-        blocks.append(_section(line, cancel))
+        blocks.append(_section(line, cancel if booking.status != "declined" else None))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
 

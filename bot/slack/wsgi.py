@@ -1,4 +1,4 @@
-"""HTTP mode: a WSGI application with `POST /slack/events` and `GET /healthz`.
+"""HTTP mode: a WSGI application with `POST /slack/events`, `GET /healthz` and `POST /dingtalk/callback`.
 
 gunicorn target (the Procfile's `web:`): `gunicorn 'bot.slack.wsgi:create_wsgi_app()'`.
 `/slack/events` goes to Bolt's WSGI handler, which verifies Slack's signature and timestamp
@@ -15,13 +15,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, Protocol
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings
-from bot.errors import ConfigError, StoreUnavailable
+from bot.errors import CallbackRejected, ConfigError, StoreUnavailable
 from bot.slack.app import create_app
 from bot.slack.boot import build_runtime_for_serve, require_settings, use_simulator_from
 
@@ -32,15 +33,27 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+DINGTALK_CALLBACK_PATH = "/dingtalk/callback"
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+class DingTalkCallback(Protocol):
+    def __call__(self, *, signature: str, timestamp: str, nonce: str, body: bytes) -> dict[str, str] | None: ...
 
 
 class RoombotWSGI:
     """Routes `/healthz` itself and everything else to Bolt's handler (which owns `/slack/events`)."""
 
     def __init__(
-        self, *, app: App, health: Callable[[], dict[str, bool]], on_close: Callable[[], None] | None = None
+        self,
+        *,
+        app: App,
+        health: Callable[[], dict[str, bool]],
+        on_close: Callable[[], None] | None = None,
+        dingtalk_callback: DingTalkCallback | None = None,
     ) -> None:
         self.app = app
+        self._dingtalk_callback = dingtalk_callback
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._health = health
         self._on_close = on_close
@@ -48,6 +61,8 @@ class RoombotWSGI:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
             return self._healthz(start_response)
+        if environ.get("PATH_INFO") == DINGTALK_CALLBACK_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return self._dingtalk(environ, start_response)
         if not _plausible_timestamp(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
             # slack_sdk's verifier calls int() on the header: "soon" would be a 500 with a traceback.
             return self._refuse(start_response)
@@ -80,6 +95,36 @@ class RoombotWSGI:
         body = json.dumps({"error": "invalid request"}).encode()
         start_response("401 Unauthorized", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+    def _dingtalk(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """DingTalk's HTTP event callback (the suite ticket push): signed and encrypted both ways."""
+        query = {key: values[0] for key, values in parse_qs(str(environ.get("QUERY_STRING") or "")).items()}
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(min(max(length, 0), MAX_CALLBACK_BYTES)) if length else b""
+        status, payload = "404 Not Found", {"error": "no DingTalk callback is configured"}
+        if self._dingtalk_callback is not None:
+            try:
+                reply = self._dingtalk_callback(
+                    signature=query.get("signature") or query.get("msg_signature") or "",
+                    timestamp=query.get("timestamp") or "",
+                    nonce=query.get("nonce") or "",
+                    body=body,
+                )
+            except CallbackRejected as exc:
+                logger.warning("DingTalk callback refused (%s)", exc.what)
+                status, payload = "403 Forbidden", {"error": "invalid request"}
+            except Exception:
+                logger.exception("DingTalk callback failed")
+                status, payload = "500 Internal Server Error", {"error": "internal error"}
+            else:
+                if reply is not None:
+                    status, payload = "200 OK", reply
+        data = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
 
     def _healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -144,7 +189,9 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
     except BaseException:
         runtime.close()
         raise
-    return RoombotWSGI(app=app, health=runtime.service.health, on_close=runtime.close)
+    return RoombotWSGI(
+        app=app, health=runtime.service.health, on_close=runtime.close, dingtalk_callback=runtime.service.dingtalk_callback
+    )
 
 
 def _cannot_boot(exc: Exception) -> NoReturn:
@@ -154,4 +201,4 @@ def _cannot_boot(exc: Exception) -> NoReturn:
     raise SystemExit(3) from exc
 
 
-__all__ = ["EVENTS_PATH", "HEALTH_PATH", "RoombotWSGI", "create_wsgi_app"]
+__all__ = ["DINGTALK_CALLBACK_PATH", "EVENTS_PATH", "HEALTH_PATH", "RoombotWSGI", "create_wsgi_app"]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from bot.store.records import BookingRecord
 # `NotAllowed.what` value.
 
 ACTIVE_BOOKING_STATUSES = (m.BOOKING_REQUESTED, m.BOOKING_BOOKED, m.BOOKING_PENDING)
-UPCOMING_BOOKING_STATUSES = (m.BOOKING_BOOKED, m.BOOKING_PENDING)
+UPCOMING_BOOKING_STATUSES = (m.BOOKING_BOOKED, m.BOOKING_PENDING, m.BOOKING_DECLINED)
 
 
 class BookingsRepository(Repository):
@@ -294,6 +294,92 @@ class BookingsRepository(Repository):
                 .limit(1)
             )
             return booking_record(row) if row else None
+
+        return self._read(work)
+
+    # --- approval follow-up ------------------------------------------------------------------
+
+    def awaiting_approval(self, team_id: str, *, now: datetime, limit: int = 50) -> list[BookingRecord]:
+        """Pending bookings whose next approval check is due and whose meeting has not ended."""
+
+        def work(session: Session) -> list[BookingRecord]:
+            query = select(m.Booking).where(
+                m.Booking.team_id == team_id,
+                m.Booking.status == m.BOOKING_PENDING,
+                m.Booking.event_id.is_not(None),
+                m.Booking.end_at > now,
+                or_(m.Booking.approval_check_at.is_(None), m.Booking.approval_check_at <= now),
+            )
+            rows = session.scalars(query.order_by(m.Booking.approval_check_at, m.Booking.id).limit(limit))
+            return [booking_record(row) for row in rows]
+
+        return self._read(work)
+
+    def approval_undecided(self, team_id: str, booking_id: int, *, next_check_at: datetime) -> BookingRecord:
+        """Still pending: count the check and set the next one."""
+
+        def work(session: Session) -> BookingRecord:
+            row = _booking_row(session, team_id, booking_id)
+            row.approval_checks = (row.approval_checks or 0) + 1
+            row.approval_check_at = next_check_at
+            row.updated_at = self._clock()
+            session.flush()
+            return booking_record(row)
+
+        return self._run(work)
+
+    def approval_decided(self, team_id: str, booking_id: int, *, status: str) -> BookingRecord | None:
+        """Move a pending booking to its outcome (booked, declined or cancelled); None when it is no
+        longer pending (cancelled meanwhile, or decided by another run)."""
+
+        def work(session: Session) -> BookingRecord | None:
+            row = _booking_row(session, team_id, booking_id)
+            if row.status != m.BOOKING_PENDING:
+                return None
+            row.status = status
+            row.approval_checks = (row.approval_checks or 0) + 1
+            row.approval_check_at = None
+            row.updated_at = self._clock()
+            session.flush()
+            return booking_record(row)
+
+        return self._run(work)
+
+    def outcomes_to_tell(self, team_id: str, *, limit: int = 50) -> list[BookingRecord]:
+        """Approval outcomes learned by the follow-up that the booker was not told yet."""
+
+        def work(session: Session) -> list[BookingRecord]:
+            query = select(m.Booking).where(
+                m.Booking.team_id == team_id,
+                m.Booking.status.in_([m.BOOKING_BOOKED, m.BOOKING_DECLINED]),
+                m.Booking.approval_checks.is_not(None),
+                m.Booking.outcome_notified_at.is_(None),
+            )
+            return [booking_record(row) for row in session.scalars(query.order_by(m.Booking.id).limit(limit))]
+
+        return self._read(work)
+
+    def outcome_told(self, team_id: str, booking_id: int, *, at: datetime) -> None:
+        def work(session: Session) -> None:
+            _booking_row(session, team_id, booking_id).outcome_notified_at = at
+
+        self._run(work)
+
+    def team_ids_with_pending(self) -> list[str]:
+        """Teams with bookings pending approval or outcomes not yet told."""
+
+        def work(session: Session) -> list[str]:
+            query = (
+                select(m.Booking.team_id)
+                .where(
+                    or_(
+                        m.Booking.status == m.BOOKING_PENDING,
+                        and_(m.Booking.approval_checks.is_not(None), m.Booking.outcome_notified_at.is_(None)),
+                    )
+                )
+                .distinct()
+            )
+            return list(session.scalars(query))
 
         return self._read(work)
 

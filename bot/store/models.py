@@ -53,14 +53,22 @@ BOOKING_BOOKED = "booked"
 BOOKING_PENDING = "pending"  # pending the room admin's approval
 BOOKING_CANCELLED = "cancelled"
 BOOKING_FAILED = "failed"
-BOOKING_STATUSES = (BOOKING_REQUESTED, BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
-# `failed` is the "refused" final state: DingTalk said no and nothing is held there. A booking
-# whose outcome is unknown (a lost reply, a crash) stays `requested` until the reconciler settles it.
-BOOKING_FINAL_STATUSES = (BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED)
 # Who is owed the final answer of a booking (`Booking.notify`): the clicker, whose own request
 # answers when it ends ("owed"), or a user who was told "in progress" ("promised").
 NOTIFY_OWED = "owed"
 NOTIFY_PROMISED = "promised"
+BOOKING_DECLINED = "declined"  # the room's administrator declined it
+BOOKING_STATUSES = (
+    BOOKING_REQUESTED,
+    BOOKING_BOOKED,
+    BOOKING_PENDING,
+    BOOKING_CANCELLED,
+    BOOKING_FAILED,
+    BOOKING_DECLINED,
+)
+# `failed` is the "refused" final state: DingTalk said no and nothing is held there. A booking
+# whose outcome is unknown (a lost reply, a crash) stays `requested` until the reconciler settles it.
+BOOKING_FINAL_STATUSES = (BOOKING_BOOKED, BOOKING_PENDING, BOOKING_CANCELLED, BOOKING_FAILED, BOOKING_DECLINED)
 
 TEAM_ID = String(32)
 SLACK_ID = String(32)
@@ -139,6 +147,16 @@ class Room(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen_at: Mapped[datetime]
     synced_at: Mapped[datetime]
+    # What the room's detail says about booking it, refreshed with the directory; all None until
+    # the detail was first read. authorized_members: [{"id": unionId or dept id, "type": "user"|"dept"}]
+    # when the room is open to some members only (roomStatus 2), else None.
+    room_status: Mapped[int | None] = mapped_column(Integer)
+    open_reservation: Mapped[bool | None] = mapped_column(Boolean)
+    closed_from: Mapped[datetime | None]
+    closed_until: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(NAME)
+    authorized_members: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    details_synced_at: Mapped[datetime | None]
 
 
 class DirectorySync(Base):
@@ -230,7 +248,7 @@ class Booking(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "idempotency_key"),
         CheckConstraint(
-            "status IN ('requested', 'booked', 'pending', 'cancelled', 'failed')",
+            "status IN ('requested', 'booked', 'pending', 'cancelled', 'failed', 'declined')",
             name="status",
         ),
         Index(None, "team_id", "slack_user_id", "start_at"),
@@ -268,6 +286,11 @@ class Booking(Base):
     release: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # NOTIFY_OWED / NOTIFY_PROMISED while the user still waits for the final answer; else None.
     notify: Mapped[str | None] = mapped_column(String(16))
+    # Approval follow-up: how often DingTalk was asked (None: never followed up), when to ask
+    # next, and when the booker was told the outcome.
+    approval_checks: Mapped[int | None] = mapped_column(Integer)
+    approval_check_at: Mapped[datetime | None]
+    outcome_notified_at: Mapped[datetime | None]
 
 
 class ProcessedEvent(Base):
@@ -371,6 +394,16 @@ class LinkCode(Base):
     updated_at: Mapped[datetime]
 
 
+class SuiteTicket(Base):
+    """The latest suite ticket DingTalk pushed for a third-party app (about every 5 hours)."""
+
+    __tablename__ = "suite_tickets"
+
+    suite_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime]
+
+
 __all__ = [
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",
@@ -396,6 +429,7 @@ __all__ = [
     "RoomGroup",
     "RoomGroupMember",
     "ScheduleCacheEntry",
+    "SuiteTicket",
     "UTCDateTime",
     "User",
 ]

@@ -75,6 +75,7 @@ class BookingRecord:
     next_check_at: datetime | None = None
     release: bool = False
     notify: str | None = None
+    approval_checks: int | None = None  # reads of a pending approval so far (None: never followed up)
 
     @property
     def active(self) -> bool:

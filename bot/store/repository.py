@@ -16,6 +16,7 @@ from bot.store.groups import GroupsRepository
 from bot.store.link_codes import LinkCodesRepository
 from bot.store.rooms import RoomsRepository
 from bot.store.schedule_cache import SchedulesRepository
+from bot.store.suite_tickets import SuiteTicketsRepository
 from bot.store.users import UsersRepository
 
 
@@ -55,6 +56,7 @@ class Store:
         self.checkin = CheckinRepository(session_factory=session_factory, clock=clock)
         self.events = EventsRepository(session_factory=session_factory, clock=clock)
         self.schedules = SchedulesRepository(session_factory=session_factory, clock=clock)
+        self.suite_tickets = SuiteTicketsRepository(session_factory=session_factory, clock=clock)
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers (health checks)."""

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.models import Label, Room, RoomGroupRef
+from bot.domain.models import AuthorizedMember, Label, ReservationClosed, Room, RoomAccess, RoomGroupRef
 from bot.errors import AmbiguousRoom, UnknownRoom
 from bot.store import models as m
 from bot.store.base import Repository, to_record, upsert_rows
@@ -45,8 +45,16 @@ class RoomsRepository(Repository):
                 values = _room_values(room)
                 row = existing.get(room_id)
                 if row is None:
+                    details_at = synced_at if room.access is not None else None
                     session.add(
-                        m.Room(team_id=team_id, room_id=room_id, first_seen_at=synced_at, synced_at=synced_at, **values)
+                        m.Room(
+                            team_id=team_id,
+                            room_id=room_id,
+                            first_seen_at=synced_at,
+                            synced_at=synced_at,
+                            details_synced_at=details_at,
+                            **values,
+                        )
                     )
                     added += 1
                     continue
@@ -57,6 +65,8 @@ class RoomsRepository(Repository):
                 for key, value in values.items():
                     setattr(row, key, value)
                 row.synced_at = synced_at
+                if room.access is not None:
+                    row.details_synced_at = synced_at
             for room_id, row in existing.items():
                 if room_id not in incoming and row.listed:
                     row.listed = False
@@ -153,7 +163,22 @@ def room_from_row(row: m.Room) -> Room:
     if row.dingtalk_group_id is not None:
         group = RoomGroupRef(group_id=row.dingtalk_group_id, name=row.dingtalk_group_name or "")
     labels = tuple(Label(id=int(label["id"]), name=str(label["name"])) for label in row.labels or [])
-    return to_record(Room, row, labels=labels, group=group)
+    return to_record(Room, row, labels=labels, group=group, access=_access_from_row(row))
+
+
+def _access_from_row(row: m.Room) -> RoomAccess | None:
+    if row.details_synced_at is None:
+        return None
+    closed = None
+    if row.closed_from is not None or row.closed_until is not None:
+        closed = ReservationClosed(start=row.closed_from, end=row.closed_until, reason=row.close_reason or "")
+    members = None
+    if row.authorized_members is not None:
+        members = tuple(
+            AuthorizedMember(member_id=str(member["id"]), member_type=str(member.get("type") or "user"))
+            for member in row.authorized_members
+        )
+    return RoomAccess(open_reservation=row.open_reservation is not False, closed=closed, members=members)
 
 
 def _candidates(rooms: Sequence[Room]) -> list[str]:
@@ -168,7 +193,7 @@ def _candidates(rooms: Sequence[Room]) -> list[str]:
 
 def _room_values(room: Room) -> dict[str, Any]:
     name = clean_name(room.name) or room.room_id
-    return {
+    values: dict[str, Any] = {
         "name": name,
         "name_key": name_key(name),
         "capacity": room.capacity,
@@ -179,6 +204,23 @@ def _room_values(room: Room) -> dict[str, Any]:
         "dingtalk_group_name": room.dingtalk_group_name,
         "listed": True,
     }
+    access = room.access
+    if access is not None:  # else the detail was not read this time: keep what the directory has
+        closed = access.closed
+        members = access.members
+        values.update(
+            {
+                "room_status": room.status,
+                "open_reservation": access.open_reservation,
+                "closed_from": closed.start if closed is not None else None,
+                "closed_until": closed.end if closed is not None else None,
+                "close_reason": (closed.reason or None) if closed is not None else None,
+                "authorized_members": None
+                if members is None
+                else [{"id": member.member_id, "type": member.member_type} for member in members],
+            }
+        )
+    return values
 
 
 __all__ = ["RoomsRepository", "match_room", "room_from_row"]

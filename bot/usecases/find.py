@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -167,6 +167,7 @@ class FindRooms:
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
         rooms = self.store.rooms.get_many(asker.team_id, room_ids)
         suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
+        booker = self._booker(asker, rooms.values())
         slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
         lines: list[str] = []
         day = start.astimezone(zone).date()
@@ -175,12 +176,17 @@ class FindRooms:
             window_end = min(end, datetime.combine(day, work_end, tzinfo=zone))
             if day.weekday() < 5 and window_end - window_start >= slot:
                 verdicts = [
-                    availability.assess(
-                        schedules.by_room[room].items if room in schedules.by_room else (),
-                        window_start,
-                        window_end,
-                        duration=slot,
-                        error=schedules.by_room[room].error if room in schedules.by_room else "missing",
+                    availability.restrict(
+                        availability.assess(
+                            schedules.by_room[room].items if room in schedules.by_room else (),
+                            window_start,
+                            window_end,
+                            duration=slot,
+                            error=schedules.by_room[room].error if room in schedules.by_room else "missing",
+                            org_zone=self.settings.org_zone,
+                        ),
+                        rooms[room].access if room in rooms else None,
+                        booker=booker,
                     )
                     for room in suitable
                 ]
@@ -215,11 +221,15 @@ class FindRooms:
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
         rooms = rooms_future.result()
+        booker = self._booker(asker, rooms.values())
         candidates = []
         for position, room_id in enumerate(room_ids):
             room = rooms.get(room_id)
             schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
-            assessment = availability.assess(schedule.items, start, end, duration=duration, error=schedule.error)
+            assessment = availability.assess(
+                schedule.items, start, end, duration=duration, error=schedule.error, org_zone=self.settings.org_zone
+            )
+            assessment = availability.restrict(assessment, room.access if room else None, booker=booker)
             candidates.append((room_id, room, assessment, position))
         ranked = availability.rank(
             [
@@ -256,6 +266,16 @@ class FindRooms:
         if schedules.fetched_at is not None:
             age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
         return results, age, left_out
+
+    def _booker(self, asker: Asker, rooms: Iterable[Room]) -> str | None:
+        """The unionId a booking by the asker would be made as (their own, else the operator's), read
+        only when some room admits some members only."""
+        if all(room.access is None or room.access.members is None for room in rooms):
+            return None
+        user = self.store.users.get(asker.team_id, asker.user_id)
+        if user is not None and user.union_id:
+            return user.union_id
+        return self.settings.dingtalk_operator_union_id or None
 
     def _other_groups(
         self,

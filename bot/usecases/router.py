@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
+from bot.dingtalk.callback import CallbackCrypto
 from bot.domain.identity import LinkLimits
 from bot.errors import NotAllowed, NotAllowedReason
 from bot.parsing import Intent, Request
@@ -26,8 +27,10 @@ from bot.present.reply import Reply, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones
+from bot.usecases.approvals import Approvals, Notifier
 from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.callbacks import DingTalkCallbacks
 from bot.usecases.checkin import CheckIns
 from bot.usecases.context import Actor, Admins, Asker, Askers, Directory, Guard, parse_settings_from
 from bot.usecases.find import FindRooms
@@ -54,6 +57,7 @@ class RoomService:
         schedules: ScheduleProvider,
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         log = logger or logging.getLogger(__name__)
         self.settings = settings
@@ -123,6 +127,28 @@ class RoomService:
             clock=clock,
             log=log,
             email_match=settings.email_match_enabled,
+        )
+        self._callbacks: DingTalkCallbacks | None = None
+        if settings.dingtalk_callback_token and settings.dingtalk_callback_aes_key:
+            self._callbacks = DingTalkCallbacks(
+                crypto=CallbackCrypto(
+                    token=settings.dingtalk_callback_token,
+                    aes_key=settings.dingtalk_callback_aes_key,
+                    owner_key=settings.dingtalk_suite_key or settings.dingtalk_app_key or "",
+                ),
+                store=store,
+                suite_key=settings.dingtalk_suite_key,
+                clock=clock,
+                log=log,
+            )
+        self._approvals = Approvals(
+            store=store,
+            dingtalk=dingtalk,
+            find=self._find,
+            askers=self._askers,
+            notifier=notifier,
+            default_tz=settings.default_tz,
+            log=log,
         )
         self._zones = TimeZones(
             store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log
@@ -462,6 +488,18 @@ class RoomService:
     def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
         """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
         return self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+
+    def follow_up_approvals(self, now: datetime) -> str:
+        """The approvals job: read pending bookings' approval state again, tell bookers the outcome."""
+        report = self._approvals.follow_up(now)
+        return messages.jobs_approvals_followed(report.checked, report.approved, report.declined, report.told)
+
+    def dingtalk_callback(self, *, signature: str, timestamp: str, nonce: str, body: bytes) -> dict[str, str] | None:
+        """A DingTalk push to the HTTP callback: its encrypted "success" reply, or None when no callback
+        is configured. Raises CallbackRejected for a push that is not DingTalk's or not for this app."""
+        if self._callbacks is None:
+            return None
+        return self._callbacks.handle(signature=signature, timestamp=timestamp, nonce=nonce, body=body)
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
         """True the first time an event id is seen (Slack retries deliveries)."""

@@ -31,6 +31,7 @@ TABLES = {
     "room_groups",
     "rooms",
     "schedule_cache",
+    "suite_tickets",
     "users",
 }
 

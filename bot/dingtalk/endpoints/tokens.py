@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from bot.dingtalk.auth import AppCredentials, Credentials, SuiteCredentials
@@ -20,9 +20,21 @@ class TokenApi:
         base_url: the new-style API host.
         credentials: the internal app's or the third-party app's credentials.
         logger: where the "new access token" line goes (DEBUG).
+        ticket_source: the latest suite ticket DingTalk pushed (the database), read at every
+            token fetch so a rotated ticket is used without a restart; None or an empty answer
+            keeps the configured one.
     """
 
-    def __init__(self, *, transport: Transport, base_url: str, credentials: Credentials, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        base_url: str,
+        credentials: Credentials,
+        logger: logging.Logger,
+        ticket_source: Callable[[], str | None] | None = None,
+    ) -> None:
+        self._ticket_source = ticket_source
         self._transport = transport
         self._base_url = base_url
         self._credentials = credentials
@@ -41,6 +53,14 @@ class TokenApi:
 
     def fetch(self, deadline: float) -> tuple[str, float]:
         """A new access token and its lifetime in seconds."""
+        if self._ticket_source is not None and isinstance(self._credentials, SuiteCredentials):
+            try:
+                pushed = self._ticket_source()
+            except Exception as exc:  # the database is down: the ticket in hand may still be valid
+                self._log.warning("latest suite ticket not read (%s); using the one in hand", type(exc).__name__)
+                pushed = None
+            if pushed and pushed != self._credentials.suite_ticket:
+                self._credentials = replace(self._credentials, suite_ticket=pushed)
         creds = self._credentials
         if isinstance(creds, AppCredentials):
             api, path = "accessToken", "/v1.0/oauth2/accessToken"

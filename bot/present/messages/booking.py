@@ -97,6 +97,7 @@ def booking_status_label(status: str) -> str:
         "checked_in": "checked in",
         "released": "released",
         "ended": "ended early",
+        "declined": "declined by the room's administrator",
     }.get(status, "")
 
 

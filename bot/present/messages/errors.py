@@ -130,6 +130,8 @@ def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
             return f"{room} must be booked for at least {detail.get('limit', '?')} minutes. Try a longer slot."
         case errors.RuleReason.TOO_FAR_AHEAD:
             return f"{room} can only be booked {detail.get('limit', 'a limited time')} ahead. Try a nearer date."
+        case errors.RuleReason.NOT_OPEN:
+            return f"{room} is open to some members only, and you are not one of them. Pick another room from the list."
         case errors.RuleReason.IN_PAST:
             return "That time has already passed. Pick a time from now on, for example `tomorrow 10-11am`."
         case None:
@@ -164,6 +166,12 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
             return "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
         case errors.RoomBusy():
             return "Someone just took that room for that time. Ask again to see what is still free."
+        case errors.RoomRuleRefused():
+            rule = f" “{escape_mrkdwn(exc.message)}”" if exc.message else ""
+            return (
+                f"DingTalk refused the booking because of the room's booking rule{rule}. "
+                "Pick a time that fits the rule, or another room."
+            )
         case errors.EventLimitReached():
             return (
                 "DingTalk allows each organizer 100 new events a day, and that limit is reached. "
@@ -171,6 +179,12 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
             )
         case errors.ItemNotFound():
             return "That meeting no longer exists in DingTalk; it may have been cancelled there already."
+        case errors.OperatorNotEmployee():
+            return (
+                "DingTalk says the account roombot reads rooms with is not a member of your organisation. "
+                "An admin needs to set DINGTALK_OPERATOR_UNION_ID to the unionId of an active member "
+                f"who can see the meeting rooms.{support}"
+            )
         case errors.UserNotFound():
             return "I couldn't find that person in DingTalk. Check the mobile number or unionId and try again."
         case errors.BadCredentials():
@@ -178,16 +192,31 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
                 "DingTalk refused roombot's app credentials. A workspace admin needs to check "
                 f"DINGTALK_APP_KEY and DINGTALK_APP_SECRET (or the suite credentials).{support}"
             )
-        case errors.PermissionMissing():
-            scopes = ", ".join(f"`{escape_mrkdwn(s)}`" for s in exc.required_scopes) or "the calendar and rooms permissions"
+        case errors.OutsideVisibility():
             return (
-                f"roombot's DingTalk app is missing the permission {scopes}. A DingTalk admin can add it in the "
+                "This DingTalk account is outside the visibility range of roombot's DingTalk app. "
+                "A DingTalk admin can add the person (or their department) to the app's visibility range "
+                f"(可见范围) in the developer console.{support}"
+            )
+        case errors.PermissionMissing():
+            if exc.required_scopes:
+                scopes = ", ".join(f"`{escape_mrkdwn(s)}`" for s in exc.required_scopes)
+                missing = f"the permission {scopes}"
+            else:
+                missing = "a permission for the calendar or rooms APIs"
+            return (
+                f"roombot's DingTalk app is missing {missing}. A DingTalk admin can add it in the "
                 f"developer console under the app's permissions.{support}"
             )
         case errors.QuotaExhausted():
             return (
                 "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets. "
                 "An admin can raise the quota by upgrading the DingTalk plan."
+            )
+        case errors.Throttled() if exc.code == "IpFlowLimit":
+            return (
+                "DingTalk has paused calls from roombot's address for a few minutes (too many calls at once). "
+                "I'm backing off; please try again in about five minutes."
             )
         case errors.Throttled():
             return "DingTalk is busy right now and asked me to slow down. Please try again in a minute."

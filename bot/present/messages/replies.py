@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.markup import escape_mrkdwn
+from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
 from bot.present.messages.words import clock, day, minutes, span, window
 
 # Used by bot/slack/blocks.py and bot/textview.py. Times arrive already in the asker's zone.
@@ -34,6 +35,7 @@ def summary_line(
     partly_free: int = 0,
     pending: int = 0,
     unknown: int = 0,
+    unavailable: int = 0,
     next_free: datetime | None = None,
     next_free_count: int = 0,
     duration_minutes: int | None = None,
@@ -57,6 +59,8 @@ def summary_line(
         parts.append(f"{next_free_count} {verb} free from {clock(next_free)}")
     if unknown:
         parts.append(f"{unknown} could not be checked")
+    if unavailable:
+        parts.append(unavailable_count(unavailable))
     return "; ".join(parts)
 
 
@@ -70,6 +74,8 @@ def verdict_label(verdict: str, *, fits: bool = False) -> str:
         "pending": "Awaiting approval, may free up",
         "busy": "Busy",
         "unknown": "Could not be checked",
+        "closed": "Closed for bookings",
+        "not_open": not_open_to_you(),
     }.get(verdict, verdict)
 
 

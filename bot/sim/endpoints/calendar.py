@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.sim import data
+from bot.sim import data, recurrence
 from bot.sim.endpoints.users import Directory
 from bot.sim.http import Reply, Request
 from bot.sim.replies import Handler, Problem, json_body, ok, request_id
@@ -105,13 +107,17 @@ class FreeBusy:
             status = event.rooms.get(room.room_id)
             if event.event_id == skip_event or status not in ("accepted", "tentative"):
                 continue
-            if event.start < end and start < event.end:
-                item_status = data.TENTATIVE if status == "tentative" else data.BUSY
-                yield (
-                    event.start,
-                    event.end,
-                    _wire_item(item_status, event.event_id, event.organizer, event.start, event.end, event.all_day),
-                )
+            item_status = data.TENTATIVE if status == "tentative" else data.BUSY
+            # A recurring event holds the room at every occurrence, not just its first.
+            for occurrence_start, occurrence_end in event.occurrences(until=end):
+                if occurrence_start < end and start < occurrence_end:
+                    yield (
+                        occurrence_start,
+                        occurrence_end,
+                        _wire_item(
+                            item_status, event.event_id, event.organizer, occurrence_start, occurrence_end, event.all_day
+                        ),
+                    )
 
     def room_items(self, room: data.SimRoom, start: datetime, end: datetime) -> list[tuple[datetime, dict[str, Any]]]:
         items = [(item_start, item) for item_start, _item_end, item in self.occupancy(room, start, end)]
@@ -150,12 +156,20 @@ class EventEndpoints:
         with self._state.lock:
             return [self._wire(event, viewer=event.organizer, with_rooms=True) for event in self._state.events.values()]
 
-    def decide_approval(self, event_id: str, room_id: str, *, approve: bool) -> None:
+    def decide_approval(self, event_id: str, room_id: str | None, *, approve: bool) -> None:
+        """Decide one room of the event, or with None every room still awaiting approval."""
         with self._state.lock:
             event = self._state.events[event_id]
-            if room_id not in event.rooms:
+            if room_id is None:
+                rooms = [room for room, status in event.rooms.items() if status == "tentative"]
+                if not rooms:
+                    raise KeyError(f"no room of {event_id} awaits approval")
+            elif room_id not in event.rooms:
                 raise KeyError(room_id)
-            event.rooms[room_id] = "accepted" if approve else "declined"
+            else:
+                rooms = [room_id]
+            for room in rooms:
+                event.rooms[room] = "accepted" if approve else "declined"
 
     # --- endpoints ---------------------------------------------------------------------------
 
@@ -216,6 +230,7 @@ class EventEndpoints:
                 "url": f"dingtalk://dingtalkclient/page/videoConfFront?roomCode={conference}",
                 "extraInfo": {},
             }
+        rule = recurrence.parse(body.get("recurrence"), start, ZoneInfo(tz_start) if tz_start else SHANGHAI)
         state.event_counter += 1
         event = SimEvent(
             event_id=data.stable_event_id(state.seed, "api", state.event_counter, user.unionid),
@@ -232,10 +247,11 @@ class EventEndpoints:
             online_meeting=online,
             created=now,
             updated=now,
+            recurrence=rule,
         )
         state.events[event.event_id] = event
         state.created_per_day[day_key] = state.created_per_day.get(day_key, 0) + 1
-        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)))
+        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)), request)
 
     def get(self, params: dict[str, str], request: Request) -> Reply:
         user, event = self._event_for(params)
@@ -279,9 +295,21 @@ class EventEndpoints:
         user, event = self._event_for(params)
         if event.organizer == user.unionid:
             del self._state.events[event.event_id]  # cancels it for everyone and frees its rooms
+            if request.query.get("pushNotification", "").lower() == "true":
+                for attendee in event.attendees:
+                    if attendee["id"] != user.unionid:
+                        self._state.notifications.append(
+                            {
+                                "to": attendee["id"],
+                                "kind": "eventCancelled",
+                                "eventId": event.event_id,
+                                "summary": event.summary,
+                                "by": user.unionid,
+                            }
+                        )
         else:
             event.attendees = [a for a in event.attendees if a["id"] != user.unionid]
-        return self._remember(key, Reply(200, b"", content_type="application/json;charset=utf-8"))
+        return self._remember(key, Reply(200, b"", content_type="application/json;charset=utf-8"), request)
 
     def add_rooms(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
@@ -303,15 +331,19 @@ class EventEndpoints:
                 raise Problem(400, "invalidParameter", "roomId invalid")
             rooms.append(room)
         for room in rooms:  # check all first: a refused call adds nothing
+            self._check_scope(room, event)
             if state.config.enforce_booking_rules:
                 self._check_rules(room, event)
-            if any(True for _busy in self._free_busy.occupancy(room, event.start, event.end, skip_event=event.event_id)):
-                raise Problem(400, "meetingRoomNotAvailable", "room busy")
+            # Every occurrence of a recurring event must find the room free.
+            for occurrence_start, occurrence_end in event.occurrences(until=event.start + recurrence.NO_END_HORIZON):
+                busy = self._free_busy.occupancy(room, occurrence_start, occurrence_end, skip_event=event.event_id)
+                if any(True for _busy in busy):
+                    raise Problem(400, "meetingRoomNotAvailable", "room busy")
         for room in rooms:
             event.rooms[room.room_id] = "tentative" if room.rules.approval else "accepted"
         if rooms:
             event.updated = state.now()
-        return self._remember(key, ok({"result": True}))
+        return self._remember(key, ok({"result": True}), request)
 
     def remove_rooms(self, params: dict[str, str], request: Request) -> Reply:
         key, replay = self._idempotent_reply(request, "removeMeetingRooms", params["user"], params["event"])
@@ -327,7 +359,7 @@ class EventEndpoints:
             removed = event.rooms.pop(room_id, None) is not None or removed
         if removed:
             event.updated = self._state.now()
-        return self._remember(key, ok({"result": True}))
+        return self._remember(key, ok({"result": True}), request)
 
     def patch(self, params: dict[str, str], request: Request) -> Reply:
         """`PUT …/events/{eventId}`: a partial update by the organizer; rooms are re-checked at a new time."""
@@ -361,7 +393,7 @@ class EventEndpoints:
             event.description = body["description"]
         event.start, event.end, event.time_zone = start, end, time_zone or event.time_zone
         event.updated = self._state.now()
-        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)))
+        return self._remember(key, ok(self._wire(event, viewer=user.unionid, with_rooms=False)), request)
 
     def sign_in(self, params: dict[str, str], request: Request) -> Reply:
         """`POST …/events/{eventId}/signin`: the organizer or an attendee signs in (the first time stays)."""
@@ -418,23 +450,40 @@ class EventEndpoints:
         return user, event
 
     def _idempotent_reply(self, request: Request, *scope: str) -> tuple[tuple[str, ...] | None, Reply | None]:
+        """The first reply again for a repeated `x-client-token` within a day; a token reused with a
+        different body is a 409 `invalidRequest.duplicateClientToken`."""
         token = request.headers.get("x-client-token", "").strip()
         if not token:
             return None, None
         stored_replies = self._state.idempotent
         now = self._state.clock()
-        for stale in [key for key, (expiry, _reply) in stored_replies.items() if expiry <= now]:
+        for stale in [key for key, (expiry, _reply, _digest) in stored_replies.items() if expiry <= now]:
             del stored_replies[stale]
         key = (*scope, token)
         stored = stored_replies.get(key)
         if stored is None:
             return key, None
-        return key, Reply(stored[1].status, stored[1].body, stored[1].content_type, {"x-acs-request-id": request_id()})
+        _expiry, reply, digest = stored
+        if digest != _body_digest(request):
+            raise Problem(409, "invalidRequest.duplicateClientToken", "x-client-token was used for another request")
+        return key, Reply(reply.status, reply.body, reply.content_type, {"x-acs-request-id": request_id()})
 
-    def _remember(self, key: tuple[str, ...] | None, reply: Reply) -> Reply:
+    def _remember(self, key: tuple[str, ...] | None, reply: Reply, request: Request) -> Reply:
         if key is not None and reply.status < 300:
-            self._state.idempotent[key] = (self._state.clock() + IDEMPOTENCY_S, reply)
+            self._state.idempotent[key] = (self._state.clock() + IDEMPOTENCY_S, reply, _body_digest(request))
         return reply
+
+    def _check_scope(self, room: data.SimRoom, event: SimEvent) -> None:
+        """A room open to some members only (roomStatus 2) takes bookings from those members alone.
+
+        DingTalk's documentation names no error for this; the simulator answers as for any other
+        room that cannot be booked, with the reason in the message.
+        """
+        if room.wire.get("roomStatus") != 2:
+            return
+        members = {member["memberId"] for member in room.authorized_members if member.get("memberType") == "user"}
+        if event.organizer not in members:
+            raise Problem(400, "meetingRoomNotAvailable", "无权限预订该会议室")
 
     def _check_rules(self, room: data.SimRoom, event: SimEvent) -> None:
         rules = room.rules
@@ -485,6 +534,8 @@ class EventEndpoints:
         }
         if event.location is not None:
             wire["location"] = dict(event.location)
+        if event.recurrence is not None:
+            wire["recurrence"] = event.recurrence.wire()
         if event.online_meeting is not None:
             wire["onlineMeetingInfo"] = dict(event.online_meeting)
         if with_rooms:
@@ -548,6 +599,16 @@ def _event_time(value: Any, all_day: bool, which: str) -> tuple[datetime, str]:
             raise Problem(400, "invalidParameter", f"Event {which} dateTime is invalid")
         moment = naive.replace(tzinfo=zone)
     return moment, zone_name
+
+
+def _body_digest(request: Request) -> str:
+    """What makes two requests "the same" for a client token: the query and the JSON body's content."""
+    try:
+        content = json.dumps(json.loads(request.body), sort_keys=True) if request.body.strip() else ""
+    except ValueError:
+        content = request.body.decode("utf-8", "replace")
+    query = json.dumps(sorted(request.query.items()))
+    return hashlib.sha256(f"{query}\n{content}".encode()).hexdigest()
 
 
 def _room_ids(value: Any) -> list[str]:

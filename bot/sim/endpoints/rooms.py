@@ -4,6 +4,8 @@ and adding, changing or removing rooms in process."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.sim import data
@@ -80,6 +82,32 @@ class RoomEndpoints:
             room = self._state.room(room_id)
             room.wire.update(wire_fields)
             return wire_copy(room.wire)  # type: ignore[no-any-return]
+
+    def close_room(self, room_id: str, *, start: datetime, until: datetime | None, reason: str = "") -> None:
+        """Close the room for bookings from `start` until `until` (None: indefinitely)."""
+        with self._state.lock:
+            room = self._state.room(room_id)
+            room.rules = replace(room.rules, closed_from=start, closed_until=until, close_reason=reason)
+
+    def reopen_room(self, room_id: str) -> None:
+        with self._state.lock:
+            room = self._state.room(room_id)
+            room.rules = replace(room.rules, closed_from=None, closed_until=None, close_reason="", open_reservation=True)
+
+    def set_members(self, room_id: str, union_ids: Sequence[str] | None) -> None:
+        """Open the room to these members only (roomStatus 2), or with None to everyone (roomStatus 0)."""
+        with self._state.lock:
+            room = self._state.room(room_id)
+            if union_ids is None:
+                room.wire["roomStatus"] = 0
+                room.authorized_members = []
+                return
+            room.wire["roomStatus"] = 2
+            room.authorized_members = []
+            for union_id in union_ids:
+                user = self._state.user_by_union(union_id)
+                name = user.name if user is not None else ""
+                room.authorized_members.append({"memberId": union_id, "memberType": "user", "memberName": name})
 
     def remove_room(self, room_id: str) -> None:
         with self._state.lock:

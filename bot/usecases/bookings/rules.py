@@ -99,16 +99,24 @@ def check_window(start: datetime, end: datetime, *, now: datetime, room_name: st
         raise BookingRuleViolation(RuleReason.IN_PAST, room_name=room_name)
 
 
-def check_rules(detail: RoomDetail, start: datetime, end: datetime, *, now: datetime, zone: ZoneInfo) -> None:
+def check_rules(
+    detail: RoomDetail, start: datetime, end: datetime, *, now: datetime, zone: ZoneInfo, booker: str | None = None
+) -> None:
     """The room's own booking rules from its DingTalk detail, before DingTalk is asked.
 
     Args:
         zone: the organisation's zone: DingTalk counts "days ahead" in local days.
+        booker: the organizer's unionId, checked against a member-only room's scope.
 
     Raises:
-        BookingRuleViolation: `closed`, `too_long`, `too_short` or `too_far_ahead`.
+        BookingRuleViolation: `closed`, `not_open`, `too_long`, `too_short` or `too_far_ahead`.
     """
     name = detail.room.name
+    if detail.members is not None and booker is not None:
+        users = {member.member_id for member in detail.members if member.member_type != "dept"}
+        # A scope naming departments is DingTalk's to settle (it knows who is in them).
+        if booker not in users and not any(member.member_type == "dept" for member in detail.members):
+            raise BookingRuleViolation(RuleReason.NOT_OPEN, room_name=name)
     if not detail.open_reservation:
         raise BookingRuleViolation(RuleReason.CLOSED, room_name=name)
     closed = detail.closed

@@ -255,7 +255,9 @@ class BookingService:
         organizer = record.organizer_union_id or ""
         try:
             detail = self.dingtalk.get_room(self.settings.dingtalk_operator_union_id or organizer, record.room_id)
-            check_rules(detail, record.start, record.end, now=self.clock(), zone=self.settings.default_zone)
+            check_rules(
+                detail, record.start, record.end, now=self.clock(), zone=self.settings.org_zone, booker=organizer or None
+            )
         except BaseException as exc:
             if not resumed:
                 self._fail(record, exc)
@@ -491,7 +493,8 @@ class BookingService:
                 if self.settings.cancel_mode == "remove_room":
                     self.dingtalk.remove_rooms(organizer, record.event_id, [record.room_id], client_token=token)
                 else:
-                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token)
+                    # DingTalk tells the event's attendees, if it has any, that it was cancelled.
+                    self.dingtalk.delete_event(organizer, record.event_id, client_token=token, push_notification=True)
             except ItemNotFound:
                 self.log.info("event of booking %s was already gone in DingTalk", record.id)
         done = self.store.bookings.cancel(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
