@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import FindReply, TextReply
 from bot.slack.wsgi import DINGTALK_CALLBACK_PATH, RoombotWSGI
+from bot.usecases.context import CONSOLE_OPERATOR
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import SIGNING_SECRET
 from tests.e2e.test_http_endpoint import serve
@@ -67,7 +68,7 @@ def corp_token(sim: Any, ticket: str) -> httpx.Response:
 
 
 def test_a_rotated_suite_ticket_is_pushed_stored_and_used_without_a_restart(base_url: str, runtime: Any, sim: Any) -> None:
-    assert runtime.service.import_groups(team_id=TEAM, user_id=USER).kind == "success"
+    assert runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR).kind == "success"
     first_ticket = sim.suite_ticket
     registered = httpx.post(
         f"{sim.url}/_sim/callback",
@@ -88,7 +89,7 @@ def test_a_rotated_suite_ticket_is_pushed_stored_and_used_without_a_restart(base
 
 
 def test_without_the_push_the_expired_ticket_fails_the_token_fetch(runtime: Any, sim: Any) -> None:
-    assert runtime.service.import_groups(team_id=TEAM, user_id=USER).kind == "success"
+    assert runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR).kind == "success"
     rotated = httpx.post(f"{sim.url}/_sim/suite-ticket/rotate").json()  # nowhere to push to
     assert rotated["acknowledged"] is False
     httpx.post(f"{sim.url}/_sim/tokens/expire").raise_for_status()

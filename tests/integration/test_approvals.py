@@ -22,6 +22,7 @@ from bot.jobs.registry import FOLLOW_UP_APPROVALS
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
 
@@ -50,7 +51,7 @@ def runtime(sim: Simulator, database_url: str, fake_slack: FakeSlack) -> Iterato
         sim,
     )
     with build_runtime(settings) as built:
-        reply = built.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success"
         yield built
 

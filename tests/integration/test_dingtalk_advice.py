@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,7 +26,7 @@ def make_runtime(sim: Simulator, database_url: str, *, import_groups: bool = Tru
     settings = point_at_simulator(Settings(database_url=database_url, deadline_s=1.5, request_timeout_s=1.0), sim)
     runtime = build_runtime(settings)
     if import_groups:
-        reply = runtime.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success"
     return runtime
 
@@ -110,7 +111,7 @@ def test_an_operator_who_is_not_an_employee_is_told_as_the_operator_setting(sim:
     runtime = make_runtime(sim, database_url, import_groups=False)
     try:
         sim.inject_fault("meetingRoomLists", status=400, code="user.not.employee", message="User Not Employee", count=10)
-        text = render_text(runtime.service.import_groups(team_id=TEAM, user_id=USER))
+        text = render_text(runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR))
         assert "DINGTALK_OPERATOR_UNION_ID" in text
         assert "mobile" not in text
     finally:

@@ -20,6 +20,7 @@ from bot.present.reply import FindReply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.store.sync import sync_directory
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,7 +31,7 @@ TEAM, USER = "T1", "U1"
 def runtime(sim: Simulator, database_url: str) -> Iterator[Runtime]:
     settings = point_at_simulator(Settings(database_url=database_url, deadline_s=3.0), sim)
     with build_runtime(settings) as built:
-        reply = built.service.import_groups(team_id=TEAM, user_id=USER)
+        reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success"
         yield built
 
@@ -121,8 +122,8 @@ def test_a_members_only_room_is_not_open_to_others_and_open_to_its_members(runti
     room = next(r for r in sim.rooms if r["roomStatus"] == 2)
     members = [m["memberId"] for m in raw_detail(sim, room["roomId"])["reservationAuthority"]["authorizedMembers"]]
     outsider = next(user["unionid"] for user in sim.users if user["unionid"] not in members)
-    runtime.store.users.link(TEAM, "U-outsider", outsider)
-    runtime.store.users.link(TEAM, "U-member", members[0])
+    runtime.store.users.link(TEAM, "U-outsider", outsider, verified=True)
+    runtime.store.users.link(TEAM, "U-member", members[0], verified=True)
 
     as_outsider = ask_in_group(runtime, room, "tomorrow 7-8pm", user="U-outsider")
     result = next(r for r in as_outsider.results if r.room.room_id == room["roomId"])
@@ -170,7 +171,7 @@ def test_booking_a_members_only_room_as_an_outsider_names_the_scope(runtime: Run
     room = next(r for r in sim.rooms if r["roomStatus"] == 2)
     members = [m["memberId"] for m in raw_detail(sim, room["roomId"])["reservationAuthority"]["authorizedMembers"]]
     outsider = next(user["unionid"] for user in sim.users if user["unionid"] not in members)
-    runtime.store.users.link(TEAM, "U-outsider", outsider)
+    runtime.store.users.link(TEAM, "U-outsider", outsider, verified=True)
     start, end = _tomorrow(19, 20)
     reply = runtime.service.book(
         team_id=TEAM,
