@@ -87,6 +87,8 @@ class Request:
     labels: tuple[int, ...] = ()
     rooms: tuple[str, ...] = ()
     args: tuple[str, ...] = field(default=())
+    # Words of a search that nothing read and that are not filler: reported back, never dropped silently.
+    ignored: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
@@ -102,5 +104,6 @@ class Request:
             "labels": list(self.labels),
             "rooms": list(self.rooms),
             "args": list(self.args),
+            "ignored": list(self.ignored),
             "error": None,
         }

@@ -40,15 +40,14 @@ class TimeReader:
         f, scan = self.found, self.scan
         match = scan.take(g.RELATIVE_DAYS)
         if match:
-            days = int(match["n"] or match["zn"])
-            f.day, f.day_kind, f.day_text = scan.today + timedelta(days=days), "relative", f"in {days} days"
+            days = int(match["n"] or match["zn"] or match["n2"])
+            self.days.set_day(scan.today + timedelta(days=days), "relative", f"in {days} days")
         match = scan.take(g.NEXT_SPAN)
         if match:
-            f.next_span = timedelta(minutes=minutes_in(match["d"] or match["d2"]))
-            scan.understood.append(f"the next {fmt_minutes(f.next_span)}")
+            self._next_span(match)
         match = scan.take(g.RELATIVE)
         if match:
-            f.relative = timedelta(minutes=minutes_in(match["d"] or match["d2"] or match["d3"]))
+            f.relative = timedelta(minutes=minutes_in(match["d"] or match["d2"] or match["d3"] or match["d4"]))
             scan.understood.append(f"in {fmt_minutes(f.relative)}")
         match = scan.take(g.FOR_DURATION)
         if match:
@@ -58,10 +57,29 @@ class TimeReader:
             f.duration = minutes
             scan.understood.append(f"for {fmt_minutes(timedelta(minutes=minutes))}")
 
+    def _next_span(self, match: re.Match[str]) -> None:
+        """ "the next 2 hours" is a window from now; "the next 3 days" is today and the two days after."""
+        f, scan = self.found, self.scan
+        days = match["days"] or match["zdays"]
+        if days:
+            count = int(days)
+            if count <= 0:
+                raise scan.error("unreadable", "free rooms in the next 3 days", fragment=match[0].strip(BLANK + " "))
+            self.days.set_day(scan.today, "today", f"the next {count} days")
+            if count > 1:
+                f.day_end = scan.today + timedelta(days=count - 1)
+            return
+        f.next_span = timedelta(minutes=60 if match["hour"] else minutes_in(match["d"] or match["d2"]))
+        scan.understood.append(f"the next {fmt_minutes(f.next_span)}")
+
     # --- times of day ----------------------------------------------------------------------------
 
     def read_clocks(self) -> None:
         f, scan = self.found, self.scan
+        now_until = scan.take(g.NOW_UNTIL)
+        if now_until:  # "between now and 5": from now until then
+            f.until = first_clock(now_until)
+            scan.understood.append(f"from now until {f.until.raw}")
         for match in list(g.RANGE.finditer(scan.low)):
             first, second = clock_of(match, 1), clock_of(match, 2)
             keyword = match["kw"]
@@ -73,7 +91,7 @@ class TimeReader:
                 f.range = (first, second)
                 scan.understood.append(f"from {first.raw} to {second.raw}")
             scan.blank(match.start(), match.end())
-        until = scan.take(g.UNTIL)
+        until = scan.take(g.UNTIL) if f.until is None else None
         if until:
             f.until = first_clock(until)
             scan.understood.append(f"until {f.until.raw}")
@@ -89,6 +107,9 @@ class TimeReader:
             f.point = found
             scan.understood.append(f"at {found.raw}")
             break
+        if f.point is None and f.range is None and (before_day := scan.take(g.POINT_BEFORE_DAY)):
+            f.point = first_clock(before_day)
+            scan.understood.append(f"at {f.point.raw}")
 
     # --- parts of the day --------------------------------------------------------------------------
 

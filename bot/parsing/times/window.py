@@ -68,6 +68,8 @@ class _Resolver:
             return self._days(self.day, f.day_end)
         if f.range is not None:
             return self._range(*f.range)
+        if f.after is not None and f.until is not None:  # "later than 3:30pm but before 6pm"
+            return self._range(f.after, f.until)
         if f.until is not None or (f.eod and f.point is None and f.after is None and f.relative is None):
             return self._until(f.until)
         if f.after is not None:
@@ -202,15 +204,24 @@ class _Resolver:
         return new_start, self.scan.plus(new_start, end - start)
 
     def _past(self, start: datetime, end: datetime) -> ParseError:
-        tomorrow = self.scan.today + timedelta(days=1)
-        suggestion_start = self.scan.at(tomorrow, start.hour * 60 + start.minute)
+        """A window that is over: say so, and offer the nearest one to come with the same clock times
+        (the same weekday for "last friday", else today's or tomorrow's)."""
+        step = 7 if self.found.day_kind == "weekday" else 1
+        day = start.date() if step == 7 else self.scan.today
+        clock_minute = start.hour * 60 + start.minute
+        suggestion_start = self.scan.at(day, clock_minute)
+        while self.scan.plus(suggestion_start, end - start) <= self.now or suggestion_start.date() < self.scan.today:
+            day += timedelta(days=step)
+            suggestion_start = self.scan.at(day, clock_minute)
         suggestion_end = self.scan.plus(suggestion_start, end - start)
+        if suggestion_start < self.now:
+            suggestion_start = self.now
         return self.scan.error(
             "in_past",
             "free rooms tomorrow 2-3pm",
             start=start.isoformat(),
             end=end.isoformat(),
-            suggestion=f"{fmt_day(tomorrow)} {fmt_time(suggestion_start)}–{fmt_time(suggestion_end)}",
+            suggestion=f"{fmt_day(day)} {fmt_time(suggestion_start)}–{fmt_time(suggestion_end)}",
             suggestion_start=suggestion_start.isoformat(),
             suggestion_end=suggestion_end.isoformat(),
         )
