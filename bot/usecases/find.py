@@ -55,6 +55,7 @@ class FindRooms:
         start, end = request.start, request.end
         multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
         self.directory.ensure_fresh(asker.team_id)
+        request = self._group_from_ignored(request, asker)
         groups = self.store.groups.resolve(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
         )
@@ -81,6 +82,11 @@ class FindRooms:
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
         notes: tuple[str, ...] = ()
+        if request.ignored:
+            notes += (messages.ignored_words(request.ignored),)
+        if request.capacity and results and all(_too_small(result.room, request.capacity) for result in results):
+            results = sorted(results, key=lambda result: -(result.room.capacity or 0))
+            notes += (messages.nobody_seats(request.capacity, results[0].room.capacity),)
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
@@ -103,6 +109,24 @@ class FindRooms:
             show_all=show_all,
             notes=notes,
         )
+
+    def _group_from_ignored(self, request: Request, asker: Asker) -> Request:
+        """ "下午3点到4点 HQ 3F": words the parser could not place may be the name of one of the asker's
+        groups. Only the store knows the names, so the match is made here; the rest stay ignored."""
+        if request.group or not request.ignored:
+            return request
+        names = {
+            group.name.casefold(): group.name
+            for group in self.store.groups.visible(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+        }
+        words = request.ignored
+        for size in range(len(words), 0, -1):  # the longest run of words that names a group
+            for first in range(len(words) - size + 1):
+                name = names.get(" ".join(words[first : first + size]).casefold())
+                if name is not None:
+                    rest = words[:first] + words[first + size :]
+                    return replace(request, group=name, ignored=rest)
+        return request
 
     def show_all_request(self, payload: str, asker: Asker) -> Request:
         """The question behind a "show all" button: its JSON value, or plain text from the terminal.
@@ -174,7 +198,12 @@ class FindRooms:
                 share = free_time / ((window_end - window_start) * len(verdicts))
                 lines.append(
                     messages.daily_summary_line(
-                        window_start, window_end, with_slot=with_slot, total=len(suitable), free_share=share
+                        # `now` may come in UTC (Slack sends none): the label is the asker's wall clock
+                        window_start.astimezone(zone),
+                        window_end.astimezone(zone),
+                        with_slot=with_slot,
+                        total=len(suitable),
+                        free_share=share,
                     )
                 )
             day += timedelta(days=1)
@@ -283,6 +312,10 @@ def _meets(room: Room | None, request: Request) -> bool:
     if request.capacity and room.capacity is not None and room.capacity < request.capacity:
         return False
     return set(request.labels) <= set(room.label_ids)
+
+
+def _too_small(room: RoomView, capacity: int) -> bool:
+    return room.capacity is not None and room.capacity < capacity
 
 
 def _room_view(room_id: str, room: Room | None) -> RoomView:

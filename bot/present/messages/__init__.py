@@ -15,4 +15,5 @@ from bot.present.messages.jobs import *  # noqa: F403
 from bot.present.messages.parsing import *  # noqa: F403
 from bot.present.messages.replies import *  # noqa: F403
 from bot.present.messages.slack import *  # noqa: F403
+from bot.present.messages.understanding import *  # noqa: F403
 from bot.present.messages.words import *  # noqa: F403

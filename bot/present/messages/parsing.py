@@ -26,7 +26,10 @@ def parse_error(err: errors.ParseError) -> str:
     detail.setdefault("needs", "a name")
     detail.setdefault("command", "this command")
     start, end = detail.get("start", ""), detail.get("end", "")
-    detail["window"] = f" ({_short_time(start)}–{_short_time(end)})" if start and end else ""
+    if start and end:
+        detail["window"] = f" ({_short_time(start)}–{_short_time(end)})"
+    elif "window" not in detail:
+        detail["window"] = ""
     template = _PARSE_REASONS.get(err.reason, "I couldn't read that request.")
     try:
         reason = template.format(**detail)

@@ -37,8 +37,12 @@ def summary_line(
     next_free: datetime | None = None,
     next_free_count: int = 0,
     duration_minutes: int | None = None,
+    asked: datetime | None = None,
 ) -> str:
-    """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`."""
+    """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`.
+
+    A time on another day than the one `asked` about names its day: `2 are free from Wed 03 Dec 00:00`.
+    """
     if total == 0:
         return "No rooms to check."
     free_word = f"have a {minutes(duration_minutes)} slot" if duration_minutes else "free"
@@ -54,7 +58,10 @@ def summary_line(
         parts.append(f"{pending} awaiting approval (may free up)")
     if next_free is not None and next_free_count:
         verb = "is" if next_free_count == 1 else "are"
-        parts.append(f"{next_free_count} {verb} free from {clock(next_free)}")
+        when = (
+            clock(next_free) if asked is None or next_free.date() == asked.date() else f"{day(next_free)} {clock(next_free)}"
+        )
+        parts.append(f"{next_free_count} {verb} free from {when}")
     if unknown:
         parts.append(f"{unknown} could not be checked")
     return "; ".join(parts)

@@ -1,0 +1,42 @@
+"""Sentences: how a question was read (words left unused, headcounts nothing seats)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.present.messages.words import clock, quoted, quoted_list, window
+
+
+def ignored_words(words: Sequence[str]) -> str:
+    """Words of the question that changed nothing: said back, so a dropped constraint is never silent."""
+    return f"I ignored: {quoted_list(words, limit=8)}. Say `in &lt;group&gt;` for a group, or `with &lt;equipment&gt;`."
+
+
+def nobody_seats(capacity: int, largest: int | None) -> str:
+    """No room of the groups seats the headcount: the answer lists the largest rooms first instead."""
+    size = f" (the largest seats {largest})" if largest else ""
+    return f"No room here seats {capacity} people{size}. These are the largest rooms, biggest first."
+
+
+def booking_already_yours(room_name: str, start: datetime, end: datetime) -> str:
+    """Asked to book a slot the asker already holds: no second "Booked"."""
+    return f"You already have {quoted(room_name)} for {window(start, end)}; nothing new was booked."
+
+
+def cancel_nothing_booked(moment: datetime | None) -> str:
+    """`cancel my 2pm booking` with no booking at all: one sentence, not two."""
+    at = f" at {clock(moment)} or any other time" if moment is not None else ""
+    return (
+        f"You have no upcoming bookings{at}, so there is nothing to cancel. "
+        "Book one with `book &lt;room&gt; tomorrow 2-3pm`."
+    )
+
+
+def rooms_free_instead(room_name: str, *, just_taken: bool) -> str:
+    """After a failed booking: only rooms free for the whole window follow."""
+    what = "Someone just took" if just_taken else "Someone has already booked"
+    return f"{what} {quoted(room_name)} for that time. These rooms are free for all of it:"
+
+
+__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_seats", "rooms_free_instead"]
