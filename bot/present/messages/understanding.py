@@ -33,10 +33,4 @@ def cancel_nothing_booked(moment: datetime | None) -> str:
     )
 
 
-def rooms_free_instead(room_name: str, *, just_taken: bool) -> str:
-    """After a failed booking: only rooms free for the whole window follow."""
-    what = "Someone just took" if just_taken else "Someone has already booked"
-    return f"{what} {quoted(room_name)} for that time. These rooms are free for all of it:"
-
-
-__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_seats", "rooms_free_instead"]
+__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_seats"]

@@ -51,15 +51,6 @@ class Bookings:
         Cancel button); when someone took the room first, the next best rooms for that window.
         """
         self.directory.ensure_fresh(asker.team_id)
-        held = self._held(asker, room_id, start, end)
-        if held is not None:
-            return self._bookings_reply(
-                asker,
-                intro=messages.booking_already_yours(
-                    held.room_name, held.start.astimezone(asker.zone), held.end.astimezone(asker.zone)
-                ),
-                only=[held],
-            )
         outcome = self.booking.book(
             team_id=asker.team_id,
             user_id=asker.user_id,
@@ -98,6 +89,15 @@ class Bookings:
             raise ParseError("no_time", understood=request.text, example=example, text=request.text)
         self.directory.ensure_fresh(asker.team_id)
         room = self.store.rooms.resolve(asker.team_id, request.rooms[0])
+        held = self._held(asker, room.room_id, request.start, request.end)
+        if held is not None:  # asked again in words: say so rather than "Booked" a second time
+            return self._bookings_reply(
+                asker,
+                intro=messages.booking_already_yours(
+                    held.room_name, _utc(held.start).astimezone(asker.zone), _utc(held.end).astimezone(asker.zone)
+                ),
+                only=[held],
+            )
         key = text_booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
         return self.book(
             asker,
@@ -159,7 +159,7 @@ class Bookings:
             return TextReply(
                 messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
             )
-        intro = messages.rooms_free_instead(outcome.room.name, just_taken=outcome.status == "busy")
+        intro = messages.room_busy(outcome.room.name) if outcome.status == "busy" else messages.room_taken(outcome.room.name)
         summary = availability.summarize([r.assessment for r in fitting])
         return replace(found, results=fitting, summary=summary, alternatives=(), intro=intro, intro_kind="info")
 
