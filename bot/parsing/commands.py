@@ -217,12 +217,13 @@ def read_group(scan: Scan) -> str | None:
         return scan.orig[match.start("name") : end].strip()
     match = g.GROUP_ZH.search(scan.low) if scan.chinese else None  # it needs a Han character
     if match:
-        scan.blank(match.start(), match.end())
         if match["name"]:
             end = match.end("name")
             if match["more"] and _name_goes_on(scan.orig[match.start("more") : match.end("more")].strip()):
                 end = match.end("more")  # 在HQ 3F: the group is "HQ 3F"
+            scan.blank(match.start(), end)
             return scan.orig[match.start("name") : end].strip()
+        scan.blank(match.start(), match.end())
         return scan.orig[match.start("name2") : match.end("name2")]
     return None
 

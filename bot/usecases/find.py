@@ -68,7 +68,7 @@ class FindRooms:
             return self._daily_summary(request, asker, groups, room_ids)
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
-        results, schedules_age, left_out = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, schedules_age, left_out, none_meet = self._assess_rooms(asker, room_ids, start, end, duration, request)
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
@@ -84,9 +84,10 @@ class FindRooms:
         notes: tuple[str, ...] = ()
         if request.ignored:
             notes += (messages.ignored_words(request.ignored),)
-        if request.capacity and results and all(_too_small(result.room, request.capacity) for result in results):
+        if none_meet and results:  # the wish still shapes the answer: the largest rooms first, and say so
             results = sorted(results, key=lambda result: -(result.room.capacity or 0))
-            notes += (messages.nobody_seats(request.capacity, results[0].room.capacity),)
+            wanted = [messages.label_name(label) for label in request.labels]
+            notes += (messages.nobody_meets(request.capacity, wanted, largest=results[0].room.capacity),)
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
@@ -222,9 +223,10 @@ class FindRooms:
         end: datetime,
         duration: timedelta | None,
         request: Request,
-    ) -> tuple[list[RoomResult], float | None, int]:
-        """Each room's verdict, ranked; also the schedules' age and how many rooms were left out
-        because they are too small or lack the wanted equipment (when some other room has both)."""
+    ) -> tuple[list[RoomResult], float | None, int, bool]:
+        """Each room's verdict, ranked; also the schedules' age, how many rooms were left out
+        because they are too small or lack the wanted equipment (when some other room has both),
+        and whether no room at all seats the headcount with that equipment."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
@@ -252,11 +254,14 @@ class FindRooms:
         )
         by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
         left_out = 0
+        none_meet = False
         if request.capacity or request.labels:
             suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
             if suitable:
                 left_out = len(ranked) - len(suitable)
                 ranked = suitable
+            else:
+                none_meet = bool(ranked)
         results: list[RoomResult] = []
         for candidate in ranked:
             room, assessment = by_id[candidate.key]
@@ -269,7 +274,7 @@ class FindRooms:
         age = None
         if schedules.fetched_at is not None:
             age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
-        return results, age, left_out
+        return results, age, left_out, none_meet
 
     def _other_groups(
         self,
@@ -291,7 +296,7 @@ class FindRooms:
         room_ids = [room for room in ordered_room_ids(others) if room not in seen]
         if not room_ids:
             return ()
-        results, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, _, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
 
 
@@ -312,10 +317,6 @@ def _meets(room: Room | None, request: Request) -> bool:
     if request.capacity and room.capacity is not None and room.capacity < request.capacity:
         return False
     return set(request.labels) <= set(room.label_ids)
-
-
-def _too_small(room: RoomView, capacity: int) -> bool:
-    return room.capacity is not None and room.capacity < capacity
 
 
 def _room_view(room_id: str, room: Room | None) -> RoomView:

@@ -71,8 +71,15 @@ def test_a_headcount_no_room_seats_is_said_and_the_largest_rooms_come_first() ->
     reply = build(_store(), FakeSchedules()).find(_find("for 40 people", capacity=40, group="HQ 3F"), asker())
     assert isinstance(reply, FindReply)
     assert [r.room.name for r in reply.results] == ["K2", "Everest"]  # 30 seats, then 8
-    assert messages.nobody_seats(40, 30) in reply.notes
-    assert "40" in messages.nobody_seats(40, 30) and "30" in messages.nobody_seats(40, 30)
+    assert messages.nobody_meets(40, [], largest=30) in reply.notes
+    assert messages.nobody_meets(40, [], largest=30).startswith("No room here seats 40 people (the largest seats 30)")
+
+
+def test_equipment_no_room_has_is_said() -> None:
+    reply = build(_store(), FakeSchedules()).find(_find("with video", labels=(5,), group="HQ 3F"), asker())
+    assert isinstance(reply, FindReply)
+    assert messages.nobody_meets(None, ["Video conferencing"], largest=30) in reply.notes
+    assert messages.nobody_meets(None, ["Video conferencing"], largest=30).startswith("No room here has Video conferencing.")
 
 
 def test_a_headcount_some_room_seats_gets_no_such_note() -> None:

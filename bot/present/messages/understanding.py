@@ -13,10 +13,18 @@ def ignored_words(words: Sequence[str]) -> str:
     return f"I ignored: {quoted_list(words, limit=8)}. Say `in &lt;group&gt;` for a group, or `with &lt;equipment&gt;`."
 
 
-def nobody_seats(capacity: int, largest: int | None) -> str:
-    """No room of the groups seats the headcount: the answer lists the largest rooms first instead."""
-    size = f" (the largest seats {largest})" if largest else ""
-    return f"No room here seats {capacity} people{size}. These are the largest rooms, biggest first."
+def nobody_meets(capacity: int | None, labels: Sequence[str], *, largest: int | None) -> str:
+    """No room of the groups seats the headcount with the wanted equipment: said, with the largest rooms first."""
+    wish = " ".join(
+        part
+        for part in (
+            f"seats {capacity} people" if capacity else "",
+            ("with " if capacity else "has ") + " and ".join(labels) if labels else "",
+        )
+        if part
+    )
+    size = f" (the largest seats {largest})" if capacity and largest else ""
+    return f"No room here {wish}{size}. These are the largest rooms, biggest first."
 
 
 def booking_already_yours(room_name: str, start: datetime, end: datetime) -> str:
@@ -33,4 +41,4 @@ def cancel_nothing_booked(moment: datetime | None) -> str:
     )
 
 
-__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_seats"]
+__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_meets"]
