@@ -198,8 +198,8 @@ LABELS = [
     (4, re.compile(rf"{B}(?:white{SP}?boards?){E}|白板")),
 ]
 RELATIVE_DAYS = re.compile(
-    rf"{B}in{SP}(?P<n>\d{{1,3}}){SP}days?{E}|(?P<zn>\d{{1,3}}){SP}天(?:后|以后|之后)"
-    rf"|{B}(?P<n2>\d{{1,3}}){SP}days?{SP}(?:from{SP}(?:today|now)|later|after{SP}today|hence){E}"
+    rf"{B}in{SP}(?P<n>\d{{1,3}}|an?){SP}(?P<unit>days?|weeks?){E}|(?P<zn>\d{{1,3}}){SP}(?P<zunit>天|周|週|个星期)(?:后|以后|之后)"
+    rf"|{B}(?P<n2>\d{{1,3}}|an?){SP}(?P<unit2>days?|weeks?){SP}(?:from{SP}(?:today|now)|later|after{SP}today|hence){E}"
 )
 RELATIVE = re.compile(
     rf"{B}in{SP}(?:(?:about|around|roughly){SP})?(?P<d>{DURATION}){E}"
@@ -247,8 +247,8 @@ ZH_DATE = re.compile(
     r"|(?<![\d月])(?P<d2>\d{1,2})[ \t]*(?:日|号|號)(?![ \t]*(?:会议室|房间|楼|室|厅|會議室))"
 )
 WEEK = re.compile(
-    rf"{B}(?:(?P<q>this|next|the|rest{SP}of{SP}(?:the|this)){SP})week{E}"
-    r"|(?P<zq>本|这|這|下)[ \t]*(?:个|個)?[ \t]*(?:周|週|星期|礼拜|禮拜)(?![一二三四五六日天1-7])"
+    rf"{B}(?:(?P<q>this|next|the|last|previous|past|rest{SP}of{SP}(?:the|this)){SP})week{E}"
+    r"|(?P<zq>本|这|這|下|上)[ \t]*(?:个|個)?[ \t]*(?:周|週|星期|礼拜|禮拜)(?![一二三四五六日天1-7])"
 )
 EN_DAY = re.compile(
     rf"{B}(?:(?P<today>today|tdy)|(?P<tomorrow>tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)"
@@ -259,10 +259,10 @@ EN_DAY = re.compile(
 ZH_DAY = re.compile(
     r"(?P<rel>今天|今日|今儿|明天|明日|明儿|大后天|大後天|后天|後天|昨天|昨日|大前天|前天)"
     r"|(?P<q>下下|下|这|這|本|上)?[ \t]*(?:个|個)?[ \t]*(?:周|週|星期|礼拜|禮拜)(?P<wd>[一二三四五六日天1-7])"
-    r"|(?P<zpart>今早|今晚|明早|明晚)"
+    r"|(?P<zpart>今早|今晚|明早|明晚|昨晚|昨早)"
 )
 PART = re.compile(
-    rf"{B}(?:(?P<this>this|in{SP}the|the|at|this{SP}coming|tomorrow|by|until|till|after|before){SP})?"
+    rf"{B}(?:(?P<this>this|in{SP}the|the|at|this{SP}coming|tomorrow|yesterday|last|by|until|till|after|before){SP})?"
     rf"(?P<p>morning|afternoon|evening|tonight|night|lunch{SP}?time|lunch|eod|cob|end{SP}of{SP}(?:the{SP})?(?:work{SP})?day"
     rf"|close{SP}of{SP}business|all{SP}day|whole{SP}day|(?:the{SP})?(?:full|entire){SP}day){E}"
     r"|(?P<zp>上午|早上|早晨|清晨|中午|下午|晚上|傍晚|夜里|全天|一整天|1整天|整天|下班前)"

@@ -46,6 +46,12 @@ PAST: Rows = [
     ("上周五下午3点", "! in_past", {"suggestion": "12-05 15:00"}),
     ("上周一", "! in_past", {"suggestion": "12-08 09:00"}),
     ("昨天", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("last week", "! in_past", {"suggestion": "12-02 10:17"}),  # the rest of this week
+    ("上周", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("last week friday", "! in_past", {"suggestion": "12-05 09:00"}),
+    ("昨晚8点", "! in_past", {"suggestion": "12-02 20:00"}),
+    ("last night", "! in_past", {"suggestion": "12-02 18:00"}),
+    ("yesterday morning", "! in_past", {"suggestion": "12-02 10:17"}),
 ]
 
 NEXT_WEEK: Rows = [
@@ -118,6 +124,12 @@ DURATIONS: Rows = [
     ("接下来3天", "find interval 12-02 10:17 12-04 18:00", N),
     ("for the next 30 minutes", "find interval 12-02 10:17 12-02 10:47", N),
     ("for the next hour", "find interval 12-02 10:17 12-02 11:17", N),
+    ("a week from today", "find day 12-09 09:00 12-09 18:00", N),
+    ("3 weeks from today", "find day 12-23 09:00 12-23 18:00", N),
+    ("in a week", "find day 12-09 09:00 12-09 18:00", N),
+    ("in 2 weeks at 3pm", "find point 12-16 15:00 12-16 15:30", N),
+    ("2周后", "find day 12-16 09:00 12-16 18:00", N),
+    ("3天后下午2点", "find point 12-05 14:00 12-05 14:30", N),
 ]
 
 DATES: Rows = [

@@ -202,10 +202,10 @@ class DayReader:
         if match:
             qualifier = match["q"] or match["zq"] or "this"
             monday = self.today - timedelta(days=self.today.weekday())
-            if qualifier in ("next", "下"):
-                monday += timedelta(days=7)
+            weeks = 1 if qualifier in ("next", "下") else -1 if qualifier in ("last", "previous", "past", "上") else 0
+            monday += timedelta(days=7 * weeks)
             self.found.week = (monday, monday + timedelta(days=4))
-            self.scan.understood.append("next week" if qualifier in ("next", "下") else "this week")
+            self.scan.understood.append({1: "next week", -1: "last week", 0: "this week"}[weeks])
 
     def _en_day(self, match: re.Match[str]) -> None:
         if match["today"]:
@@ -239,7 +239,7 @@ class DayReader:
             offset = _ZH_RELATIVE[rel[:2] if rel.startswith("大") else rel[0]]
             self.set_day(self.today + timedelta(days=offset), "today" if offset == 0 else "relative", match["rel"])
         elif match["zpart"]:  # 今早, 明晚: a day and a part of it
-            offset = 0 if match["zpart"][0] == "今" else 1
+            offset = {"今": 0, "明": 1, "昨": -1}[match["zpart"][0]]
             self.set_day(self.today + timedelta(days=offset), "today" if offset == 0 else "relative", match["zpart"])
             self.found.part = "morning" if match["zpart"][1] == "早" else "tonight"
             self.found.part_names_day = True

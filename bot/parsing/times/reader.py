@@ -40,7 +40,10 @@ class TimeReader:
         f, scan = self.found, self.scan
         match = scan.take(g.RELATIVE_DAYS)
         if match:
-            days = int(match["n"] or match["zn"] or match["n2"])
+            count_text = match["n"] or match["zn"] or match["n2"]
+            count = 1 if count_text in ("a", "an") else int(count_text)
+            unit = match["unit"] or match["zunit"] or match["unit2"]
+            days = count * (1 if unit.startswith(("day", "天")) else 7)
             self.days.set_day(scan.today + timedelta(days=days), "relative", f"in {days} days")
         match = scan.take(g.NEXT_SPAN)
         if match:
@@ -129,9 +132,11 @@ class TimeReader:
                 self._note_part(name)
 
     def _qualified_day(self, word: str, qualifier: str) -> None:
-        """ "tomorrow morning" names tomorrow; "tonight" and "this afternoon" name today."""
+        """ "tomorrow morning" names tomorrow; "last night" yesterday; "tonight" and "this afternoon" today."""
         if qualifier == "tomorrow":
             self.days.set_day(self.scan.today + timedelta(days=1), "relative", "tomorrow")
+        if qualifier in ("yesterday", "last"):
+            self.days.set_day(self.scan.today - timedelta(days=1), "relative", f"{qualifier} {word}")
         if word == "tonight" or qualifier == "this":
             if self.found.day is None:
                 self.days.set_day(self.scan.today, "today", "today")

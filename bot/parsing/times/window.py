@@ -206,22 +206,22 @@ class _Resolver:
     def _past(self, start: datetime, end: datetime) -> ParseError:
         """A window that is over: say so, and offer the nearest one to come with the same clock times
         (the same weekday for "last friday", else today's or tomorrow's)."""
-        step = 7 if self.found.day_kind == "weekday" else 1
+        step = 7 if self.found.day_kind == "weekday" or self.found.week is not None else 1
         day = start.date() if step == 7 else self.scan.today
         clock_minute = start.hour * 60 + start.minute
         suggestion_start = self.scan.at(day, clock_minute)
-        while self.scan.plus(suggestion_start, end - start) <= self.now or suggestion_start.date() < self.scan.today:
+        while self.scan.plus(suggestion_start, end - start) <= self.now:
             day += timedelta(days=step)
             suggestion_start = self.scan.at(day, clock_minute)
         suggestion_end = self.scan.plus(suggestion_start, end - start)
-        if suggestion_start < self.now:
-            suggestion_start = self.now
+        suggestion_start = max(suggestion_start, self.now)  # under way already: from now on
+        last = "" if suggestion_end.date() == suggestion_start.date() else f"{fmt_day(suggestion_end.date())} "
         return self.scan.error(
             "in_past",
             "free rooms tomorrow 2-3pm",
             start=start.isoformat(),
             end=end.isoformat(),
-            suggestion=f"{fmt_day(day)} {fmt_time(suggestion_start)}–{fmt_time(suggestion_end)}",
+            suggestion=f"{fmt_day(suggestion_start.date())} {fmt_time(suggestion_start)}–{last}{fmt_time(suggestion_end)}",
             suggestion_start=suggestion_start.isoformat(),
             suggestion_end=suggestion_end.isoformat(),
         )
