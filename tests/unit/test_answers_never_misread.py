@@ -186,3 +186,26 @@ def test_after_a_failed_booking_with_only_partly_free_rooms_nothing_else_is_offe
         asker(ALICE), user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", message_ts=None
     )
     assert isinstance(reply, TextReply) and reply.text == messages.booking_busy_nothing_else("Everest")
+
+
+def test_free_windows_after_midnight_name_their_day() -> None:
+    asked = NOW.replace(hour=22)
+    after_midnight = (asked + timedelta(hours=3)).replace(minute=0)  # 01:00 the next day
+    same_day = messages.free_windows([(asked, asked + timedelta(minutes=30))], asked=asked)
+    next_day = messages.free_windows([(after_midnight, after_midnight + timedelta(hours=1))], asked=asked)
+    assert same_day == "free 22:00–22:30"
+    assert next_day == f"free {after_midnight:%a} {after_midnight.day} {after_midnight:%b} 01:00–02:00"
+
+
+def test_a_partly_free_room_overnight_shows_the_day_of_its_free_time() -> None:
+    from bot.present.terminal import render_text
+
+    start = NOW.replace(hour=22)
+    end = start + timedelta(hours=4)  # 22:00-02:00
+    busy = [(start, start + timedelta(hours=3))]  # free only from 01:00 the next day
+    schedules = FakeSchedules({"r1": busy, "r2": busy})
+    reply = build(_store(), schedules).find(_find("10pm-2am", start=start, end=end, group="HQ 3F"), asker())
+    assert isinstance(reply, FindReply)
+    free_at = start + timedelta(hours=3)
+    text = render_text(reply)
+    assert f"free {free_at:%a} {free_at.day} {free_at:%b} 01:00–02:00" in text, text

@@ -80,9 +80,17 @@ def verdict_label(verdict: str, *, fits: bool = False) -> str:
     }.get(verdict, verdict)
 
 
-def free_windows(windows: Sequence[tuple[datetime, datetime]]) -> str:
-    """`free 14:30–15:00, 15:30–16:00`."""
-    return "free " + ", ".join(span(start, end) for start, end in windows)
+def free_windows(windows: Sequence[tuple[datetime, datetime]], *, asked: datetime | None = None) -> str:
+    """`free 14:30–15:00, 15:30–16:00`; a window on another day than `asked` names its day."""
+    return "free " + ", ".join(span_on(start, end, asked) for start, end in windows)
+
+
+def span_on(start: datetime, end: datetime, asked: datetime | None) -> str:
+    """`14:00–15:00` on the day asked about; `Wed 3 Dec 00:00–02:00` on another day."""
+    text = span(start, end)
+    if asked is None or start.date() == asked.date() or text[0].isalpha():
+        return text
+    return f"{day(start)} {text}"
 
 
 def free_from(moment: datetime, asked: datetime) -> str:
