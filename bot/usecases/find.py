@@ -176,7 +176,15 @@ class FindRooms:
         work_start, work_end = self.settings.work_start, self.settings.work_end
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
         rooms = self.store.rooms.get_many(asker.team_id, room_ids)
-        suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
+        suitable = [room for room in room_ids if _meets(rooms.get(room), request)]
+        extra: list[str] = []
+        if not suitable:  # nothing meets the wish: count every room, and say so
+            suitable = list(room_ids)
+            largest = max((room.capacity or 0 for room in rooms.values()), default=0) or None
+            wanted_labels = [messages.label_name(label) for label in request.labels]
+            extra.append(messages.nobody_meets(request.capacity, wanted_labels, largest=largest))
+        if request.ignored:
+            extra.append(messages.ignored_words(request.ignored))
         slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
         lines: list[str] = []
         day = start.astimezone(zone).date()
@@ -212,7 +220,13 @@ class FindRooms:
             return TextReply(
                 messages.narrow_window(start, end, zone), kind="info", examples=tuple(messages.narrow_window_examples())
             )
-        text = messages.daily_summary(lines, slot_minutes=int(slot.total_seconds() // 60), groups=[g.name for g in groups])
+        text = messages.daily_summary(
+            lines,
+            slot_minutes=int(slot.total_seconds() // 60),
+            groups=[g.name for g in groups],
+            wanted=messages.wanted(request.capacity, [messages.label_name(label) for label in request.labels]),
+            notes=extra,
+        )
         return TextReply(text, kind="info", examples=tuple(messages.narrow_window_examples()))
 
     def _assess_rooms(

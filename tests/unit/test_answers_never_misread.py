@@ -209,3 +209,21 @@ def test_a_partly_free_room_overnight_shows_the_day_of_its_free_time() -> None:
     free_at = start + timedelta(hours=3)
     text = render_text(reply)
     assert f"free {free_at:%a} {free_at.day} {free_at:%b} 01:00–02:00" in text, text
+
+
+def test_the_several_day_summary_echoes_the_headcount_equipment_and_ignored_words() -> None:
+    start = NOW.replace(hour=0)
+    request = _find(
+        "this week for 6 people with video bananas",
+        start=start,
+        end=start + timedelta(days=4),
+        capacity=6,
+        labels=(5,),
+        group="HQ 3F",
+        ignored=("bananas",),
+    )
+    reply = build(_store(), FakeSchedules()).find(request, asker())
+    assert isinstance(reply, TextReply)
+    assert messages.wanted(6, ["Video conferencing"]) in reply.text
+    assert messages.nobody_meets(6, ["Video conferencing"], largest=30) in reply.text  # no room has video
+    assert messages.ignored_words(["bananas"]) in reply.text
