@@ -89,6 +89,8 @@ class Request:
     args: tuple[str, ...] = field(default=())
     # Words of a search that nothing read and that are not filler: reported back, never dropped silently.
     ignored: tuple[str, ...] = ()
+    # The time asked for had passed (no day was named): the window is the next day's (or week's).
+    rolled_from: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
@@ -105,5 +107,6 @@ class Request:
             "rooms": list(self.rooms),
             "args": list(self.args),
             "ignored": list(self.ignored),
+            "rolled_from": self.rolled_from.isoformat() if self.rolled_from else None,
             "error": None,
         }

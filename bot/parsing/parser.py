@@ -99,6 +99,7 @@ def _search(scan: Scan, intent: Intent, rest_at: int) -> Request:
         rooms=rooms,
         args=args,
         ignored=ignored,
+        rolled_from=found.rolled_from,
     )
 
 

@@ -82,6 +82,8 @@ class FindRooms:
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
         notes: tuple[str, ...] = ()
+        if request.rolled_from is not None:
+            notes += (messages.rolled_forward(request.rolled_from.astimezone(asker.zone), start.astimezone(asker.zone)),)
         if request.ignored:
             notes += (messages.ignored_words(request.ignored),)
         if none_meet and results:  # the wish still shapes the answer: the largest rooms first, and say so

@@ -227,3 +227,24 @@ def test_the_several_day_summary_echoes_the_headcount_equipment_and_ignored_word
     assert messages.wanted(6, ["Video conferencing"]) in reply.text
     assert messages.nobody_meets(6, ["Video conferencing"], largest=30) in reply.text  # no room has video
     assert messages.ignored_words(["bananas"]) in reply.text
+
+
+def test_a_passed_time_without_a_day_moves_on_and_says_so() -> None:
+    from bot.parsing import parse
+
+    asked_at = NOW.replace(hour=10, minute=17)  # Monday 2 March 2026, 10:17 in Shanghai
+    request = parse("monday 9am in HQ 3F", now=asked_at, tz="Asia/Shanghai")
+    assert request.start is not None and request.rolled_from is not None
+    assert request.rolled_from.isoformat()[:16] == "2026-03-02T09:00"  # this morning's, over
+    assert request.start.isoformat()[:16] == "2026-03-09T09:00"  # next Monday's
+    reply = build(_store(), FakeSchedules()).find(request, asker(now=asked_at))
+    assert isinstance(reply, FindReply)
+    assert "Mon 2 Mar 09:00 has passed, so this is Mon 9 Mar." in reply.notes
+
+
+def test_a_time_still_ahead_today_is_not_moved() -> None:
+    from bot.parsing import parse
+
+    request = parse("at 4pm", now=NOW, tz="Asia/Shanghai")
+    assert request.rolled_from is None
+    assert request.start is not None and request.start.date() == NOW.date()

@@ -161,6 +161,8 @@ def test_no_window_in_the_past_is_searched_without_a_warning(words: list[str], z
         return
     if request.start is not None:
         assert request.start >= now.replace(second=0, microsecond=0), "a past window was searched silently"
+    if request.rolled_from is not None:  # moved to the next day or week: the moment it moved from is kept
+        assert request.start is not None and request.rolled_from < request.start
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.parsing.times.clocks import Clock
 
@@ -27,3 +27,4 @@ class Found:
     duration: int | None = None
     now: bool = False
     eod: bool = False
+    rolled_from: datetime | None = None  # the start asked for had passed: the window moved to the next day or week

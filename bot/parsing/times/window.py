@@ -116,6 +116,7 @@ class _Resolver:
         first_minute = minutes_of(self.scan.settings.part(part)[0]) if part in PART_NAMES else self.work_start
         start, end = self._until_start(first_minute), self.scan.at(self.day, last_minute)
         if not self.day_named and end <= self.now:
+            self.found.rolled_from = end
             tomorrow = self.day + timedelta(days=1)
             start, end = self.scan.at(tomorrow, first_minute), self.scan.at(tomorrow, last_minute)
         if end <= start:
@@ -153,6 +154,7 @@ class _Resolver:
         day = self.day
         start = self.scan.at(day, minute_of(self.scan, point, hint=self.hint))
         if not self.day_named and start < self.now:
+            self.found.rolled_from = start
             start = self.scan.at(day + timedelta(days=1), minute_of(self.scan, point, hint=self.hint))
         return self._lasting(start)
 
@@ -193,8 +195,10 @@ class _Resolver:
         if end > self.now and not (draft.kind is TimeKind.POINT and start < self.now):
             return start, end
         if self.found.day_kind == "weekday" and not self.found.weekday_strict:
+            self.found.rolled_from = start
             return self._shift_days(start, end, 7)
         if not self.day_named and draft.rolls:
+            self.found.rolled_from = start
             return self._shift_days(start, end, 1)
         raise self._past(start, end)
 

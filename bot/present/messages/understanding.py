@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.present.messages.words import clock, quoted, quoted_list, window
+from bot.present.messages.words import clock, day, quoted, quoted_list, window
 
 
 def ignored_words(words: Sequence[str]) -> str:
@@ -27,6 +27,11 @@ def nobody_meets(capacity: int | None, labels: Sequence[str], *, largest: int | 
     return f"No room here {wish}{size}. These are the largest rooms, biggest first."
 
 
+def rolled_forward(passed: datetime, start: datetime) -> str:
+    """A time without a day that had passed was read as the next one: said, never done silently."""
+    return f"{day(passed)} {clock(passed)} has passed, so this is {day(start)}."
+
+
 def booking_already_yours(room_name: str, start: datetime, end: datetime) -> str:
     """Asked to book a slot the asker already holds: no second "Booked"."""
     return f"You already have {quoted(room_name)} for {window(start, end)}; nothing new was booked."
@@ -41,4 +46,4 @@ def cancel_nothing_booked(moment: datetime | None) -> str:
     )
 
 
-__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_meets"]
+__all__ = ["booking_already_yours", "cancel_nothing_booked", "ignored_words", "nobody_meets", "rolled_forward"]
