@@ -19,7 +19,8 @@ FILLERS = g.words(
 SEARCH_WORDS = g.words(
     "is are there anything something what whats which show find get need want i we us you can could do does have has "
     "got slot slots space spaces open vacant empty unused hey hi hello please thanks thank ok okay list check see left "
-    "still right conference huddle call where who how"
+    "still right conference huddle call where who how whats team quick short sync standup interview discussion review "
+    "catchup"
 )
 _GROUP_SUBS = {
     "add": Intent.GROUP_ADD,
@@ -241,7 +242,7 @@ def ignored(intent: Intent, leftovers: list[str]) -> tuple[str, ...]:
         return ()  # their leftovers are room names and booking references
     kept = []
     for word in leftovers:
-        bare = _ZH_FILLER_EDGES.sub("", word.strip("\"'?!.,:;？！。，"))
+        bare = _ZH_FILLER_EDGES.sub("", word.strip("\"'?!.,:;？！。，")).replace("'", "").replace("’", "")
         if bare.lower() in FILLERS or bare.lower() in SEARCH_WORDS or not _ZH_SEARCH_WORDS.sub("", bare):
             continue
         kept.append(bare)
@@ -250,7 +251,8 @@ def ignored(intent: Intent, leftovers: list[str]) -> tuple[str, ...]:
 
 # Chinese filler a search may carry: "有没有空的会议室", "帮我找一下".
 _ZH_SEARCH_WORDS = re.compile(
-    "有没有|没有|有空|可用|哪些|什么|哪个|还有|是否|一下|帮我|请|找|查|看看|空闲|空|有|的|吗|呢|吧|会议室|房间|会议|个|间|[?？!！。，,]"
+    "有没有|没有|有空|可用|哪些|什么|哪个|还有|是否|一下|帮我|请|找|查|看看|空闲|空|有|的|吗|呢|吧|会议室|房间|会议|需要|想要|要"
+    r"|\d*个|间|[?？!！。，,]"
 )
 
 

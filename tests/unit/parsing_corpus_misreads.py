@@ -171,6 +171,15 @@ CONSTRAINTS: Rows = [
     ("is anything free tomorrow at 10?", "find point 12-03 10:00 12-03 10:30", {"ignored": []}),
     ("free rooms in HQ tomorrow 2-3pm", "find interval 12-03 14:00 12-03 15:00", {"group": "HQ"}),
     ("明天上午10点 6人 视频", "find point 12-03 10:00 12-03 10:30", {"capacity": 6, "labels": [5]}),
+    ("请帮我找一个明天下午3点的会议室", "find point 12-03 15:00 12-03 15:30", {"ignored": []}),
+    (
+        "明天下午3点到4点 6个人 要投影仪",
+        "find interval 12-03 15:00 12-03 16:00",
+        {"capacity": 6, "labels": [3], "ignored": []},
+    ),
+    ("what's free at 3 today", "find point 12-02 15:00 12-02 15:30", {"ignored": []}),
+    ("free rooms near the kitchen tomorrow", "find day 12-03 09:00 12-03 18:00", {"ignored": ["near", "kitchen"]}),
+    ("明天下午3点 靠窗", "find point 12-03 15:00 12-03 15:30", {"ignored": ["靠窗"]}),
 ]
 
 WEDNESDAY: Rows = [
