@@ -130,6 +130,7 @@ DURATIONS: Rows = [
     ("in 2 weeks at 3pm", "find point 12-16 15:00 12-16 15:30", N),
     ("2周后", "find day 12-16 09:00 12-16 18:00", N),
     ("3天后下午2点", "find point 12-05 14:00 12-05 14:30", N),
+    ("2周后 in the next 2 days", "find day 12-16 09:00 12-16 18:00", N),  # the first day named wins
 ]
 
 DATES: Rows = [

@@ -69,7 +69,7 @@ class TimeReader:
             if count <= 0:
                 raise scan.error("unreadable", "free rooms in the next 3 days", fragment=match[0].strip(BLANK + " "))
             self.days.set_day(scan.today, "today", f"the next {count} days")
-            if count > 1:
+            if count > 1 and f.day == scan.today and f.day_end is None:
                 f.day_end = scan.today + timedelta(days=count - 1)
             return
         f.next_span = timedelta(minutes=60 if match["hour"] else minutes_in(match["d"] or match["d2"]))
