@@ -17,7 +17,7 @@ MONTH = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-CN_PART = r"上午|早上|早晨|清晨|中午|下午|晚上|傍晚|夜里|凌晨"
+CN_PART = r"上午|早上|早晨|清晨|中午|下午|晚上|傍晚|夜里|凌晨|明早|明天早上|明天凌晨|次日凌晨|次日早上|次日"
 _EN_NUMBERS = {
     "one": 1,
     "two": 2,
@@ -231,6 +231,17 @@ EN_MONTH_DATE = re.compile(
 NUM_DATE = re.compile(
     r"(?<![\d:/.-])(?:(?P<iso>\d{4}-\d{1,2}-\d{1,2})|(?P<num>\d{1,4}/\d{1,2}(?:/\d{2,4})?)|(?P<dot>\d{1,2}\.\d{1,2}\.\d{2,4}))"
     r"(?![\d/]|[a-z])"
+)
+# 下个月第一个周一, 本月最后一个周五 (numerals are digits by now: 第1个, 周1)
+ZH_NTH_WEEKDAY = re.compile(
+    r"(?P<zq>下|本|这|這)[ \t]*(?:个|個)?[ \t]*月[ \t]*(?:的)?[ \t]*"
+    r"(?:第[ \t]*(?P<zn>[1-5])[ \t]*(?:个|個)|(?P<zlast>最后|最後)[ \t]*1?[ \t]*(?:个|個))[ \t]*"
+    r"(?:周|週|星期|礼拜|禮拜)(?P<zwd>[一二三四五六日天1-7])"
+)
+# 差一刻三点, 三点差一刻, 三点差5分: a quarter or some minutes before the hour
+ZH_BEFORE_HOUR = re.compile(
+    r"差[ \t]*(?P<a>\d{1,2})[ \t]*(?P<au>刻|分钟|分)[ \t]*(?P<ah>\d{1,2})[ \t]*(?:点|點)"
+    r"|(?P<bh>\d{1,2})[ \t]*(?:点|點)[ \t]*差[ \t]*(?P<b>\d{1,2})[ \t]*(?P<bu>刻|分钟|分)"
 )
 MONTH_DAY_REL = re.compile(
     rf"{B}(?:(?:on{SP})?the{SP})?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{SP}(?:of{SP})?(?P<q>next|this){SP}month{E}"

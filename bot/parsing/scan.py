@@ -35,6 +35,8 @@ class Scan:
         # can be skipped when this is False.
         self.chinese = has_chinese(self.cleaned)
         work = convert_chinese_numerals(self.cleaned) if self.chinese else self.cleaned
+        if self.chinese and "差" in work:
+            work = g.ZH_BEFORE_HOUR.sub(_zh_before_hour, work)
         if not work.isascii() or _WORDY.search(work):
             work = g.CLOCK_WORDS.sub(_clock_words, work)
             work = g.COUPLE.sub("2", work)
@@ -124,6 +126,16 @@ def _past_to(match: re.Match[str]) -> str:
 
 
 _WORDY = re.compile(r"couple|first|second|third|th\b|teen|twent|thirt|forty|fifty", re.IGNORECASE)
+
+
+def _zh_before_hour(match: re.Match[str]) -> str:
+    """'差1刻3点' → '2点45分', '3点差5分' → '2点55分'."""
+    count, unit, hour = (match["a"], match["au"], match["ah"]) if match["a"] else (match["b"], match["bu"], match["bh"])
+    minutes = int(count) * (15 if unit == "刻" else 1)
+    if not 0 < minutes < 60:
+        return match[0]
+    total = int(hour) * 60 - minutes
+    return f"{total // 60 % 24}点{total % 60}分"
 
 
 def _clock_words(match: re.Match[str]) -> str:

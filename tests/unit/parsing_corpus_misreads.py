@@ -84,6 +84,10 @@ RANGES: Rows = [
     ("晚上11点 ~ 凌晨2点", "find interval 12-02 23:00 12-03 02:00", N),
     ("晚上10点到凌晨1点", "find interval 12-02 22:00 12-03 01:00", N),
     ("明天晚上11点到凌晨2点", "find interval 12-03 23:00 12-04 02:00", N),
+    ("今晚11点到明早1点", "find interval 12-02 23:00 12-03 01:00", N),
+    ("今晚11点到明早8点", "find interval 12-02 23:00 12-03 08:00", N),
+    ("晚上10点到次日凌晨2点", "find interval 12-02 22:00 12-03 02:00", N),
+    ("tonight 11 to 1", "find interval 12-02 23:00 12-03 01:00", N),
     ("between now and 5", "find interval 12-02 10:17 12-02 17:00", N),
     ("from now until 3pm", "find interval 12-02 10:17 12-02 15:00", N),
     ("now till 4", "find interval 12-02 10:17 12-02 16:00", N),
@@ -110,6 +114,9 @@ CLOCK_WORDS: Rows = [
     ("five-thirty tomorrow evening", "find point 12-03 17:30 12-03 18:00", N),
     ("two thirty tomorrow", "find point 12-03 14:30 12-03 15:00", N),
     ("four forty-five on friday", "find point 12-05 16:45 12-05 17:15", N),
+    ("差一刻三点", "find point 12-02 14:45 12-02 15:15", N),
+    ("三点差一刻", "find point 12-02 14:45 12-02 15:15", N),
+    ("明天三点差5分", "find point 12-03 14:55 12-03 15:25", N),
 ]
 
 DURATIONS: Rows = [
@@ -149,6 +156,9 @@ DATES: Rows = [
     ("the first Monday of next month", "find day 2026-01-05 09:00 2026-01-05 18:00", N),
     ("the last friday of this month", "find day 12-26 09:00 12-26 18:00", N),
     ("second tuesday in january", "find day 2026-01-13 09:00 2026-01-13 18:00", N),
+    ("下个月第一个周一", "find day 2026-01-05 09:00 2026-01-05 18:00", N),
+    ("下个月的第一个星期五", "find day 2026-01-02 09:00 2026-01-02 18:00", N),
+    ("本月最后一个周五", "find day 12-26 09:00 12-26 18:00", N),
     ("the first monday of this month", "! in_past", {"suggestion": "12-02 10:17"}),
 ]
 

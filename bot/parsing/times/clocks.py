@@ -19,6 +19,12 @@ ZH_PARTS = {
     "傍晚": "evening",
     "夜里": "tonight",
     "凌晨": "early",
+    "明早": "next_morning",
+    "明天早上": "next_morning",
+    "明天凌晨": "next_morning",
+    "次日凌晨": "next_morning",
+    "次日早上": "next_morning",
+    "次日": "next_morning",
     "全天": "allday",
     "一整天": "allday",
     "1整天": "allday",
@@ -44,7 +50,7 @@ class Clock:
 
 
 def meridiem_of(part: str | None) -> str | None:
-    if part in ("morning", "early"):
+    if part in ("morning", "early", "next_morning"):
         return "am"
     if part in ("afternoon", "evening", "tonight"):
         return "pm"
@@ -140,6 +146,9 @@ def minute_of(scan: Scan, clock: Clock, *, hint: str | None, after: int | None =
 
 def range_minutes(scan: Scan, first: Clock, second: Clock, hint: str | None) -> tuple[int, int]:
     """Both ends of "2-3pm", "10pm-2am", "下午2点到3点" in minutes after midnight."""
+    if hint is not None and first.meridiem is None and first.part is None and not first.h24 and first.hour is not None:
+        # 今晚11点到明早1点, "tonight 11 to 1": the part of the day named elsewhere places the start
+        first = Clock(first.hour, first.minute, meridiem=hint, strong=first.strong, raw=first.raw)
     second_meridiem = second.meridiem or meridiem_of(second.part)
     first_meridiem = first.meridiem or meridiem_of(first.part)
     if first_meridiem is None and second_meridiem is not None and not first.h24 and first.special is None:
@@ -160,7 +169,9 @@ def range_minutes(scan: Scan, first: Clock, second: Clock, hint: str | None) -> 
         if second.part is None and second.special is None:
             second = Clock(second.hour, second.minute, part=first.part, raw=second.raw, strong=second.strong)
         end = minute_of(scan, second, hint=hint, after=start, end=True)
-    if end <= start and start >= _EVENING and end <= _EARLY and second_meridiem != "pm":
+    if end <= start and second.part == "next_morning":
+        end += 1440  # 今晚11点到明早8点: the end is said to be on the next day
+    elif end <= start and start >= _EVENING and end <= _EARLY and second_meridiem != "pm":
         end += 1440  # 10pm-2am, 22:00-01:30, 晚上11点到凌晨2点: overnight
     return start, end
 

@@ -45,6 +45,8 @@ class DayReader:
             self._relative_month_day(match)
         if match := scan.take(g.NTH_WEEKDAY):
             self.set_day(self._nth_weekday(match), "date", "")
+        if scan.chinese and (match := scan.take(g.ZH_NTH_WEEKDAY)):
+            self.set_day(self._zh_nth_weekday(match), "date", "")
         if match := scan.take(g.WEEKDAY_NTH):
             self.set_day(self._weekday_numbered(match), "date", "")
         while match := scan.take(g.EN_MONTH_DATE):
@@ -86,17 +88,26 @@ class DayReader:
                 year += 1
         else:
             year, month = _add_months(self.today.year, self.today.month, 1 if match["q"] == "next" else 0)
+        nth = -1 if match["nth"] == "last" else int(match["nth"][0])
+        return self._in_month(year, month, weekday, nth, match[0])
+
+    def _zh_nth_weekday(self, match: re.Match[str]) -> date:
+        """下个月第一个周一, 本月最后一个周五."""
+        raw_wd = match["zwd"]
+        weekday = min(int(raw_wd) - 1 if raw_wd.isdigit() else _ZH_WEEKDAYS[raw_wd], 6)
+        year, month = _add_months(self.today.year, self.today.month, 1 if match["zq"] == "下" else 0)
+        return self._in_month(year, month, weekday, -1 if match["zlast"] else int(match["zn"]), match[0])
+
+    def _in_month(self, year: int, month: int, weekday: int, nth: int, raw: str) -> date:
+        """The nth (1-5, or -1 for the last) given weekday of a month."""
         first = date(year, month, 1)
         days_in_month = (date(*_add_months(year, month, 1), 1) - first).days
-        matching = [
-            first + timedelta(days=i) for i in range(days_in_month) if (first + timedelta(days=i)).weekday() == weekday
-        ]
-        if match["nth"] == "last":
+        matching = [day for day in (first + timedelta(days=i) for i in range(days_in_month)) if day.weekday() == weekday]
+        if nth == -1:
             return matching[-1]
-        index = int(match["nth"][0]) - 1
-        if index >= len(matching):
-            raise self.scan.error("unreadable", "the first monday of next month", fragment=match[0].strip(BLANK + " "))
-        return matching[index]
+        if nth > len(matching):
+            raise self.scan.error("unreadable", "the first monday of next month", fragment=raw.strip(BLANK + " "))
+        return matching[nth - 1]
 
     def _weekday_numbered(self, match: re.Match[str]) -> date:
         """ "Tuesday 8th": the next Tuesday that falls on an 8th."""
