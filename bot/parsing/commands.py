@@ -13,7 +13,7 @@ from bot.parsing.text import lower_same_length
 
 FILLERS = g.words(
     "a an the room rooms meeting meetings booking bookings reservation my me for on at in please pls and with "
-    "from to any some free available one but of , & + 会议室 房间 一个 1个 个 间 的 和 及 我的 会议 预订"
+    "from to any some free available one but of through thru , & + 会议室 房间 一个 1个 个 间 的 和 及 我的 会议 预订"
 )
 # Words a search may carry without meaning anything about rooms or time ("is anything free?").
 SEARCH_WORDS = g.words(

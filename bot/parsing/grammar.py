@@ -54,6 +54,10 @@ PAST_TO = re.compile(
     r"(?:[ \t]*(?P<m>am|pm|a\.m\.?|p\.m\.?)(?![a-z]))?",
     re.IGNORECASE,
 )
+# "at half 3" (British): half past the hour
+HALF_HOUR = re.compile(
+    r"(?<![a-z0-9])half[ \t]+(?P<h>\d{1,2})(?![\d:.])(?![ \t]*(?:hours?|hrs?|h|mins?|minutes?)(?![a-z]))", re.IGNORECASE
+)
 _HOUR_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 # "five-thirty", "two forty-five": an hour word and a minute word make a clock time.
 CLOCK_WORDS = re.compile(
@@ -207,6 +211,11 @@ RELATIVE = re.compile(
     rf"|(?P<d3>{DURATION}){SP}(?:后|以后|之后)"
     rf"|{B}(?:right{SP})?now{SP}\+{SP}(?P<d4>{DURATION}){E}"
 )
+# "3 hours ago", "2 days ago", "a week ago", "两天前", "3小时前": always in the past
+AGO = re.compile(
+    rf"{B}(?P<n>\d{{1,3}}|an?){SP}(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){SP}ago{E}"
+    r"|(?P<zn>\d{1,3})[ \t]*(?:个|個)?[ \t]*(?P<zunit>分钟|小时|小時|天|周|週|星期)(?:以前|之前|前)"
+)
 NEXT_SPAN = re.compile(
     rf"{B}(?:(?:for|within|in|over){SP})?(?:the{SP})?(?:next|coming){SP}"
     rf"(?:(?P<d>{DURATION})|(?P<hour>hour)|(?P<days>\d{{1,2}}){SP}(?:(?:working|work|business){SP})?days){E}"
@@ -265,7 +274,7 @@ EN_DAY = re.compile(
     rf"{B}(?:(?P<today>today|tdy)|(?P<tomorrow>tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow)"
     rf"|(?P<after>(?:the{SP})?day{SP}after{SP}tomorrow|overmorrow)"
     rf"|(?P<yesterday>yesterday|ytd|(?:the{SP})?day{SP}before{SP}yesterday)"
-    rf"|(?:(?P<q>next|this|coming|on|last|past|previous){SP})?(?P<wd>{WEEKDAY})){E}"
+    rf"|(?:(?P<q>next|this{SP}coming|this|coming|on|last|this{SP}past|past|previous){SP})?(?P<wd>{WEEKDAY})){E}"
 )
 ZH_DAY = re.compile(
     r"(?P<rel>今天|今日|今儿|明天|明日|明儿|大后天|大後天|后天|後天|昨天|昨日|大前天|前天)"

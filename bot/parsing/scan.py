@@ -43,6 +43,8 @@ class Scan:
             work = g.ORDINAL_WORD.sub(_ordinal_word, work)
         work = g.EN_NUMBER.sub(lambda m: str(g.en_number(m[1])), work)
         work = g.PAST_TO.sub(_past_to, work)
+        if "half" in work.lower():
+            work = g.HALF_HOUR.sub(lambda m: f"{m['h']}:30", work)
         self.orig = work
         self.low = lower_same_length(work)
         self.understood: list[str] = []

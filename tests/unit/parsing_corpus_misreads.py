@@ -52,6 +52,12 @@ PAST: Rows = [
     ("昨晚8点", "! in_past", {"suggestion": "12-02 20:00"}),
     ("last night", "! in_past", {"suggestion": "12-02 18:00"}),
     ("yesterday morning", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("this past monday", "! in_past", {"suggestion": "12-08 09:00"}),
+    ("2 days ago", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("a week ago", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("3 hours ago", "! in_past", {"suggestion": "12-03 07:17"}),
+    ("两天前", "! in_past", {"suggestion": "12-02 10:17"}),
+    ("3小时前", "! in_past", {"suggestion": "12-03 07:17"}),
 ]
 
 NEXT_WEEK: Rows = [
@@ -114,6 +120,8 @@ CLOCK_WORDS: Rows = [
     ("five-thirty tomorrow evening", "find point 12-03 17:30 12-03 18:00", N),
     ("two thirty tomorrow", "find point 12-03 14:30 12-03 15:00", N),
     ("four forty-five on friday", "find point 12-05 16:45 12-05 17:15", N),
+    ("at half 3", "find point 12-02 15:30 12-02 16:00", N),
+    ("this coming friday at 9.15", "find point 12-05 09:15 12-05 09:45", N),
     ("差一刻三点", "find point 12-02 14:45 12-02 15:15", N),
     ("三点差一刻", "find point 12-02 14:45 12-02 15:15", N),
     ("明天三点差5分", "find point 12-03 14:55 12-03 15:25", N),

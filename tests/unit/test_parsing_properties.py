@@ -134,6 +134,11 @@ PAST_AND_FUTURE_WORDS = [
     "march first",
     "the first monday of next month",
     "Tuesday 8th",
+    "2 days ago",
+    "3 hours ago",
+    "this past",
+    "两天前",
+    "at half 3",
 ]
 hour_minutes = st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
 
@@ -168,7 +173,19 @@ def test_no_window_in_the_past_is_searched_without_a_warning(words: list[str], z
 @settings(max_examples=200, deadline=None)
 @given(
     when=hour_minutes,
-    past=st.sampled_from(["yesterday", "last monday", "last friday", "previous sunday", "昨天", "前天", "上周三"]),
+    past=st.sampled_from(
+        [
+            "yesterday",
+            "last monday",
+            "last friday",
+            "previous sunday",
+            "this past tuesday",
+            "2 days ago",
+            "昨天",
+            "前天",
+            "上周三",
+        ]
+    ),
     zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/Los_Angeles"]),
     now=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)),
 )

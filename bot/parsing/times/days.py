@@ -230,7 +230,8 @@ class DayReader:
             self.set_day(self.today - timedelta(days=back), "relative", match["yesterday"])
         else:
             weekday = _WEEKDAYS[match["wd"][:3]]
-            qualifier = match["q"] or ""
+            qualifier = re.sub(r"[ \t]+", " ", match["q"] or "")
+            qualifier = "last" if qualifier.endswith("past") else "" if qualifier.endswith("coming") else qualifier
             raw = match[0].strip(BLANK + " ")
             if self.found.week is not None:  # "wednesday next week", "tuesday of next week"
                 self.set_day(self.found.week[0] + timedelta(days=weekday), "weekday", raw, strict=True)

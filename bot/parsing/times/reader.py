@@ -45,6 +45,9 @@ class TimeReader:
             unit = match["unit"] or match["zunit"] or match["unit2"]
             days = count * (1 if unit.startswith(("day", "天")) else 7)
             self.days.set_day(scan.today + timedelta(days=days), "relative", f"in {days} days")
+        match = scan.take(g.AGO)
+        if match:
+            self._ago(match)
         match = scan.take(g.NEXT_SPAN)
         if match:
             self._next_span(match)
@@ -59,6 +62,20 @@ class TimeReader:
                 raise scan.error("unreadable", "tomorrow 10am for an hour", fragment=match[0].strip(BLANK + " "))
             f.duration = minutes
             scan.understood.append(f"for {fmt_minutes(timedelta(minutes=minutes))}")
+
+    def _ago(self, match: re.Match[str]) -> None:
+        """ "3 hours ago", "2 days ago", "两天前": a moment or a day in the past (refused later, with the next one)."""
+        count_text = match["n"] or match["zn"]
+        count = 1 if count_text in ("a", "an") else int(count_text)
+        unit = (match["unit"] or match["zunit"]).lower()
+        if unit.startswith(("day", "天")):
+            self.days.set_day(self.scan.today - timedelta(days=count), "relative", match[0].strip(BLANK + " "))
+        elif unit.startswith(("week", "周", "週", "星期")):
+            self.days.set_day(self.scan.today - timedelta(days=7 * count), "relative", match[0].strip(BLANK + " "))
+        else:
+            minutes = count * (60 if unit.startswith(("h", "小")) else 1)
+            self.found.relative = timedelta(minutes=-minutes)
+            self.scan.understood.append(match[0].strip(BLANK + " "))
 
     def _next_span(self, match: re.Match[str]) -> None:
         """ "the next 2 hours" is a window from now; "the next 3 days" is today and the two days after."""
