@@ -3,6 +3,7 @@ repeated in its header; words it did not use are said back ("I ignored: …").""
 
 from __future__ import annotations
 
+import json
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UnknownGroup
-from bot.parsing import parse
+from bot.parsing import Request, parse
 from bot.present import messages
 from bot.present.reply import FindReply
 from bot.present.terminal import render_text
+from bot.slack import blocks
 from bot.usecases.find import FindRooms
 from tests.unit.usecase_fakes import NOW, FakeDirectory, FakeSchedules, FakeStore, asker, askers
 from tests.unit.usecase_fakes import settings as bot_settings
@@ -94,7 +96,12 @@ def test_every_recognised_constraint_is_echoed(
         assert group == "Tower" and "Tower" in messages.describe_error(exc)
         return
     assert isinstance(reply, FindReply)
-    echo = render_text(reply)
+    for echo in (render_text(reply), json.dumps(blocks.render(reply), ensure_ascii=False)):
+        _echoes(echo, request, reply)
+
+
+def _echoes(echo: str, request: Request, reply: FindReply) -> None:
+    """The answer as the terminal or Slack shows it repeats every constraint the request carries."""
     if request.capacity:
         assert f"for {request.capacity} people" in echo or f"for {request.capacity} person" in echo, echo
         assert all(r.room.capacity is None or r.room.capacity >= request.capacity for r in reply.results) or any(
