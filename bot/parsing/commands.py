@@ -20,7 +20,7 @@ SEARCH_WORDS = g.words(
     "is are there anything something what whats which show find get need want i we us you can could do does have has "
     "got slot slots space spaces open vacant empty unused hey hi hello please thanks thank ok okay list check see left "
     "still right conference huddle call where who how whats team quick short sync standup interview discussion review "
-    "catchup"
+    "catchup sharp"
 )
 _GROUP_SUBS = {
     "add": Intent.GROUP_ADD,

@@ -219,6 +219,7 @@ AGO = re.compile(
 NEXT_SPAN = re.compile(
     rf"{B}(?:(?:for|within|in|over){SP})?(?:the{SP})?(?:next|coming){SP}"
     rf"(?:(?P<d>{DURATION})|(?P<hour>hour)|(?P<days>\d{{1,2}}){SP}(?:(?:working|work|business){SP})?days){E}"
+    rf"|{B}within{SP}(?P<d3>{DURATION}){E}"
     rf"|(?:接下来|未来|之后){SP}(?:的{SP})?(?:(?P<d2>{DURATION})|(?P<zdays>\d{{1,2}}){SP}(?:天|个工作日))"
 )
 FOR_DURATION = re.compile(

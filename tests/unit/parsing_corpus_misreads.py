@@ -139,6 +139,7 @@ DURATIONS: Rows = [
     ("接下来3天", "find interval 12-02 10:17 12-04 18:00", N),
     ("for the next 30 minutes", "find interval 12-02 10:17 12-02 10:47", N),
     ("for the next hour", "find interval 12-02 10:17 12-02 11:17", N),
+    ("within 2 hours", "find interval 12-02 10:17 12-02 12:17", N),
     ("a week from today", "find day 12-09 09:00 12-09 18:00", N),
     ("3 weeks from today", "find day 12-23 09:00 12-23 18:00", N),
     ("in a week", "find day 12-09 09:00 12-09 18:00", N),
@@ -167,6 +168,11 @@ DATES: Rows = [
     ("下个月第一个周一", "find day 2026-01-05 09:00 2026-01-05 18:00", N),
     ("下个月的第一个星期五", "find day 2026-01-02 09:00 2026-01-02 18:00", N),
     ("本月最后一个周五", "find day 12-26 09:00 12-26 18:00", N),
+    # a weekday next to a date confirms it; a wrong one is pointed out, never silently dropped
+    ("Sat 7 Dec", "! weekday_mismatch", N),  # 7 December 2025 is a Sunday
+    ("Sun 7 Dec", "find day 12-07 09:00 12-07 18:00", N),
+    ("12月25日周五", "! weekday_mismatch", N),  # a Thursday
+    ("12月25日周四下午", "find part_of_day 12-25 13:00 12-25 18:00", N),
     ("the first monday of this month", "! in_past", {"suggestion": "12-02 10:17"}),
 ]
 

@@ -140,3 +140,8 @@ def test_request_text_is_the_cleaned_message() -> None:
     request = parse("<@UBOT>   free rooms   <#C1|general> tomorrow &amp; later", now=NOW, tz="Asia/Shanghai")
     assert request.text == "free rooms tomorrow & later"
     assert request.to_json()["text"] == request.text
+
+
+def test_a_weekday_that_does_not_match_the_date_is_pointed_out() -> None:
+    sentence = messages.parse_error(_error("Sat 7 Dec 2-3pm"))
+    assert sentence.startswith("Sun 7 Dec 2025 is a Sunday, not a Saturday. Which day did you mean?")

@@ -27,6 +27,9 @@ class DayReader:
 
     def set_day(self, day: date, kind: str, text: str, *, strict: bool = False) -> None:
         f = self.found
+        if f.day is not None and f.day_kind == "date" and kind == "weekday":
+            self._check_weekday(day, text)
+            return
         if f.day is not None and f.day != day:
             if kind == "weekday" and f.day_kind == "weekday" and day < f.day and not strict:
                 day += timedelta(days=7 * ((f.day - day).days // 7 + 1))  # monday to wednesday
@@ -36,6 +39,21 @@ class DayReader:
             return
         f.day, f.day_kind, f.day_text, f.weekday_strict = day, kind, text, strict
         self.scan.understood.append(f"{text} ({fmt_day(day)})" if text else fmt_day(day))
+
+    def _check_weekday(self, weekday_day: date, text: str) -> None:
+        """ "Sat 7 Dec": the weekday only confirms the date; a date on another weekday is a mistake to point out."""
+        f = self.found
+        assert f.day is not None
+        named = {f.day.weekday()} | ({f.day_end.weekday()} if f.day_end is not None else set())
+        if weekday_day.weekday() not in named:
+            raise self.scan.error(
+                "weekday_mismatch",
+                f"free rooms {f.day:%a} {f.day.day} {f.day:%b} 2-3pm",
+                date=fmt_day(f.day),
+                actual=f"{f.day:%A}",
+                asked=f"{weekday_day:%A}",
+                fragment=text,
+            )
 
     # --- calendar dates ------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ class TimeReader:
             if count > 1 and f.day == scan.today and f.day_end is None:
                 f.day_end = scan.today + timedelta(days=count - 1)
             return
-        f.next_span = timedelta(minutes=60 if match["hour"] else minutes_in(match["d"] or match["d2"]))
+        f.next_span = timedelta(minutes=60 if match["hour"] else minutes_in(match["d"] or match["d2"] or match["d3"]))
         scan.understood.append(f"the next {fmt_minutes(f.next_span)}")
 
     # --- times of day ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ _PARSE_REASONS = {
     "too_many_arguments": "`{command}` got too many names. Put names with spaces in quotes.",
     "bad_capacity": "I couldn't read how many people that is (“{fragment}”).",
     "bad_timezone": "I don't know the time zone “{tz}”.",
+    "weekday_mismatch": "{date} is a {actual}, not a {asked}. Which day did you mean?",
 }
 
 
