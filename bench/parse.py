@@ -1,6 +1,6 @@
 """Parser speed over the test corpus: warm per-message median and p99, the slowest case, and cold start.
 
-Run: `.venv/bin/python bench/parse.py`. Targets: median ≤ 2 ms, p99 ≤ 2 ms warm (issue 13, over
+Run: `.venv/bin/python bench/parse.py`. Targets: median ≤ 2 ms, p99 ≤ 2 ms warm (over
 the main corpus and the misreading corpus); import plus first parse ≤ 0.6 s cold. The baseline, timed
 in the same run on the same messages, is one pass of a small regular expression over each message:
 the ratios say how many such passes a parse costs, whatever the machine. Prints figures; asserts nothing.

@@ -1,4 +1,4 @@
-"""Corpus rows for the classes of misreading (issue 13), each expected value worked out by hand.
+"""Corpus rows for the classes of misreading, each expected value worked out by hand.
 
 Rows read `(text, expected, extras)` as in `parsing_corpus`: `expected` is `"! reason"` or
 `"intent kind start end"` with `MM-DD HH:MM` in the context's year (or `YYYY-MM-DD HH:MM`).

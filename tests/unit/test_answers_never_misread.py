@@ -1,6 +1,6 @@
 """The answers around a question never drop what was asked: ignored words are said back, a group
 named after the time is used, a headcount nothing seats is said, other days are named, and the
-booking answers say what really happened (issue 13's presentation items)."""
+booking answers say what really happened."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def test_an_unknown_zone_is_a_parse_error() -> None:
         raise AssertionError("an unknown zone must raise ParseError")
 
 
-# --- issue 13: answers that never misread the question ----------------------------------------
+# --- answers that never misread the question: past days, constraints, ranges ---------------------
 
 PAST_AND_FUTURE_WORDS = [
     "yesterday",
