@@ -65,6 +65,11 @@ CLOCK_WORDS = re.compile(
     r"(?P<m>fifteen|twenty|thirty|forty[ -]five|forty|fifty)(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
+# "twenty to four" is 3:40 ("ten to three" and "five to six" stay ranges: they may well be ones)
+WORD_MINUTES_TO = re.compile(
+    rf"(?<![A-Za-z])(?P<m>twenty[ -]five|twenty)[ \t]+(?=to[ \t]+(?:{_HOUR_WORDS}|noon|midnight)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
 COUPLE = re.compile(r"(?<![A-Za-z])(?:a[ \t]+)?couple(?:[ \t]+of)?(?![A-Za-z])", re.IGNORECASE)
 _ORDINAL_WORDS = {
     "first": 1,
@@ -124,7 +129,7 @@ def clock(n: int) -> str:
     """One time of day; groups are suffixed with `n` so two clocks fit in one pattern."""
     return (
         rf"(?:(?P<cp{n}>{CN_PART}){SP})?"
-        rf"(?:(?<![a-z])(?P<sp{n}>noon|midday|midnight)"
+        rf"(?:(?<![a-z])(?P<sp{n}>noon|midday|midnight)(?:{SP}-?ish)?"
         rf"|(?P<hh{n}>(?<![a-z0-9_:/.,])(?:[01]\d|2[0-3]))(?P<hm{n}>[0-5]\d)"
         rf"|(?P<h{n}>(?<![a-z0-9_:/.,])\d{{1,2}})"
         rf"(?:{SP}:{SP}(?P<mi{n}>\d{{2}})|\.(?P<dm{n}>[0-5]\d)"

@@ -38,6 +38,7 @@ class Scan:
         if self.chinese and "差" in work:
             work = g.ZH_BEFORE_HOUR.sub(_zh_before_hour, work)
         if not work.isascii() or _WORDY.search(work):
+            work = g.WORD_MINUTES_TO.sub(_word_minutes, work)
             work = g.CLOCK_WORDS.sub(_clock_words, work)
             work = g.COUPLE.sub("2", work)
             work = g.ORDINAL_WORD.sub(_ordinal_word, work)
@@ -128,6 +129,12 @@ def _past_to(match: re.Match[str]) -> str:
 
 
 _WORDY = re.compile(r"couple|first|second|third|th\b|teen|twent|thirt|forty|fifty", re.IGNORECASE)
+
+
+def _word_minutes(match: re.Match[str]) -> str:
+    """'twenty to three' → '20 minutes to three' (then read as 2:40)."""
+    minutes = 20 if match["m"].lower() == "twenty" else 25
+    return f"{minutes} minutes "
 
 
 def _zh_before_hour(match: re.Match[str]) -> str:

@@ -121,6 +121,10 @@ CLOCK_WORDS: Rows = [
     ("two thirty tomorrow", "find point 12-03 14:30 12-03 15:00", N),
     ("four forty-five on friday", "find point 12-05 16:45 12-05 17:15", N),
     ("at half 3", "find point 12-02 15:30 12-02 16:00", N),
+    ("twenty to four tomorrow", "find point 12-03 15:40 12-03 16:10", N),
+    ("twenty-five to four", "find point 12-02 15:35 12-02 16:05", N),
+    ("ten to three", "find interval 12-02 10:17 12-02 15:00", N),  # words that may be a range stay one
+    ("noonish tomorrow", "find point 12-03 12:00 12-03 12:30", N),
     ("this coming friday at 9.15", "find point 12-05 09:15 12-05 09:45", N),
     ("差一刻三点", "find point 12-02 14:45 12-02 15:15", N),
     ("三点差一刻", "find point 12-02 14:45 12-02 15:15", N),
