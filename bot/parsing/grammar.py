@@ -302,8 +302,13 @@ RANGE = re.compile(
     rf"(?![ \t]*(?:rooms?|people|persons|ppl|人|个|間|间|位))"
 )
 NOW_UNTIL = re.compile(
-    rf"(?:{B}(?:between|from){SP})?{B}(?:right{SP})?now{SP}(?:and|to|till|until|til|-){SP}{_C1}"
+    rf"(?:{B}(?:between|from){SP})?{B}(?:right{SP})?now{SP}(?:and|to|till|until|til|through|thru|-){SP}{_C1}"
     rf"|(?:从|從)?{SP}现在{SP}(?:到|至){SP}{_C2}"
+)
+# "between now and friday", "now until eod": from now to a day or a part of one named next
+NOW_TO = re.compile(
+    rf"(?:{B}(?:between|from){SP})?{B}(?:right{SP})?now{SP}(?:and|to|till|until|til|through|thru|-){SP}(?=[a-z])"
+    r"|(?:从|從)?[ \t]*现在[ \t]*(?:到|至)(?=[^\d\x00])"
 )
 UNTIL = re.compile(
     rf"{B}(?P<kw>until|till|til|by|before|up{SP}to|through|thru){SP}{_C1}|(?P<zkw>到|至){SP}{_C2}|{clock(3)}{SP}(?:之前|以前|前)"

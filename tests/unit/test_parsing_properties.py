@@ -139,6 +139,9 @@ PAST_AND_FUTURE_WORDS = [
     "this past",
     "两天前",
     "at half 3",
+    "between now and",
+    "now until",
+    "现在到",
 ]
 hour_minutes = st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
 

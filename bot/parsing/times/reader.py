@@ -100,6 +100,9 @@ class TimeReader:
         if now_until:  # "between now and 5": from now until then
             f.until = first_clock(now_until)
             scan.understood.append(f"from now until {f.until.raw}")
+        elif scan.take(g.NOW_TO):  # "between now and friday", "now until eod"
+            f.from_now = True
+            scan.understood.append("from now")
         for match in list(g.RANGE.finditer(scan.low)):
             first, second = clock_of(match, 1), clock_of(match, 2)
             keyword = match["kw"]

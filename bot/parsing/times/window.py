@@ -62,6 +62,8 @@ class _Resolver:
 
     def _draft(self) -> _Draft | None:
         f = self.found
+        if f.from_now and f.range is None and (draft := self._from_now()) is not None:
+            return draft
         if f.week is not None and f.range is None and f.point is None and f.day is None:
             return self._days(*f.week, rolls=False)
         if f.day_end is not None and f.range is None and f.point is None:
@@ -88,6 +90,22 @@ class _Resolver:
             return self._whole_day()
         if self.duration is not None:
             return _Draft(self.now, self.scan.plus(self.now, self.duration), TimeKind.INTERVAL)
+        return None
+
+    def _from_now(self) -> _Draft | None:
+        """ "between now and friday", "now until tomorrow noon", "现在到下周": from now to the time or day named."""
+        f, today = self.found, self.scan.today
+        if f.day is not None and f.day > today and (f.point is not None or f.part in PART_NAMES):
+            if f.point is not None:
+                minute = minute_of(self.scan, f.point, hint=self.hint, end=True)
+            else:  # "现在到明天中午": until that part of the day begins
+                minute = minutes_of(self.scan.settings.part(str(f.part))[0])
+            end = self.scan.at(f.day, minute)
+            return _Draft(self.now, end, TimeKind.INTERVAL, self._slot_within(end - self.now), rolls=False)
+        if f.day is not None and f.day > today and f.until is None and f.after is None:
+            return self._days(today, f.day_end or f.day, rolls=False)
+        if f.week is not None and f.day is None and f.week[1] > today:
+            return self._days(today, f.week[1], rolls=False)
         return None
 
     def _days(self, first_day: date, last_day: date, *, rolls: bool = True) -> _Draft:
