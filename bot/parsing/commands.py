@@ -13,13 +13,14 @@ from bot.parsing.text import lower_same_length
 
 FILLERS = g.words(
     "a an the room rooms meeting meetings booking bookings reservation my me for on at in please pls and with "
-    "from to any some free available one , & + 会议室 房间 一个 1个 个 间 的 和 及 我的 会议 预订"
+    "from to any some free available one but of through thru , & + 会议室 房间 一个 1个 个 间 的 和 及 我的 会议 预订"
 )
 # Words a search may carry without meaning anything about rooms or time ("is anything free?").
 SEARCH_WORDS = g.words(
     "is are there anything something what whats which show find get need want i we us you can could do does have has "
     "got slot slots space spaces open vacant empty unused hey hi hello please thanks thank ok okay list check see left "
-    "still right conference huddle call where who how"
+    "still right conference huddle call where who how whats team quick short sync standup interview discussion review "
+    "catchup sharp"
 )
 _GROUP_SUBS = {
     "add": Intent.GROUP_ADD,
@@ -313,9 +314,14 @@ def read_group(scan: Scan) -> str | None:
         return scan.orig[match.start("name") : end].strip()
     match = g.GROUP_ZH.search(scan.low) if scan.chinese else None  # it needs a Han character
     if match:
+        if match["name"]:
+            end = match.end("name")
+            if match["more"] and _name_goes_on(scan.orig[match.start("more") : match.end("more")].strip()):
+                end = match.end("more")  # 在HQ 3F: the group is "HQ 3F"
+            scan.blank(match.start(), end)
+            return scan.orig[match.start("name") : end].strip()
         scan.blank(match.start(), match.end())
-        span = (match.start("name"), match.end("name")) if match["name"] else (match.start("name2"), match.end("name2"))
-        return scan.orig[span[0] : span[1]]
+        return scan.orig[match.start("name2") : match.end("name2")]
     return None
 
 
@@ -324,6 +330,26 @@ def _name_goes_on(extra: str) -> bool:
     return (
         extra.lower() not in g.GROUP_STOPWORDS and extra.lower() not in FILLERS and (len(extra) <= 3 or extra[:1].isupper())
     )
+
+
+def ignored(intent: Intent, leftovers: list[str]) -> tuple[str, ...]:
+    """The words a search did not use and that are not filler: the reply reports them ("I ignored: …")."""
+    if intent in (Intent.BOOK, Intent.CANCEL):
+        return ()  # their leftovers are room names and booking references
+    kept = []
+    for word in leftovers:
+        bare = _ZH_FILLER_EDGES.sub("", word.strip("\"'?!.,:;？！。，")).replace("'", "").replace("’", "")
+        if bare.lower() in FILLERS or bare.lower() in SEARCH_WORDS or not _ZH_SEARCH_WORDS.sub("", bare):
+            continue
+        kept.append(bare)
+    return tuple(kept)
+
+
+# Chinese filler a search may carry: "有没有空的会议室", "帮我找一下".
+_ZH_SEARCH_WORDS = re.compile(
+    "有没有|没有|有空|可用|哪些|什么|哪个|还有|是否|一下|帮我|请|找|查|看看|空闲|空|有|的|吗|呢|吧|会议室|房间|会议|需要|想要|要|带"
+    r"|\d*个|间|[?？!！。，,]"
+)
 
 
 def targets(intent: Intent, leftovers: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

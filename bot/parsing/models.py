@@ -100,6 +100,10 @@ class Request:
     people: tuple[str, ...] = ()
     optional_people: tuple[str, ...] = ()
     video: bool = False
+    # Words of a search that nothing read and that are not filler: reported back, never dropped silently.
+    ignored: tuple[str, ...] = ()
+    # The time asked for had passed (no day was named): the window is the next day's (or week's).
+    rolled_from: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fields `roombot parse --json` prints (a contract scripts rely on), plus `text` and `args`."""
@@ -118,5 +122,7 @@ class Request:
             "people": list(self.people),
             "optional_people": list(self.optional_people),
             "video": self.video,
+            "ignored": list(self.ignored),
+            "rolled_from": self.rolled_from.isoformat() if self.rolled_from else None,
             "error": None,
         }

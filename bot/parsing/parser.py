@@ -98,6 +98,7 @@ def _search(scan: Scan, intent: Intent, rest_at: int) -> Request:
     leftovers = scan.leftovers()
     _check_leftovers(scan, leftovers, understood_any=bool(scan.understood or capacity or labels or scan.chinese))
     rooms, args = commands.targets(intent, leftovers)
+    ignored = commands.ignored(intent, leftovers)
     start, end, kind, duration = resolve_window(scan, found, intent)
     return Request(
         intent=intent,
@@ -111,6 +112,8 @@ def _search(scan: Scan, intent: Intent, rest_at: int) -> Request:
         labels=labels,
         rooms=rooms,
         args=args,
+        ignored=ignored,
+        rolled_from=found.rolled_from,
     )
 
 

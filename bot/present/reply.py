@@ -143,6 +143,7 @@ class FindReply:
             next_free=next_free,
             next_free_count=summary.next_free_count,
             duration_minutes=self.duration_minutes,
+            asked=self.start.astimezone(ZoneInfo(self.tz)),
         )
 
     def notes_for(self, shown: Sequence[RoomResult]) -> tuple[str, ...]:

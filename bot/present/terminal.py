@@ -122,7 +122,7 @@ def verdict_detail(result: RoomResult, asked: datetime, zone: ZoneInfo) -> str:
         parts = [messages.verdict_label(assessment.verdict, fits=assessment.fits)]
     if assessment.verdict is Verdict.PARTLY_FREE and assessment.free:
         windows = [(w.start.astimezone(zone), w.end.astimezone(zone)) for w in assessment.free]
-        parts.append(messages.free_windows(windows))
+        parts.append(messages.free_windows(windows, asked=asked.astimezone(zone)))
     elif assessment.verdict in (Verdict.BUSY, Verdict.PENDING) and assessment.next_free is not None:
         parts.append(messages.free_from(assessment.next_free.astimezone(zone), asked.astimezone(zone)))
     if result.booked_by:
@@ -227,7 +227,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
         for slot in reply.alternatives:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
-            when = messages.span(slot.start.astimezone(zone), slot.end.astimezone(zone))
+            when = messages.span_on(slot.start.astimezone(zone), slot.end.astimezone(zone), reply.start.astimezone(zone))
             lines.append(f"  {messages.alternative_when(slot.earlier):<8} {name:<{_NAME_WIDTH}} {when}")
 
     if reply.other_group_results:

@@ -315,7 +315,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
             start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-            when = messages.span(start, end)
+            when = messages.span_on(start, end, reply.start.astimezone(zone))
             lines.append(f"• *{escape_mrkdwn(name)}* {when} ({messages.alternative_when(slot.earlier)})")
             label = messages.book_alternative_button(name, start, end)
             buttons.append(_button(ButtonSpec(label, BOOK.id(n), book_value(slot.key, slot.start, slot.end))))

@@ -18,7 +18,7 @@ from bot.present import messages
 from bot.present.reply import FindReply, Reply, RoomResult, RoomView, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
-from bot.usecases.context import Asker, Askers, Directory, no_groups_reply, ordered_room_ids
+from bot.usecases.context import Asker, Askers, Directory, linked_union_id, no_groups_reply, ordered_room_ids
 
 # How many rooms a reply lists before it is summarised behind "show all".
 SUMMARY_ROOMS = 8
@@ -55,6 +55,7 @@ class FindRooms:
         start, end = request.start, request.end
         multi_day = end - start > timedelta(days=MAX_DAYS_IN_ONE_ANSWER)
         self.directory.ensure_fresh(asker.team_id)
+        request = self._group_from_ignored(request, asker)
         namesake_note: tuple[str, ...] = ()
         if request.group:
             # Several groups may share the name (the channel's and the asker's own): use the one the
@@ -82,7 +83,7 @@ class FindRooms:
             return self._daily_summary(request, asker, groups, room_ids)
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
-        results, schedules_age, left_out = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, schedules_age, left_out, none_meet = self._assess_rooms(asker, room_ids, start, end, duration, request)
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
@@ -96,6 +97,14 @@ class FindRooms:
             )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
         notes: tuple[str, ...] = namesake_note
+        if request.rolled_from is not None:
+            notes += (messages.rolled_forward(request.rolled_from.astimezone(asker.zone), start.astimezone(asker.zone)),)
+        if request.ignored:
+            notes += (messages.ignored_words(request.ignored),)
+        if none_meet and results:  # the wish still shapes the answer: the largest rooms first, and say so
+            results = sorted(results, key=lambda result: -(result.room.capacity or 0))
+            wanted = [messages.label_name(label) for label in request.labels]
+            notes += (messages.nobody_meets(request.capacity, wanted, largest=results[0].room.capacity),)
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
@@ -118,6 +127,24 @@ class FindRooms:
             show_all=show_all,
             notes=notes,
         )
+
+    def _group_from_ignored(self, request: Request, asker: Asker) -> Request:
+        """ "下午3点到4点 HQ 3F": words the parser could not place may be the name of one of the asker's
+        groups. Only the store knows the names, so the match is made here; the rest stay ignored."""
+        if request.group or not request.ignored:
+            return request
+        names = {
+            group.name.casefold(): group.name
+            for group in self.store.groups.visible(asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id)
+        }
+        words = request.ignored
+        for size in range(len(words), 0, -1):  # the longest run of words that names a group
+            for first in range(len(words) - size + 1):
+                name = names.get(" ".join(words[first : first + size]).casefold())
+                if name is not None:
+                    rest = words[:first] + words[first + size :]
+                    return replace(request, group=name, ignored=rest)
+        return request
 
     def show_all_request(self, payload: str, asker: Asker) -> Request:
         """The question behind a "show all" button: its JSON value, or plain text from the terminal.
@@ -166,7 +193,15 @@ class FindRooms:
         work_start, work_end = self.settings.work_start, self.settings.work_end
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
         rooms = self.store.rooms.get_many(asker.team_id, room_ids)
-        suitable = [room for room in room_ids if _meets(rooms.get(room), request)] or list(room_ids)
+        suitable = [room for room in room_ids if _meets(rooms.get(room), request)]
+        extra: list[str] = []
+        if not suitable:  # nothing meets the wish: count every room, and say so
+            suitable = list(room_ids)
+            largest = max((room.capacity or 0 for room in rooms.values()), default=0) or None
+            wanted_labels = [messages.label_name(label) for label in request.labels]
+            extra.append(messages.nobody_meets(request.capacity, wanted_labels, largest=largest))
+        if request.ignored:
+            extra.append(messages.ignored_words(request.ignored))
         booker = self._booker(asker, rooms.values())
         slot = timedelta(minutes=request.duration_minutes or self.settings.default_meeting_minutes)
         lines: list[str] = []
@@ -195,7 +230,12 @@ class FindRooms:
                 share = free_time / ((window_end - window_start) * len(verdicts))
                 lines.append(
                     messages.daily_summary_line(
-                        window_start, window_end, with_slot=with_slot, total=len(suitable), free_share=share
+                        # `now` may come in UTC (Slack sends none): the label is the asker's wall clock
+                        window_start.astimezone(zone),
+                        window_end.astimezone(zone),
+                        with_slot=with_slot,
+                        total=len(suitable),
+                        free_share=share,
                     )
                 )
             day += timedelta(days=1)
@@ -203,7 +243,13 @@ class FindRooms:
             return TextReply(
                 messages.narrow_window(start, end, zone), kind="info", examples=tuple(messages.narrow_window_examples())
             )
-        text = messages.daily_summary(lines, slot_minutes=int(slot.total_seconds() // 60), groups=[g.name for g in groups])
+        text = messages.daily_summary(
+            lines,
+            slot_minutes=int(slot.total_seconds() // 60),
+            groups=[g.name for g in groups],
+            wanted=messages.wanted(request.capacity, [messages.label_name(label) for label in request.labels]),
+            notes=extra,
+        )
         return TextReply(text, kind="info", examples=tuple(messages.narrow_window_examples()))
 
     def _assess_rooms(
@@ -214,9 +260,10 @@ class FindRooms:
         end: datetime,
         duration: timedelta | None,
         request: Request,
-    ) -> tuple[list[RoomResult], float | None, int]:
-        """Each room's verdict, ranked; also the schedules' age and how many rooms were left out
-        because they are too small or lack the wanted equipment (when some other room has both)."""
+    ) -> tuple[list[RoomResult], float | None, int, bool]:
+        """Each room's verdict, ranked; also the schedules' age, how many rooms were left out
+        because they are too small or lack the wanted equipment (when some other room has both),
+        and whether no room at all seats the headcount with that equipment."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
         schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
@@ -248,11 +295,14 @@ class FindRooms:
         )
         by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
         left_out = 0
+        none_meet = False
         if request.capacity or request.labels:
             suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
             if suitable:
                 left_out = len(ranked) - len(suitable)
                 ranked = suitable
+            else:
+                none_meet = bool(ranked)
         results: list[RoomResult] = []
         for candidate in ranked:
             room, assessment = by_id[candidate.key]
@@ -265,17 +315,14 @@ class FindRooms:
         age = None
         if schedules.fetched_at is not None:
             age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
-        return results, age, left_out
+        return results, age, left_out, none_meet
 
     def _booker(self, asker: Asker, rooms: Iterable[Room]) -> str | None:
         """The unionId a booking by the asker would be made as (their own, else the operator's), read
         only when some room admits some members only."""
         if all(room.access is None or room.access.members is None for room in rooms):
             return None
-        user = self.store.users.get(asker.team_id, asker.user_id)
-        if user is not None and user.union_id:
-            return user.union_id
-        return self.settings.dingtalk_operator_union_id or None
+        return linked_union_id(self.store, asker.team_id, asker.user_id) or self.settings.dingtalk_operator_union_id or None
 
     def _other_groups(
         self,
@@ -297,7 +344,7 @@ class FindRooms:
         room_ids = [room for room in ordered_room_ids(others) if room not in seen]
         if not room_ids:
             return ()
-        results, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, _, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
 
 

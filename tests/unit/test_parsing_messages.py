@@ -24,7 +24,7 @@ def test_in_past_suggests_the_same_time_tomorrow() -> None:
     err = _error("today 9am")
     assert err.detail["suggestion_start"] == "2025-12-03T09:00:00+08:00"
     sentence = messages.parse_error(err)
-    assert sentence.startswith("That time has already passed (09:00–09:30).")
+    assert sentence.startswith("That time has already passed (Tue 2 Dec 09:00–09:30).")  # its day is named
     assert "Did you mean Wed 3 Dec 2025 09:00–09:30?" in sentence
     assert "I understood: " in sentence and "Try: `" in sentence
 
@@ -140,3 +140,8 @@ def test_request_text_is_the_cleaned_message() -> None:
     request = parse("<@UBOT>   free rooms   <#C1|general> tomorrow &amp; later", now=NOW, tz="Asia/Shanghai")
     assert request.text == "free rooms tomorrow & later"
     assert request.to_json()["text"] == request.text
+
+
+def test_a_weekday_that_does_not_match_the_date_is_pointed_out() -> None:
+    sentence = messages.parse_error(_error("Sat 7 Dec 2-3pm"))
+    assert sentence.startswith("Sun 7 Dec 2025 is a Sunday, not a Saturday. Which day did you mean?")

@@ -19,6 +19,12 @@ ZH_PARTS = {
     "傍晚": "evening",
     "夜里": "tonight",
     "凌晨": "early",
+    "明早": "next_morning",
+    "明天早上": "next_morning",
+    "明天凌晨": "next_morning",
+    "次日凌晨": "next_morning",
+    "次日早上": "next_morning",
+    "次日": "next_morning",
     "全天": "allday",
     "一整天": "allday",
     "1整天": "allday",
@@ -27,7 +33,7 @@ ZH_PARTS = {
 }
 # Parts of the day whose span comes from ParseSettings.part().
 PART_NAMES = frozenset({"morning", "noon", "afternoon", "evening", "tonight"})
-_CLOCK_KEYS = frozenset({"cp", "sp", "h", "mi", "half", "q", "cmi", "oc", "m"})
+_CLOCK_KEYS = frozenset({"cp", "sp", "h", "hh", "hm", "mi", "dm", "half", "q", "cmi", "oc", "m"})
 
 
 @dataclass
@@ -44,7 +50,7 @@ class Clock:
 
 
 def meridiem_of(part: str | None) -> str | None:
-    if part in ("morning", "early"):
+    if part in ("morning", "early", "next_morning"):
         return "am"
     if part in ("afternoon", "evening", "tonight"):
         return "pm"
@@ -61,19 +67,23 @@ def minutes_of(value: time) -> int:
 def clock_of(match: re.Match[str], n: int) -> Clock:
     """The n-th clock of a grammar match (groups h1, mi1, m1, ... name its parts)."""
     groups = match.groupdict()
-    raw_start, raw_end = match.span(f"h{n}") if groups.get(f"h{n}") else match.span(f"sp{n}")
     special = groups.get(f"sp{n}")
     part_word = groups.get(f"cp{n}")
     part = ZH_PARTS.get(part_word) if part_word else None
     if special:
         name = "noon" if special in ("noon", "midday") else "midnight"
         return Clock(None, 0, special=name, part=part, strong=True, raw=special)
+    if groups.get(f"hh{n}"):  # 0930, 1440: four digits are a 24-hour time, read literally
+        raw = match.string[match.start(f"hh{n}") : match.end(f"hm{n}")]
+        hour, minute = int(groups[f"hh{n}"]), int(groups[f"hm{n}"])
+        return Clock(hour, minute, part=part, h24=True, colon=True, raw=raw)
+    raw_start = match.start(f"h{n}")
     hour_text = groups[f"h{n}"]
     hour = int(hour_text)
     minute = 0
-    colon = groups.get(f"mi{n}") is not None
+    colon = groups.get(f"mi{n}") is not None or groups.get(f"dm{n}") is not None
     if colon:
-        minute = int(groups[f"mi{n}"])
+        minute = int(groups.get(f"mi{n}") or groups[f"dm{n}"])
     elif groups.get(f"half{n}"):
         minute = 30
     elif groups.get(f"q{n}"):
@@ -94,7 +104,7 @@ def clock_of(match: re.Match[str], n: int) -> Clock:
 
 def first_clock(match: re.Match[str]) -> Clock:
     for n in (1, 2, 3):
-        if match.groupdict().get(f"h{n}") or match.groupdict().get(f"sp{n}"):
+        if match.groupdict().get(f"h{n}") or match.groupdict().get(f"sp{n}") or match.groupdict().get(f"hh{n}"):
             return clock_of(match, n)
     raise ValueError("no clock in match")  # the patterns always hold one
 
@@ -136,6 +146,9 @@ def minute_of(scan: Scan, clock: Clock, *, hint: str | None, after: int | None =
 
 def range_minutes(scan: Scan, first: Clock, second: Clock, hint: str | None) -> tuple[int, int]:
     """Both ends of "2-3pm", "10pm-2am", "下午2点到3点" in minutes after midnight."""
+    if hint is not None and first.meridiem is None and first.part is None and not first.h24 and first.hour is not None:
+        # 今晚11点到明早1点, "tonight 11 to 1": the part of the day named elsewhere places the start
+        first = Clock(first.hour, first.minute, meridiem=hint, strong=first.strong, raw=first.raw)
     second_meridiem = second.meridiem or meridiem_of(second.part)
     first_meridiem = first.meridiem or meridiem_of(first.part)
     if first_meridiem is None and second_meridiem is not None and not first.h24 and first.special is None:
@@ -143,15 +156,25 @@ def range_minutes(scan: Scan, first: Clock, second: Clock, hint: str | None) -> 
         shared = Clock(first.hour, first.minute, meridiem=second_meridiem, raw=first.raw)
         start = minute_of(scan, shared, hint=None)
         if start >= end and first.hour is not None and first.hour <= 12:
+            # "11-1pm" is 11am to 1pm; "3-2pm" is not 3am to 2pm but a range written backwards
             other = "am" if second_meridiem == "pm" else "pm"
-            start = minute_of(scan, Clock(first.hour, first.minute, meridiem=other, raw=first.raw), hint=None)
+            flipped = minute_of(scan, Clock(first.hour, first.minute, meridiem=other, raw=first.raw), hint=None)
+            if flipped < end and flipped >= minutes_of(scan.settings.work_start) - 180:
+                start = flipped
         return start, end
     start = minute_of(scan, first, hint=hint)
     if second.h24 or (first.h24 and second.colon) or second.meridiem is not None:
         end = minute_of(scan, second, hint=None, end=True)
-        if end <= start and first.meridiem == "pm" and second.meridiem == "am":
-            end += 1440  # 10pm-2am: overnight
-        return start, end
-    if second.part is None and second.special is None:
-        second = Clock(second.hour, second.minute, part=first.part, raw=second.raw, strong=second.strong)
-    return start, minute_of(scan, second, hint=hint, after=start, end=True)
+    else:
+        if second.part is None and second.special is None:
+            second = Clock(second.hour, second.minute, part=first.part, raw=second.raw, strong=second.strong)
+        end = minute_of(scan, second, hint=hint, after=start, end=True)
+    if end <= start and second.part == "next_morning":
+        end += 1440  # 今晚11点到明早8点: the end is said to be on the next day
+    elif end <= start and start >= _EVENING and end <= _EARLY and second_meridiem != "pm":
+        end += 1440  # 10pm-2am, 22:00-01:30, 晚上11点到凌晨2点: overnight
+    return start, end
+
+
+_EVENING = 18 * 60  # a range starting this late may end after midnight
+_EARLY = 6 * 60  # ... at this hour of the next morning at the latest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.parsing.times.clocks import Clock
 
@@ -26,4 +26,6 @@ class Found:
     next_span: timedelta | None = None
     duration: int | None = None
     now: bool = False
+    from_now: bool = False  # "between now and friday": the window starts now, whatever day is named
     eod: bool = False
+    rolled_from: datetime | None = None  # the start asked for had passed: the window moved to the next day or week

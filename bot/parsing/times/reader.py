@@ -40,15 +40,20 @@ class TimeReader:
         f, scan = self.found, self.scan
         match = scan.take(g.RELATIVE_DAYS)
         if match:
-            days = int(match["n"] or match["zn"])
-            f.day, f.day_kind, f.day_text = scan.today + timedelta(days=days), "relative", f"in {days} days"
+            count_text = match["n"] or match["zn"] or match["n2"]
+            count = 1 if count_text in ("a", "an") else int(count_text)
+            unit = match["unit"] or match["zunit"] or match["unit2"]
+            days = count * (1 if unit.startswith(("day", "天")) else 7)
+            self.days.set_day(scan.today + timedelta(days=days), "relative", f"in {days} days")
+        match = scan.take(g.AGO)
+        if match:
+            self._ago(match)
         match = scan.take(g.NEXT_SPAN)
         if match:
-            f.next_span = timedelta(minutes=minutes_in(match["d"] or match["d2"]))
-            scan.understood.append(f"the next {fmt_minutes(f.next_span)}")
+            self._next_span(match)
         match = scan.take(g.RELATIVE)
         if match:
-            f.relative = timedelta(minutes=minutes_in(match["d"] or match["d2"] or match["d3"]))
+            f.relative = timedelta(minutes=minutes_in(match["d"] or match["d2"] or match["d3"] or match["d4"]))
             scan.understood.append(f"in {fmt_minutes(f.relative)}")
         match = scan.take(g.FOR_DURATION)
         if match:
@@ -58,10 +63,46 @@ class TimeReader:
             f.duration = minutes
             scan.understood.append(f"for {fmt_minutes(timedelta(minutes=minutes))}")
 
+    def _ago(self, match: re.Match[str]) -> None:
+        """ "3 hours ago", "2 days ago", "两天前": a moment or a day in the past (refused later, with the next one)."""
+        count_text = match["n"] or match["zn"]
+        count = 1 if count_text in ("a", "an") else int(count_text)
+        unit = (match["unit"] or match["zunit"]).lower()
+        if unit.startswith(("day", "天")):
+            self.days.set_day(self.scan.today - timedelta(days=count), "relative", match[0].strip(BLANK + " "))
+        elif unit.startswith(("week", "周", "週", "星期")):
+            self.days.set_day(self.scan.today - timedelta(days=7 * count), "relative", match[0].strip(BLANK + " "))
+        else:
+            minutes = count * (60 if unit.startswith(("h", "小")) else 1)
+            self.found.relative = timedelta(minutes=-minutes)
+            self.scan.understood.append(match[0].strip(BLANK + " "))
+
+    def _next_span(self, match: re.Match[str]) -> None:
+        """ "the next 2 hours" is a window from now; "the next 3 days" is today and the two days after."""
+        f, scan = self.found, self.scan
+        days = match["days"] or match["zdays"]
+        if days:
+            count = int(days)
+            if count <= 0:
+                raise scan.error("unreadable", "free rooms in the next 3 days", fragment=match[0].strip(BLANK + " "))
+            self.days.set_day(scan.today, "today", f"the next {count} days")
+            if count > 1 and f.day == scan.today and f.day_end is None:
+                f.day_end = scan.today + timedelta(days=count - 1)
+            return
+        f.next_span = timedelta(minutes=60 if match["hour"] else minutes_in(match["d"] or match["d2"] or match["d3"]))
+        scan.understood.append(f"the next {fmt_minutes(f.next_span)}")
+
     # --- times of day ----------------------------------------------------------------------------
 
     def read_clocks(self) -> None:
         f, scan = self.found, self.scan
+        now_until = scan.take(g.NOW_UNTIL)
+        if now_until:  # "between now and 5": from now until then
+            f.until = first_clock(now_until)
+            scan.understood.append(f"from now until {f.until.raw}")
+        elif scan.take(g.NOW_TO):  # "between now and friday", "now until eod"
+            f.from_now = True
+            scan.understood.append("from now")
         for match in list(g.RANGE.finditer(scan.low)):
             first, second = clock_of(match, 1), clock_of(match, 2)
             keyword = match["kw"]
@@ -73,7 +114,7 @@ class TimeReader:
                 f.range = (first, second)
                 scan.understood.append(f"from {first.raw} to {second.raw}")
             scan.blank(match.start(), match.end())
-        until = scan.take(g.UNTIL)
+        until = scan.take(g.UNTIL) if f.until is None else None
         if until:
             f.until = first_clock(until)
             scan.understood.append(f"until {f.until.raw}")
@@ -89,6 +130,9 @@ class TimeReader:
             f.point = found
             scan.understood.append(f"at {found.raw}")
             break
+        if f.point is None and f.range is None and (before_day := scan.take(g.POINT_BEFORE_DAY)):
+            f.point = first_clock(before_day)
+            scan.understood.append(f"at {f.point.raw}")
 
     # --- parts of the day --------------------------------------------------------------------------
 
@@ -108,9 +152,11 @@ class TimeReader:
                 self._note_part(name)
 
     def _qualified_day(self, word: str, qualifier: str) -> None:
-        """ "tomorrow morning" names tomorrow; "tonight" and "this afternoon" name today."""
+        """ "tomorrow morning" names tomorrow; "last night" yesterday; "tonight" and "this afternoon" today."""
         if qualifier == "tomorrow":
             self.days.set_day(self.scan.today + timedelta(days=1), "relative", "tomorrow")
+        if qualifier in ("yesterday", "last"):
+            self.days.set_day(self.scan.today - timedelta(days=1), "relative", f"{qualifier} {word}")
         if word == "tonight" or qualifier == "this":
             if self.found.day is None:
                 self.days.set_day(self.scan.today, "today", "today")

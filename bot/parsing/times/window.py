@@ -62,12 +62,16 @@ class _Resolver:
 
     def _draft(self) -> _Draft | None:
         f = self.found
+        if f.from_now and f.range is None and (draft := self._from_now()) is not None:
+            return draft
         if f.week is not None and f.range is None and f.point is None and f.day is None:
             return self._days(*f.week, rolls=False)
         if f.day_end is not None and f.range is None and f.point is None:
             return self._days(self.day, f.day_end)
         if f.range is not None:
             return self._range(*f.range)
+        if f.after is not None and f.until is not None:  # "later than 3:30pm but before 6pm"
+            return self._range(f.after, f.until)
         if f.until is not None or (f.eod and f.point is None and f.after is None and f.relative is None):
             return self._until(f.until)
         if f.after is not None:
@@ -86,6 +90,22 @@ class _Resolver:
             return self._whole_day()
         if self.duration is not None:
             return _Draft(self.now, self.scan.plus(self.now, self.duration), TimeKind.INTERVAL)
+        return None
+
+    def _from_now(self) -> _Draft | None:
+        """ "between now and friday", "now until tomorrow noon", "现在到下周": from now to the time or day named."""
+        f, today = self.found, self.scan.today
+        if f.day is not None and f.day > today and (f.point is not None or f.part in PART_NAMES):
+            if f.point is not None:
+                minute = minute_of(self.scan, f.point, hint=self.hint, end=True)
+            else:  # "现在到明天中午": until that part of the day begins
+                minute = minutes_of(self.scan.settings.part(str(f.part))[0])
+            end = self.scan.at(f.day, minute)
+            return _Draft(self.now, end, TimeKind.INTERVAL, self._slot_within(end - self.now), rolls=False)
+        if f.day is not None and f.day > today and f.until is None and f.after is None:
+            return self._days(today, f.day_end or f.day, rolls=False)
+        if f.week is not None and f.day is None and f.week[1] > today:
+            return self._days(today, f.week[1], rolls=False)
         return None
 
     def _days(self, first_day: date, last_day: date, *, rolls: bool = True) -> _Draft:
@@ -114,6 +134,7 @@ class _Resolver:
         first_minute = minutes_of(self.scan.settings.part(part)[0]) if part in PART_NAMES else self.work_start
         start, end = self._until_start(first_minute), self.scan.at(self.day, last_minute)
         if not self.day_named and end <= self.now:
+            self.found.rolled_from = end
             tomorrow = self.day + timedelta(days=1)
             start, end = self.scan.at(tomorrow, first_minute), self.scan.at(tomorrow, last_minute)
         if end <= start:
@@ -151,6 +172,7 @@ class _Resolver:
         day = self.day
         start = self.scan.at(day, minute_of(self.scan, point, hint=self.hint))
         if not self.day_named and start < self.now:
+            self.found.rolled_from = start
             start = self.scan.at(day + timedelta(days=1), minute_of(self.scan, point, hint=self.hint))
         return self._lasting(start)
 
@@ -191,8 +213,10 @@ class _Resolver:
         if end > self.now and not (draft.kind is TimeKind.POINT and start < self.now):
             return start, end
         if self.found.day_kind == "weekday" and not self.found.weekday_strict:
+            self.found.rolled_from = start
             return self._shift_days(start, end, 7)
         if not self.day_named and draft.rolls:
+            self.found.rolled_from = start
             return self._shift_days(start, end, 1)
         raise self._past(start, end)
 
@@ -202,15 +226,24 @@ class _Resolver:
         return new_start, self.scan.plus(new_start, end - start)
 
     def _past(self, start: datetime, end: datetime) -> ParseError:
-        tomorrow = self.scan.today + timedelta(days=1)
-        suggestion_start = self.scan.at(tomorrow, start.hour * 60 + start.minute)
+        """A window that is over: say so, and offer the nearest one to come with the same clock times
+        (the same weekday for "last friday", else today's or tomorrow's)."""
+        step = 7 if self.found.day_kind == "weekday" or self.found.week is not None else 1
+        day = start.date() if step == 7 else self.scan.today
+        clock_minute = start.hour * 60 + start.minute
+        suggestion_start = self.scan.at(day, clock_minute)
+        while self.scan.plus(suggestion_start, end - start) <= self.now:
+            day += timedelta(days=step)
+            suggestion_start = self.scan.at(day, clock_minute)
         suggestion_end = self.scan.plus(suggestion_start, end - start)
+        suggestion_start = max(suggestion_start, self.now)  # under way already: from now on
+        last = "" if suggestion_end.date() == suggestion_start.date() else f"{fmt_day(suggestion_end.date())} "
         return self.scan.error(
             "in_past",
             "free rooms tomorrow 2-3pm",
             start=start.isoformat(),
             end=end.isoformat(),
-            suggestion=f"{fmt_day(tomorrow)} {fmt_time(suggestion_start)}–{fmt_time(suggestion_end)}",
+            suggestion=f"{fmt_day(suggestion_start.date())} {fmt_time(suggestion_start)}–{last}{fmt_time(suggestion_end)}",
             suggestion_start=suggestion_start.isoformat(),
             suggestion_end=suggestion_end.isoformat(),
         )

@@ -20,4 +20,5 @@ from bot.present.messages.people import *  # noqa: F403
 from bot.present.messages.reconcile import *  # noqa: F403
 from bot.present.messages.replies import *  # noqa: F403
 from bot.present.messages.slack import *  # noqa: F403
+from bot.present.messages.understanding import *  # noqa: F403
 from bot.present.messages.words import *  # noqa: F403

@@ -45,11 +45,15 @@ def daily_summary_line(start: datetime, end: datetime, *, with_slot: int, total:
     return f"{head}: {with_slot} of {total} rooms have a slot · {round(free_share * 100)}% of room time free"
 
 
-def daily_summary(lines: Sequence[str], *, slot_minutes: int, groups: Sequence[str]) -> str:
+def daily_summary(
+    lines: Sequence[str], *, slot_minutes: int, groups: Sequence[str], wanted: str = "", notes: Sequence[str] = ()
+) -> str:
+    """`wanted` (`messages.wanted(...)`) and `notes` are mrkdwn-safe sentences: what was counted, what was not."""
     searched = ", ".join(escape_mrkdwn(name) for name in groups)
-    body = "\n".join(f"• {line}" for line in lines)
+    body = "\n".join([*(f"• {line}" for line in lines), *notes])
+    wish = f" · {wanted}" if wanted else ""
     return (
-        f"Rooms over those days ({searched}; a slot is {minutes(slot_minutes)}):\n{body}\n"
+        f"Rooms over those days ({searched}; a slot is {minutes(slot_minutes)}{wish}):\n{body}\n"
         "Pick a day and a time to see the rooms and book one, for example:"
     )
 

@@ -143,7 +143,7 @@ def room_taken(room_name: str) -> str:
 
 
 def room_busy(room_name: str) -> str:
-    return f"Someone just took {quoted(room_name)} for that time. Here are the next best rooms:"
+    return f"Someone just took {quoted(room_name)} for that time. Here are rooms that are free then:"
 
 
 def room_invalid(room_name: str) -> str:

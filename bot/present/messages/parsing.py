@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import errors
 from bot.markup import escape_mrkdwn
+from bot.present.messages.words import clock, day
 
 _PARSE_REASONS = {
     "no_time": "When should I book it? Add a day and a time.",
@@ -17,6 +20,7 @@ _PARSE_REASONS = {
     "too_many_arguments": "`{command}` got too many names. Put names with spaces in quotes.",
     "bad_capacity": "I couldn't read how many people that is (“{fragment}”).",
     "bad_timezone": "I don't know the time zone “{tz}”.",
+    "weekday_mismatch": "{date} is a {actual}, not a {asked}. Which day did you mean?",
 }
 
 
@@ -26,7 +30,12 @@ def parse_error(err: errors.ParseError) -> str:
     detail.setdefault("needs", "a name")
     detail.setdefault("command", "this command")
     start, end = detail.get("start", ""), detail.get("end", "")
-    detail["window"] = f" ({_short_time(start)}–{_short_time(end)})" if start and end else ""
+    if start and end:
+        # a window that has passed is on another day as often as not: name its day
+        dated = _dated(start, end) if err.reason == "in_past" else ""
+        detail["window"] = f" ({dated or f'{_short_time(start)}–{_short_time(end)}'})"
+    elif "window" not in detail:
+        detail["window"] = ""
     template = _PARSE_REASONS.get(err.reason, "I couldn't read that request.")
     try:
         reason = template.format(**detail)
@@ -40,6 +49,17 @@ def parse_error(err: errors.ParseError) -> str:
     if err.example:
         parts.append(f"Try: `{escape_mrkdwn(err.example)}`")
     return " ".join(parts)
+
+
+def _dated(start: str, end: str) -> str:
+    """`Mon 1 Dec 15:00–15:30`, or `Mon 24 Nov 09:00 – Fri 28 Nov 18:00`; "" when not ISO moments."""
+    try:
+        first, last = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    except ValueError:
+        return ""
+    if first.date() == last.date():
+        return f"{day(first)} {clock(first)}–{clock(last)}"
+    return f"{day(first)} {clock(first)} – {day(last)} {clock(last)}"
 
 
 def _short_time(value: str) -> str:

@@ -39,8 +39,12 @@ def summary_line(
     next_free: datetime | None = None,
     next_free_count: int = 0,
     duration_minutes: int | None = None,
+    asked: datetime | None = None,
 ) -> str:
-    """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`."""
+    """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`.
+
+    A time on another day than the one `asked` about names its day: `2 are free from Wed 03 Dec 00:00`.
+    """
     if total == 0:
         return "No rooms to check."
     free_word = f"have a {minutes(duration_minutes)} slot" if duration_minutes else "free"
@@ -56,7 +60,10 @@ def summary_line(
         parts.append(f"{pending} awaiting approval (may free up)")
     if next_free is not None and next_free_count:
         verb = "is" if next_free_count == 1 else "are"
-        parts.append(f"{next_free_count} {verb} free from {clock(next_free)}")
+        when = (
+            clock(next_free) if asked is None or next_free.date() == asked.date() else f"{day(next_free)} {clock(next_free)}"
+        )
+        parts.append(f"{next_free_count} {verb} free from {when}")
     if unknown:
         parts.append(f"{unknown} could not be checked")
     if unavailable:
@@ -79,9 +86,17 @@ def verdict_label(verdict: str, *, fits: bool = False) -> str:
     }.get(verdict, verdict)
 
 
-def free_windows(windows: Sequence[tuple[datetime, datetime]]) -> str:
-    """`free 14:30–15:00, 15:30–16:00`."""
-    return "free " + ", ".join(span(start, end) for start, end in windows)
+def free_windows(windows: Sequence[tuple[datetime, datetime]], *, asked: datetime | None = None) -> str:
+    """`free 14:30–15:00, 15:30–16:00`; a window on another day than `asked` names its day."""
+    return "free " + ", ".join(span_on(start, end, asked) for start, end in windows)
+
+
+def span_on(start: datetime, end: datetime, asked: datetime | None) -> str:
+    """`14:00–15:00` on the day asked about; `Wed 3 Dec 00:00–02:00` on another day."""
+    text = span(start, end)
+    if asked is None or start.date() == asked.date() or text[0].isalpha():
+        return text
+    return f"{day(start)} {text}"
 
 
 def free_from(moment: datetime, asked: datetime) -> str:

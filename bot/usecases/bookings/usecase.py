@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain import availability
 from bot.errors import ParseError
 from bot.parsing import Request, TimeKind
 from bot.present import messages
 from bot.present.reply import BookingsReply, BookingView, ButtonSpec, FindReply, Reply, ReplyKind, TextReply
-from bot.store import BookingRecord, Store
+from bot.store import BOOKING_BOOKED, BOOKING_PENDING, BookingRecord, Store
 from bot.usecases.bookings.rules import booking_key
 from bot.usecases.bookings.service import BookingOutcome, BookingService, CancelOutcome
 from bot.usecases.checkin import booking_state
@@ -71,6 +72,15 @@ class Bookings:
             return self._busy_reply(asker, outcome)
         return self._booked_reply(asker, outcome, user_name)
 
+    def _held(self, asker: Asker, room_id: str, start: datetime, end: datetime) -> BookingRecord | None:
+        """The asker's own active booking of this room that already covers the window, if any."""
+        for booking in self.booking.upcoming(team_id=asker.team_id, user_id=asker.user_id):
+            if booking.status not in (BOOKING_BOOKED, BOOKING_PENDING) or booking.room_id != room_id:
+                continue
+            if _utc(booking.start) <= start and _utc(booking.end) >= end:
+                return booking
+        return None
+
     def book_text(self, request: Request, asker: Asker) -> Reply:
         """`book 3F-Everest tomorrow 2-3pm` / `预订 3F-Everest 明天下午2点到3点`."""
         example = messages.booking_text_example()
@@ -82,6 +92,15 @@ class Bookings:
             raise ParseError("no_time", understood=request.text, example=example, text=request.text)
         self.directory.ensure_fresh(asker.team_id)
         room = self.store.rooms.resolve(asker.team_id, request.rooms[0])
+        held = self._held(asker, room.room_id, request.start, request.end)
+        if held is not None:  # asked again in words: say so rather than "Booked" a second time
+            return self._bookings_reply(
+                asker,
+                intro=messages.booking_already_yours(
+                    held.room_name, _utc(held.start).astimezone(asker.zone), _utc(held.end).astimezone(asker.zone)
+                ),
+                only=[held],
+            )
         key = booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
         return self.book(
             asker,
@@ -138,12 +157,15 @@ class Bookings:
         """Someone took the room first: the next best rooms for the same window, that room left out."""
         booking = outcome.booking
         found = self.find.find(window_request(booking.start, booking.end), asker, exclude={booking.room_id})
-        if not isinstance(found, FindReply) or not found.results:
+        # Only rooms free for the whole window: a partly free room would fail the same way.
+        fitting = tuple(r for r in found.results if r.assessment.fits) if isinstance(found, FindReply) else ()
+        if not isinstance(found, FindReply) or not fitting:
             return TextReply(
                 messages.booking_busy_nothing_else(outcome.room.name, just_taken=outcome.status == "busy"), kind="info"
             )
         intro = messages.room_busy(outcome.room.name) if outcome.status == "busy" else messages.room_taken(outcome.room.name)
-        return replace(found, intro=intro, intro_kind="info", acted=True)
+        summary = availability.summarize([r.assessment for r in fitting])
+        return replace(found, results=fitting, summary=summary, alternatives=(), intro=intro, intro_kind="info", acted=True)
 
     # --- cancelling --------------------------------------------------------------------------
 
@@ -166,14 +188,16 @@ class Bookings:
         numbers = [arg.lstrip("#") for arg in request.args if arg.lstrip("#").isdigit()]
         if numbers:
             return self.cancel(asker, int(numbers[0]), is_admin=False)
-        if request.start is None:
+        moment = request.start.astimezone(asker.zone) if request.start is not None else None
+        if not self.booking.upcoming(team_id=asker.team_id, user_id=asker.user_id):
+            return TextReply(messages.cancel_nothing_booked(moment), kind="info")
+        if request.start is None or moment is None:
             return self._bookings_reply(asker, intro=messages.cancel_pick())
         matches = self.booking.starting_at(
             team_id=asker.team_id, user_id=asker.user_id, start=request.start, zone=asker.zone
         )
         if len(matches) == 1:
             return self.cancel(asker, matches[0].id, is_admin=False)
-        moment = request.start.astimezone(asker.zone)
         if not matches:
             return self._bookings_reply(asker, intro=messages.cancel_none_at(moment))
         return self._bookings_reply(asker, intro=messages.cancel_several_at(moment), only=matches)
@@ -197,6 +221,11 @@ class Bookings:
             for b in bookings
         )
         return BookingsReply(bookings=views, tz=asker.zone.key, intro=intro, intro_kind=intro_kind)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored times may come back naive (SQLite): they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _cancel_sentence(outcome: CancelOutcome, zone: ZoneInfo, cancel_mode: str) -> str:
