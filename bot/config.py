@@ -83,6 +83,16 @@ class Settings:
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
+    # Slack answers and the database's limits: a slow DingTalk or a hung database costs seconds, never the ack.
+    slack_workers: int = 16  # answers computed at once, after the ack
+    slack_queue: int = 64  # answers waiting for a worker; beyond it, "busy, try again in a minute"
+    answer_deadline_s: float = 30.0  # an answer still not computed by then is given up with a clear sentence
+    event_dedup_timeout_s: float = 0.5  # how long the event de-duplication may hold up an ack
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_ms: int = 10_000  # Postgres statement_timeout
+    db_busy_timeout_ms: int = 5000  # SQLite busy_timeout
+    db_pool_timeout_s: float = 5.0  # waiting for a pooled connection
+    health_timeout_s: float = 2.0  # /healthz answers 503 when its checks take longer
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -143,6 +153,15 @@ class Settings:
             "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
             "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+            "ROOMBOT_SLACK_WORKERS": ("slack_workers", int, 1),
+            "ROOMBOT_SLACK_QUEUE": ("slack_queue", int, 0),
+            "ROOMBOT_ANSWER_DEADLINE_S": ("answer_deadline_s", float, 0.1),
+            "ROOMBOT_EVENT_DEDUP_TIMEOUT_S": ("event_dedup_timeout_s", float, 0.01),
+            "ROOMBOT_DB_CONNECT_TIMEOUT_S": ("db_connect_timeout_s", float, 0.1),
+            "ROOMBOT_DB_STATEMENT_TIMEOUT_MS": ("db_statement_timeout_ms", int, 1),
+            "ROOMBOT_DB_BUSY_TIMEOUT_MS": ("db_busy_timeout_ms", int, 1),
+            "ROOMBOT_DB_POOL_TIMEOUT_S": ("db_pool_timeout_s", float, 0.1),
+            "ROOMBOT_HEALTH_TIMEOUT_S": ("health_timeout_s", float, 0.1),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)

@@ -22,6 +22,7 @@ from bot.slack.blocks import render
 from bot.slack.delivery import api_error_code
 from bot.slack.home import build_home_error_view, build_home_view
 from bot.slack.ports import SlackService
+from bot.slack.work import InlineWork, Work
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +86,26 @@ def without_share_button(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class Answers:
     """The service, the settings and the notice delay, as the listeners use them."""
 
-    def __init__(self, *, service: SlackService, settings: Settings, notice_after_s: float) -> None:
+    def __init__(
+        self, *, service: SlackService, settings: Settings, notice_after_s: float, work: Work | None = None
+    ) -> None:
         self.service = service
         self.settings = settings
         self.notice_after_s = notice_after_s
+        self.work: Work = work if work is not None else InlineWork()
+
+    @property
+    def deadline_s(self) -> float:
+        """How long an answer may take before the user is told it took too long."""
+        return self.settings.answer_deadline_s
+
+    @staticmethod
+    def too_slow() -> Message:
+        return error_message(messages.slack_too_slow())
+
+    @staticmethod
+    def busy() -> Message:
+        return error_message(messages.slack_busy())
 
     def timezone(self, client: WebClient, *, team_id: str, user_id: str) -> str:
         """The user's IANA zone: cached by the service, fetched with users.info when stale."""

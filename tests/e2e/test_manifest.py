@@ -21,6 +21,7 @@ METHOD_SCOPES = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
+    "chat_delete": "chat:write",
     "users_info": "users:read",
     "views_publish": None,
     "views_open": None,

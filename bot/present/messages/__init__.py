@@ -10,6 +10,7 @@ here and one star import below.
 from bot.present.messages.answers import *  # noqa: F403
 from bot.present.messages.booking import *  # noqa: F403
 from bot.present.messages.cli import *  # noqa: F403
+from bot.present.messages.delivery import *  # noqa: F403
 from bot.present.messages.errors import *  # noqa: F403
 from bot.present.messages.jobs import *  # noqa: F403
 from bot.present.messages.parsing import *  # noqa: F403

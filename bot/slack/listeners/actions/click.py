@@ -44,15 +44,14 @@ class ButtonListeners:
         self._answers = answers
 
     def clicked(self, name: str, handle: Callable[[Click], None]) -> ButtonListener:
-        """A Bolt listener that acknowledges, reads the click and runs `handle`; a failure is logged
-        and the user is told privately."""
+        """A Bolt listener that acknowledges, then reads the click and runs `handle` on the answer
+        pool; a failure is logged and the user is told privately, as is a full pool."""
 
         def listener(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
         ) -> None:
-            ack()
-            try:
-                click = Click(
+            def read() -> Click:
+                return Click(
                     body=body,
                     value=str(action.get("value") or ""),
                     respond=respond,
@@ -61,9 +60,18 @@ class ButtonListeners:
                     user_id=user_of(body),
                     channel_id=channel_of(body),
                 )
-                handle(click)
-            except Exception as exc:
-                self._guard(name, body, respond, client, exc)
+
+            def run() -> None:
+                try:
+                    handle(read())
+                except Exception as exc:
+                    self._guard(name, body, respond, client, exc)
+
+            def busy() -> None:
+                ack()
+                self._answers.work.later(lambda: self._reply(read(), self._answers.busy()))
+
+            self._answers.work.start(run, ack=ack, busy=busy)
 
         listener.__name__ = f"on_{name}"
         return listener
