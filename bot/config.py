@@ -93,6 +93,8 @@ class Settings:
     db_busy_timeout_ms: int = 5000  # SQLite busy_timeout
     db_pool_timeout_s: float = 5.0  # waiting for a pooled connection
     health_timeout_s: float = 2.0  # /healthz answers 503 when its checks take longer
+    http_threads: int = 32  # HTTP mode: request threads of the one gunicorn worker
+    http_request_timeout_s: float = 10.0  # HTTP mode: a request may hold a thread this long, slow client or not
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -162,6 +164,8 @@ class Settings:
             "ROOMBOT_DB_BUSY_TIMEOUT_MS": ("db_busy_timeout_ms", int, 1),
             "ROOMBOT_DB_POOL_TIMEOUT_S": ("db_pool_timeout_s", float, 0.1),
             "ROOMBOT_HEALTH_TIMEOUT_S": ("health_timeout_s", float, 0.1),
+            "ROOMBOT_HTTP_THREADS": ("http_threads", int, 1),
+            "ROOMBOT_HTTP_REQUEST_TIMEOUT_S": ("http_request_timeout_s", float, 0.5),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
