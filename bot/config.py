@@ -84,7 +84,7 @@ class Settings:
     admin_user_ids: tuple[str, ...] = ()
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
     # Slack answers and the database's limits: a slow DingTalk or a hung database costs seconds, never the ack.
-    slack_workers: int = 16  # answers computed at once, after the ack
+    slack_workers: int = 32  # answers computed at once, after the ack (mostly waiting on DingTalk)
     slack_queue: int = 64  # answers waiting for a worker; beyond it, "busy, try again in a minute"
     answer_deadline_s: float = 30.0  # an answer still not computed by then is given up with a clear sentence
     event_dedup_timeout_s: float = 0.5  # how long the event de-duplication may hold up an ack
