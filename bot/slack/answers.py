@@ -8,6 +8,7 @@ rendered message where it belongs.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -38,9 +39,23 @@ def error_message(text: str) -> Message:
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
-def render_reply(reply: Reply) -> Message:
-    """A service reply as a Slack message body."""
-    return dict(render(reply))
+def render_reply(reply: Reply, *, shared: bool = False) -> Message:
+    """A service reply as a Slack message body; `shared` for a message a whole channel sees."""
+    return dict(render(reply, shared=shared))
+
+
+def with_fresh_block_ids(message: Message) -> Message:
+    """The same message with new block ids, for one that replaces another.
+
+    Slack keeps a block's state (a picked option, a pressed button) by block id across a
+    replacement; new ids make the replacement start clean.
+    """
+    salt = secrets.token_hex(3)
+    blocks = [
+        {**block, "block_id": f"{block['block_id']}.{salt}"[:255]} if block.get("block_id") else block
+        for block in message.get("blocks") or []
+    ]
+    return {**message, "blocks": blocks}
 
 
 def is_shareable(reply: Reply) -> bool:
@@ -133,11 +148,11 @@ class Answers:
             message = with_share_button(message, share_question)
         return message
 
-    def answer(self, call: Callable[[], Reply]) -> tuple[Message, Reply | None]:
+    def answer(self, call: Callable[[], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
         """Like `compute`, also returning the reply (None when the service failed)."""
         try:
             reply = call()
-            message = render_reply(reply)
+            message = render_reply(reply, shared=shared and is_shareable(reply))
         except Exception:
             logger.exception("the service failed to answer")
             return error_message(messages.slack_unexpected_error()), None
@@ -167,6 +182,7 @@ __all__ = [
     "error_message",
     "is_shareable",
     "render_reply",
+    "with_fresh_block_ids",
     "with_share_button",
     "without_share_button",
 ]

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -42,6 +43,7 @@ CONTEXT_ELEMENTS_MAX = 10
 BUTTON_TEXT_MAX = 75
 ACTIONS_ELEMENTS_MAX = 25
 FALLBACK_MAX = 3000
+MOBILE_SECTION_MAX = 1000
 DEFAULT_MAX_ROOMS = 8
 
 
@@ -55,21 +57,36 @@ _EMOJI = {
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 
 
-def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any]:
+def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS, shared: bool = False) -> dict[str, Any]:
     """Render a reply as a Slack message payload: `{"text": ..., "blocks": [...]}`.
 
     Args:
         max_rooms: rooms shown in full before the answer is summarised behind "Show all".
+        shared: the message is for a channel, not only the asker: its window is written as
+            `<!date^…>` tokens, so that every reader sees it in their own zone.
     """
     if isinstance(reply, TextReply):
         blocks, text = _text_reply(reply)
     elif isinstance(reply, BookingsReply):
         blocks, text = _bookings_reply(reply)
     else:
-        blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms))
+        blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms), shared=shared)
     if len(blocks) > MAX_BLOCKS:  # a bug here, never the user's fault: fail loudly in tests
         raise ValueError(f"{len(blocks)} blocks exceed Slack's {MAX_BLOCKS}")
-    return {"text": _cut(text, FALLBACK_MAX), "blocks": [block.to_dict() for block in blocks]}
+    return {"text": _cut(text, FALLBACK_MAX), "blocks": _one_primary([block.to_dict() for block in blocks])}
+
+
+def _one_primary(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Slack's guidance: at most one primary button per message; the first (the best room) keeps it."""
+    seen = False
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        for button in [*elements, block.get("accessory") or {}]:
+            if button.get("style") == "primary":
+                if seen:
+                    del button["style"]
+                seen = True
+    return blocks
 
 
 # --- text replies ----------------------------------------------------------------------------
@@ -122,16 +139,22 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
 # --- availability ----------------------------------------------------------------------------
 
 
-def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
+def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tuple[list[Block], str]:
     zone = ZoneInfo(reply.tz)
     start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
     header = messages.find_header(start, end, reply.tz, reply.duration_minutes)
     reason = reply.summary_sentence()
     wanted = messages.wanted(reply.capacity, reply.labels)
+    # A header block is plain text, where date tokens do not work: a shared answer's title is a section.
+    title: Block = (
+        _section(messages.find_header_shared(start, end, reply.duration_minutes), block_id="header")
+        if shared
+        else HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True))
+    )
 
     head: list[Block] = [
         *([_section(_KIND_EMOJI.get(reply.intro_kind, "") + reply.intro, block_id="intro")] if reply.intro else []),
-        HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True)),
+        title,
         _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
         DividerBlock(),
     ]
@@ -160,6 +183,9 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
     body.extend(_extras(reply, zone, budget=budget - len(body)))
 
     fallback = f"{header}: {reason}"
+    best = [(r.room.name, messages.verdict_label(r.assessment.verdict.value, fits=r.assessment.fits)) for r in reply.results]
+    if best:
+        fallback += ". " + messages.slack_fallback_rooms(best[:max_rooms])
     if reply.intro:
         fallback = f"{reply.intro} {fallback}"
     return head + body + tail + final, fallback
@@ -184,7 +210,10 @@ def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: i
         whole = (bookable.start, bookable.end) == (assessment.start, assessment.end)
         label = messages.book_button(bookable.start.astimezone(zone), bookable.end.astimezone(zone), whole_window=whole)
         spec = ButtonSpec(label, BOOK.id(), book_value(result.room.room_id, bookable.start, bookable.end), "primary")
-        accessory = _button(spec)
+        accessible = messages.slack_book_accessible(
+            result.room.name, bookable.start.astimezone(zone), bookable.end.astimezone(zone)
+        )
+        accessory = _button(spec, accessible=accessible)
     return SectionBlock(
         block_id=f"{prefix}-{index}",
         text=MarkdownTextObject(text=_cut("\n".join(lines), SECTION_MAX), verbatim=True),
@@ -196,7 +225,8 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
     """Every room on one line each, several rooms per section, Book buttons below: for "show all"."""
     fitting = [result for result in results if result.assessment.fits]
     button_blocks = min(2, -(-len(fitting) // ACTIONS_ELEMENTS_MAX))
-    section_budget = max(1, budget - button_blocks - 1)  # keep one for "...and N more"
+    # keep one for "...and N more" and one for the note on rooms listed without a button
+    section_budget = max(1, budget - button_blocks - 2)
     lines = []
     for result in results:
         facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result)[:1])
@@ -206,7 +236,8 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
             + (f" ({facts})" if facts else "")
             + f" · {detail}"
         )
-    chunks = _chunks(lines, SECTION_MAX)
+    # Slack's mobile apps fold long sections behind "See more": short sections keep every room in view.
+    chunks = _chunks(lines, MOBILE_SECTION_MAX)
     blocks: list[Block] = [_section(chunk, block_id=f"all-{n}") for n, chunk in enumerate(chunks[:section_budget])]
     listed = sum(chunk.count("\n") + 1 for chunk in chunks[:section_budget])
     if listed < len(lines):
@@ -223,6 +254,9 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
         buttons.append(_button(ButtonSpec(label, BOOK.id(n), value)))
     for n in range(0, len(buttons), ACTIONS_ELEMENTS_MAX):
         blocks.extend(_actions(buttons[n : n + ACTIONS_ELEMENTS_MAX], block_id=f"book-all-{n // ACTIONS_ELEMENTS_MAX}"))
+    if len(listed_fitting) > len(buttons):
+        note = messages.slack_listed_without_button(len(listed_fitting) - len(buttons))
+        blocks.append(ContextBlock(block_id="without-button", elements=[_mrkdwn(note)]))
     return blocks
 
 
@@ -285,14 +319,29 @@ def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
     return SectionBlock(block_id=block_id, text=_mrkdwn(_cut(text, SECTION_MAX)))
 
 
-def _button(spec: ButtonSpec) -> ButtonElement:
+def _button(spec: ButtonSpec, *, accessible: str | None = None) -> ButtonElement:
+    """A button whose label fits Slack's display width, with the whole label (or `accessible`) for
+    screen readers, and a confirmation before anything that cancels a booking."""
     if len(spec.value) > BUTTON_VALUE_MAX:
         raise ValueError(f"button value of {len(spec.value)} characters exceeds Slack's {BUTTON_VALUE_MAX}")
     return ButtonElement(
-        text=PlainTextObject(text=_cut(spec.text, BUTTON_TEXT_MAX), emoji=True),
+        text=PlainTextObject(text=_cut(spec.text, messages.LABEL_DISPLAY_MAX), emoji=True),
         action_id=spec.action_id,
         value=spec.value,
         style=spec.style,
+        accessibility_label=_cut(accessible or spec.text, BUTTON_TEXT_MAX),
+        confirm=cancel_confirm() if CANCEL_BOOKING.matches(spec.action_id) else None,
+    )
+
+
+def cancel_confirm() -> ConfirmObject:
+    """The dialog Slack shows before a Cancel click is sent."""
+    return ConfirmObject(
+        title=PlainTextObject(text=messages.slack_cancel_confirm_title()),
+        text=PlainTextObject(text=messages.slack_cancel_confirm_text()),
+        confirm=PlainTextObject(text=messages.slack_cancel_confirm_yes()),
+        deny=PlainTextObject(text=messages.slack_cancel_confirm_no()),
+        style="danger",
     )
 
 
@@ -320,4 +369,4 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["MAX_BLOCKS", "render"]
+__all__ = ["MAX_BLOCKS", "cancel_confirm", "render"]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.markup import escape_mrkdwn
 from bot.present import messages
 from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
-from bot.slack.blocks import render
+from bot.slack.blocks import cancel_confirm, render
 from bot.usecases.home import HomeModel
 
 MAX_HOME_BLOCKS = 100
@@ -96,6 +96,8 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         cancel = _button(
             messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
         )
+        cancel["confirm"] = cancel_confirm().to_dict()
+        cancel["accessibility_label"] = f"{messages.slack_button_cancel_booking()} {booking.room_name}"[:75]
         blocks.append(_section(line, cancel))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))

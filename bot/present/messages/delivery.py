@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.present.messages.words import clock, minutes, window
+
 
 def slack_busy() -> str:
     """Every answer slot is taken: the request was not queued."""
@@ -21,4 +26,80 @@ def slack_booked_by(user_id: str) -> str:
     return f"Booked by <@{user_id}>"
 
 
-__all__ = ["slack_booked_by", "slack_busy", "slack_too_slow"]
+# --- Slack's conventions: readers' own time zones, screen readers, confirmations -----------------
+
+LABEL_DISPLAY_MAX = 30
+"""Slack shows about 30 characters of a button label; longer labels are cut there."""
+
+
+def slack_date(moment: datetime, token_format: str, fallback: str) -> str:
+    """A `<!date^…>` token: Slack shows `moment` in each reader's own zone; `fallback` where it cannot."""
+    fallback = fallback.replace("|", "/").replace(">", "›")
+    return f"<!date^{int(moment.timestamp())}^{token_format}|{fallback}>"
+
+
+def slack_window(start: datetime, end: datetime) -> str:
+    """A window as date tokens (`Tue, Nov 24 2:00 PM–3:00 PM` in the reader's zone); the asker's as fallback."""
+    first = slack_date(start, "{date_short_pretty} {time}", window(start, start))
+    if start == end:
+        return first
+    return f"{first}–{slack_date(end, '{time}', clock(end))}"
+
+
+def find_header_shared(start: datetime, end: datetime, duration_minutes: int | None) -> str:
+    """The header of an availability answer shown to a channel (mrkdwn, times in each reader's zone)."""
+    what = f"{minutes(duration_minutes)} slots" if duration_minutes else "Free rooms"
+    return f"*{what} · {slack_window(start, end)}*"
+
+
+def slack_fallback_rooms(rooms: Sequence[tuple[str, str]]) -> str:
+    """The best rooms and their state, for the notification and screen readers: `3F-Everest: Free; 3F-Fuji: Busy`."""
+    return "; ".join(f"{name}: {state}" for name, state in rooms)
+
+
+def slack_book_accessible(room_name: str, start: datetime, end: datetime) -> str:
+    """What a screen reader says for a Book button (the label alone is only "Book")."""
+    return f"Book {room_name}, {window(start, end)}"
+
+
+def slack_cancel_confirm_title() -> str:
+    return "Cancel this booking?"
+
+
+def slack_cancel_confirm_text() -> str:
+    return "The room is released for everyone else. This cannot be undone."
+
+
+def slack_cancel_confirm_yes() -> str:
+    return "Yes, cancel it"
+
+
+def slack_cancel_confirm_no() -> str:
+    return "Keep it"
+
+
+def slack_listed_without_button(count: int) -> str:
+    """Rooms that fit but got no Book button (a message holds at most so many buttons)."""
+    rooms = "room is" if count == 1 else "rooms are"
+    return (
+        f"{count} free {rooms} listed without a Book button. "
+        "Ask about a smaller group or a narrower time to get a button for each."
+    )
+
+
+__all__ = [
+    "LABEL_DISPLAY_MAX",
+    "find_header_shared",
+    "slack_book_accessible",
+    "slack_booked_by",
+    "slack_busy",
+    "slack_cancel_confirm_no",
+    "slack_cancel_confirm_text",
+    "slack_cancel_confirm_title",
+    "slack_cancel_confirm_yes",
+    "slack_date",
+    "slack_fallback_rooms",
+    "slack_listed_without_button",
+    "slack_too_slow",
+    "slack_window",
+]

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.present import messages
 from bot.present.reply import Reply
-from bot.slack.answers import Answers, Message, error_message
+from bot.slack.answers import Answers, Message, error_message, with_fresh_block_ids
 from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
 from bot.slack.payload import channel_of, team_in_body, team_of, user_of
 
@@ -79,15 +79,16 @@ class ButtonListeners:
     def _tz(self, click: Click) -> str:
         return self._answers.timezone(click.client, team_id=click.team_id, user_id=click.user_id)
 
-    def _ask(self, click: Click, call: Callable[[str], Reply]) -> tuple[Message, Reply | None]:
+    def _ask(self, click: Click, call: Callable[[str], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
         """Call the service with the clicking user's zone; render its reply (None when it failed)."""
         tz = self._tz(click)
-        return self._answers.answer(lambda: call(tz))
+        return self._answers.answer(lambda: call(tz), shared=shared)
 
     def _reply(self, click: Click, message: Message, *, replace: bool = False) -> None:
         """Answer the clicking user: privately next to the message, or in the app's DM from App Home."""
         respond, user_id = click.respond, click.user_id
         if respond.response_url:
+            message = with_fresh_block_ids(message) if replace else message
             payload = {**message, "response_type": "ephemeral", "replace_original": replace}
             error = post_to_response_url(respond.response_url, payload)
             if error is None:

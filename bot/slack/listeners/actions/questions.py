@@ -23,6 +23,7 @@ class QuestionButtons(ButtonListeners):
             lambda tz: service.handle_text(
                 team_id=click.team_id, user_id=click.user_id, channel_id=click.channel_id, text=question, tz=tz
             ),
+            shared=True,
         )
         if reply is None or not is_shareable(reply):  # e.g. DingTalk is down now: don't post an error to everyone
             self._reply(click, message)

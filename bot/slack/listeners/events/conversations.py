@@ -77,7 +77,8 @@ class Conversations:
             message, reply = answers.answer(
                 lambda: answers.service.handle_text(
                     team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz
-                )
+                ),
+                shared=not in_dm,  # in a channel, every reader sees the times in their own zone
             )
             return message, in_dm or is_public(reply)
 
