@@ -144,6 +144,7 @@ def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tu
     start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
     header = messages.find_header(start, end, reply.tz, reply.duration_minutes)
     reason = reply.summary_sentence()
+    shown_reason = _shared_reason(reply, reason, zone) if shared else reason
     wanted = messages.wanted(reply.capacity, reply.labels)
     # A header block is plain text, where date tokens do not work: a shared answer's title is a section.
     title: Block = (
@@ -155,7 +156,7 @@ def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tu
     head: list[Block] = [
         *([_section(_KIND_EMOJI.get(reply.intro_kind, "") + reply.intro, block_id="intro")] if reply.intro else []),
         title,
-        _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
+        _section(f"*{shown_reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
         DividerBlock(),
     ]
     summarised = not reply.show_all and len(reply.results) > max_rooms
@@ -177,10 +178,10 @@ def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tu
         body.extend(_compact_rooms(reply.results, zone, budget=budget - _extras_size(reply)))
     else:
         shown = reply.results[:max_rooms] if summarised else reply.results
-        body.extend(_room_section(result, reply, zone, index) for index, result in enumerate(shown))
+        body.extend(_room_section(result, reply, zone, index, shared=shared) for index, result in enumerate(shown))
         if summarised:
             body.append(ContextBlock(elements=[_mrkdwn(messages.showing_best(len(shown), len(reply.results)))]))
-    body.extend(_extras(reply, zone, budget=budget - len(body)))
+    body.extend(_extras(reply, zone, budget=budget - len(body), shared=shared))
 
     fallback = f"{header}: {reason}"
     best = [(r.room.name, messages.verdict_label(r.assessment.verdict.value, fits=r.assessment.fits)) for r in reply.results]
@@ -191,15 +192,20 @@ def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tu
     return head + body + tail + final, fallback
 
 
-def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: int, *, prefix: str = "room") -> SectionBlock:
-    """One room in full: name and facts, verdict, timeline, footnote; a Book button if it fits."""
+def _room_section(
+    result: RoomResult, reply: FindReply, zone: ZoneInfo, index: int, *, prefix: str = "room", shared: bool = False
+) -> SectionBlock:
+    """One room in full: name and facts, verdict, timeline, footnote; a Book button if it fits.
+
+    Shared, the times are date tokens, and the timeline (an hour chart in the asker's zone) is left out.
+    """
     assessment = result.assessment
     facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result))
     lines = [f"*{escape_mrkdwn(result.room.name)}*" + (f" · {facts}" if facts else "")]
-    detail = escape_mrkdwn(verdict_detail(result, reply.start, zone))
+    detail = _shared_detail(result) if shared else escape_mrkdwn(verdict_detail(result, reply.start, zone))
     lines.append(f"{_EMOJI[assessment.verdict]} {detail}")
     first, last = timeline_span(reply)
-    row = timeline(assessment, first, last, zone)
+    row = None if shared else timeline(assessment, first, last, zone)
     if row:
         lines.append(f"`{row}`")
     if result.footnote:
@@ -219,6 +225,28 @@ def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: i
         text=MarkdownTextObject(text=_cut("\n".join(lines), SECTION_MAX), verbatim=True),
         accessory=accessory,
     )
+
+
+def _shared_detail(result: RoomResult) -> str:
+    """`verdict_detail` with every time as a date token, for a message a channel sees."""
+    assessment = result.assessment
+    parts = [escape_mrkdwn(messages.verdict_label(assessment.verdict, fits=assessment.fits))]
+    if assessment.verdict is Verdict.PARTLY_FREE and assessment.free:
+        parts.append(messages.slack_free_windows([(w.start, w.end) for w in assessment.free]))
+    elif assessment.verdict in (Verdict.BUSY, Verdict.PENDING) and assessment.next_free is not None:
+        parts.append(messages.slack_free_from(assessment.next_free))
+    if result.booked_by:
+        parts.append(messages.booked_by(result.booked_by))
+    return " · ".join(parts)
+
+
+def _shared_reason(reply: FindReply, reason: str, zone: ZoneInfo) -> str:
+    """The one-line reason with its "free from" time as a date token."""
+    next_free = reply.summary.next_free
+    if next_free is None:
+        return reason
+    local = messages.clock(next_free.astimezone(zone))
+    return reason.replace(f"from {local}", f"from {messages.slack_date(next_free, '{time}', local)}")
 
 
 def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int) -> list[Block]:
@@ -268,7 +296,7 @@ def _extras_size(reply: FindReply) -> int:
     return size
 
 
-def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
+def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int, shared: bool = False) -> list[Block]:
     """When nothing fits: the nearest other times (with Book buttons) and rooms in other groups."""
     blocks: list[Block] = []
     if reply.alternatives and budget - len(blocks) >= 2:
@@ -278,7 +306,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
             start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-            when = messages.span(start, end)
+            when = messages.slack_span(slot.start, slot.end) if shared else messages.span(start, end)
             lines.append(f"• *{escape_mrkdwn(name)}* {when} ({messages.alternative_when(slot.earlier)})")
             label = messages.book_alternative_button(name, start, end)
             buttons.append(_button(ButtonSpec(label, BOOK.id(n), book_value(slot.key, slot.start, slot.end))))
@@ -288,7 +316,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
     if reply.other_group_results and room_budget >= 1:
         blocks.append(_section(f"*{messages.other_groups_header()}*", block_id="other-groups"))
         blocks.extend(
-            _room_section(result, reply, zone, index, prefix="other")
+            _room_section(result, reply, zone, index, prefix="other", shared=shared)
             for index, result in enumerate(reply.other_group_results[:room_budget])
         )
     return blocks

@@ -112,7 +112,11 @@ def test_my_bookings_asked_by_mention_in_a_channel_is_answered_ephemerally(
     assert "3F-Everest" in private.all_text()
 
 
-def test_availability_asked_by_mention_stays_public(url: str, fake_slack: FakeSlack, sim: Any) -> None:
-    public, _everest, _start, _end = public_answer(url, fake_slack, sim)
+def test_availability_asked_by_mention_stays_public_with_times_for_every_reader(
+    url: str, fake_slack: FakeSlack, sim: Any
+) -> None:
+    public, _everest, start, _end = public_answer(url, fake_slack, sim)
     assert public.body.get("thread_ts") == "1700000100.000100"
     assert fake_slack.calls("chat.postEphemeral") == []
+    # The channel's readers each see the window in their own zone.
+    assert f"<!date^{int(start.timestamp())}^" in json.dumps(public.blocks)

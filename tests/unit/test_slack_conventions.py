@@ -51,6 +51,29 @@ def test_a_shared_answer_writes_its_window_as_date_tokens_with_the_askers_times_
     assert "Asia/Shanghai" not in header["text"]["text"]
 
 
+def test_in_a_shared_answer_every_time_shown_is_a_date_token() -> None:
+    rooms = [
+        result("Everest"),
+        result("Fuji", [item(at(14, 30), at(15))]),  # partly free
+        result("K2", [item(at(13), at(16))]),  # busy, free from 16:00
+    ]
+    payload = render(find_reply(rooms), shared=True)
+    assert_valid(payload)
+
+    mrkdwn = [d["text"] for b in payload["blocks"] for d in _mrkdwn_texts(b)]
+    tokens = [t for text in mrkdwn for t in DATE_TOKEN.findall(text)]
+    assert (str(int(datetime(2026, 11, 24, 8, 0, tzinfo=UTC).timestamp())), "{date_short_pretty} {time}") in [
+        t[:2] for t in tokens
+    ]  # K2 frees up at 16:00 Shanghai
+    for text in mrkdwn:
+        assert not re.search(r"\d{1,2}:\d{2}", DATE_TOKEN.sub("", text)), text
+
+
+def _mrkdwn_texts(block: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [block["text"]] if isinstance(block.get("text"), dict) and block["text"]["type"] == "mrkdwn" else []
+    return found + [e for e in block.get("elements", []) if e.get("type") == "mrkdwn"]
+
+
 def test_a_private_answer_keeps_its_header_in_the_askers_zone() -> None:
     payload = render(find_reply([result("Everest")]))
     header = next(b for b in payload["blocks"] if b.get("block_id") == "header")

@@ -46,6 +46,21 @@ def slack_window(start: datetime, end: datetime) -> str:
     return f"{first}–{slack_date(end, '{time}', clock(end))}"
 
 
+def slack_span(start: datetime, end: datetime) -> str:
+    """`14:00–15:00` as date tokens (times only; the day is in the header)."""
+    return f"{slack_date(start, '{time}', clock(start))}–{slack_date(end, '{time}', clock(end))}"
+
+
+def slack_free_windows(windows: Sequence[tuple[datetime, datetime]]) -> str:
+    """`free 14:30–15:00, 15:30–16:00`, each time in the reader's zone."""
+    return "free " + ", ".join(slack_span(start, end) for start, end in windows)
+
+
+def slack_free_from(moment: datetime) -> str:
+    """When a taken room frees up, in the reader's zone."""
+    return f"free from {slack_date(moment, '{date_short_pretty} {time}', window(moment, moment))}"
+
+
 def find_header_shared(start: datetime, end: datetime, duration_minutes: int | None) -> str:
     """The header of an availability answer shown to a channel (mrkdwn, times in each reader's zone)."""
     what = f"{minutes(duration_minutes)} slots" if duration_minutes else "Free rooms"
@@ -99,7 +114,10 @@ __all__ = [
     "slack_cancel_confirm_yes",
     "slack_date",
     "slack_fallback_rooms",
+    "slack_free_from",
+    "slack_free_windows",
     "slack_listed_without_button",
+    "slack_span",
     "slack_too_slow",
     "slack_window",
 ]
