@@ -85,7 +85,8 @@ class Settings:
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
     # Slack answers and the database's limits: a slow DingTalk or a hung database costs seconds, never the ack.
     slack_workers: int = 32  # answers computed at once, after the ack (mostly waiting on DingTalk)
-    slack_queue: int = 64  # answers waiting for a worker; beyond it, "busy, try again in a minute"
+    slack_queue: int = 256  # answers waiting for a worker; beyond it, "busy, try again in a minute"
+    slack_queue_wait_s: float = 20.0  # an answer that waited longer for a worker is "busy, try again" too
     answer_deadline_s: float = 30.0  # an answer still not computed by then is given up with a clear sentence
     event_dedup_timeout_s: float = 0.5  # how long the event de-duplication may hold up an ack
     db_connect_timeout_s: float = 5.0
@@ -157,6 +158,7 @@ class Settings:
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
             "ROOMBOT_SLACK_WORKERS": ("slack_workers", int, 1),
             "ROOMBOT_SLACK_QUEUE": ("slack_queue", int, 0),
+            "ROOMBOT_SLACK_QUEUE_WAIT_S": ("slack_queue_wait_s", float, 0.1),
             "ROOMBOT_ANSWER_DEADLINE_S": ("answer_deadline_s", float, 0.1),
             "ROOMBOT_EVENT_DEDUP_TIMEOUT_S": ("event_dedup_timeout_s", float, 0.01),
             "ROOMBOT_DB_CONNECT_TIMEOUT_S": ("db_connect_timeout_s", float, 0.1),

@@ -82,7 +82,9 @@ def create_app(
         work = (
             InlineWork()
             if process_before_response
-            else BoundedWork(workers=settings.slack_workers, queue=settings.slack_queue)
+            else BoundedWork(
+                workers=settings.slack_workers, queue=settings.slack_queue, max_wait_s=settings.slack_queue_wait_s
+            )
         )
 
     def build(verify: bool) -> App:

@@ -4,7 +4,9 @@ Slack gives an app three seconds to acknowledge. A listener therefore acknowledg
 hands the slow part (DingTalk, Slack's Web API, the database) to this pool. The pool is bounded
 twice: `workers` answers are computed at once and at most `queue` more wait for a worker. A
 request beyond that is refused at once, so the user is told "busy, try again in a minute"
-instead of waiting behind a backlog until Slack gives up.
+instead of waiting behind a backlog until Slack gives up. A request that did get a place but
+waited longer than `max_wait_s` for a worker is told the same (through `late`), rather than
+answered long after the user stopped waiting.
 
 `InlineWork` runs the work in the caller's thread: tests (and FaaS) use it so that `dispatch()`
 returns only after the answer was delivered.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -25,8 +28,18 @@ BUSY_NOTICE_BACKLOG = 32
 
 
 class Work(Protocol):
-    def start(self, work: Callable[[], None], *, ack: Callable[[], object], busy: Callable[[], object]) -> bool:
-        """Acknowledge and run `work`, or, when there is no room for it, call `busy` instead."""
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
+        """Acknowledge and run `work`, or, when there is no room for it, call `busy` instead.
+
+        `late` (after the ack, on a worker) replaces `work` when it waited too long for a worker.
+        """
         ...
 
     def later(self, task: Callable[[], None]) -> None:
@@ -36,7 +49,7 @@ class Work(Protocol):
     def close(self) -> None: ...
 
 
-def _logged(task: Callable[[], None], what: str) -> None:
+def _logged(task: Callable[[], object], what: str) -> None:
     try:
         task()
     except Exception:
@@ -46,17 +59,28 @@ def _logged(task: Callable[[], None], what: str) -> None:
 class BoundedWork:
     """A thread pool that refuses work instead of queueing it without end."""
 
-    def __init__(self, *, workers: int, queue: int) -> None:
+    def __init__(
+        self, *, workers: int, queue: int, max_wait_s: float = 20.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if workers < 1 or queue < 0:
             raise ValueError("workers must be at least 1 and queue at least 0")
         self.capacity = workers + queue
+        self._max_wait_s = max_wait_s
+        self._clock = clock
         self._slots = threading.BoundedSemaphore(self.capacity)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roombot-answer")
         # Busy notices have their own small pool, so a full answer pool cannot delay them.
         self._notices = ThreadPoolExecutor(max_workers=BUSY_NOTICE_THREADS, thread_name_prefix="roombot-notice")
         self._notice_slots = threading.BoundedSemaphore(BUSY_NOTICE_BACKLOG)
 
-    def start(self, work: Callable[[], None], *, ack: Callable[[], object], busy: Callable[[], object]) -> bool:
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
         if not self._slots.acquire(blocking=False):
             logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
             busy()
@@ -67,9 +91,16 @@ class BoundedWork:
             self._slots.release()
             raise
 
+        queued = self._clock()
+
         def run() -> None:
             try:
-                _logged(work, "an answer")
+                waited = self._clock() - queued
+                if late is not None and waited > self._max_wait_s:
+                    logger.warning("an answer waited %.1f s for a worker; telling the user to try again", waited)
+                    _logged(late, "a late busy notice")
+                else:
+                    _logged(work, "an answer")
             finally:
                 self._slots.release()
 
@@ -101,7 +132,14 @@ class BoundedWork:
 class InlineWork:
     """Acknowledge, then do the work in the caller's thread (never busy)."""
 
-    def start(self, work: Callable[[], None], *, ack: Callable[[], object], busy: Callable[[], object]) -> bool:
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
         ack()
         _logged(work, "an answer")
         return True

@@ -71,7 +71,7 @@ class ButtonListeners:
                 ack()
                 self._answers.work.later(lambda: self._reply(read(), self._answers.busy()))
 
-            self._answers.work.start(run, ack=ack, busy=busy)
+            self._answers.work.start(run, ack=ack, busy=busy, late=lambda: self._reply(read(), self._answers.busy()))
 
         listener.__name__ = f"on_{name}"
         return listener

@@ -70,7 +70,10 @@ class RoomsCommand:
 
         busy = answers.busy()
         answers.work.start(
-            answer, ack=ack, busy=lambda: ack(text=busy["text"], blocks=busy["blocks"], response_type="ephemeral")
+            answer,
+            ack=ack,
+            busy=lambda: ack(text=busy["text"], blocks=busy["blocks"], response_type="ephemeral"),
+            late=lambda: deliver(busy, None),
         )
 
     def _answer(

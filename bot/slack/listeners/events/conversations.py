@@ -132,7 +132,12 @@ class Conversations:
                 except SlackApiError as exc:
                     logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
 
-        answers.work.start(answer, ack=lambda: None, busy=lambda: answers.work.later(lambda: private(answers.busy())))
+        answers.work.start(
+            answer,
+            ack=lambda: None,
+            busy=lambda: answers.work.later(lambda: private(answers.busy())),
+            late=lambda: private(answers.busy()),
+        )
 
 
 __all__ = ["Conversations", "is_person_message", "is_public", "strip_bot_mention"]
