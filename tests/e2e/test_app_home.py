@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -129,6 +130,26 @@ def test_the_room_picker_types_ahead_from_the_directory(app: App, sim: Any) -> N
     assert options and all(o["text"]["text"] and o["value"] for o in options)
     assert options[0]["text"]["text"].startswith(name[:4])
     assert str(sim.rooms[0]["roomId"]) in [o["value"] for o in options]
+
+
+def test_the_room_picker_never_waits_on_dingtalk_even_with_a_stale_directory(app: App, runtime: Runtime, sim: Any) -> None:
+    # The stored directory was last synced two days ago (stale), and DingTalk fails every call.
+    sync_directory(
+        store=runtime.store,
+        client=runtime.dingtalk,
+        team_id=TEAM,
+        union_id=runtime.settings.dingtalk_operator_union_id or "",
+        now=utc_now() - timedelta(days=2),
+    )
+    sim.configure(fail_rate=1.0)
+    calls_before = sim.stats().get("total", 0)
+    name = str(sim.rooms[0]["roomName"])
+
+    response = app.dispatch(signed(payload_body(block_suggestion_payload("rooms", name[:4])), content_type=FORM))
+
+    assert response.status == 200
+    assert str(sim.rooms[0]["roomId"]) in [o["value"] for o in json.loads(response.body)["options"]]
+    assert sim.stats().get("total", 0) == calls_before
 
 
 def submit(app: App, values: dict[str, Any], *, group_id: int | None = None, user: str = ALICE) -> Any:
