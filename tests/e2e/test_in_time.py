@@ -172,6 +172,7 @@ def test_when_every_answer_slot_is_taken_the_ack_itself_says_busy(
     base_url = production_server(make_app, runtime, slack_workers=1, slack_queue=0)
     url = next(base_url)
     try:
+        sim.configure(latency_ms=1)  # every DingTalk call passes the gate
         gate.close()
         first = post(url, slash_body(QUESTION, response_url=fake_slack.response_url("first")), content_type=FORM)
         second = post(url, slash_body(QUESTION, response_url=fake_slack.response_url("second")), content_type=FORM)
