@@ -53,13 +53,14 @@ def make_engine(url: str, *, limits: DatabaseLimits | None = None, **kwargs: Any
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", limits.busy_timeout_ms / 1000)
         in_memory = parsed.database in (None, "", ":memory:")
-        if not in_memory:
+        if not in_memory and "poolclass" not in kwargs:
             kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect(wal=not in_memory, busy_timeout_ms=limits.busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
+    if "poolclass" not in kwargs:  # a pool without a queue (NullPool) takes no checkout timeout
+        kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
     connect_args = dict(kwargs.pop("connect_args", {}))
     if parsed.get_backend_name() == "postgresql":
         connect_args.setdefault("connect_timeout", max(1, round(limits.connect_timeout_s)))
