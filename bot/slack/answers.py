@@ -72,6 +72,7 @@ def with_share_button(message: Message, question: str) -> Message:
         "type": "button",
         "action_id": SHARE.id(),
         "text": {"type": "plain_text", "text": messages.slack_share_button()},
+        "accessibility_label": messages.slack_share_button(),
         "value": value,
     }
     blocks = list(message.get("blocks") or [])

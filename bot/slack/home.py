@@ -30,7 +30,12 @@ def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, An
 
 
 def _button(text: str, action_id: str, value: str | None = None, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text[:75]}}
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text[:75]},
+        "accessibility_label": text[:75],
+    }
     if value is not None:
         button["value"] = value
     if style is not None:

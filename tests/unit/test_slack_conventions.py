@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
+from slack_sdk.models.views import View
 
 from bot.present import messages
 from bot.present.actions import BOOK, CANCEL_BOOKING
 from bot.present.reply import BookingsReply, BookingView, ButtonSpec
 from bot.slack.answers import with_fresh_block_ids
 from bot.slack.blocks import render
+from bot.slack.home import build_home_view
+from bot.store.records import BookingRecord
+from bot.usecases.home import HomeModel
 from tests.unit.test_reply_render import assert_valid, at, buttons, find_reply, item, many, result, texts
 
 # 14:00 and 15:00 on 24 Nov 2026 in Shanghai (UTC+8), as Unix seconds.
@@ -165,3 +169,35 @@ def test_show_all_of_120_rooms_keeps_sections_short_and_says_which_rooms_have_no
     without = sum(1 for r in listed if r.assessment.fits) - len(book)
     assert without > 0  # premise: more fitting rooms than a message has buttons for
     assert messages.slack_listed_without_button(without) in shown
+
+
+def test_app_homes_cancel_buttons_ask_for_confirmation_and_every_button_is_labelled() -> None:
+    booking = BookingRecord(
+        id=7,
+        team_id="T",
+        idempotency_key="k",
+        slack_user_id="U",
+        room_id="r",
+        room_name="3F-Everest",
+        start=at(14),
+        end=at(15),
+        status="booked",
+    )
+    model = HomeModel(
+        user_id="U",
+        tz="Asia/Shanghai",
+        groups=(),
+        default_group_id=None,
+        default_group=None,
+        bookings=(booking,),
+        free_now=None,
+    )
+    view = build_home_view(model)
+    View(**view).validate_json()
+
+    found = [d for b in view["blocks"] for d in [*(b.get("elements") or []), b.get("accessory") or {}]]
+    home_buttons = [d for d in found if d.get("type") == "button"]
+    assert home_buttons and all(b.get("accessibility_label") for b in home_buttons)
+    (cancel,) = [b for b in home_buttons if CANCEL_BOOKING.matches(b["action_id"])]
+    assert ConfirmObject(**cancel["confirm"]).to_dict() == cancel["confirm"]
+    assert cancel["confirm"]["title"]["text"] == messages.slack_cancel_confirm_title()
