@@ -108,6 +108,19 @@ class Settings:
     orphan_sweep_days: int = 7  # the orphan sweep reads the operator's calendar from a day ago to this far ahead
     # The sweep costs a call per 100 events against the monthly quota: 4 a day is 120 a month.
     orphan_sweep_every_s: float = 6 * 3600.0
+    # Slack answers and the database's limits: a slow DingTalk or a hung database costs seconds, never the ack.
+    slack_workers: int = 32  # answers computed at once, after the ack (mostly waiting on DingTalk)
+    slack_queue: int = 256  # answers waiting for a worker; beyond it, "busy, try again in a minute"
+    slack_queue_wait_s: float = 20.0  # an answer that waited longer for a worker is "busy, try again" too
+    answer_deadline_s: float = 30.0  # an answer still not computed by then is given up with a clear sentence
+    event_dedup_timeout_s: float = 0.5  # how long the event de-duplication may hold up an ack
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_ms: int = 10_000  # Postgres statement_timeout
+    db_busy_timeout_ms: int = 5000  # SQLite busy_timeout
+    db_pool_timeout_s: float = 5.0  # waiting for a pooled connection
+    health_timeout_s: float = 2.0  # /healthz answers 503 when its checks take longer
+    http_threads: int = 32  # HTTP mode: request threads of the one gunicorn worker
+    http_request_timeout_s: float = 10.0  # HTTP mode: a request may hold a thread this long, slow client or not
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -195,6 +208,18 @@ class Settings:
             "ROOMBOT_LINK_MAX_ATTEMPTS": ("link_max_attempts", int, 1),
             "ROOMBOT_LINK_COOLDOWN_S": ("link_cooldown_s", int, 0),
             "ROOMBOT_MAX_GROUPS_PER_USER": ("max_groups_per_user", int, 1),
+            "ROOMBOT_SLACK_WORKERS": ("slack_workers", int, 1),
+            "ROOMBOT_SLACK_QUEUE": ("slack_queue", int, 0),
+            "ROOMBOT_SLACK_QUEUE_WAIT_S": ("slack_queue_wait_s", float, 0.1),
+            "ROOMBOT_ANSWER_DEADLINE_S": ("answer_deadline_s", float, 0.1),
+            "ROOMBOT_EVENT_DEDUP_TIMEOUT_S": ("event_dedup_timeout_s", float, 0.01),
+            "ROOMBOT_DB_CONNECT_TIMEOUT_S": ("db_connect_timeout_s", float, 0.1),
+            "ROOMBOT_DB_STATEMENT_TIMEOUT_MS": ("db_statement_timeout_ms", int, 1),
+            "ROOMBOT_DB_BUSY_TIMEOUT_MS": ("db_busy_timeout_ms", int, 1),
+            "ROOMBOT_DB_POOL_TIMEOUT_S": ("db_pool_timeout_s", float, 0.1),
+            "ROOMBOT_HEALTH_TIMEOUT_S": ("health_timeout_s", float, 0.1),
+            "ROOMBOT_HTTP_THREADS": ("http_threads", int, 1),
+            "ROOMBOT_HTTP_REQUEST_TIMEOUT_S": ("http_request_timeout_s", float, 0.5),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)

@@ -22,7 +22,7 @@ from bot.errors import ConfigError, StoreUnavailable
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.slack.notify import notifier_for
 from bot.store import Store
-from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
+from bot.store.db import DatabaseLimits, ensure_schema, make_engine, make_session_factory, safe_url
 from bot.usecases.router import RoomService
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def build_runtime(
         settings, simulator = start_simulator(settings, seed=sim_seed, today=sim_today)
         closers.append(simulator.stop)  # type: ignore[attr-defined]
     try:
-        engine = _open_database(settings.database_url, migrate=migrate)
+        engine = _open_database(settings.database_url, migrate=migrate, limits=database_limits(settings))
         closers.append(engine.dispose)
         store = Store(
             session_factory=make_session_factory(engine),
@@ -208,10 +208,20 @@ def build_runtime(
     )
 
 
-def _open_database(url: str, *, migrate: bool) -> Engine:
+def database_limits(settings: Settings) -> DatabaseLimits:
+    """The database waits the settings allow (connect, statement, busy lock, pool checkout)."""
+    return DatabaseLimits(
+        connect_timeout_s=settings.db_connect_timeout_s,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        busy_timeout_ms=settings.db_busy_timeout_ms,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
+
+
+def _open_database(url: str, *, migrate: bool, limits: DatabaseLimits | None = None) -> Engine:
     """The engine, with the schema up to date; a bad URL or an unreachable server says so plainly."""
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, limits=limits)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         shown = safe_url(url)
         named = "" if shown.startswith("(") else f" ({shown})"

@@ -8,6 +8,7 @@ rendered message where it belongs.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.slack.delivery import api_error_code
 from bot.slack.home import build_home_error_view, build_home_view
 from bot.slack.payload import acting_team, installing_team
 from bot.slack.ports import SlackService
+from bot.slack.work import InlineWork, Work
 from bot.usecases.context import Actor, Profile
 
 logger = logging.getLogger(__name__)
@@ -40,9 +42,23 @@ def error_message(text: str) -> Message:
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
-def render_reply(reply: Reply) -> Message:
-    """A service reply as a Slack message body."""
-    return dict(render(reply))
+def render_reply(reply: Reply, *, shared: bool = False) -> Message:
+    """A service reply as a Slack message body; `shared` for a message a whole channel sees."""
+    return dict(render(reply, shared=shared))
+
+
+def with_fresh_block_ids(message: Message) -> Message:
+    """The same message with new block ids, for one that replaces another.
+
+    Slack keeps a block's state (a picked option, a pressed button) by block id across a
+    replacement; new ids make the replacement start clean.
+    """
+    salt = secrets.token_hex(3)
+    blocks = [
+        {**block, "block_id": f"{block['block_id']}.{salt}"[:255]} if block.get("block_id") else block
+        for block in message.get("blocks") or []
+    ]
+    return {**message, "blocks": blocks}
 
 
 def is_shareable(reply: Reply) -> bool:
@@ -60,6 +76,7 @@ def with_share_button(message: Message, question: str) -> Message:
         "type": "button",
         "action_id": SHARE.id(),
         "text": {"type": "plain_text", "text": messages.slack_share_button()},
+        "accessibility_label": messages.slack_share_button(),
         "value": value,
     }
     blocks = list(message.get("blocks") or [])
@@ -89,10 +106,26 @@ def without_share_button(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class Answers:
     """The service, the settings and the notice delay, as the listeners use them."""
 
-    def __init__(self, *, service: SlackService, settings: Settings, notice_after_s: float) -> None:
+    def __init__(
+        self, *, service: SlackService, settings: Settings, notice_after_s: float, work: Work | None = None
+    ) -> None:
         self.service = service
         self.settings = settings
         self.notice_after_s = notice_after_s
+        self.work: Work = work if work is not None else InlineWork()
+
+    @property
+    def deadline_s(self) -> float:
+        """How long an answer may take before the user is told it took too long."""
+        return self.settings.answer_deadline_s
+
+    @staticmethod
+    def too_slow() -> Message:
+        return error_message(messages.slack_too_slow())
+
+    @staticmethod
+    def busy() -> Message:
+        return error_message(messages.slack_busy())
 
     def timezone(self, client: WebClient, *, team_id: str, user_id: str) -> str:
         """The user's IANA zone: cached by the service, fetched with users.info when stale."""
@@ -120,11 +153,11 @@ class Answers:
             message = with_share_button(message, share_question)
         return message
 
-    def answer(self, call: Callable[[], Reply]) -> tuple[Message, Reply | None]:
+    def answer(self, call: Callable[[], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
         """Like `compute`, also returning the reply (None when the service failed)."""
         try:
             reply = call()
-            message = render_reply(reply)
+            message = render_reply(reply, shared=shared and is_shareable(reply))
         except Exception:
             logger.exception("the service failed to answer")
             return error_message(messages.slack_unexpected_error()), None
@@ -195,6 +228,7 @@ __all__ = [
     "error_message",
     "is_shareable",
     "render_reply",
+    "with_fresh_block_ids",
     "with_share_button",
     "without_share_button",
 ]

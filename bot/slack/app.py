@@ -24,6 +24,7 @@ from bot.errors import ConfigError
 from bot.slack.listeners import register_listeners
 from bot.slack.middleware import EventDeduplication
 from bot.slack.ports import SlackService
+from bot.slack.work import BoundedWork, InlineWork, Work
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def create_app(
     process_before_response: bool = False,
     token_verification_enabled: bool = True,
     notice_after_s: float = DEFAULT_NOTICE_AFTER_S,
+    work: Work | None = None,
 ) -> App:
     """Build the Bolt app over `service`.
 
@@ -71,15 +73,28 @@ def create_app(
             that want `dispatch()` to return only after the work is done).
         token_verification_enabled: False skips the `auth.test` call at construction.
         notice_after_s: answers slower than this show "Looking…" first.
+        work: where answers are computed after the ack. By default a `BoundedWork` sized by
+            `ROOMBOT_SLACK_WORKERS` and `ROOMBOT_SLACK_QUEUE`, or, with `process_before_response`,
+            the request's own thread.
     """
     web_client = client if client is not None else make_web_client(settings)
+    if work is None:
+        work = (
+            InlineWork()
+            if process_before_response
+            else BoundedWork(
+                workers=settings.slack_workers, queue=settings.slack_queue, max_wait_s=settings.slack_queue_wait_s
+            )
+        )
 
     def build(verify: bool) -> App:
         return App(
             client=web_client,
             # Bolt wants a non-empty secret only when it verifies a request; Socket Mode never does.
             signing_secret=settings.slack_signing_secret or "",
-            process_before_response=process_before_response,
+            # Listeners only acknowledge and hand the answer to `work`, so Bolt runs them in the
+            # request's thread; Bolt's own small listener pool would otherwise queue acks behind answers.
+            process_before_response=True,
             token_verification_enabled=verify,
             # Bolt's default also logs a full traceback for unhandled requests; one warning is enough.
             raise_error_for_unhandled_request=False,
@@ -101,8 +116,8 @@ def create_app(
             type(exc).__name__,
         )
         app = build(False)
-    app.use(EventDeduplication(service=service))
-    register_listeners(app, service=service, settings=settings, notice_after_s=notice_after_s)
+    app.use(EventDeduplication(service=service, timeout_s=settings.event_dedup_timeout_s))
+    register_listeners(app, service=service, settings=settings, notice_after_s=notice_after_s, work=work)
     return app
 
 

@@ -53,6 +53,7 @@ CONTEXT_ELEMENTS_MAX = 10
 BUTTON_TEXT_MAX = 75
 ACTIONS_ELEMENTS_MAX = 25
 FALLBACK_MAX = 3000
+MOBILE_SECTION_MAX = 1000
 DEFAULT_MAX_ROOMS = 8
 
 
@@ -68,11 +69,13 @@ _EMOJI = {
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 
 
-def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any]:
+def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS, shared: bool = False) -> dict[str, Any]:
     """Render a reply as a Slack message payload: `{"text": ..., "blocks": [...]}`.
 
     Args:
         max_rooms: rooms shown in full before the answer is summarised behind "Show all".
+        shared: the message is for a channel, not only the asker: its window is written as
+            `<!date^…>` tokens, so that every reader sees it in their own zone.
     """
     if isinstance(reply, TextReply):
         blocks, text = _text_reply(reply)
@@ -81,10 +84,23 @@ def render(reply: Reply, *, max_rooms: int = DEFAULT_MAX_ROOMS) -> dict[str, Any
     elif isinstance(reply, MeetReply):
         blocks, text = _meet_reply(reply)
     else:
-        blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms))
+        blocks, text = _find_reply(reply, max_rooms=max(1, max_rooms), shared=shared)
     if len(blocks) > MAX_BLOCKS:  # a bug here, never the user's fault: fail loudly in tests
         raise ValueError(f"{len(blocks)} blocks exceed Slack's {MAX_BLOCKS}")
-    return {"text": _cut(text, FALLBACK_MAX), "blocks": [block.to_dict() for block in blocks]}
+    return {"text": _cut(text, FALLBACK_MAX), "blocks": _one_primary([block.to_dict() for block in blocks])}
+
+
+def _one_primary(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Slack's guidance: at most one primary button per message; the first (the best room) keeps it."""
+    seen = False
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else []
+        for button in [*elements, block.get("accessory") or {}]:
+            if button.get("style") == "primary":
+                if seen:
+                    del button["style"]
+                seen = True
+    return blocks
 
 
 # --- text replies ----------------------------------------------------------------------------
@@ -193,17 +209,24 @@ def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
 # --- availability ----------------------------------------------------------------------------
 
 
-def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
+def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tuple[list[Block], str]:
     zone = ZoneInfo(reply.tz)
     start, end = reply.start.astimezone(zone), reply.end.astimezone(zone)
     header = messages.find_header(start, end, reply.tz, reply.duration_minutes)
     reason = reply.summary_sentence()
+    shown_reason = _shared_reason(reply, reason, zone) if shared else reason
     wanted = messages.wanted(reply.capacity, reply.labels)
+    # A header block is plain text, where date tokens do not work: a shared answer's title is a section.
+    title: Block = (
+        _section(messages.find_header_shared(start, end, reply.duration_minutes), block_id="header")
+        if shared
+        else HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True))
+    )
 
     head: list[Block] = [
         *([_section(_KIND_EMOJI.get(reply.intro_kind, "") + reply.intro, block_id="intro")] if reply.intro else []),
-        HeaderBlock(block_id="header", text=PlainTextObject(text=_cut(header, HEADER_MAX), emoji=True)),
-        _section(f"*{reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
+        title,
+        _section(f"*{shown_reason}*" + (f" · {wanted}" if wanted else ""), block_id="summary"),
         DividerBlock(),
     ]
     summarised = not reply.show_all and len(reply.results) > max_rooms
@@ -225,26 +248,34 @@ def _find_reply(reply: FindReply, *, max_rooms: int) -> tuple[list[Block], str]:
         body.extend(_compact_rooms(reply.results, zone, budget=budget - _extras_size(reply)))
     else:
         shown = reply.results[:max_rooms] if summarised else reply.results
-        body.extend(_room_section(result, reply, zone, index) for index, result in enumerate(shown))
+        body.extend(_room_section(result, reply, zone, index, shared=shared) for index, result in enumerate(shown))
         if summarised:
             body.append(ContextBlock(elements=[_mrkdwn(messages.showing_best(len(shown), len(reply.results)))]))
-    body.extend(_extras(reply, zone, budget=budget - len(body)))
+    body.extend(_extras(reply, zone, budget=budget - len(body), shared=shared))
 
     fallback = f"{header}: {reason}"
+    best = [(r.room.name, messages.verdict_label(r.assessment.verdict.value, fits=r.assessment.fits)) for r in reply.results]
+    if best:
+        fallback += ". " + messages.slack_fallback_rooms(best[:max_rooms])
     if reply.intro:
         fallback = f"{reply.intro} {fallback}"
     return head + body + tail + final, fallback
 
 
-def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: int, *, prefix: str = "room") -> SectionBlock:
-    """One room in full: name and facts, verdict, timeline, footnote; a Book button if it fits."""
+def _room_section(
+    result: RoomResult, reply: FindReply, zone: ZoneInfo, index: int, *, prefix: str = "room", shared: bool = False
+) -> SectionBlock:
+    """One room in full: name and facts, verdict, timeline, footnote; a Book button if it fits.
+
+    Shared, the times are date tokens, and the timeline (an hour chart in the asker's zone) is left out.
+    """
     assessment = result.assessment
     facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result))
     lines = [f"*{escape_mrkdwn(result.room.name)}*" + (f" · {facts}" if facts else "")]
-    detail = escape_mrkdwn(verdict_detail(result, reply.start, zone))
+    detail = _shared_detail(result) if shared else escape_mrkdwn(verdict_detail(result, reply.start, zone))
     lines.append(f"{_EMOJI[assessment.verdict]} {detail}")
     first, last = timeline_span(reply)
-    row = timeline(assessment, first, last, zone)
+    row = None if shared else timeline(assessment, first, last, zone)
     if row:
         lines.append(f"`{row}`")
     if result.footnote:
@@ -255,7 +286,10 @@ def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: i
         whole = (bookable.start, bookable.end) == (assessment.start, assessment.end)
         label = messages.book_button(bookable.start.astimezone(zone), bookable.end.astimezone(zone), whole_window=whole)
         spec = ButtonSpec(label, BOOK.id(), book_value(result.room.room_id, bookable.start, bookable.end), "primary")
-        accessory = _button(spec)
+        accessible = messages.slack_book_accessible(
+            result.room.name, bookable.start.astimezone(zone), bookable.end.astimezone(zone)
+        )
+        accessory = _button(spec, accessible=accessible)
     return SectionBlock(
         block_id=f"{prefix}-{index}",
         text=MarkdownTextObject(text=_cut("\n".join(lines), SECTION_MAX), verbatim=True),
@@ -263,11 +297,34 @@ def _room_section(result: RoomResult, reply: FindReply, zone: ZoneInfo, index: i
     )
 
 
+def _shared_detail(result: RoomResult) -> str:
+    """`verdict_detail` with every time as a date token, for a message a channel sees."""
+    assessment = result.assessment
+    parts = [escape_mrkdwn(messages.verdict_label(assessment.verdict, fits=assessment.fits))]
+    if assessment.verdict is Verdict.PARTLY_FREE and assessment.free:
+        parts.append(messages.slack_free_windows([(w.start, w.end) for w in assessment.free]))
+    elif assessment.verdict in (Verdict.BUSY, Verdict.PENDING) and assessment.next_free is not None:
+        parts.append(messages.slack_free_from(assessment.next_free))
+    if result.booked_by:
+        parts.append(messages.booked_by(result.booked_by))
+    return " · ".join(parts)
+
+
+def _shared_reason(reply: FindReply, reason: str, zone: ZoneInfo) -> str:
+    """The one-line reason with its "free from" time as a date token."""
+    next_free = reply.summary.next_free
+    if next_free is None:
+        return reason
+    local = messages.clock(next_free.astimezone(zone))
+    return reason.replace(f"from {local}", f"from {messages.slack_date(next_free, '{time}', local)}")
+
+
 def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int) -> list[Block]:
     """Every room on one line each, several rooms per section, Book buttons below: for "show all"."""
     fitting = [result for result in results if result.assessment.fits]
     button_blocks = min(2, -(-len(fitting) // ACTIONS_ELEMENTS_MAX))
-    section_budget = max(1, budget - button_blocks - 1)  # keep one for "...and N more"
+    # keep one for "...and N more" and one for the note on rooms listed without a button
+    section_budget = max(1, budget - button_blocks - 2)
     lines = []
     for result in results:
         facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result)[:1])
@@ -277,7 +334,8 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
             + (f" ({facts})" if facts else "")
             + f" · {detail}"
         )
-    chunks = _chunks(lines, SECTION_MAX)
+    # Slack's mobile apps fold long sections behind "See more": short sections keep every room in view.
+    chunks = _chunks(lines, MOBILE_SECTION_MAX)
     blocks: list[Block] = [_section(chunk, block_id=f"all-{n}") for n, chunk in enumerate(chunks[:section_budget])]
     listed = sum(chunk.count("\n") + 1 for chunk in chunks[:section_budget])
     if listed < len(lines):
@@ -294,6 +352,9 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
         buttons.append(_button(ButtonSpec(label, BOOK.id(n), value)))
     for n in range(0, len(buttons), ACTIONS_ELEMENTS_MAX):
         blocks.extend(_actions(buttons[n : n + ACTIONS_ELEMENTS_MAX], block_id=f"book-all-{n // ACTIONS_ELEMENTS_MAX}"))
+    if len(listed_fitting) > len(buttons):
+        note = messages.slack_listed_without_button(len(listed_fitting) - len(buttons))
+        blocks.append(ContextBlock(block_id="without-button", elements=[_mrkdwn(note)]))
     return blocks
 
 
@@ -305,7 +366,7 @@ def _extras_size(reply: FindReply) -> int:
     return size
 
 
-def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
+def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int, shared: bool = False) -> list[Block]:
     """When nothing fits: the nearest other times (with Book buttons) and rooms in other groups."""
     blocks: list[Block] = []
     if reply.alternatives and budget - len(blocks) >= 2:
@@ -315,7 +376,11 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
             start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-            when = messages.span_on(start, end, reply.start.astimezone(zone))
+            when = (
+                messages.slack_span(slot.start, slot.end)
+                if shared
+                else messages.span_on(start, end, reply.start.astimezone(zone))
+            )
             lines.append(f"• *{escape_mrkdwn(name)}* {when} ({messages.alternative_when(slot.earlier)})")
             label = messages.book_alternative_button(name, start, end)
             buttons.append(_button(ButtonSpec(label, BOOK.id(n), book_value(slot.key, slot.start, slot.end))))
@@ -325,7 +390,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int) -> list[Block]:
     if reply.other_group_results and room_budget >= 1:
         blocks.append(_section(f"*{messages.other_groups_header()}*", block_id="other-groups"))
         blocks.extend(
-            _room_section(result, reply, zone, index, prefix="other")
+            _room_section(result, reply, zone, index, prefix="other", shared=shared)
             for index, result in enumerate(reply.other_group_results[:room_budget])
         )
     return blocks
@@ -356,16 +421,23 @@ def _section(text: str, *, block_id: str | None = None) -> SectionBlock:
     return SectionBlock(block_id=block_id, text=_mrkdwn(_cut(text, SECTION_MAX)))
 
 
-def _button(spec: ButtonSpec) -> ButtonElement:
+def _button(spec: ButtonSpec, *, accessible: str | None = None) -> ButtonElement:
+    """A button whose label fits Slack's display width, with the whole label (or `accessible`) for
+    screen readers, and a confirmation before anything that cancels a booking."""
     if len(spec.value) > BUTTON_VALUE_MAX:
         raise ValueError(f"button value of {len(spec.value)} characters exceeds Slack's {BUTTON_VALUE_MAX}")
     return ButtonElement(
-        text=PlainTextObject(text=_cut(spec.text, BUTTON_TEXT_MAX), emoji=True),
+        text=PlainTextObject(text=_cut(spec.text, messages.LABEL_DISPLAY_MAX), emoji=True),
         action_id=spec.action_id,
         value=spec.value,
         style=spec.style,
-        confirm=_confirm(spec.confirm) if spec.confirm is not None else None,
+        accessibility_label=_cut(accessible or spec.text, BUTTON_TEXT_MAX),
+        confirm=_confirm(spec.confirm) if spec.confirm is not None else _cancel_confirm_for(spec.action_id),
     )
+
+
+def _cancel_confirm_for(action_id: str) -> ConfirmObject | None:
+    return cancel_confirm() if CANCEL_BOOKING.matches(action_id) else None
 
 
 def _confirm(spec: ConfirmSpec) -> ConfirmObject:
@@ -374,6 +446,17 @@ def _confirm(spec: ConfirmSpec) -> ConfirmObject:
         text=PlainTextObject(text=_cut(spec.text, 300)),
         confirm=PlainTextObject(text=_cut(spec.confirm, 30)),
         deny=PlainTextObject(text=_cut(spec.deny, 30)),
+        style="danger",
+    )
+
+
+def cancel_confirm() -> ConfirmObject:
+    """The dialog Slack shows before a Cancel click is sent."""
+    return ConfirmObject(
+        title=PlainTextObject(text=messages.slack_cancel_confirm_title()),
+        text=PlainTextObject(text=messages.slack_cancel_confirm_text()),
+        confirm=PlainTextObject(text=messages.slack_cancel_confirm_yes()),
+        deny=PlainTextObject(text=messages.slack_cancel_confirm_no()),
         style="danger",
     )
 
@@ -402,4 +485,4 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["MAX_BLOCKS", "render"]
+__all__ = ["MAX_BLOCKS", "cancel_confirm", "render"]

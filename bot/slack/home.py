@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.markup import escape_mrkdwn
 from bot.present import messages
 from bot.present.actions import CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, cancel_value, group_value
-from bot.slack.blocks import render
+from bot.slack.blocks import cancel_confirm, render
 from bot.usecases.checkin import booking_state
 from bot.usecases.home import HomeModel
 
@@ -31,7 +31,12 @@ def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, An
 
 
 def _button(text: str, action_id: str, value: str | None = None, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text[:75]}}
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text[:75]},
+        "accessibility_label": text[:75],
+    }
     if value is not None:
         button["value"] = value
     if style is not None:
@@ -98,6 +103,8 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
         cancel = _button(
             messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
         )
+        cancel["confirm"] = cancel_confirm().to_dict()
+        cancel["accessibility_label"] = f"{messages.slack_button_cancel_booking()} {booking.room_name}"[:75]
         blocks.append(_section(line, cancel if booking.status != "declined" else None))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))

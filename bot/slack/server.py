@@ -30,6 +30,7 @@ from bot.present import messages
 from bot.slack.app import create_app, make_web_client
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
 from bot.slack.delivery import SlackDirectMessages
+from bot.slack.httpserver import gunicorn_options
 from bot.slack.wsgi import create_wsgi_app
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def _serve_socket_mode(app: App, handler: SocketModeHandler) -> None:
 
 def _run_http(settings: Settings, *, environ: Mapping[str, str]) -> int:
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
-        """gunicorn in-process: one worker (processes hold no shared state, but one scheduler), threads for Bolt."""
+        """gunicorn in-process, configured as the Procfile's `web:` (`bot.slack.httpserver.gunicorn_options`)."""
 
         def __init__(self, options: dict[str, Any], factory: Callable[[], Any]) -> None:
             self._options = options
@@ -113,14 +114,7 @@ def _run_http(settings: Settings, *, environ: Mapping[str, str]) -> int:
             # Built in the worker, after the fork: database pools and HTTP clients are not shared across a fork.
             return self._factory()
 
-    options = {
-        "bind": f"0.0.0.0:{settings.port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": 8,
-        "timeout": 0,
-        "accesslog": "-",
-    }
+    options = gunicorn_options(settings)
     print(f"roombot serve: {messages.serve_http_listening(settings.port)}", file=sys.stderr)
     _Gunicorn(options, lambda: create_wsgi_app(settings, environ=dict(environ))).run()
     return 0

@@ -4,7 +4,8 @@ gunicorn target (the Procfile's `web:`): `gunicorn 'bot.slack.wsgi:create_wsgi_a
 `/slack/events` goes to Bolt's WSGI handler, which verifies Slack's signature and timestamp
 (requests older than five minutes are refused) before any listener runs. `/healthz` answers 200
 when the database and a DingTalk token are reachable, else 503, with a JSON body naming each
-check (never a secret).
+check (never a secret). The checks get `ROOMBOT_HEALTH_TIMEOUT_S`: a hung database makes
+`/healthz` say 503 at once, not after the database's own timeouts (`bot.slack.health`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.config import Settings
 from bot.errors import CallbackRejected, ConfigError, StoreUnavailable
 from bot.slack.app import create_app
 from bot.slack.boot import build_runtime_for_serve, require_settings, use_simulator_from
+from bot.slack.health import BoundedHealth
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -189,9 +191,13 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
     except BaseException:
         runtime.close()
         raise
-    return RoombotWSGI(
-        app=app, health=runtime.service.health, on_close=runtime.close, dingtalk_callback=runtime.service.dingtalk_callback
-    )
+    health = BoundedHealth(runtime.service.health, timeout_s=settings.health_timeout_s)
+
+    def close() -> None:
+        health.close()
+        runtime.close()
+
+    return RoombotWSGI(app=app, health=health, on_close=close, dingtalk_callback=runtime.service.dingtalk_callback)
 
 
 def _cannot_boot(exc: Exception) -> NoReturn:

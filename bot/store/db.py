@@ -8,6 +8,7 @@ the same connection, so `roombot db upgrade`, `roombot demo` and the tests need 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,29 +25,60 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long any database wait may last, so a hung database costs seconds and ends in an error.
+
+    Each bound covers a different wait: opening a connection (`connect_timeout_s`), one statement
+    on Postgres (`statement_timeout_ms`, enforced by the server), a lock held by another writer on
+    SQLite (`busy_timeout_ms`), and a free connection in the pool (`pool_timeout_s`). On Postgres,
+    TCP keepalives and `tcp_user_timeout` also end a connection whose packets go unanswered (a
+    network partition), which no server-side timeout can notice.
+    """
+
+    connect_timeout_s: float = 5.0
+    statement_timeout_ms: int = 10_000
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    pool_timeout_s: float = 5.0
+
+
+def make_engine(url: str, *, limits: DatabaseLimits | None = None, **kwargs: Any) -> Engine:
     """An engine for `url` (`postgres://` accepted); extra keyword arguments go to `create_engine`."""
+    limits = limits or DatabaseLimits()
     url = normalize_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}))
         # Sessions are handed between threads (Bolt's thread pool); SQLite's own check would refuse.
         connect_args.setdefault("check_same_thread", False)
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        connect_args.setdefault("timeout", limits.busy_timeout_ms / 1000)
         in_memory = parsed.database in (None, "", ":memory:")
-        event.listen(engine, "connect", _sqlite_on_connect(wal=not in_memory))
+        if not in_memory and "poolclass" not in kwargs:
+            kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect(wal=not in_memory, busy_timeout_ms=limits.busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if "poolclass" not in kwargs:  # a pool without a queue (NullPool) takes no checkout timeout
+        kwargs.setdefault("pool_timeout", limits.pool_timeout_s)
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if parsed.get_backend_name() == "postgresql":
+        connect_args.setdefault("connect_timeout", max(1, round(limits.connect_timeout_s)))
+        connect_args.setdefault("options", f"-c statement_timeout={limits.statement_timeout_ms}")
+        connect_args.setdefault("keepalives", 1)
+        connect_args.setdefault("keepalives_idle", 5)
+        connect_args.setdefault("keepalives_interval", 2)
+        connect_args.setdefault("keepalives_count", 3)
+        connect_args.setdefault("tcp_user_timeout", limits.statement_timeout_ms + 2000)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
-def _sqlite_on_connect(*, wal: bool) -> Any:
+def _sqlite_on_connect(*, wal: bool, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Any:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             if wal:
                 # WAL lets readers work while a writer commits: the web process, the worker and the
                 # command line share one file.
@@ -128,6 +160,7 @@ def ensure_schema(engine: Engine) -> None:
 
 
 __all__ = [
+    "DatabaseLimits",
     "current_revision",
     "downgrade",
     "ensure_schema",

@@ -176,8 +176,11 @@ class FindRooms:
         )
 
     def search(self, *, team_id: str, query: str, limit: int) -> list[tuple[str, str]]:
-        """Rooms for a type-ahead picker: (room id, label)."""
-        self.directory.ensure_fresh(team_id)
+        """Rooms for a type-ahead picker: (room id, label), from the stored directory only.
+
+        Slack waits three seconds for the options, so the picker never waits on DingTalk; the
+        directory refresh job keeps the stored directory fresh.
+        """
         return [(room.room_id, _room_label(room)) for room in self.store.rooms.search(team_id, query, limit=limit)]
 
     def _daily_summary(

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from slack_bolt import App
 from slack_sdk.models.views import View
 
+from bot.config import utc_now
 from bot.present import messages
 from bot.slack.modals import build_group_modal
+from bot.store.sync import sync_directory
+from bot.wiring import Runtime
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import (
     ALICE,
     BOB,
     FORM,
     JSON,
+    TEAM,
     block_actions_payload,
     block_suggestion_payload,
     event_body,
@@ -24,6 +30,18 @@ from tests.e2e.slack_requests import (
     view_submission_payload,
 )
 from tests.e2e.test_slack_app import make_group
+
+
+@pytest.fixture(autouse=True)
+def directory_synced(runtime: Runtime) -> None:
+    """The directory refresh job has run: the room picker reads the stored directory only."""
+    sync_directory(
+        store=runtime.store,
+        client=runtime.dingtalk,
+        team_id=TEAM,
+        union_id=runtime.settings.dingtalk_operator_union_id or "",
+        now=utc_now(),
+    )
 
 
 def open_home(app: App, fake: FakeSlack, *, user: str = ALICE) -> dict[str, Any]:
@@ -114,8 +132,28 @@ def test_the_room_picker_types_ahead_from_the_directory(app: App, sim: Any) -> N
     assert str(sim.rooms[0]["roomId"]) in [o["value"] for o in options]
 
 
+def test_the_room_picker_never_waits_on_dingtalk_even_with_a_stale_directory(app: App, runtime: Runtime, sim: Any) -> None:
+    # The stored directory was last synced two days ago (stale), and DingTalk fails every call.
+    sync_directory(
+        store=runtime.store,
+        client=runtime.dingtalk,
+        team_id=TEAM,
+        union_id=runtime.settings.dingtalk_operator_union_id or "",
+        now=utc_now() - timedelta(days=2),
+    )
+    sim.configure(fail_rate=1.0)
+    calls_before = sim.stats().get("total", 0)
+    name = str(sim.rooms[0]["roomName"])
+
+    response = app.dispatch(signed(payload_body(block_suggestion_payload("rooms", name[:4])), content_type=FORM))
+
+    assert response.status == 200
+    assert str(sim.rooms[0]["roomId"]) in [o["value"] for o in json.loads(response.body)["options"]]
+    assert sim.stats().get("total", 0) == calls_before
+
+
 def submit(app: App, values: dict[str, Any], *, group_id: int | None = None, user: str = ALICE) -> Any:
-    # As in Slack, the user picked the rooms with the type-ahead first (which reads the synced directory).
+    # As in Slack, the user picked the rooms with the type-ahead first (which reads the stored directory).
     app.dispatch(signed(payload_body(block_suggestion_payload("rooms", "f", user=user)), content_type=FORM))
     modal = build_group_modal(group_id=group_id)
     return app.dispatch(signed(payload_body(view_submission_payload(modal, values, user=user)), content_type=FORM))

@@ -21,6 +21,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
+    "chat_delete": "chat:write",
     "users_info": ("users:read", "users:read.email"),  # the e-mail: the one-click DingTalk link
     "views_publish": None,
     "views_open": None,

@@ -201,7 +201,10 @@ def test_user_text_is_escaped_so_it_cannot_ping_link_or_format() -> None:
 
 def test_the_fallback_text_is_a_sentence_for_notifications() -> None:
     payload = render(find_reply([result("Everest"), result("K2", [item(at(14), at(15))])]))
-    assert payload["text"] == "Free rooms · Tue 24 Nov, 14:00–15:00 (Asia/Shanghai): 1 of 2 free; 1 is free from 15:00"
+    assert payload["text"] == (
+        "Free rooms · Tue 24 Nov, 14:00–15:00 (Asia/Shanghai): 1 of 2 free; 1 is free from 15:00. "
+        "Everest: Free; K2: Busy"  # the best rooms and their state: what a screen reader announces
+    )
 
 
 def test_data_age_and_extra_buttons() -> None:

@@ -11,6 +11,7 @@ from bot.present.messages.answers import *  # noqa: F403
 from bot.present.messages.booking import *  # noqa: F403
 from bot.present.messages.checkin import *  # noqa: F403
 from bot.present.messages.cli import *  # noqa: F403
+from bot.present.messages.delivery import *  # noqa: F403
 from bot.present.messages.dingtalk_rules import *  # noqa: F403
 from bot.present.messages.errors import *  # noqa: F403
 from bot.present.messages.identity import *  # noqa: F403

@@ -7,10 +7,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.present import messages
 from bot.present.actions import parse_book_value, parse_cancel_value, parse_invite_value
 from bot.present.reply import BookingsReply, FindReply, MeetReply, Reply
-from bot.slack.answers import error_message
+from bot.slack.answers import MAX_BLOCKS, error_message
+from bot.slack.delivery import api_error_code
 from bot.slack.direct import send_direct_messages
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.payload import from_home, is_ephemeral
@@ -22,15 +25,14 @@ logger = logging.getLogger(__name__)
 def replaces_original(body: dict[str, Any], reply: Reply | None) -> bool:
     """Whether a Book/Cancel answer takes the place of the message that held the button.
 
-    A booking that went through replaces it (public or private), so the room shows as booked
-    where it was offered. The "someone just took it" answer replaces only a private message: a
-    channel keeps what it was shown. Errors never replace: the user keeps the rooms to pick from.
+    Only a private message is ever replaced: the answer (a confirmation with a Cancel button, or
+    "someone just took it") is the clicker's own, so under a public message it comes privately
+    and the channel keeps what it was shown. Errors never replace: the user keeps the rooms to
+    pick from.
     """
-    if from_home(body) or not isinstance(reply, (FindReply, BookingsReply, MeetReply)):
+    if from_home(body) or not is_ephemeral(body) or not isinstance(reply, (FindReply, BookingsReply, MeetReply)):
         return False
-    if reply.intro_kind == "success":
-        return True
-    return isinstance(reply, FindReply) and is_ephemeral(body)
+    return reply.intro_kind == "success" or isinstance(reply, FindReply)
 
 
 class BookingButtons(ButtonListeners):
@@ -128,11 +130,36 @@ class BookingButtons(ButtonListeners):
         and refresh App Home when the button was there."""
         message, reply = self._ask(click, call)
         replace = replaces_original(click.body, reply)
-        if private_only:
-            replace = replace and is_ephemeral(click.body)
         self._reply(click, message, replace=replace)
+        if not private_only and not is_ephemeral(click.body) and _booked(reply):
+            self._note_on_public(click)
         if from_home(click.body):
             self._answers.publish_home(click.client, team_id=click.team_id, user_id=click.user_id)
+
+    def _note_on_public(self, click: Click) -> None:
+        """The public message keeps its rooms and gains one neutral line: who booked from it."""
+        message = click.body.get("message") or {}
+        ts = message.get("ts") or (click.body.get("container") or {}).get("message_ts")
+        if not click.channel_id or not ts or not isinstance(message.get("blocks"), list):
+            return
+        line = {
+            "type": "context",
+            "block_id": f"roombot_booked_{click.user_id}_{ts}"[:255],
+            "elements": [{"type": "mrkdwn", "text": messages.slack_booked_by(click.user_id)}],
+        }
+        blocks = [b for b in message["blocks"] if b.get("block_id") != line["block_id"]]
+        if len(blocks) >= MAX_BLOCKS:
+            return
+        try:
+            click.client.chat_update(
+                channel=click.channel_id, ts=str(ts), text=str(message.get("text") or ""), blocks=[*blocks, line]
+            )
+        except SlackApiError as exc:
+            logger.info("could not note the booking on the public message: %s", api_error_code(exc))
+
+
+def _booked(reply: Reply | None) -> bool:
+    return isinstance(reply, (FindReply, BookingsReply)) and reply.intro_kind == "success"
 
 
 __all__ = ["BookingButtons", "replaces_original"]

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.present import messages
 from bot.present.reply import Reply
-from bot.slack.answers import Answers, Message, error_message
+from bot.slack.answers import Answers, Message, error_message, with_fresh_block_ids
 from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
 from bot.slack.payload import channel_of, team_in_body, team_of, user_of
 from bot.usecases.context import NOBODY_SPECIAL, Actor
@@ -46,17 +46,17 @@ class ButtonListeners:
         self._answers = answers
 
     def clicked(self, name: str, handle: Callable[[Click], None]) -> ButtonListener:
-        """A Bolt listener that acknowledges, reads the click and runs `handle`; a failure is logged
-        and the user is told privately."""
+        """A Bolt listener that acknowledges, then reads the click and runs `handle` on the answer
+        pool; a failure is logged and the user is told privately, as is a full pool."""
 
         def listener(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
         ) -> None:
-            ack()
-            try:
+            def read() -> Click:
+                # After the ack, on the answer pool: the actor's profile may need a Slack call.
                 user_id = user_of(body)
                 actor = self._answers.actor(client, context=context, body=body, user_id=user_id)
-                click = Click(
+                return Click(
                     body=body,
                     value=str(action.get("value") or ""),
                     respond=respond,
@@ -66,9 +66,18 @@ class ButtonListeners:
                     channel_id=channel_of(body),
                     actor=actor,
                 )
-                handle(click)
-            except Exception as exc:
-                self._guard(name, body, respond, client, exc)
+
+            def run() -> None:
+                try:
+                    handle(read())
+                except Exception as exc:
+                    self._guard(name, body, respond, client, exc)
+
+            def busy() -> None:
+                ack()
+                self._answers.work.later(lambda: self._reply(read(), self._answers.busy()))
+
+            self._answers.work.start(run, ack=ack, busy=busy, late=lambda: self._reply(read(), self._answers.busy()))
 
         listener.__name__ = f"on_{name}"
         return listener
@@ -76,15 +85,16 @@ class ButtonListeners:
     def _tz(self, click: Click) -> str:
         return self._answers.timezone(click.client, team_id=click.team_id, user_id=click.user_id)
 
-    def _ask(self, click: Click, call: Callable[[str], Reply]) -> tuple[Message, Reply | None]:
+    def _ask(self, click: Click, call: Callable[[str], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
         """Call the service with the clicking user's zone; render its reply (None when it failed)."""
         tz = self._tz(click)
-        return self._answers.answer(lambda: call(tz))
+        return self._answers.answer(lambda: call(tz), shared=shared)
 
     def _reply(self, click: Click, message: Message, *, replace: bool = False) -> None:
         """Answer the clicking user: privately next to the message, or in the app's DM from App Home."""
         respond, user_id = click.respond, click.user_id
         if respond.response_url:
+            message = with_fresh_block_ids(message) if replace else message
             payload = {**message, "response_type": "ephemeral", "replace_original": replace}
             error = post_to_response_url(respond.response_url, payload)
             if error is None:

@@ -34,13 +34,16 @@ class GroupButtons(ButtonListeners):
             answers.publish_home(click.client, team_id=click.team_id, user_id=click.user_id)
 
     def on_home_create_group(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        self._open_modal(client, body=body, view=build_group_modal(group_id=None))
+        self._answers.work.start(
+            lambda: self._open_modal(client, body=body, view=build_group_modal(group_id=None)), ack=ack, busy=ack
+        )
 
     def on_home_edit_group(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        ack()
+        self._answers.work.start(lambda: self._edit_group(body, action, client, context), ack=ack, busy=ack)
+
+    def _edit_group(self, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         answers = self._answers
         team_id, user_id = team_of(context), user_of(body)
         try:

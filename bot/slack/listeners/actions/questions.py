@@ -32,6 +32,7 @@ class QuestionButtons(ButtonListeners):
                 tz=tz,
                 actor=click.actor,
             ),
+            shared=True,
         )
         if reply is None or not is_shareable(reply):  # e.g. DingTalk is down now: don't post an error to everyone
             self._reply(click, message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -24,8 +25,11 @@ class RoomsCommand:
         self._answers = answers
 
     def on_rooms(self, ack: Ack, command: dict[str, str], respond: Respond, client: WebClient, context: BoltContext) -> None:
-        """`/rooms` alone or `/rooms help` → help; `/rooms <anything>` → the service's message router."""
-        ack()
+        """`/rooms` alone or `/rooms help` → help; `/rooms <anything>` → the service's message router.
+
+        The ack goes first, and the answer is computed on the answer pool; when the pool is full,
+        the ack itself carries the "busy" sentence.
+        """
         answers = self._answers
         team_id = team_of(context)
         user_id = command.get("user_id") or str(context.user_id or "")
@@ -68,8 +72,34 @@ class RoomsCommand:
                 return
             report_undelivered(client, team_id=team_id, channel_id=channel_id, user_id=user_id, error=error, where="/rooms")
 
+        def answer() -> None:
+            self._answer(work, notice, deliver, respond)
+
+        busy = answers.busy()
+        answers.work.start(
+            answer,
+            ack=ack,
+            busy=lambda: ack(text=busy["text"], blocks=busy["blocks"], response_type="ephemeral"),
+            late=lambda: deliver(busy, None),
+        )
+
+    def _answer(
+        self,
+        work: Callable[[], Message],
+        notice: Callable[[], bool],
+        deliver: Callable[[Message, bool | None], None],
+        respond: Respond,
+    ) -> None:
+        answers = self._answers
         try:
-            answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)
+            answer_with_notice(
+                work,
+                after_s=answers.notice_after_s,
+                post_notice=notice,
+                deliver=deliver,
+                deadline_s=answers.deadline_s,
+                on_deadline=answers.too_slow,
+            )
         except Exception:
             logger.exception("/rooms failed")
             try:

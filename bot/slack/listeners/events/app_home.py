@@ -19,7 +19,12 @@ class AppHomeOpened:
         """Publish the Home tab: groups, upcoming bookings, free-now summary, group buttons."""
         if event.get("tab", "home") != "home":
             return
-        self._answers.publish_home(client, team_id=team_of(context), user_id=str(event["user"]))
+        answers, team_id, user_id = self._answers, team_of(context), str(event["user"])
+        # Bolt has acknowledged the event; the view is built on the answer pool. A full pool skips
+        # this refresh: the tab keeps its last view and the next visit builds it again.
+        answers.work.start(
+            lambda: answers.publish_home(client, team_id=team_id, user_id=user_id), ack=lambda: None, busy=lambda: None
+        )
 
 
 __all__ = ["AppHomeOpened"]

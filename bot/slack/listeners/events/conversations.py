@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.present import messages
-from bot.slack.answers import Answers, Message, error_message
+from bot.present.reply import MeetReply, Reply, TextReply
+from bot.slack.answers import Answers, Message, error_message, is_shareable
 from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.direct import send_direct_messages
 from bot.slack.notice import answer_with_notice
@@ -30,6 +31,16 @@ def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
 def is_person_message(event: dict[str, Any]) -> bool:
     """A plain message typed by a person: no subtype (edits, deletions, joins…) and no bot."""
     return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
+
+
+def is_public(reply: Reply | None) -> bool:
+    """Whether a channel may see the answer to an @mention: availability and help, nothing personal.
+
+    Bookings, account links, groups and errors concern the asker alone; they are sent privately.
+    """
+    if reply is None:
+        return False
+    return is_shareable(reply) or isinstance(reply, MeetReply) or (isinstance(reply, TextReply) and reply.kind == "help")
 
 
 class Conversations:
@@ -63,52 +74,83 @@ class Conversations:
         client: WebClient,
         context: BoltContext,
     ) -> None:
+        """Bolt has acknowledged the event already; the answer is computed on the answer pool."""
         answers = self._answers
         team_id = str(event.get("team") or team_of(context))
         user_id = str(event["user"])
         channel_id = str(event["channel"])
         actor = answers.actor(client, context=context, body=body, user_id=user_id)
         team_id = answers.data_team(context, actor, team_id)
+        in_dm = event.get("channel_type") == "im"
 
-        def work() -> Message:
+        def work() -> tuple[Message, bool]:
+            """The answer, and whether the channel may see it (availability only; a DM is private anyway)."""
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
             message, reply = answers.answer(
                 lambda: answers.service.handle_text(
                     team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz, actor=actor
-                )
+                ),
+                shared=not in_dm,  # in a channel, every reader sees the times in their own zone
             )
             send_direct_messages(answers, client, team_id=team_id, reply=reply)
-            return message
+            return message, in_dm or is_public(reply)
 
         def notice() -> str:
             response = client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, text=messages.slack_looking())
             return str(response["ts"])
 
-        def deliver(message: Message, notice_ts: str | None) -> None:
+        def deliver(answer: tuple[Message, bool], notice_ts: str | None) -> None:
+            message, public = answer
             try:
-                if notice_ts is not None:
+                if public and notice_ts is not None:
                     client.chat_update(channel=channel_id, ts=notice_ts, text=message["text"], blocks=message["blocks"])
-                else:
+                elif public:
                     client.chat_postMessage(
                         channel=channel_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
                     )
+                else:
+                    # Bookings, links, groups and errors are the asker's own business, even in a channel.
+                    if notice_ts is not None:
+                        client.chat_delete(channel=channel_id, ts=notice_ts)
+                    client.chat_postEphemeral(
+                        channel=channel_id, user=user_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+                    )
             except SlackApiError as exc:
                 # The WebClient already retried 429s and 5xx: this refusal is final.
-                where = "a DM" if event.get("channel_type") == "im" else "a mention"
+                where = "a DM" if in_dm else "a mention"
                 report_undelivered(
                     client, team_id=team_id, channel_id=channel_id, user_id=user_id, error=api_error_code(exc), where=where
                 )
 
-        try:
-            answer_with_notice(work, after_s=answers.notice_after_s, post_notice=notice, deliver=deliver)
-        except Exception:
-            logger.exception("answering a message failed")
+        def private(message: Message) -> None:
+            if in_dm:
+                client.chat_postMessage(channel=channel_id, thread_ts=thread_ts, **message)
+            else:
+                client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=thread_ts, **message)
+
+        def answer() -> None:
             try:
-                client.chat_postMessage(
-                    channel=channel_id, thread_ts=thread_ts, **error_message(messages.slack_unexpected_error())
+                answer_with_notice(
+                    work,
+                    after_s=answers.notice_after_s,
+                    post_notice=notice,
+                    deliver=deliver,
+                    deadline_s=answers.deadline_s,
+                    on_deadline=lambda: (answers.too_slow(), False),
                 )
-            except SlackApiError as exc:
-                logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
+            except Exception:
+                logger.exception("answering a message failed")
+                try:
+                    private(error_message(messages.slack_unexpected_error()))
+                except SlackApiError as exc:
+                    logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
+
+        answers.work.start(
+            answer,
+            ack=lambda: None,
+            busy=lambda: answers.work.later(lambda: private(answers.busy())),
+            late=lambda: private(answers.busy()),
+        )
 
 
-__all__ = ["Conversations", "is_person_message", "strip_bot_mention"]
+__all__ = ["Conversations", "is_person_message", "is_public", "strip_bot_mention"]

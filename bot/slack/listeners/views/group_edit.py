@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -17,9 +19,14 @@ from bot.slack.payload import team_of, user_of
 logger = logging.getLogger(__name__)
 
 
+SAVE_TIMEOUT_S = 2.0  # Slack waits 3 s for the acknowledgement that carries field errors
+
+
 class GroupEditSubmission:
-    def __init__(self, *, answers: Answers) -> None:
+    def __init__(self, *, answers: Answers, timeout_s: float = SAVE_TIMEOUT_S) -> None:
         self._answers = answers
+        self._timeout_s = timeout_s
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="roombot-modal")
 
     def on_group_edit(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
@@ -27,7 +34,8 @@ class GroupEditSubmission:
         """Save the group, or keep the modal open with the reason next to the field.
 
         Saving is one database transaction (well under Slack's 3 s), so it happens before the
-        acknowledgement: that is the only moment Slack accepts field errors.
+        acknowledgement: that is the only moment Slack accepts field errors. It gets
+        `SAVE_TIMEOUT_S`: a hung database is told as such, not left to Slack's timeout.
         """
         answers = self._answers
         team_id, user_id = team_of(context), user_of(body)
@@ -41,7 +49,8 @@ class GroupEditSubmission:
             ack(response_action="errors", errors=errors)
             return
         try:
-            reply = answers.service.save_group(
+            saving = self._executor.submit(
+                answers.service.save_group,
                 team_id=team_id,
                 user_id=user_id,
                 group_id=group_id,
@@ -49,6 +58,12 @@ class GroupEditSubmission:
                 room_ids=room_ids,
                 actor=answers.actor(client, context=context, body=body, user_id=user_id),
             )
+            reply = saving.result(timeout=self._timeout_s)
+        except FutureTimeout:
+            # A hung database: answer within Slack's 3 s; the save may still finish (one transaction).
+            logger.warning("saving a group took over %.1f s; the user is told to check back", self._timeout_s)
+            ack(response_action="errors", errors={BLOCK_NAME: messages.slack_modal_save_slow()})
+            return
         except Exception:
             logger.exception("saving a group failed")
             ack(response_action="errors", errors={BLOCK_NAME: messages.slack_unexpected_error()})

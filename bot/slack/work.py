@@ -1,0 +1,154 @@
+"""Where answers are computed after the ack: a bounded pool of our own.
+
+Slack gives an app three seconds to acknowledge. A listener therefore acknowledges first and
+hands the slow part (DingTalk, Slack's Web API, the database) to this pool. The pool is bounded
+twice: `workers` answers are computed at once and at most `queue` more wait for a worker. A
+request beyond that is refused at once, so the user is told "busy, try again in a minute"
+instead of waiting behind a backlog until Slack gives up. A request that did get a place but
+waited longer than `max_wait_s` for a worker is told the same (through `late`), rather than
+answered long after the user stopped waiting.
+
+`InlineWork` runs the work in the caller's thread: tests (and FaaS) use it so that `dispatch()`
+returns only after the answer was delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+logger = logging.getLogger(__name__)
+
+BUSY_NOTICE_THREADS = 2
+BUSY_NOTICE_BACKLOG = 32
+
+
+class Work(Protocol):
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
+        """Acknowledge and run `work`, or, when there is no room for it, call `busy` instead.
+
+        `late` (after the ack, on a worker) replaces `work` when it waited too long for a worker.
+        """
+        ...
+
+    def later(self, task: Callable[[], None]) -> None:
+        """Run a small best-effort task (a busy notice) away from the request thread."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _logged(task: Callable[[], object], what: str) -> None:
+    try:
+        task()
+    except Exception:
+        logger.exception("%s failed", what)
+
+
+class BoundedWork:
+    """A thread pool that refuses work instead of queueing it without end."""
+
+    def __init__(
+        self, *, workers: int, queue: int, max_wait_s: float = 20.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if workers < 1 or queue < 0:
+            raise ValueError("workers must be at least 1 and queue at least 0")
+        self.capacity = workers + queue
+        self._max_wait_s = max_wait_s
+        self._clock = clock
+        self._slots = threading.BoundedSemaphore(self.capacity)
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roombot-answer")
+        # Busy notices have their own small pool, so a full answer pool cannot delay them.
+        self._notices = ThreadPoolExecutor(max_workers=BUSY_NOTICE_THREADS, thread_name_prefix="roombot-notice")
+        self._notice_slots = threading.BoundedSemaphore(BUSY_NOTICE_BACKLOG)
+
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
+        if not self._slots.acquire(blocking=False):
+            logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
+            busy()
+            return False
+        try:
+            ack()
+        except BaseException:
+            self._slots.release()
+            raise
+
+        queued = self._clock()
+
+        def run() -> None:
+            try:
+                waited = self._clock() - queued
+                if late is not None and waited > self._max_wait_s:
+                    logger.warning("an answer waited %.1f s for a worker; telling the user to try again", waited)
+                    _logged(late, "a late busy notice")
+                else:
+                    _logged(work, "an answer")
+            finally:
+                self._slots.release()
+
+        try:
+            self._executor.submit(run)
+        except RuntimeError:  # shut down
+            self._slots.release()
+            raise
+        return True
+
+    def later(self, task: Callable[[], None]) -> None:
+        if not self._notice_slots.acquire(blocking=False):
+            logger.warning("too many busy notices pending; one dropped")
+            return
+
+        def run() -> None:
+            try:
+                _logged(task, "a busy notice")
+            finally:
+                self._notice_slots.release()
+
+        self._notices.submit(run)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._notices.shutdown(wait=False, cancel_futures=True)
+
+
+class InlineWork:
+    """Acknowledge, then do the work in the caller's thread (never busy)."""
+
+    def start(
+        self,
+        work: Callable[[], None],
+        *,
+        ack: Callable[[], object],
+        busy: Callable[[], object],
+        late: Callable[[], object] | None = None,
+    ) -> bool:
+        ack()
+        _logged(work, "an answer")
+        return True
+
+    def later(self, task: Callable[[], None]) -> None:
+        _logged(task, "a busy notice")
+
+    def close(self) -> None:
+        return None
+
+
+__all__ = ["BoundedWork", "InlineWork", "Work"]
