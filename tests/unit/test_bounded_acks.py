@@ -54,9 +54,8 @@ class HungGroups:
 
 def test_a_group_save_on_a_hung_database_is_acknowledged_with_a_field_error_in_time() -> None:
     service = HungGroups()
-    submission = GroupEditSubmission(
-        answers=SimpleNamespace(service=service, actor=lambda *args, **kwargs: None), timeout_s=0.2
-    )  # type: ignore[arg-type]
+    answers: Any = SimpleNamespace(service=service, actor=lambda *args, **kwargs: None)
+    submission = GroupEditSubmission(answers=answers, timeout_s=0.2)
     view = build_group_modal(group_id=None)
     view["state"] = {
         "values": {
