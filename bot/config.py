@@ -83,12 +83,29 @@ class Settings:
     event_title: str = "Meeting"
     admin_user_ids: tuple[str, ...] = ()
     run_jobs_in_worker: bool = True  # the Socket Mode worker also runs the background jobs
+    # The monthly DingTalk call budget (bot.quota): 0 = no limit.
+    monthly_call_budget: int = 4000
+    budget_reserve: float = 0.1  # the part of the budget kept for booking and cancelling
+    fetch_horizon_days: int = 5  # one free/busy call fetches this many days from today
+    max_refresh_age_s: float = 4 * 3600.0
+    refresh_min_age_s: float = 120.0  # the Refresh button spends a call only on data older than this
+    user_fetches_per_hour: int = 20  # cold fetches one user may cause an hour; 0 = no limit
+    org_tz: str = "Asia/Shanghai"  # the DingTalk organisation's zone: where its month begins
 
     @property
     def has_dingtalk_credentials(self) -> bool:
         return bool(self.dingtalk_app_key and self.dingtalk_app_secret) or bool(
             self.dingtalk_suite_key and self.dingtalk_suite_secret and self.dingtalk_auth_corp_id
         )
+
+    @property
+    def quota_org(self) -> str:
+        """Whose monthly DingTalk quota the calls count against: the organisation (corp id), or the internal app."""
+        return self.dingtalk_auth_corp_id or self.dingtalk_app_key or "default"
+
+    @property
+    def org_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.org_tz)
 
     @property
     def default_zone(self) -> ZoneInfo:
@@ -143,6 +160,11 @@ class Settings:
             "ROOMBOT_MAX_SPAN_DAYS": ("max_span_days", int, 1),
             "ROOMBOT_GROUP_MAX_ROOMS": ("group_max_rooms", int, 1),
             "ROOMBOT_NAME_MAX_LENGTH": ("name_max_length", int, 1),
+            "ROOMBOT_MONTHLY_CALL_BUDGET": ("monthly_call_budget", int, 0),
+            "ROOMBOT_FETCH_HORIZON_DAYS": ("fetch_horizon_days", int, 1),
+            "ROOMBOT_MAX_REFRESH_AGE_S": ("max_refresh_age_s", float, 60),
+            "ROOMBOT_REFRESH_MIN_AGE_S": ("refresh_min_age_s", float, 0),
+            "ROOMBOT_USER_FETCHES_PER_HOUR": ("user_fetches_per_hour", int, 0),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
@@ -153,6 +175,15 @@ class Settings:
             else:
                 values[name] = _parse_float(variable, raw, minimum=minimum)
 
+        if (reserve := get("ROOMBOT_BUDGET_RESERVE")) is not None:
+            values["budget_reserve"] = _parse_float("ROOMBOT_BUDGET_RESERVE", reserve, minimum=0.0)
+            if float(str(values["budget_reserve"])) >= 1.0:
+                raise ConfigError(
+                    "ROOMBOT_BUDGET_RESERVE is the share kept for bookings: a number from 0 to below 1 (0.1 = 10%)",
+                    variable="ROOMBOT_BUDGET_RESERVE",
+                )
+        if (org_tz := get("ROOMBOT_ORG_TZ")) is not None:
+            values["org_tz"] = org_tz
         if (hours := get("ROOMBOT_WORKING_HOURS")) is not None:
             values["work_start"], values["work_end"] = _parse_hours("ROOMBOT_WORKING_HOURS", hours)
         if (order := get("ROOMBOT_DATE_ORDER")) is not None:
@@ -187,6 +218,12 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(
                 f"ROOMBOT_DEFAULT_TZ is not a known time zone: {self.default_tz!r}", variable="ROOMBOT_DEFAULT_TZ"
+            ) from exc
+        try:
+            ZoneInfo(self.org_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"ROOMBOT_ORG_TZ is not a known time zone: {self.org_tz!r}", variable="ROOMBOT_ORG_TZ"
             ) from exc
         if self.work_start >= self.work_end:
             raise ConfigError("ROOMBOT_WORKING_HOURS must start before it ends", variable="ROOMBOT_WORKING_HOURS")

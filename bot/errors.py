@@ -16,6 +16,7 @@ includes a secret.
      │    ├── DuplicateName          a group name already taken in that scope
      │    ├── LimitExceeded          a configured limit (rooms in a group, name length, ...)
      │    └── NotAllowed             acting on someone else's group or booking
+     ├── SearchHeld                  roombot kept a search from DingTalk (budget, fairness) and has no cached answer
      ├── BookingError                a booking refused before DingTalk is called
      │    ├── BookingRuleViolation   the room's own rules (closed, too long, too far ahead, ...)
      │    └── AccountNotLinked       the user must link a DingTalk account first
@@ -40,6 +41,7 @@ includes a secret.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -113,6 +115,29 @@ class RuleReason(StrEnum):
     TOO_LONG = "too_long"
     TOO_SHORT = "too_short"
     TOO_FAR_AHEAD = "too_far_ahead"
+
+
+class HeldReason(StrEnum):
+    """Why a search was answered from the cache (or, with nothing cached, held) instead of asking DingTalk."""
+
+    BUDGET = "budget"  # searching has spent its part of the month's budget; the rest is for bookings
+    FAIRNESS = "fairness"  # the user reached the cold fetches an hour allows one person
+    DINGTALK_QUOTA = "dingtalk_quota"  # DingTalk itself reported the organisation's monthly quota spent
+    TOO_SOON = "too_soon"  # a Refresh of data younger than the minimum refresh age
+
+
+class SearchHeld(RoomBotError):
+    """A search roombot did not send to DingTalk, with nothing cached to answer from.
+
+    Args:
+        reason: why (`HeldReason`).
+        until: when searching works again, if known (the next month, the next hour).
+    """
+
+    def __init__(self, reason: HeldReason, *, until: datetime | None = None) -> None:
+        super().__init__(f"search held ({reason})")
+        self.reason = reason
+        self.until = until
 
 
 # --- store ---------------------------------------------------------------------------------
@@ -313,6 +338,7 @@ __all__ = [
     "BookingError",
     "BookingRuleViolation",
     "ConfigError",
+    "HeldReason",
     "DingTalkError",
     "DingTalkParameterError",
     "DuplicateName",
@@ -332,6 +358,7 @@ __all__ = [
     "RoomBotError",
     "RoomBusy",
     "RuleReason",
+    "SearchHeld",
     "StoreError",
     "StoreUnavailable",
     "Throttled",

@@ -19,6 +19,7 @@ from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
+from bot.quota import QuotaKeeper
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.store import Store
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
@@ -38,6 +39,7 @@ class Runtime:
     store: Store
     dingtalk: DingTalkClient
     service: RoomService
+    quota: QuotaKeeper | None = None
     simulator: object | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -56,8 +58,11 @@ class Runtime:
         self.close()
 
 
-def build_client(settings: Settings, *, rate_limiter: RateLimiter | None = None) -> DingTalkClient:
-    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis."""
+def build_client(
+    settings: Settings, *, rate_limiter: RateLimiter | None = None, call_counter: Callable[[str], None] | None = None
+) -> DingTalkClient:
+    """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via
+    Redis; `call_counter` counts its quota-counted calls (`bot.quota.CallCounter`)."""
     return DingTalkClient(
         base_url=settings.dingtalk_api_url,
         oapi_url=settings.dingtalk_oapi_url,
@@ -73,6 +78,7 @@ def build_client(settings: Settings, *, rate_limiter: RateLimiter | None = None)
         deadline_s=settings.deadline_s,
         timeout_s=settings.request_timeout_s,
         rate_limiter=rate_limiter,
+        call_counter=call_counter,
     )
 
 
@@ -149,7 +155,8 @@ def build_runtime(
             closers.append(coordination.close)
             rate_limiter = coordination.rate_limiter
             single_flight = single_flight or coordination.single_flight
-        dingtalk = build_client(settings, rate_limiter=rate_limiter)
+        keeper = QuotaKeeper(counts=store.quota, settings=settings, clock=clock)
+        dingtalk = build_client(settings, rate_limiter=rate_limiter, call_counter=keeper.counter())
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
             store=store.schedules,
@@ -157,9 +164,14 @@ def build_runtime(
             union_id=settings.dingtalk_operator_union_id or "",
             clock=clock,
             ttl_s=settings.cache_ttl_s,
+            keeper=keeper,
+            horizon_days=settings.fetch_horizon_days,
+            batch_size=settings.batch_size,
             single_flight=single_flight,
         )
-        service = RoomService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+        service = RoomService(
+            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, quota=keeper, clock=clock
+        )
         closers.append(service.close)
     except BaseException:
         for closer in reversed(closers):
@@ -171,6 +183,7 @@ def build_runtime(
         store=store,
         dingtalk=dingtalk,
         service=service,
+        quota=keeper,
         simulator=simulator,
         _closers=closers,
     )

@@ -77,6 +77,7 @@ class DingTalkClient:
         sleep: Callable[[float], None] = time.sleep,
         rate_limiter: RateLimiter | None = None,
         logger: logging.Logger | None = None,
+        call_counter: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if batch_size < 1:
@@ -116,6 +117,7 @@ class DingTalkClient:
             clock=clock,
             sleep=sleep,
             logger=log,
+            counter=call_counter,
         )
         self._token_api = TokenApi(transport=self._transport, base_url=base_url, credentials=credentials, logger=log)
         self._free_busy = FreeBusyApi(

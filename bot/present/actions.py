@@ -13,6 +13,8 @@ Ids and values:
     `cancel_booking` or `cancel_booking:<booking id>`: value the booking id.
     `show_all`: value `{"q", "start", "end", "tz", "duration"}` as compact JSON, to ask the same
         question again with every room listed (the window is kept, not parsed again).
+    `refresh`: the same value as `show_all` (`refresh_value`), to ask the same question again with
+        data newer than the minimum refresh age, when the monthly budget allows.
     `import_groups`: value `import`.
     `home_group_create`: no value. `home_group_edit`: value the group id.
     The group modal: callback id `group_edit`; its room picker `rooms` (also the options request's
@@ -63,6 +65,7 @@ SHARE = ActionId("share")
 BOOK = ActionId("book", numbered=True)
 CANCEL_BOOKING = ActionId("cancel_booking", numbered=True)
 SHOW_ALL = ActionId("show_all")
+REFRESH = ActionId("refresh")
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
@@ -73,7 +76,16 @@ GROUP_ROOMS = ActionId("rooms")
 GROUP_EDIT_CALLBACK = "group_edit"
 """The group modal's callback id (its submission)."""
 
-BUTTONS: tuple[ActionId, ...] = (SHARE, BOOK, CANCEL_BOOKING, SHOW_ALL, IMPORT_GROUPS, HOME_CREATE_GROUP, HOME_EDIT_GROUP)
+BUTTONS: tuple[ActionId, ...] = (
+    SHARE,
+    BOOK,
+    CANCEL_BOOKING,
+    SHOW_ALL,
+    REFRESH,
+    IMPORT_GROUPS,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+)
 """Every button kind a listener answers."""
 
 IMPORT_GROUPS_VALUE = "import"
@@ -160,6 +172,11 @@ def show_all_value(*, query: str, start: datetime, end: datetime, tz: str, durat
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+def refresh_value(*, query: str, start: datetime, end: datetime, tz: str, duration_minutes: int | None) -> str:
+    """The Refresh button's value: the same question and window as "Show all"."""
+    return show_all_value(query=query, start=start, end=end, tz=tz, duration_minutes=duration_minutes)
+
+
 def parse_show_all_value(value: str) -> ShowAllValue | str:
     """A "Show all" value: the question with its window, or the question alone (a str) when the
     value is plain text or its window is unreadable."""
@@ -214,6 +231,7 @@ __all__ = [
     "IMPORT_GROUPS",
     "IMPORT_GROUPS_VALUE",
     "SHARE",
+    "REFRESH",
     "SHOW_ALL",
     "ActionId",
     "BookValue",
@@ -227,5 +245,6 @@ __all__ = [
     "parse_group_modal_metadata",
     "parse_group_value",
     "parse_show_all_value",
+    "refresh_value",
     "share_value",
 ]

@@ -12,6 +12,7 @@ from bot.store.bookings import BookingsRepository
 from bot.store.channels import ChannelsRepository
 from bot.store.events import EventsRepository
 from bot.store.groups import GroupsRepository
+from bot.store.quota import QuotaRepository
 from bot.store.rooms import RoomsRepository
 from bot.store.schedule_cache import SchedulesRepository
 from bot.store.users import UsersRepository
@@ -48,6 +49,7 @@ class Store:
         self.bookings = BookingsRepository(session_factory=session_factory, clock=clock)
         self.events = EventsRepository(session_factory=session_factory, clock=clock)
         self.schedules = SchedulesRepository(session_factory=session_factory, clock=clock)
+        self.quota = QuotaRepository(session_factory=session_factory, clock=clock)
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers (health checks)."""

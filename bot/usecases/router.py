@@ -21,6 +21,7 @@ from bot.dingtalk import DingTalkClient
 from bot.parsing import Intent, Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
+from bot.quota import QuotaKeeper
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones
@@ -44,6 +45,7 @@ class RoomService:
         store: Store,
         dingtalk: DingTalkClient,
         schedules: ScheduleProvider,
+        quota: QuotaKeeper | None = None,
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -52,6 +54,7 @@ class RoomService:
         self._store = store
         self._dingtalk = dingtalk
         self._schedules = schedules
+        self.quota = quota
         self._clock = clock
         self._log = log
         self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
@@ -158,6 +161,14 @@ class RoomService:
         """The "show all" button: the same question, every room listed."""
         asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
         return self._guard(lambda: self._find.find(self._find.show_all_request(payload, asker), asker, show_all=True))
+
+    def refresh(
+        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+    ) -> Reply:
+        """The Refresh button: the same question, with data newer than the minimum refresh age when
+        the budget allows (else the saved answer, saying why)."""
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now)
+        return self._guard(lambda: self._find.find(self._find.show_all_request(payload, asker), asker, refresh=True))
 
     def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]:
         """Rooms for a type-ahead picker: (room id, label)."""

@@ -18,16 +18,19 @@ from bot.store.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {
+    "api_call_counts",
     "bookings",
     "channel_settings",
     "directory_syncs",
     "group_shares",
     "jobs",
     "processed_events",
+    "quota_notices",
     "room_group_members",
     "room_groups",
     "rooms",
     "schedule_cache",
+    "user_fetch_counts",
     "users",
 }
 

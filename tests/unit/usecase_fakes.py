@@ -325,12 +325,24 @@ class FakeSchedules:
         self.busy = busy or {}
         self.invalidated: list[str] = []
         self.asked: list[list[str]] = []
+        self.refreshes: list[bool] = []
 
     def as_provider(self) -> ScheduleProvider:
         return cast(ScheduleProvider, self)
 
-    def get(self, team_id: str, room_ids: Sequence[str], start: datetime, end: datetime, zone: ZoneInfo) -> Schedules:
+    def get(
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        zone: ZoneInfo,
+        *,
+        user_id: str | None = None,
+        refresh: bool = False,
+    ) -> Schedules:
         self.asked.append(list(room_ids))
+        self.refreshes.append(refresh)
         by_room = {
             room_id: RoomSchedule(
                 room_id=room_id,

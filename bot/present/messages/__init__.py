@@ -13,6 +13,7 @@ from bot.present.messages.cli import *  # noqa: F403
 from bot.present.messages.errors import *  # noqa: F403
 from bot.present.messages.jobs import *  # noqa: F403
 from bot.present.messages.parsing import *  # noqa: F403
+from bot.present.messages.quota import *  # noqa: F403
 from bot.present.messages.replies import *  # noqa: F403
 from bot.present.messages.slack import *  # noqa: F403
 from bot.present.messages.words import *  # noqa: F403

@@ -34,6 +34,7 @@ from bot.errors import (
     NotAllowed,
     NotAllowedReason,
     RoomBusy,
+    SearchHeld,
     StoreError,
     UnknownRoom,
 )
@@ -240,7 +241,7 @@ class BookingService:
             schedules = self.schedules.get(
                 record.team_id, [record.room_id], record.start, record.end, self.settings.default_zone
             )
-        except DingTalkError:
+        except (DingTalkError, SearchHeld):
             return False  # let the booking itself find out
         schedule = schedules.by_room.get(record.room_id)
         if schedule is None or schedule.error:
