@@ -25,6 +25,7 @@ HANDLERS = {
     "sync": "bot.commands.db:run_sync",
     "db": "bot.commands.db:run_db",
     "jobs": "bot.commands.jobs:run",
+    "quota": "bot.commands.quota:run",
 }
 
 
@@ -87,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_run.add_argument("--once", action="store_true", help="run what is due now, then exit")
     jobs_run.add_argument("--now", default=None, help="with --once: the moment to run at (ISO 8601; implies --once)")
     jobs_sub.add_parser("list", help="each job, when it is due, its last run and last error")
+
+    quota = sub.add_parser(
+        "quota", help="this month's DingTalk calls by API, the budget, the projected month-end use, the refresh age"
+    )
+    quota.add_argument("--now", default=None, help="the moment to report at (ISO 8601)")
     return parser
 
 

@@ -33,6 +33,10 @@ class SlackService(Protocol):
         self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
     ) -> Reply: ...
 
+    def refresh(
+        self, *, team_id: str, user_id: str, channel_id: str | None, payload: str, tz: str, now: datetime | None = None
+    ) -> Reply: ...
+
     def book(
         self,
         *,

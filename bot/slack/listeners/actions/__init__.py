@@ -1,4 +1,4 @@
-"""Buttons: Share in channel, Book, Cancel, Show all, Import groups, and App Home's group buttons.
+"""Buttons: Share in channel, Book, Cancel, Show all, Refresh, Import groups, and App Home's group buttons.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.present.actions import BOOK, CANCEL_BOOKING, HOME_CREATE_GROUP, HOME_EDIT_GROUP, IMPORT_GROUPS, SHARE, SHOW_ALL
+from bot.present.actions import (
+    BOOK,
+    CANCEL_BOOKING,
+    HOME_CREATE_GROUP,
+    HOME_EDIT_GROUP,
+    IMPORT_GROUPS,
+    REFRESH,
+    SHARE,
+    SHOW_ALL,
+)
 from bot.slack.answers import Answers
 from bot.slack.listeners.actions.bookings import BookingButtons
 from bot.slack.listeners.actions.groups import GroupButtons
@@ -19,6 +28,7 @@ def register(app: App, *, answers: Answers) -> None:
     questions = QuestionButtons(answers=answers)
     app.action(SHARE.pattern)(questions.clicked("share", questions.share))
     app.action(SHOW_ALL.pattern)(questions.clicked("show_all", questions.show_all))
+    app.action(REFRESH.pattern)(questions.clicked("refresh", questions.refresh))
     bookings = BookingButtons(answers=answers)
     app.action(BOOK.pattern)(bookings.clicked("book", bookings.book))
     app.action(CANCEL_BOOKING.pattern)(bookings.clicked("cancel", bookings.cancel))
