@@ -26,6 +26,7 @@ from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import JobHost, build_runner, job_repository
+from bot.jobs.quota import AdminNotifier
 from bot.jobs.runner import Outcome
 from bot.present import messages
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
@@ -122,8 +123,18 @@ def _parse_now(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _notifier(host: JobHost) -> AdminNotifier | None:
+    """DMs to the admins through the bot's Slack client, when a bot token is set."""
+    if not host.settings.slack_bot_token:
+        return None
+    from bot.slack.app import make_web_client
+    from bot.slack.delivery import dm_sender
+
+    return dm_sender(make_web_client(host.settings))
+
+
 def _run_once(host: JobHost, *, clock: Clock, out: TextIO) -> int:
-    runner = build_runner(host, clock=clock)
+    runner = build_runner(host, clock=clock, notify_admin=_notifier(host))
     outcomes = runner.run_once()
     if not outcomes:
         print(messages.jobs_nothing_due(clock()), file=out)
@@ -141,7 +152,7 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _run_forever(host: JobHost, *, err: TextIO) -> int:
-    runner = build_runner(host)
+    runner = build_runner(host, notify_admin=_notifier(host))
     stop = threading.Event()
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -21,6 +21,7 @@ from bot.present import messages
 from bot.quota import QuotaKeeper
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.store.quota import QuotaRepository
+from bot.usecases.quota import quota_report
 
 
 def run(
@@ -56,7 +57,7 @@ def run(
         keeper = QuotaKeeper(
             counts=QuotaRepository(session_factory=make_session_factory(engine)), settings=settings, clock=lambda: now
         )
-        for line in report(keeper, batch_size=settings.batch_size):
+        for line in quota_report(keeper, batch_size=settings.batch_size):
             print(line, file=out)
         return 0
     except (StoreUnavailable, OperationalError):
@@ -66,20 +67,4 @@ def run(
         engine.dispose()
 
 
-def report(keeper: QuotaKeeper, *, batch_size: int) -> list[str]:
-    """The lines `roombot quota` prints (App Home shows the same)."""
-    status = keeper.status()
-    return messages.quota_report(
-        month=status.month,
-        by_api=keeper.calls_by_api(),
-        used=status.used,
-        budget=status.budget,
-        search_limit=status.search_limit,
-        projected=status.projected,
-        refresh_age_s=keeper.reference_refresh_age_s(status, batch_size=batch_size),
-        running_low=status.running_low,
-        dingtalk_spent=status.dingtalk_spent,
-    )
-
-
-__all__ = ["report", "run"]
+__all__ = ["run"]

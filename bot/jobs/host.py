@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from bot.config import Clock, Settings, utc_now
+from bot.jobs.quota import AdminNotifier
 from bot.jobs.registry import default_jobs
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.store.db import make_session_factory
@@ -40,15 +41,19 @@ def job_repository(host: JobHost) -> JobRepository:
     return JobRepository(session_factory=make_session_factory(host.engine))
 
 
-def build_runner(host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None) -> Runner:
-    """A runner of roombot's default jobs on the host's database."""
-    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings)
+def build_runner(
+    host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None, notify_admin: AdminNotifier | None = None
+) -> Runner:
+    """A runner of roombot's default jobs on the host's database (`notify_admin`: DMs to admins via Slack)."""
+    specs = default_jobs(store=host.store, directory=host.dingtalk, settings=host.settings, notify_admin=notify_admin)
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 
 
-def start_background(host: JobHost, *, clock: Clock = utc_now) -> BackgroundRunner:
+def start_background(
+    host: JobHost, *, clock: Clock = utc_now, notify_admin: AdminNotifier | None = None
+) -> BackgroundRunner:
     """Run the jobs in a daemon thread of this process; call `.stop()` on shutdown."""
-    return BackgroundRunner(runner=build_runner(host, clock=clock)).start()
+    return BackgroundRunner(runner=build_runner(host, clock=clock, notify_admin=notify_admin)).start()
 
 
 __all__ = ["JobHost", "build_runner", "job_repository", "start_background"]

@@ -27,8 +27,9 @@ from bot.config import Settings
 from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import start_background
 from bot.present import messages
-from bot.slack.app import create_app
+from bot.slack.app import create_app, make_web_client
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
+from bot.slack.delivery import dm_sender
 from bot.slack.wsgi import create_wsgi_app
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         print(f"roombot serve: {exc}", file=sys.stderr)
         return 2
     # The worker is long-lived, so it also runs the background jobs unless ROOMBOT_RUN_JOBS_IN_WORKER is off.
-    jobs = start_background(runtime) if settings.run_jobs_in_worker else None
+    notify = dm_sender(make_web_client(runtime.settings)) if runtime.settings.slack_bot_token else None
+    jobs = start_background(runtime, notify_admin=notify) if settings.run_jobs_in_worker else None
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)

@@ -23,6 +23,7 @@ class HomeModel:
     default_group: GroupRecord | None
     bookings: tuple[BookingRecord, ...]
     free_now: Reply | None
+    quota_lines: tuple[str, ...] = ()  # admins only: where the month's DingTalk budget stands
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,6 +31,7 @@ from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
 from bot.usecases.home import Home, HomeModel
+from bot.usecases.quota import quota_report
 
 Handler = Callable[[Request, Asker], Reply]
 
@@ -61,6 +62,7 @@ class RoomService:
         self._guard = Guard(log=log)
         self._askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
         admins = Admins(user_ids=settings.admin_user_ids)
+        self._admins = admins
         directory = Directory(
             store=store,
             dingtalk=dingtalk,
@@ -240,7 +242,15 @@ class RoomService:
 
     def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
         """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
-        return self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+        model = self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+        if self.quota is not None and self._admins.is_admin(user_id):
+            try:
+                lines = quota_report(self.quota, batch_size=self.settings.batch_size)
+            except Exception:  # the rest of Home still shows
+                self._log.warning("App Home: could not read the DingTalk budget", exc_info=True)
+            else:
+                model = replace(model, quota_lines=tuple(lines))
+        return model
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
         """True the first time an event id is seen (Slack retries deliveries)."""

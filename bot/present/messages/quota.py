@@ -118,6 +118,10 @@ def quota_report(
     return lines
 
 
+def quota_home_header() -> str:
+    return "DingTalk calls this month (admins)"
+
+
 def quota_admin_dm(*, month: str, used: int, budget: int, projected: float) -> str:
     """The one DM a month to the admins when the budget runs low (mrkdwn)."""
     return (
@@ -136,6 +140,7 @@ __all__ = [
     "held_note",
     "jobs_quota_checked",
     "quota_admin_dm",
+    "quota_home_header",
     "quota_report",
     "refresh_button",
     "running_low_note",
