@@ -59,8 +59,11 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         print(f"roombot serve: {exc}", file=sys.stderr)
         return 2
     # The worker is long-lived, so it also runs the background jobs unless ROOMBOT_RUN_JOBS_IN_WORKER is off.
-    notify = dm_sender(make_web_client(runtime.settings)) if runtime.settings.slack_bot_token else None
-    jobs = start_background(runtime, notify_admin=notify) if settings.run_jobs_in_worker else None
+    jobs = None
+    if settings.run_jobs_in_worker:
+        # The quota watch tells the admins through the bot's own Slack client.
+        notify = dm_sender(make_web_client(settings)) if settings.slack_bot_token else None
+        jobs = start_background(runtime, notify_admin=notify)
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)

@@ -79,7 +79,7 @@ def test_the_socket_mode_worker_runs_the_jobs_unless_turned_off(
         def stop(self) -> None:
             events.append("jobs stopped")
 
-    def start_background(host: Any) -> _Background:
+    def start_background(host: Any, **kwargs: Any) -> _Background:
         assert host is runtime
         events.append("jobs started")
         return _Background()
