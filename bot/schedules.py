@@ -66,6 +66,10 @@ class ScheduleCache(Protocol):
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None: ...
 
+    def apply_change(
+        self, team_id: str, room_id: str, *, add: ScheduleItem | None = None, remove_event_id: str | None = None
+    ) -> None: ...
+
 
 class CachedLike(Protocol):
     @property
@@ -233,7 +237,13 @@ class ScheduleProvider:
         held: HeldReason | None = None
         until: datetime | None = None
         fetched: dict[str, RoomSchedule] = {}
-        if stale:
+        if status is not None and (status.search_spent or status.dingtalk_spent):
+            # No search may call until the month ends (or DingTalk is tried again): whatever is saved is the answer.
+            decision = self._decide(status, team_id, user_id, now)
+            held, until = decision.reason, decision.until
+            if any(room not in hits for hits in cached for room in room_ids):
+                raise SearchHeld(held or HeldReason.BUDGET, until=until)
+        elif stale:
             decision = self._decide(status, team_id, user_id, now)
             if refresh and decision.allowed and not self._old_enough_to_refresh(cached, stale, now, status):
                 decision = Decision(False, HeldReason.TOO_SOON, None)
@@ -268,6 +278,14 @@ class ScheduleProvider:
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
         self._store.invalidate(team_id, list(room_ids))
+
+    def record_booking(self, team_id: str, room_id: str, item: ScheduleItem) -> None:
+        """roombot booked the room: its cached days show it at once (no call spent to learn it)."""
+        self._store.apply_change(team_id, room_id, add=item)
+
+    def record_cancel(self, team_id: str, room_id: str, event_id: str) -> None:
+        """roombot cancelled a booking: its cached days drop it at once."""
+        self._store.apply_change(team_id, room_id, remove_event_id=event_id)
 
     def _age_limit(self, status: QuotaStatus | None, cost: int, day_offset: int, refresh: bool) -> float:
         if refresh:

@@ -326,6 +326,8 @@ class FakeSchedules:
         self.invalidated: list[str] = []
         self.asked: list[list[str]] = []
         self.refreshes: list[bool] = []
+        self.recorded: list[tuple[str, ScheduleItem]] = []
+        self.cancelled: list[tuple[str, str]] = []
 
     def as_provider(self) -> ScheduleProvider:
         return cast(ScheduleProvider, self)
@@ -354,6 +356,12 @@ class FakeSchedules:
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
         self.invalidated.extend(room_ids)
+
+    def record_booking(self, team_id: str, room_id: str, item: ScheduleItem) -> None:
+        self.recorded.append((room_id, item))
+
+    def record_cancel(self, team_id: str, room_id: str, event_id: str) -> None:
+        self.cancelled.append((room_id, event_id))
 
 
 class FakeDingTalk:

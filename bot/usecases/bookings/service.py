@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.domain.models import Room
+from bot.domain.models import BUSY, TENTATIVE, Room, ScheduleItem
 from bot.domain.policy import may_change
 from bot.errors import (
     AccountNotLinked,
@@ -232,7 +232,7 @@ class BookingService:
             self._fail(record, exc)
             self._invalidate(record)
             raise
-        self._invalidate(record)
+        self._record_in_cache(done, add=True)
         return BookingOutcome("pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf)
 
     def _already_taken(self, record: BookingRecord) -> bool:
@@ -290,6 +290,28 @@ class BookingService:
             with self._unrecorded_lock:
                 self._unrecorded.pop(booking_id, None)
 
+    def _record_in_cache(self, record: BookingRecord, *, add: bool) -> None:
+        """The cache learns roombot's own booking or cancellation at once, without spending a call."""
+        if not record.event_id:
+            self._invalidate(record)
+            return
+        try:
+            if add:
+                status = TENTATIVE if record.status == BOOKING_PENDING else BUSY
+                item = ScheduleItem(
+                    status=status,
+                    start=record.start,
+                    end=record.end,
+                    event_id=record.event_id,
+                    organizer_id=record.organizer_union_id,
+                )
+                self.schedules.record_booking(record.team_id, record.room_id, item)
+            else:
+                self.schedules.record_cancel(record.team_id, record.room_id, record.event_id)
+        except StoreError:
+            self.log.warning("could not update the cached schedule of %s", record.room_id, exc_info=True)
+            self._invalidate(record)
+
     def _invalidate(self, record: BookingRecord) -> None:
         try:
             self.schedules.invalidate(record.team_id, [record.room_id])
@@ -326,7 +348,7 @@ class BookingService:
             except ItemNotFound:
                 self.log.info("event of booking %s was already gone in DingTalk", record.id)
         done = self.store.bookings.cancel(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
-        self._invalidate(done)
+        self._record_in_cache(done, add=False)
         return CancelOutcome("cancelled", done)
 
     # --- listing -----------------------------------------------------------------------------
