@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 
-def run_demo(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+def run_demo(tmp_path: Path, lines: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL"))}
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
         input="\n".join(lines) + "\n",
@@ -43,3 +44,21 @@ def test_the_demo_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Traceback" not in result.stdout + result.stderr
     assert "Bye!" in result.stdout
+
+
+def test_refresh_in_the_terminal_asks_again_only_when_the_data_is_old_enough(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, ["free rooms tomorrow 2-3pm", "refresh", "quit"])
+
+    assert result.returncode == 0, result.stderr
+    assert "[Refresh]" in result.stdout  # the terminal's Refresh button: type `refresh`
+    assert result.stdout.count("· checked just now") == 2  # the age under each answer
+    # Seconds-old data is not worth a DingTalk call: the answer says so and keeps the call.
+    assert "recently enough: I saved the DingTalk call" in result.stdout
+
+
+def test_refresh_in_the_terminal_fetches_again_past_the_minimum_age(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, ["free rooms tomorrow 2-3pm", "refresh", "quit"], ROOMBOT_REFRESH_MIN_AGE_S="0")
+
+    assert result.returncode == 0, result.stderr
+    assert "recently enough" not in result.stdout
+    assert result.stdout.count("· checked just now") == 2  # the age under each answer
