@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -77,3 +79,50 @@ def test_admins_see_the_months_calls_in_app_home_and_others_do_not(app: App, fak
 
     other_view = json.dumps(open_home(app, fake_slack, user=BOB), ensure_ascii=False)
     assert "DingTalk calls this month" not in other_view
+
+
+def test_the_admins_get_one_dm_when_the_budget_runs_low(
+    settings: Settings, database_url: str, fake_slack: FakeSlack
+) -> None:
+    from bot.jobs.registry import WATCH_QUOTA, default_jobs
+    from bot.slack.app import make_web_client
+    from bot.slack.delivery import dm_sender
+    from bot.store import Store, ensure_schema, make_engine, make_session_factory
+
+    settings = replace(settings, monthly_call_budget=100, admin_user_ids=(ALICE, BOB))
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    try:
+        # Two stores on one database stand for two processes running the job runner.
+        stores = [Store(session_factory=make_session_factory(engine)) for _ in range(2)]
+        tuesday = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)  # a third of November's working time has passed
+        stores[0].quota.add_calls(settings.quota_org, "2026-11", "schedules", 25)
+
+        def watch(store: Store, now: datetime) -> str:
+            notify = dm_sender(make_web_client(settings))
+            (job,) = [
+                j
+                for j in default_jobs(store=store, directory=None, settings=settings, notify_admin=notify)
+                if j.name == WATCH_QUOTA
+            ]
+            return job.run(now)
+
+        # 25 calls by 56 of November's 189 working hours projects to about 84 of 100: on track, nobody is told.
+        watch(stores[0], tuesday)
+        assert fake_slack.calls("chat.postMessage") == []
+
+        stores[0].quota.add_calls(settings.quota_org, "2026-11", "schedules", 35)  # 60: about 200 projected
+        notes = [watch(stores[0], tuesday), watch(stores[1], tuesday), watch(stores[1], tuesday.replace(hour=9))]
+
+        dms = fake_slack.calls("chat.postMessage")
+        assert sorted(call.body["channel"] for call in dms) == [ALICE, BOB]  # once each, whichever process ran first
+        assert all("running low" in call.body["text"] and "60 of a budget of 100" in call.body["text"] for call in dms)
+        assert notes[0] == "told 2 admin(s) the budget runs low"
+        assert notes[1:] == ["budget on track (or admins already told)"] * 2
+
+        # A new month may warn again.
+        stores[1].quota.add_calls(settings.quota_org, "2026-12", "schedules", 90)
+        watch(stores[1], datetime(2026, 12, 8, 3, 0, tzinfo=UTC))
+        assert len(fake_slack.calls("chat.postMessage")) == 4
+    finally:
+        engine.dispose()
