@@ -143,9 +143,9 @@ def refresh_age_s(budget: Budget, use: MonthUse, *, cost: int, day_offset: int =
 
     `day_offset` is how many days after today the data is about (later days may be older).
     """
-    factor = DAY_FACTORS[min(max(day_offset, 0), len(DAY_FACTORS) - 1)]
     if not budget.limited:
-        return budget.min_age_s * factor
+        return budget.min_age_s  # no budget: every day is kept fresh
+    factor = DAY_FACTORS[min(max(day_offset, 0), len(DAY_FACTORS) - 1)]
     limit = budget.search_limit
     left = limit - use.used
     if left <= 0:
