@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -126,3 +126,24 @@ def test_the_admins_get_one_dm_when_the_budget_runs_low(
         assert len(fake_slack.calls("chat.postMessage")) == 4
     finally:
         engine.dispose()
+
+
+def test_dingtalks_own_quota_error_answers_from_saved_data_and_says_when_search_works_again(
+    app: App, fake_slack: FakeSlack, sim: Simulator
+) -> None:
+    make_group(app, fake_slack, sim, count=3)  # one free/busy call per question
+    slash(app, fake_slack, "tomorrow 10-11am")
+    sim.configure(monthly_quota=1)  # the one call left this month
+    in_3_weeks, in_4_weeks = (datetime.now(UTC).date() + timedelta(days=days) for days in (21, 28))
+    slash(app, fake_slack, f"on {in_3_weeks:%b} {in_3_weeks.day} 10-11am")
+
+    # A question about a day never fetched: DingTalk says the quota is spent, nothing is saved.
+    cold = slash(app, fake_slack, f"on {in_4_weeks:%b} {in_4_weeks.day} 10-11am")
+    assert "DingTalk says your organisation has used this month's API quota" in cold.all_text()
+    assert "Searching works again on" in cold.all_text()
+    # A question about a saved day: the saved answer, its age, and the same sentence.
+    sim.reset_stats()
+    saved = slash(app, fake_slack, "tomorrow 11am-12pm")
+    assert sim.stats()["schedules"] == 0
+    assert "from saved data" in saved.all_text() and "Searching works again on" in saved.all_text()
+    assert "checked" in context_text(saved.blocks)
