@@ -170,6 +170,8 @@ def run_month(sim: SimProcess, args: argparse.Namespace, days: list[date], *, la
                 )
                 if isinstance(reply, FindReply):
                     answers["answered"] += 1
+                    if reply.data_age_s is not None and reply.data_age_s < 1:
+                        answers["fetched for that question"] += 1
                     if reply.data_age_s is not None:
                         ages.append(reply.data_age_s)
                     for note in reply.notes:
@@ -233,10 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     first = pick_month(args.days)
     days = working_days(first)
     default_horizon = Settings().fetch_horizon_days
+    asked = sum(1 for _ in questions(args, days))
     print(
         f"month: {args.people} people x {args.per_day} questions/day, {args.rooms} rooms in {args.groups} groups, "
-        f"{len(days)} working days ({first:%Y-%m}), budget {args.budget or 'none'}, "
-        f"{int(args.people * args.per_day * len(days))} questions"
+        f"{len(days)} working days ({first:%Y-%m}), budget {args.budget or 'none'}, {asked} questions"
     )
     with SimProcess(rooms=max(args.rooms, 24)) as sim:
         results = [run_month(sim, args, days, label=f"roombot (horizon {default_horizon} days)")]

@@ -86,7 +86,7 @@ class Settings:
     # The monthly DingTalk call budget (bot.quota): 0 = no limit.
     monthly_call_budget: int = 4000
     budget_reserve: float = 0.1  # the part of the budget kept for booking and cancelling
-    fetch_horizon_days: int = 5  # one free/busy call fetches this many days from today
+    fetch_horizon_days: int = 7  # one free/busy fetch covers this many days from today (bench/month.py)
     max_refresh_age_s: float = 4 * 3600.0
     refresh_min_age_s: float = 120.0  # the Refresh button spends a call only on data older than this
     user_fetches_per_hour: int = 20  # cold fetches one user may cause an hour; 0 = no limit

@@ -228,6 +228,9 @@ class Transport:
                 raise state.last_error or Throttled(f"deadline reached waiting for the rate limit of {call.api}")
             if self._counter is not None and call.quota_counted:
                 self._counter(call.api)
+                # Counting is a database write: another part of the question may have failed meanwhile.
+                if abort is not None and abort.is_set():
+                    raise Cancelled("cancelled: another part of the question failed")
             began = time.perf_counter()
             try:
                 response = self._http.request(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.errors import DingTalkError, ParseError, RoomBotError, SearchHeld
+from bot.errors import DingTalkError, HeldReason, ParseError, RoomBotError, SearchHeld
 from bot.parsing import ParseSettings, Request, parse
 from bot.present import messages
 from bot.present.reply import ButtonSpec, Reply, ReplyKind, TextReply
@@ -92,8 +92,9 @@ class Guard:
             return work()
         except RoomBotError as exc:
             self.log.info("answered with an error: %s", exc)
-            # A search held by the budget is roombot being careful, not a failure.
-            kind: ReplyKind = "info" if isinstance(exc, SearchHeld) else "error"
+            # A search held by roombot's own budget is roombot being careful, not a failure.
+            careful = isinstance(exc, SearchHeld) and exc.reason != HeldReason.DINGTALK_QUOTA
+            kind: ReplyKind = "info" if careful else "error"
             return TextReply(messages.describe_error(exc), kind=kind, examples=_examples_for(exc))
         except Exception:
             self.log.exception("unexpected error while answering")
