@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.models import RoomSchedule, ScheduleItem
@@ -112,16 +112,28 @@ class SchedulesRepository(Repository):
 
         def work(session: Session) -> None:
             entry = m.ScheduleCacheEntry
-            query = select(entry).where(entry.team_id == team_id, entry.room_id == room_id)
+            query = select(entry.window_start, entry.window_end, entry.items).where(
+                entry.team_id == team_id, entry.room_id == room_id
+            )
             if add is not None:
                 query = query.where(entry.window_start < add.end, entry.window_end > add.start)
-            for row in session.scalars(query):
+            for row in session.execute(query).all():
                 items = [item for item in row.items or [] if not remove_event_id or item.get("event_id") != remove_event_id]
                 if add is not None:
                     items = [item for item in items if not add.event_id or item.get("event_id") != add.event_id]
                     items.append(_item_to_json(add))
                     items.sort(key=lambda item: (item["start"], item["end"]))
-                row.items = items
+                # By key, without the ORM's row check: a row another process just dropped is simply gone.
+                session.execute(
+                    update(entry)
+                    .where(
+                        entry.team_id == team_id,
+                        entry.room_id == room_id,
+                        entry.window_start == row.window_start,
+                        entry.window_end == row.window_end,
+                    )
+                    .values(items=items)
+                )
 
         self._run(work)
 

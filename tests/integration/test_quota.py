@@ -209,6 +209,11 @@ def test_budget_nearly_spent_answers_from_the_cache_and_bookings_use_the_reserve
 
         assert isinstance(booked, FindReply) and booked.intro_kind == "success", booked
         assert sim.stats()["createEvent"] == 1 and sim.stats()["addMeetingRooms"] == 1
+        # The answer after booking comes from the cache, which learnt the booking at once.
+        assert sim.stats().get("schedules", 0) == 0
+        mine = booked.results[0]
+        assert mine.room.room_id == fitting.room.room_id and mine.booked_by == "Asker"
+        assert not mine.assessment.fits
         assert runtime.quota.status().used > 180  # the booking spent from the reserve
 
 

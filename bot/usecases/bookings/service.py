@@ -308,7 +308,8 @@ class BookingService:
                 self.schedules.record_booking(record.team_id, record.room_id, item)
             else:
                 self.schedules.record_cancel(record.team_id, record.room_id, record.event_id)
-        except StoreError:
+        except Exception:
+            # The booking stands whatever happens here; a cache that cannot learn it forgets the room instead.
             self.log.warning("could not update the cached schedule of %s", record.room_id, exc_info=True)
             self._invalidate(record)
 
