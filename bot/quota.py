@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,21 +56,52 @@ class QuotaCounts(Protocol):
 
 
 class CallCounter:
-    """Counts one quota-counted DingTalk call of `api` for the organisation's current month."""
+    """Counts one quota-counted DingTalk call of `api` for the organisation's current month.
+
+    A question's free/busy calls leave in parallel, and each count is a database write. So that
+    they do not queue behind each other's writes, the first caller writes while the others only
+    add to a tally in memory and go on; the writer then writes the tally too, before it goes on.
+    Every call is in the database before its own request is sent, or at most one write later.
+    """
 
     def __init__(self, *, counts: QuotaCounts, org: str, zone: ZoneInfo, clock: Clock) -> None:
         self._counts = counts
         self._org = org
         self._zone = zone
         self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: Counter[str] = Counter()
+        self._writing = False
         self._log = logging.getLogger(__name__)
 
     def __call__(self, api: str) -> None:
+        with self._lock:
+            self._pending[api] += 1
+            if self._writing:
+                return
+            self._writing = True
         try:
-            self._counts.add_calls(self._org, quota.month_key(self._clock(), self._zone), api)
+            while True:
+                with self._lock:
+                    tally, self._pending = self._pending, Counter()
+                    if not tally:
+                        # Under the lock: a call counted after this point finds no writer and writes itself.
+                        self._writing = False
+                        return
+                month = quota.month_key(self._clock(), self._zone)
+                for name, calls in tally.items():
+                    self._add(month, name, calls)
+        except BaseException:
+            with self._lock:
+                self._writing = False
+            raise
+
+    def _add(self, month: str, api: str, calls: int) -> None:
+        try:
+            self._counts.add_calls(self._org, month, api, calls)
         except StoreError:
             # The call itself matters more than its count; the gap shows as a lower count.
-            self._log.warning("could not count a DingTalk call of %s", api, exc_info=True)
+            self._log.warning("could not count %d DingTalk call(s) of %s", calls, api, exc_info=True)
 
 
 @dataclass(frozen=True)

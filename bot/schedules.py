@@ -64,6 +64,14 @@ class ScheduleCache(Protocol):
         fetched_at: datetime,
     ) -> None: ...
 
+    def put_windows(
+        self,
+        team_id: str,
+        windows: Sequence[tuple[datetime, datetime, Sequence[RoomSchedule]]],
+        *,
+        fetched_at: datetime,
+    ) -> None: ...
+
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None: ...
 
     def apply_change(
@@ -352,10 +360,8 @@ class ScheduleProvider:
         # A room DingTalk could not answer for (a malformed batch, an outage on one call) is not
         # cached: the next question asks again, so the answer heals as soon as DingTalk does.
         answered = [s for s in schedules if not s.error]
-        for day_start, day_end in days:
-            self._store.put(
-                team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in answered], fetched_at=fetched_at
-            )
+        windows = [(start, end, [_clip(s, start, end) for s in answered]) for start, end in days]
+        self._store.put_windows(team_id, windows, fetched_at=fetched_at)
         return {s.room_id: s for s in schedules}
 
 

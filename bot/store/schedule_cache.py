@@ -65,8 +65,18 @@ class SchedulesRepository(Repository):
         fetched_at: datetime,
     ) -> None:
         """Store (or replace) the schedules of rooms for one window."""
+        self.put_windows(team_id, [(window_start, window_end, schedules)], fetched_at=fetched_at)
+
+    def put_windows(
+        self,
+        team_id: str,
+        windows: Sequence[tuple[datetime, datetime, Sequence[RoomSchedule]]],
+        *,
+        fetched_at: datetime,
+    ) -> None:
+        """Store (or replace) the schedules of rooms for several windows (the days of one fetch) in one transaction."""
         values = {
-            schedule.room_id: {
+            (schedule.room_id, window_start): {
                 "team_id": team_id,
                 "room_id": schedule.room_id,
                 "window_start": window_start,
@@ -75,6 +85,7 @@ class SchedulesRepository(Repository):
                 "error": schedule.error or None,
                 "fetched_at": fetched_at,
             }
+            for window_start, window_end, schedules in windows
             for schedule in schedules
         }
         if not values:
