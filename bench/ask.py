@@ -59,13 +59,15 @@ def main() -> None:
             round_trip = _round_trip(sim, room_ids[: runtime.settings.batch_size])
             # Warm the process: token, directory, imports, parser, database connections.
             first_day = date(2026, 12, 1)
-            _ask(service, first_day - timedelta(days=1))
+            _ask(service, first_day - timedelta(days=runtime.settings.fetch_horizon_days))
 
             cold: list[float] = []
             warm: list[float] = []
             calls: list[int] = []
+            # One fetch fills a horizon of days: rounds that many days apart are each cold.
+            spacing = runtime.settings.fetch_horizon_days
             for index in range(args.rounds):
-                day = first_day + timedelta(days=index)
+                day = first_day + timedelta(days=index * spacing)
                 # A question after a quiet second: the client's 20 calls/s budget is full again, as
                 # it is for a user in a real team. (Back-to-back cold questions are throughput,
                 # which bench/load.py measures.)

@@ -26,6 +26,7 @@ HANDLERS = {
     "db": "bot.commands.db:run_db",
     "jobs": "bot.commands.jobs:run",
     "bookings": "bot.commands.bookings:run",
+    "quota": "bot.commands.quota:run",
 }
 
 
@@ -112,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", help="bookings not in a final state, and DingTalk events roombot made but does not know"
     )
     audit.add_argument("--fix", action="store_true", help="settle them now (complete, compensate, release orphans)")
+    quota = sub.add_parser(
+        "quota", help="this month's DingTalk calls by API, the budget, the projected month-end use, the refresh age"
+    )
+    quota.add_argument("--now", default=None, help="the moment to report at (ISO 8601)")
     return parser
 
 

@@ -65,7 +65,9 @@ class Settings:
     port: int = 3000
     # roombot behaviour (ROOMBOT_*)
     default_tz: str = "Asia/Shanghai"
-    org_tz: str = "Asia/Shanghai"  # where DingTalk's all-day items fall (their calendar date)
+    # The DingTalk organisation's zone: where its all-day items fall (their calendar date) and where
+    # its quota month begins.
+    org_tz: str = "Asia/Shanghai"
     batch_size: int = 5
     qps: float = 20.0
     max_workers: int = 20  # free/busy calls in flight: 100 rooms = 20 batches at once (one 20/s window)
@@ -121,6 +123,13 @@ class Settings:
     health_timeout_s: float = 2.0  # /healthz answers 503 when its checks take longer
     http_threads: int = 32  # HTTP mode: request threads of the one gunicorn worker
     http_request_timeout_s: float = 10.0  # HTTP mode: a request may hold a thread this long, slow client or not
+    # The monthly DingTalk call budget (bot.quota): 0 = no limit.
+    monthly_call_budget: int = 4000
+    budget_reserve: float = 0.1  # the part of the budget kept for booking and cancelling
+    fetch_horizon_days: int = 7  # one free/busy fetch covers this many days from today (bench/month.py)
+    max_refresh_age_s: float = 4 * 3600.0
+    refresh_min_age_s: float = 120.0  # the Refresh button spends a call only on data older than this
+    user_fetches_per_hour: int = 20  # cold fetches one user may cause an hour; 0 = no limit
 
     @property
     def has_dingtalk_credentials(self) -> bool:
@@ -135,12 +144,17 @@ class Settings:
         return bool(self.dingtalk_app_key and self.dingtalk_app_secret)
 
     @property
-    def default_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.default_tz)
+    def quota_org(self) -> str:
+        """Whose monthly DingTalk quota the calls count against: the organisation (corp id), or the internal app."""
+        return self.dingtalk_auth_corp_id or self.dingtalk_app_key or "default"
 
     @property
     def org_zone(self) -> ZoneInfo:
         return ZoneInfo(self.org_tz)
+
+    @property
+    def default_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_tz)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -220,6 +234,11 @@ class Settings:
             "ROOMBOT_HEALTH_TIMEOUT_S": ("health_timeout_s", float, 0.1),
             "ROOMBOT_HTTP_THREADS": ("http_threads", int, 1),
             "ROOMBOT_HTTP_REQUEST_TIMEOUT_S": ("http_request_timeout_s", float, 0.5),
+            "ROOMBOT_MONTHLY_CALL_BUDGET": ("monthly_call_budget", int, 0),
+            "ROOMBOT_FETCH_HORIZON_DAYS": ("fetch_horizon_days", int, 1),
+            "ROOMBOT_MAX_REFRESH_AGE_S": ("max_refresh_age_s", float, 60),
+            "ROOMBOT_REFRESH_MIN_AGE_S": ("refresh_min_age_s", float, 0),
+            "ROOMBOT_USER_FETCHES_PER_HOUR": ("user_fetches_per_hour", int, 0),
         }
         for variable, (name, kind, minimum) in numeric.items():
             raw = get(variable)
@@ -230,6 +249,13 @@ class Settings:
             else:
                 values[name] = _parse_float(variable, raw, minimum=minimum)
 
+        if (reserve := get("ROOMBOT_BUDGET_RESERVE")) is not None:
+            values["budget_reserve"] = _parse_float("ROOMBOT_BUDGET_RESERVE", reserve, minimum=0.0)
+            if float(str(values["budget_reserve"])) >= 1.0:
+                raise ConfigError(
+                    "ROOMBOT_BUDGET_RESERVE is the share kept for bookings: a number from 0 to below 1 (0.1 = 10%)",
+                    variable="ROOMBOT_BUDGET_RESERVE",
+                )
         if (hours := get("ROOMBOT_WORKING_HOURS")) is not None:
             values["work_start"], values["work_end"] = _parse_hours("ROOMBOT_WORKING_HOURS", hours)
         if (order := get("ROOMBOT_DATE_ORDER")) is not None:

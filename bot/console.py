@@ -20,7 +20,8 @@ from bot.config import Settings
 from bot.errors import ConfigError, RoomBotError, StoreUnavailable
 from bot.markup import unescape_mrkdwn
 from bot.present import messages
-from bot.present.reply import Reply, TextReply
+from bot.present.actions import REFRESH
+from bot.present.reply import FindReply, Reply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.slack.blocks import render
@@ -167,6 +168,7 @@ def run_demo(
         print(unescape_mrkdwn(messages.demo_greeting(zone.key, simulated=use_simulator)), file=out)
         last_find: str | None = None
         shown_notes = 0
+        last_refresh: str | None = None
         while True:
             try:
                 line = read("you> ").strip()
@@ -181,14 +183,27 @@ def run_demo(
                 reply = runtime.service.show_all(
                     team_id=team, user_id=args.user, channel_id=None, payload=last_find, tz=zone.key
                 )
+            elif line.lower() == "refresh" and last_refresh is not None:
+                # The terminal's Refresh button: the same question and window, newer data if the budget allows.
+                reply = runtime.service.refresh(
+                    team_id=team, user_id=args.user, channel_id=None, payload=last_refresh, tz=zone.key
+                )
             else:
                 reply = runtime.service.handle_text(
                     team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key, actor=CONSOLE_OPERATOR
                 )
                 if type(reply).__name__ == "FindReply":
                     last_find = line
+            last_refresh = refresh_payload(reply) or last_refresh
             print(render_text(reply), file=out)
             shown_notes = _show_notifications(runtime, shown_notes, out=out)
             print(file=out)
         print(messages.demo_goodbye(), file=out)
     return 0
+
+
+def refresh_payload(reply: Reply) -> str | None:
+    """The value of the reply's Refresh button (what typing `refresh` asks again), if it has one."""
+    if not isinstance(reply, FindReply):
+        return None
+    return next((button.value for button in reply.buttons if REFRESH.matches(button.action_id)), None)

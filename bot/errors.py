@@ -16,6 +16,7 @@ includes a secret.
      │    ├── DuplicateName          a group name already taken in that scope
      │    ├── LimitExceeded          a configured limit (rooms in a group, name length, ...)
      │    └── NotAllowed             acting on someone else's group or booking
+     ├── SearchHeld                  roombot kept a search from DingTalk (budget, fairness) and has no cached answer
      ├── BookingError                a booking refused before DingTalk is called
      │    ├── BookingRuleViolation   the room's own rules (closed, too long, too far ahead, ...)
      │    └── AccountNotLinked       the user must link a DingTalk account first
@@ -41,6 +42,7 @@ includes a secret.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -129,6 +131,29 @@ class CallbackRejected(RoomBotError):
     def __init__(self, what: str) -> None:
         super().__init__(f"DingTalk callback rejected: {what}")
         self.what = what
+
+
+class HeldReason(StrEnum):
+    """Why a search was answered from the cache (or, with nothing cached, held) instead of asking DingTalk."""
+
+    BUDGET = "budget"  # searching has spent its part of the month's budget; the rest is for bookings
+    FAIRNESS = "fairness"  # the user reached the cold fetches an hour allows one person
+    DINGTALK_QUOTA = "dingtalk_quota"  # DingTalk itself reported the organisation's monthly quota spent
+    TOO_SOON = "too_soon"  # a Refresh of data younger than the minimum refresh age
+
+
+class SearchHeld(RoomBotError):
+    """A search roombot did not send to DingTalk, with nothing cached to answer from.
+
+    Args:
+        reason: why (`HeldReason`).
+        until: when searching works again, if known (the next month, the next hour).
+    """
+
+    def __init__(self, reason: HeldReason, *, until: datetime | None = None) -> None:
+        super().__init__(f"search held ({reason})")
+        self.reason = reason
+        self.until = until
 
 
 # --- store ---------------------------------------------------------------------------------
@@ -349,6 +374,7 @@ __all__ = [
     "BookingRuleViolation",
     "CallbackRejected",
     "ConfigError",
+    "HeldReason",
     "DingTalkError",
     "DingTalkParameterError",
     "DuplicateName",
@@ -371,6 +397,7 @@ __all__ = [
     "RoomBusy",
     "RoomRuleRefused",
     "RuleReason",
+    "SearchHeld",
     "StoreError",
     "StoreUnavailable",
     "Throttled",

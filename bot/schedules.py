@@ -3,8 +3,12 @@
 The monthly quota of a standard DingTalk organisation is about 5,000 calls, so every question
 goes through here:
 
-- whole local days are fetched, so a follow-up question about the same day costs nothing;
-- days are cached in the database for `ttl_s`, shared by every process;
+- one fetch covers a horizon of whole local days (today and the next few), so a follow-up
+  question about any of those days costs nothing: one call costs the same for one day or 90;
+- days are cached in the database, shared by every process, and refetched when older than the
+  refresh age the monthly budget allows (`bot.quota`): today's data more often than later days';
+- when the budget, the asker's fair share or DingTalk's own quota holds a fetch, the cached data
+  is served with its age, whatever that age (`Schedules.held` says why);
 - identical fetches in flight at the same moment are collapsed into one (per process, or across
   processes when a shared `SingleFlight` is injected);
 - booking or cancelling a room invalidates its cached days.
@@ -22,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Clock
 from bot.domain.models import RoomSchedule, ScheduleItem
+from bot.errors import HeldReason, QuotaExhausted, SearchHeld
+from bot.quota import ALLOWED, Decision, QuotaKeeper, QuotaStatus
 
 T = TypeVar("T")
 
@@ -58,7 +64,19 @@ class ScheduleCache(Protocol):
         fetched_at: datetime,
     ) -> None: ...
 
+    def put_windows(
+        self,
+        team_id: str,
+        windows: Sequence[tuple[datetime, datetime, Sequence[RoomSchedule]]],
+        *,
+        fetched_at: datetime,
+    ) -> None: ...
+
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None: ...
+
+    def apply_change(
+        self, team_id: str, room_id: str, *, add: ScheduleItem | None = None, remove_event_id: str | None = None
+    ) -> None: ...
 
 
 class CachedLike(Protocol):
@@ -100,11 +118,21 @@ class SingleFlight:
 
 @dataclass(frozen=True)
 class Schedules:
-    """Free/busy of the asked rooms, and when the oldest piece of it was fetched."""
+    """Free/busy of the asked rooms, and when the oldest piece of it was fetched.
+
+    Attributes:
+        held: why stale data was served instead of asking DingTalk (budget, fairness, DingTalk's
+            own quota, a Refresh too soon), or None when the data is as fresh as the budget wants.
+        until: when that hold ends, if known.
+        running_low: the month's projected use passes the budget.
+    """
 
     by_room: dict[str, RoomSchedule]
     fetched_at: datetime | None
     upstream_calls_made: bool
+    held: HeldReason | None = None
+    until: datetime | None = None
+    running_low: bool = False
 
 
 def local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
@@ -112,6 +140,10 @@ def local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[dat
     first = start.astimezone(zone).date()
     last_moment = max(start, end - timedelta(microseconds=1))
     last = last_moment.astimezone(zone).date()
+    return _day_range(first, last, zone)
+
+
+def _day_range(first: date, last: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
     days: list[tuple[datetime, datetime]] = []
     day = first
     while day <= last:
@@ -120,12 +152,39 @@ def local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[dat
     return days
 
 
+def horizon_days(
+    asked: Sequence[tuple[datetime, datetime]], today: date, zone: ZoneInfo, horizon: int
+) -> list[tuple[datetime, datetime]]:
+    """The days one fetch covers: the asked days, widened to `horizon` days from today (or from the
+    first asked day when it lies beyond that). One free/busy call costs the same for one day as
+    for 90, so every refresh also answers the questions about the next few days."""
+    first = asked[0][0].date()
+    last = asked[-1][0].date()
+    anchor = today if today <= first < today + timedelta(days=horizon) else first
+    start_day = min(first, anchor)
+    end_day = max(last, anchor + timedelta(days=max(horizon, 1) - 1))
+    return _day_range(start_day, end_day, zone)
+
+
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
+# "Any age": what a hold serves from.
+_FOREVER_S = 10 * 365 * 24 * 3600.0
+
+
 class ScheduleProvider:
-    """Answers "what is booked in these rooms over this window" from the cache or DingTalk."""
+    """Answers "what is booked in these rooms over this window" from the cache or DingTalk.
+
+    Args:
+        store, source, union_id, clock: the cache, the DingTalk client, the account it reads as, the time.
+        ttl_s: how old data may be when no `keeper` is given (no budget).
+        keeper: the monthly budget (`bot.quota.QuotaKeeper`): it sets the refresh age and may hold a fetch.
+        horizon_days: how many days from today one fetch covers.
+        batch_size: rooms per free/busy call (a refresh of n rooms costs ceil(n / batch_size) calls).
+        single_flight: collapses identical fetches in flight.
+    """
 
     def __init__(
         self,
@@ -135,6 +194,9 @@ class ScheduleProvider:
         union_id: str,
         clock: Clock,
         ttl_s: float = 60.0,
+        keeper: QuotaKeeper | None = None,
+        horizon_days: int = 1,
+        batch_size: int = 5,
         single_flight: SingleFlight | None = None,
         org_zone: ZoneInfo | None = None,
     ) -> None:
@@ -144,25 +206,65 @@ class ScheduleProvider:
         self._union_id = union_id
         self._clock = clock
         self._ttl_s = ttl_s
+        self._keeper = keeper
+        self._horizon = max(1, horizon_days)
+        self._batch = max(1, batch_size)
         self._single_flight = single_flight or SingleFlight()
 
-    def get(self, team_id: str, room_ids: Sequence[str], start: datetime, end: datetime, zone: ZoneInfo) -> Schedules:
-        """Schedules of `room_ids` over the local days that [start, end) touches."""
+    def get(
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        zone: ZoneInfo,
+        *,
+        user_id: str | None = None,
+        refresh: bool = False,
+    ) -> Schedules:
+        """Schedules of `room_ids` over the local days that [start, end) touches.
+
+        `user_id` is who asked (their fair share of fetches); `refresh` asks for data newer than
+        the minimum refresh age (the Refresh button), when the budget allows.
+        """
         room_ids = list(dict.fromkeys(room_ids))
         days = local_days(start, end, zone)
         now = self._clock()
-        cached: list[Mapping[str, CachedLike]] = []
-        missing: set[str] = set()
-        for day_start, day_end in days:
-            hits = self._store.get(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
-            cached.append(hits)
-            missing.update(room for room in room_ids if room not in hits)
+        today = now.astimezone(zone).date()
+        status = self._keeper.status(now) if self._keeper is not None else None
+        cached = [
+            self._store.get(team_id, room_ids, day_start, day_end, max_age_s=_FOREVER_S, now=now)
+            for day_start, day_end in days
+        ]
+        cost = max(1, -(-len(room_ids) // self._batch))
+        limits = [self._age_limit(status, cost, (day_start.date() - today).days, refresh) for day_start, _ in days]
+        stale = [
+            room
+            for room in room_ids
+            if any(_too_old(hits, room, now, limit) for hits, limit in zip(cached, limits, strict=True))
+        ]
 
+        held: HeldReason | None = None
+        until: datetime | None = None
         fetched: dict[str, RoomSchedule] = {}
-        if missing:
-            ordered_missing = tuple(room for room in room_ids if room in missing)
-            key = (team_id, ordered_missing, days[0][0].isoformat(), days[-1][1].isoformat())
-            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, ordered_missing, days))
+        if status is not None and (status.search_spent or status.dingtalk_spent):
+            # No search may call until the month ends (or DingTalk is tried again): whatever is saved is the answer.
+            decision = self._decide(status, team_id, user_id, now)
+            held, until = decision.reason, decision.until
+            if any(room not in hits for hits in cached for room in room_ids):
+                raise SearchHeld(held or HeldReason.BUDGET, until=until)
+        elif stale:
+            decision = self._decide(status, team_id, user_id, now)
+            if refresh and decision.allowed and not self._old_enough_to_refresh(cached, stale, now, status):
+                decision = Decision(False, HeldReason.TOO_SOON, None)
+            if decision.allowed:
+                fetched, held, until = self._fetch_or_hold(team_id, user_id, stale, days, today, zone, min(limits), now)
+            else:
+                held, until = decision.reason, decision.until
+            if held is not None:
+                uncached = [room for room in stale if room not in fetched and any(room not in hits for hits in cached)]
+                if uncached:
+                    raise SearchHeld(held, until=until)
 
         by_room: dict[str, RoomSchedule] = {}
         oldest: datetime | None = None
@@ -175,18 +277,80 @@ class ScheduleProvider:
             by_room[room] = _merge(room, [part.schedule for part in parts])
             for part in parts:
                 oldest = part.fetched_at if oldest is None else min(oldest, part.fetched_at)
-        return Schedules(by_room=by_room, fetched_at=oldest, upstream_calls_made=bool(missing))
+        return Schedules(
+            by_room=by_room,
+            fetched_at=oldest,
+            upstream_calls_made=bool(fetched),
+            held=held,
+            until=until,
+            running_low=bool(status and status.running_low),
+        )
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
         self._store.invalidate(team_id, list(room_ids))
 
+    def record_booking(self, team_id: str, room_id: str, item: ScheduleItem) -> None:
+        """roombot booked the room: its cached days show it at once (no call spent to learn it)."""
+        self._store.apply_change(team_id, room_id, add=item)
+
+    def record_cancel(self, team_id: str, room_id: str, event_id: str) -> None:
+        """roombot cancelled a booking: its cached days drop it at once."""
+        self._store.apply_change(team_id, room_id, remove_event_id=event_id)
+
+    def _age_limit(self, status: QuotaStatus | None, cost: int, day_offset: int, refresh: bool) -> float:
+        if refresh:
+            return 0.0
+        if status is None or self._keeper is None:
+            return self._ttl_s
+        return status.refresh_age_s(self._keeper.budget, cost=cost, day_offset=day_offset)
+
+    def _decide(self, status: QuotaStatus | None, team_id: str, user_id: str | None, now: datetime) -> Decision:
+        if status is None or self._keeper is None:
+            return ALLOWED
+        return self._keeper.may_fetch(status, team_id=team_id, user_id=user_id, now=now)
+
+    def _old_enough_to_refresh(
+        self, cached: Sequence[Mapping[str, CachedLike]], stale: Sequence[str], now: datetime, status: QuotaStatus | None
+    ) -> bool:
+        """A Refresh spends calls only on data older than the minimum refresh age (or missing)."""
+        minimum = self._keeper.refresh_min_age_s if self._keeper is not None else self._ttl_s
+        for hits in cached:
+            for room in stale:
+                if room not in hits or _age_s(now, hits[room].fetched_at) > minimum:
+                    return True
+        return False
+
+    def _fetch_or_hold(
+        self,
+        team_id: str,
+        user_id: str | None,
+        stale: Sequence[str],
+        days: Sequence[tuple[datetime, datetime]],
+        today: date,
+        zone: ZoneInfo,
+        max_age_s: float,
+        now: datetime,
+    ) -> tuple[dict[str, RoomSchedule], HeldReason | None, datetime | None]:
+        span = horizon_days(days, today, zone, self._horizon)
+        key = (team_id, tuple(stale), span[0][0].isoformat(), span[-1][1].isoformat())
+        try:
+            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s))
+        except QuotaExhausted:
+            if self._keeper is None:
+                raise
+            return {}, HeldReason.DINGTALK_QUOTA, self._keeper.dingtalk_spent(now)
+        if self._keeper is not None:
+            self._keeper.fetched(team_id=team_id, user_id=user_id, now=now)
+        asked_start, asked_end = days[0][0], days[-1][1]
+        return {room: _clip(schedule, asked_start, asked_end) for room, schedule in fetched.items()}, None, None
+
     def _fetch(
-        self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]]
+        self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]], max_age_s: float
     ) -> dict[str, RoomSchedule]:
         # Another thread or process may have filled the cache since we looked: check once more.
         now = self._clock()
         fresh = [
-            self._store.get(team_id, room_ids, day_start, day_end, max_age_s=self._ttl_s, now=now)
+            self._store.get(team_id, room_ids, day_start, day_end, max_age_s=max_age_s, now=now)
             for day_start, day_end in days
         ]
         if all(room in hits for hits in fresh for room in room_ids):
@@ -201,10 +365,8 @@ class ScheduleProvider:
         # A room DingTalk could not answer for (a malformed batch, an outage on one call) is not
         # cached: the next question asks again, so the answer heals as soon as DingTalk does.
         answered = [s for s in schedules if not s.error]
-        for day_start, day_end in days:
-            self._store.put(
-                team_id, day_start, day_end, [_clip(s, day_start, day_end) for s in answered], fetched_at=fetched_at
-            )
+        windows = [(start, end, [_clip(s, start, end) for s in answered]) for start, end in days]
+        self._store.put_windows(team_id, windows, fetched_at=fetched_at)
         return {s.room_id: s for s in schedules}
 
 
@@ -225,6 +387,14 @@ def place_all_day(schedule: RoomSchedule, org_zone: ZoneInfo) -> RoomSchedule:
             item = replace(item, start=_midnight(first, org_zone), end=_midnight(last, org_zone))
         items.append(item)
     return replace(schedule, items=tuple(items))
+
+
+def _too_old(hits: Mapping[str, CachedLike], room: str, now: datetime, limit_s: float) -> bool:
+    return room not in hits or _age_s(now, hits[room].fetched_at) > limit_s
+
+
+def _age_s(now: datetime, fetched_at: datetime) -> float:
+    return (now - fetched_at).total_seconds()
 
 
 def _overlaps(item: ScheduleItem, start: datetime, end: datetime) -> bool:

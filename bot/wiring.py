@@ -19,6 +19,7 @@ from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
+from bot.quota import QuotaKeeper
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.slack.notify import notifier_for
 from bot.store import Store
@@ -39,6 +40,7 @@ class Runtime:
     store: Store
     dingtalk: DingTalkClient
     service: RoomService
+    quota: QuotaKeeper | None = None
     simulator: object | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -67,9 +69,11 @@ def build_client(
     *,
     rate_limiter: RateLimiter | None = None,
     suite_ticket_source: Callable[[], str | None] | None = None,
+    call_counter: Callable[[str], None] | None = None,
 ) -> DingTalkClient:
     """A DingTalk client for the configured app (internal or third-party); `rate_limiter` e.g. shared via Redis;
-    `suite_ticket_source` the latest pushed suite ticket (read at every token fetch)."""
+    `suite_ticket_source` the latest pushed suite ticket (read at every token fetch); `call_counter` counts its
+    quota-counted calls (`bot.quota.CallCounter`)."""
     return DingTalkClient(
         suite_ticket_source=suite_ticket_source,
         base_url=settings.dingtalk_api_url,
@@ -86,6 +90,7 @@ def build_client(
         deadline_s=settings.deadline_s,
         timeout_s=settings.request_timeout_s,
         rate_limiter=rate_limiter,
+        call_counter=call_counter,
     )
 
 
@@ -169,10 +174,12 @@ def build_runtime(
             single_flight = single_flight or coordination.single_flight
         suite_key = settings.dingtalk_suite_key
         tickets = store.suite_tickets
+        keeper = QuotaKeeper(counts=store.quota, settings=settings, clock=clock)
         dingtalk = build_client(
             settings,
             rate_limiter=rate_limiter,
             suite_ticket_source=(lambda: tickets.latest(suite_key)) if suite_key else None,
+            call_counter=keeper.counter(),
         )
         closers.append(dingtalk.close)
         schedules = ScheduleProvider(
@@ -181,6 +188,9 @@ def build_runtime(
             union_id=settings.dingtalk_operator_union_id or "",
             clock=clock,
             ttl_s=settings.cache_ttl_s,
+            keeper=keeper,
+            horizon_days=settings.fetch_horizon_days,
+            batch_size=settings.batch_size,
             single_flight=single_flight,
             org_zone=settings.org_zone,
         )
@@ -191,6 +201,7 @@ def build_runtime(
             schedules=schedules,
             clock=clock,
             notifier=notifier_for(settings),
+            quota=keeper,
         )
         closers.append(service.close)
     except BaseException:
@@ -203,6 +214,7 @@ def build_runtime(
         store=store,
         dingtalk=dingtalk,
         service=service,
+        quota=keeper,
         simulator=simulator,
         _closers=closers,
     )

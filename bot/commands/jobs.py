@@ -26,11 +26,12 @@ from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.errors import ConfigError, StoreUnavailable
 from bot.jobs.host import JobHost, build_runner, job_repository
+from bot.jobs.quota import AdminNotifier
 from bot.jobs.runner import Outcome
 from bot.present import messages
 from bot.present.reply import TextReply
 from bot.slack.app import make_web_client
-from bot.slack.delivery import SlackDirectMessages
+from bot.slack.delivery import SlackDirectMessages, dm_sender
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
 from bot.store.repository import Store
 from bot.usecases.checkin import Notifier
@@ -144,8 +145,17 @@ def _notifier(settings: Settings, out: TextIO) -> Notifier:
     return PrintedMessages(out)
 
 
+def _admin_notifier(settings: Settings) -> AdminNotifier | None:
+    """DMs to the admins through the bot's Slack client, when a bot token is set."""
+    if not settings.slack_bot_token:
+        return None
+    return dm_sender(make_web_client(settings))
+
+
 def _run_once(host: JobHost, *, clock: Clock, out: TextIO) -> int:
-    runner = build_runner(host, clock=clock, notifier=_notifier(host.settings, out))
+    runner = build_runner(
+        host, clock=clock, notifier=_notifier(host.settings, out), notify_admin=_admin_notifier(host.settings)
+    )
     outcomes = runner.run_once()
     if not outcomes:
         print(messages.jobs_nothing_due(clock()), file=out)
@@ -163,7 +173,7 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _run_forever(host: JobHost, *, err: TextIO) -> int:
-    runner = build_runner(host, notifier=_notifier(host.settings, sys.stdout))
+    runner = build_runner(host, notifier=_notifier(host.settings, sys.stdout), notify_admin=_admin_notifier(host.settings))
     stop = threading.Event()
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -81,6 +81,7 @@ class DingTalkClient:
         sleep: Callable[[float], None] = time.sleep,
         rate_limiter: RateLimiter | None = None,
         logger: logging.Logger | None = None,
+        call_counter: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if batch_size < 1:
@@ -120,6 +121,7 @@ class DingTalkClient:
             clock=clock,
             sleep=sleep,
             logger=log,
+            counter=call_counter,
         )
         self._token_api = TokenApi(
             transport=self._transport,

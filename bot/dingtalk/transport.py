@@ -75,6 +75,15 @@ class Call:
     idempotent: bool | None = None
 
     @property
+    def quota_counted(self) -> bool:
+        """Whether DingTalk counts the call toward the organisation's monthly quota.
+
+        The calendar and rooms APIs (the new-style host, token in a header) count; the token
+        endpoints and the old-style contact look-ups are exempt.
+        """
+        return self.auth == "header"
+
+    @property
     def repeatable(self) -> bool:
         """Whether repeating the call after an ambiguous failure is safe."""
         return self.method == "GET" if self.idempotent is None else self.idempotent
@@ -139,6 +148,8 @@ class Transport:
         timeout_s: time for one HTTP request.
         clock: a monotonic clock in seconds; sleep: how to wait. Both injectable for tests.
         logger: where request lines go (DEBUG).
+        counter: called with the API's name before every attempt of a quota-counted call
+            (retries count too: DingTalk counts every request it receives).
     """
 
     def __init__(
@@ -155,8 +166,10 @@ class Transport:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         logger: logging.Logger | None = None,
+        counter: Callable[[str], None] | None = None,
     ) -> None:
         self._tokens = tokens
+        self._counter = counter
         self._secrets = secrets
         self._limiter = limiter
         self._retry = retry
@@ -213,6 +226,11 @@ class Transport:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise state.last_error or Throttled(f"deadline reached waiting for the rate limit of {call.api}")
+            if self._counter is not None and call.quota_counted:
+                self._counter(call.api)
+                # Counting is a database write: another part of the question may have failed meanwhile.
+                if abort is not None and abort.is_set():
+                    raise Cancelled("cancelled: another part of the question failed")
             began = time.perf_counter()
             try:
                 response = self._http.request(

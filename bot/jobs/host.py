@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
+from bot.jobs.quota import AdminNotifier
 from bot.jobs.registry import default_jobs
 from bot.jobs.runner import BackgroundRunner, Runner
 from bot.slack.delivery import slack_notifier
@@ -64,9 +65,15 @@ def build_reconciler(host: JobHost) -> Reconciler | None:
 
 
 def build_runner(
-    host: JobHost, *, clock: Clock = utc_now, worker_id: str | None = None, notifier: Notifier | None = None
+    host: JobHost,
+    *,
+    clock: Clock = utc_now,
+    worker_id: str | None = None,
+    notifier: Notifier | None = None,
+    notify_admin: AdminNotifier | None = None,
 ) -> Runner:
-    """A runner of roombot's default jobs on the host's database (with `notifier`, reminders and releases too)."""
+    """A runner of roombot's default jobs on the host's database (with `notifier`, reminders and releases
+    too; `notify_admin`: DMs to admins via Slack)."""
     specs = default_jobs(
         store=host.store,
         directory=host.dingtalk,
@@ -74,13 +81,21 @@ def build_runner(
         notifier=notifier,
         reconciler=build_reconciler(host),
         approvals=host.approvals,
+        notify_admin=notify_admin,
     )
     return Runner(jobs=job_repository(host), specs=specs, clock=clock, worker_id=worker_id)
 
 
-def start_background(host: JobHost, *, clock: Clock = utc_now, notifier: Notifier | None = None) -> BackgroundRunner:
+def start_background(
+    host: JobHost,
+    *,
+    clock: Clock = utc_now,
+    notifier: Notifier | None = None,
+    notify_admin: AdminNotifier | None = None,
+) -> BackgroundRunner:
     """Run the jobs in a daemon thread of this process; call `.stop()` on shutdown."""
-    return BackgroundRunner(runner=build_runner(host, clock=clock, notifier=notifier)).start()
+    runner = build_runner(host, clock=clock, notifier=notifier, notify_admin=notify_admin)
+    return BackgroundRunner(runner=runner).start()
 
 
 __all__ = ["JobHost", "build_reconciler", "build_runner", "job_repository", "start_background"]

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.jobs.maintenance import prune_processed_events, prune_schedule_cache, refresh_directories
+from bot.jobs.quota import AdminNotifier, watch_quota
 from bot.jobs.schedule import JobSpec
 from bot.present import messages
+from bot.quota import QuotaKeeper
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
 from bot.usecases.bookings.reconcile import Reconciler
@@ -27,12 +29,16 @@ RELEASE_NO_SHOWS = "release-no-shows"
 RECONCILE_BOOKINGS = "reconcile-bookings"
 SWEEP_ORPHAN_EVENTS = "sweep-orphan-events"
 FOLLOW_UP_APPROVALS = "follow-up-approvals"
+WATCH_QUOTA = "watch-quota"
 
 PRUNE_EVERY = timedelta(hours=1)
 # Slack retries an unanswered event at most three times, within minutes; a day leaves a wide margin.
 PROCESSED_EVENTS_KEPT = timedelta(days=1)
-# Cache rows are only read within the cache TTL (a minute by default); an hour keeps a margin.
-SCHEDULE_CACHE_KEPT = timedelta(hours=1)
+# Cache rows are answered from whatever their age while the budget holds searching (to the month's
+# end at worst), and a fetch fills a horizon of days: a week keeps what answers still use.
+SCHEDULE_CACHE_KEPT = timedelta(days=7)
+# How often the projected month-end use is compared with the budget (to tell the admins once).
+WATCH_QUOTA_EVERY = timedelta(hours=1)
 # The directory is refreshed this long before questions would find it stale and pay for a sync.
 REFRESH_EVERY = timedelta(hours=1)
 # Each pending booking has its own pause between reads (bot/usecases/approvals.py); the job only
@@ -56,9 +62,11 @@ def default_jobs(
     notifier: Notifier | None = None,
     reconciler: Reconciler | None = None,
     approvals: Callable[[datetime], str] | None = None,
+    notify_admin: AdminNotifier | None = None,
 ) -> list[JobSpec]:
     """roombot's background jobs, bound to their dependencies (`directory`, `reconciler` None: DingTalk
-    not configured; `approvals` None: no service to follow approvals up with).
+    not configured; `approvals` None: no service to follow approvals up with; `notify_admin` None: no
+    Slack client, so the admins cannot be told the budget runs low).
 
     The reminder and release sweeps run when a `notifier` (the Slack DMs, or the terminal) is given.
     """
@@ -75,6 +83,11 @@ def default_jobs(
         union_id = settings.dingtalk_operator_union_id if directory is not None else None
         return refresh_directories(store=store, client=directory, union_id=union_id, now=now, max_age_s=refresh_age_s)
 
+    def watch(now: datetime) -> str:
+        keeper = QuotaKeeper(counts=store.quota, settings=settings, clock=lambda: now)
+        store.quota.prune_user_fetches(older_than=now - timedelta(days=1))  # only the current hour limits anyone
+        return watch_quota(keeper=keeper, admins=settings.admin_user_ids, notify=notify_admin, now=now)
+
     def reconcile(now: datetime) -> str:
         if reconciler is None:
             return messages.reconcile_not_configured()
@@ -90,6 +103,7 @@ def default_jobs(
         JobSpec(name=PRUNE_PROCESSED_EVENTS, interval=PRUNE_EVERY, run=prune_events),
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
+        JobSpec(name=WATCH_QUOTA, interval=WATCH_QUOTA_EVERY, run=watch),
         JobSpec(
             name=RECONCILE_BOOKINGS,
             interval=timedelta(seconds=settings.reconcile_every_s),
@@ -140,5 +154,6 @@ __all__ = [
     "RELEASE_NO_SHOWS",
     "SEND_REMINDERS",
     "SWEEP_ORPHAN_EVENTS",
+    "WATCH_QUOTA",
     "default_jobs",
 ]

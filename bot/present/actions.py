@@ -17,6 +17,8 @@ Ids and values:
         DM; value the booking id (extend: `<booking id>:<minutes>`).
     `book_invite:<n>`: value `{"r", "s", "e", "a", "o", "v"}` as compact JSON: the room, the window,
         the required and the optional Slack users to invite, and whether to add a video meeting.
+    `refresh`: the same value as `show_all` (`refresh_value`), to ask the same question again with
+        data newer than the minimum refresh age, when the monthly budget allows.
     `import_groups`: value `import`.
     `home_group_create`: no value. `home_group_edit`: value the group id.
     The group modal: callback id `group_edit`; its room picker `rooms` (also the options request's
@@ -71,6 +73,7 @@ CHECK_IN = ActionId("checkin_booking")
 RELEASE_BOOKING = ActionId("release_booking")
 EXTEND_BOOKING = ActionId("extend_booking")
 BOOK_INVITE = ActionId("book_invite", numbered=True)
+REFRESH = ActionId("refresh")
 IMPORT_GROUPS = ActionId("import_groups")
 HOME_CREATE_GROUP = ActionId("home_group_create")
 HOME_EDIT_GROUP = ActionId("home_group_edit")
@@ -88,6 +91,7 @@ BUTTONS: tuple[ActionId, ...] = (
     BOOK,
     CANCEL_BOOKING,
     SHOW_ALL,
+    REFRESH,
     IMPORT_GROUPS,
     HOME_CREATE_GROUP,
     HOME_EDIT_GROUP,
@@ -239,6 +243,11 @@ def show_all_value(*, query: str, start: datetime, end: datetime, tz: str, durat
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+def refresh_value(*, query: str, start: datetime, end: datetime, tz: str, duration_minutes: int | None) -> str:
+    """The Refresh button's value: the same question and window as "Show all"."""
+    return show_all_value(query=query, start=start, end=end, tz=tz, duration_minutes=duration_minutes)
+
+
 def parse_show_all_value(value: str) -> ShowAllValue | str:
     """A "Show all" value: the question with its window, or the question alone (a str) when the
     value is plain text or its window is unreadable."""
@@ -299,6 +308,7 @@ __all__ = [
     "LINK_EMAIL",
     "LINK_EMAIL_VALUE",
     "SHARE",
+    "REFRESH",
     "SHOW_ALL",
     "ActionId",
     "BookValue",
@@ -317,5 +327,6 @@ __all__ = [
     "parse_group_value",
     "parse_invite_value",
     "parse_show_all_value",
+    "refresh_value",
     "share_value",
 ]

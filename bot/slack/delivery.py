@@ -4,6 +4,7 @@ when Slack refused an answer for good."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -180,6 +181,15 @@ def slack_notifier(settings: Settings) -> SlackNotifier | None:
     return SlackNotifier(client=client)
 
 
+def dm_sender(client: WebClient) -> Callable[[str, str], None]:
+    """Sends a DM (mrkdwn text) to a Slack user through the bot's WebClient: for jobs that tell admins something."""
+
+    def send(user_id: str, text: str) -> None:
+        client.chat_postMessage(channel=user_id, text=text)
+
+    return send
+
+
 def api_error_code(exc: SlackApiError) -> str:
     """Slack's error string (e.g. `channel_not_found`), for logs and for the user."""
     try:
@@ -192,6 +202,7 @@ __all__ = [
     "SlackDirectMessages",
     "SlackNotifier",
     "slack_notifier",
+    "dm_sender",
     "api_error_code",
     "post_to_response_url",
     "report_undelivered",

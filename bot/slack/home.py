@@ -109,6 +109,10 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
 
+    if model.quota_lines:
+        blocks += [{"type": "divider"}, _header(messages.quota_home_header())]
+        blocks.append(_section("```" + "\n".join(model.quota_lines) + "```"))
+
     blocks.append({"type": "divider"})
     if free_now is None or default_group is None:
         blocks.append(_section(messages.slack_home_no_default_group()))

@@ -55,6 +55,18 @@ class SlackService(Protocol):
         actor: Actor | None = None,
     ) -> Reply: ...
 
+    def refresh(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        payload: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
+    ) -> Reply: ...
+
     def book(
         self,
         *,

@@ -29,7 +29,7 @@ from bot.jobs.host import start_background
 from bot.present import messages
 from bot.slack.app import create_app, make_web_client
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
-from bot.slack.delivery import SlackDirectMessages
+from bot.slack.delivery import SlackDirectMessages, dm_sender
 from bot.slack.httpserver import gunicorn_options
 from bot.slack.wsgi import create_wsgi_app
 
@@ -63,7 +63,9 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
     jobs = None
     if settings.run_jobs_in_worker:
         notifier = SlackDirectMessages(client=make_web_client(settings))
-        jobs = start_background(runtime, notifier=notifier)
+        # The quota watch tells the admins through the bot's own Slack client.
+        notify = dm_sender(make_web_client(settings)) if settings.slack_bot_token else None
+        jobs = start_background(runtime, notifier=notifier, notify_admin=notify)
     try:
         try:
             app = create_app(settings=runtime.settings, service=runtime.service)

@@ -404,7 +404,51 @@ class SuiteTicket(Base):
     received_at: Mapped[datetime]
 
 
+class ApiCallCount(Base):
+    """Quota-counted DingTalk calls of one organisation in one calendar month, by API.
+
+    Every process adds to the same rows (an atomic `calls = calls + n`), so the count is the
+    organisation's, not one process's. `org` is the DingTalk organisation (its corp id, or the
+    app key of an internal app); `month` is "YYYY-MM" in the organisation's zone.
+    """
+
+    __tablename__ = "api_call_counts"
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    api: Mapped[str] = mapped_column(String(64), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class UserFetchCount(Base):
+    """How many cold fetches (questions that cost DingTalk calls) a user caused in one hour."""
+
+    __tablename__ = "user_fetch_counts"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    fetches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuotaNotice(Base):
+    """Something about the month's quota that happens once: the admins told it runs low, or
+    DingTalk itself reporting the organisation's quota spent. The primary key makes "once" hold
+    across processes."""
+
+    __tablename__ = "quota_notices"
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+
+
 __all__ = [
+    "ApiCallCount",
+    "QuotaNotice",
+    "UserFetchCount",
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",
     "BOOKING_FAILED",

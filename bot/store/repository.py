@@ -14,6 +14,7 @@ from bot.store.checkin import CheckinRepository
 from bot.store.events import EventsRepository
 from bot.store.groups import GroupsRepository
 from bot.store.link_codes import LinkCodesRepository
+from bot.store.quota import QuotaRepository
 from bot.store.rooms import RoomsRepository
 from bot.store.schedule_cache import SchedulesRepository
 from bot.store.suite_tickets import SuiteTicketsRepository
@@ -57,6 +58,7 @@ class Store:
         self.events = EventsRepository(session_factory=session_factory, clock=clock)
         self.schedules = SchedulesRepository(session_factory=session_factory, clock=clock)
         self.suite_tickets = SuiteTicketsRepository(session_factory=session_factory, clock=clock)
+        self.quota = QuotaRepository(session_factory=session_factory, clock=clock)
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers (health checks)."""

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.errors import DingTalkError, ParseError, RoomBotError
+from bot.errors import DingTalkError, HeldReason, ParseError, RoomBotError, SearchHeld
 from bot.parsing import ParseSettings, Request, parse
 from bot.present import messages
-from bot.present.reply import ButtonSpec, Reply, TextReply
+from bot.present.reply import ButtonSpec, Reply, ReplyKind, TextReply
 from bot.store import GroupRecord, Store
 from bot.store.sync import ensure_fresh_directory
 
@@ -139,7 +139,10 @@ class Guard:
             return work()
         except RoomBotError as exc:
             self.log.info("answered with an error: %s", exc)
-            return TextReply(messages.describe_error(exc), kind="error", examples=_examples_for(exc))
+            # A search held by roombot's own budget is roombot being careful, not a failure.
+            careful = isinstance(exc, SearchHeld) and exc.reason != HeldReason.DINGTALK_QUOTA
+            kind: ReplyKind = "info" if careful else "error"
+            return TextReply(messages.describe_error(exc), kind=kind, examples=_examples_for(exc))
         except Exception:
             self.log.exception("unexpected error while answering")
             return TextReply(messages.describe_error(Exception()), kind="error")

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from bot.config import Clock, Settings
 from bot.domain import availability
 from bot.domain.models import Room, RoomSchedule
-from bot.errors import ParseError
+from bot.errors import ParseError, SearchHeld
 from bot.parsing import Intent, Request, TimeKind
 from bot.present import messages
-from bot.present.reply import FindReply, Reply, RoomResult, RoomView, TextReply
-from bot.schedules import ScheduleProvider
+from bot.present.actions import REFRESH, refresh_value
+from bot.present.reply import ButtonSpec, FindReply, Reply, RoomResult, RoomView, TextReply
+from bot.schedules import ScheduleProvider, Schedules
 from bot.store import GroupRecord, Store
 from bot.usecases.context import Asker, Askers, Directory, linked_union_id, no_groups_reply, ordered_room_ids
 
@@ -48,8 +49,12 @@ class FindRooms:
         include: Sequence[str] = (),
         exclude: Collection[str] = (),
         offer_alternatives: bool = True,
+        refresh: bool = False,
     ) -> Reply:
-        """Which rooms are free. `include` adds rooms before the groups' own, `exclude` leaves rooms out."""
+        """Which rooms are free. `include` adds rooms before the groups' own, `exclude` leaves rooms out.
+
+        `refresh` (the Refresh button) asks for data newer than the minimum refresh age, when the
+        monthly budget and the asker's fair share allow."""
         if request.start is None or request.end is None:
             raise ParseError("no_time", understood=request.text, example="free rooms tomorrow 2-3pm", text=request.text)
         start, end = request.start, request.end
@@ -80,10 +85,12 @@ class FindRooms:
         if not room_ids:
             return TextReply(messages.empty_group(groups[0].name if groups else ""), kind="info")
         if multi_day:
-            return self._daily_summary(request, asker, groups, room_ids)
+            return self._daily_summary(request, asker, groups, room_ids, refresh=refresh)
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
-        results, schedules_age, left_out, none_meet = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        results, schedules, schedules_age, left_out, none_meet = self._assess_rooms(
+            asker, room_ids, start, end, duration, request, refresh=refresh
+        )
         summary = availability.summarize([result.assessment for result in results])
         alternatives: tuple[availability.Alternative[str], ...] = ()
         other_results: tuple[RoomResult, ...] = ()
@@ -108,6 +115,18 @@ class FindRooms:
         if left_out:
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
+        notes += _budget_notes(schedules, schedules_age)
+        refresh_button = ButtonSpec(
+            messages.refresh_button(),
+            REFRESH.id(),
+            refresh_value(
+                query=request.text,
+                start=start,
+                end=end,
+                tz=asker.zone.key,
+                duration_minutes=request.duration_minutes,
+            ),
+        )
         return FindReply(
             start=start.astimezone(asker.zone),
             end=end.astimezone(asker.zone),
@@ -126,6 +145,7 @@ class FindRooms:
             query_text=request.text,
             show_all=show_all,
             notes=notes,
+            buttons=(refresh_button,),
         )
 
     def _group_from_ignored(self, request: Request, asker: Asker) -> Request:
@@ -184,7 +204,13 @@ class FindRooms:
         return [(room.room_id, _room_label(room)) for room in self.store.rooms.search(team_id, query, limit=limit)]
 
     def _daily_summary(
-        self, request: Request, asker: Asker, groups: Sequence[GroupRecord], room_ids: Sequence[str]
+        self,
+        request: Request,
+        asker: Asker,
+        groups: Sequence[GroupRecord],
+        room_ids: Sequence[str],
+        *,
+        refresh: bool = False,
     ) -> Reply:
         """A span of several days ("this week"): per working day, how many rooms are free, then ask to narrow.
 
@@ -194,7 +220,7 @@ class FindRooms:
         assert request.start is not None and request.end is not None
         start, end, zone = request.start, request.end, asker.zone
         work_start, work_end = self.settings.work_start, self.settings.work_end
-        schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone)
+        schedules = self.schedules.get(asker.team_id, room_ids, start, end, zone, user_id=asker.user_id, refresh=refresh)
         rooms = self.store.rooms.get_many(asker.team_id, room_ids)
         suitable = [room for room in room_ids if _meets(rooms.get(room), request)]
         extra: list[str] = []
@@ -253,6 +279,8 @@ class FindRooms:
             wanted=messages.wanted(request.capacity, [messages.label_name(label) for label in request.labels]),
             notes=extra,
         )
+        age = _age_s(self.clock(), schedules)
+        text = "\n".join([text, messages.data_age(age), *_budget_notes(schedules, age)])
         return TextReply(text, kind="info", examples=tuple(messages.narrow_window_examples()))
 
     def _assess_rooms(
@@ -263,13 +291,21 @@ class FindRooms:
         end: datetime,
         duration: timedelta | None,
         request: Request,
-    ) -> tuple[list[RoomResult], float | None, int, bool]:
-        """Each room's verdict, ranked; also the schedules' age, how many rooms were left out
+        *,
+        refresh: bool = False,
+    ) -> tuple[list[RoomResult], Schedules, float | None, int, bool]:
+        """Each room's verdict, ranked; also the schedules, their age, how many rooms were left out
         because they are too small or lack the wanted equipment (when some other room has both),
         and whether no room at all seats the headcount with that equipment."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
-        schedules = self.schedules.get(asker.team_id, room_ids, start, end, asker.zone)
+        try:
+            schedules = self.schedules.get(
+                asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh
+            )
+        except BaseException:
+            rooms_future.cancel()
+            raise
         rooms = rooms_future.result()
         booker = self._booker(asker, rooms.values())
         candidates = []
@@ -315,10 +351,7 @@ class FindRooms:
             if error:
                 footnote = messages.room_unknown_footnote(view.name, error)
             results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
-        age = None
-        if schedules.fetched_at is not None:
-            age = max(0.0, (self.clock() - schedules.fetched_at).total_seconds())
-        return results, age, left_out, none_meet
+        return results, schedules, _age_s(self.clock(), schedules), left_out, none_meet
 
     def _booker(self, asker: Asker, rooms: Iterable[Room]) -> str | None:
         """The unionId a booking by the asker would be made as (their own, else the operator's), read
@@ -347,8 +380,26 @@ class FindRooms:
         room_ids = [room for room in ordered_room_ids(others) if room not in seen]
         if not room_ids:
             return ()
-        results, _, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        try:
+            results, _, _, _, _ = self._assess_rooms(asker, room_ids, start, end, duration, request)
+        except SearchHeld:
+            return ()  # nothing saved for the other groups: the answer stands without them
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
+
+
+def _age_s(now: datetime, schedules: Schedules) -> float | None:
+    if schedules.fetched_at is None:
+        return None
+    return max(0.0, (now - schedules.fetched_at).total_seconds())
+
+
+def _budget_notes(schedules: Schedules, age_s: float | None) -> tuple[str, ...]:
+    """Why the data is older than usual: a hold (budget, fair share, DingTalk's quota), or the budget running low."""
+    if schedules.held is not None:
+        return (messages.held_note(schedules.held, age_s=age_s, until=schedules.until),)
+    if schedules.running_low:
+        return (messages.running_low_note(),)
+    return ()
 
 
 def window_request(start: datetime, end: datetime) -> Request:

@@ -25,6 +25,7 @@ class HomeModel:
     bookings: tuple[BookingRecord, ...]
     free_now: Reply | None
     groups_total: int = 0  # visible groups in all; `groups` holds the first page only
+    quota_lines: tuple[str, ...] = ()  # admins only: where the month's DingTalk budget stands
 
 
 @dataclass(frozen=True, kw_only=True)

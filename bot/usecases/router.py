@@ -24,6 +24,7 @@ from bot.errors import NotAllowed, NotAllowedReason
 from bot.parsing import Intent, Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
+from bot.quota import QuotaKeeper
 from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.usecases.accounts import Accounts, TimeZones
@@ -37,6 +38,7 @@ from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
 from bot.usecases.home import Home, HomeModel
 from bot.usecases.people import People
+from bot.usecases.quota import quota_report
 
 Handler = Callable[[Request, Asker], Reply]
 
@@ -55,6 +57,7 @@ class RoomService:
         store: Store,
         dingtalk: DingTalkClient,
         schedules: ScheduleProvider,
+        quota: QuotaKeeper | None = None,
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
         notifier: Notifier | None = None,
@@ -64,6 +67,7 @@ class RoomService:
         self._store = store
         self._dingtalk = dingtalk
         self._schedules = schedules
+        self.quota = quota
         self._clock = clock
         self._log = log
         self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
@@ -302,6 +306,27 @@ class RoomService:
 
         return self._guard(work)
 
+    def refresh(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        payload: str,
+        tz: str,
+        now: datetime | None = None,
+        actor: Actor | None = None,
+    ) -> Reply:
+        """The Refresh button: the same question, with data newer than the minimum refresh age when
+        the budget allows (else the saved answer, saying why)."""
+        asker = self._askers.asker(team_id, user_id, channel_id, tz, now, None, actor)
+
+        def work() -> Reply:
+            self._check_guest(asker, may_read=True)
+            return self._find.find(self._find.show_all_request(payload, asker), asker, refresh=True)
+
+        return self._guard(work)
+
     def search_rooms(self, *, team_id: str, query: str, limit: int = 100) -> list[tuple[str, str]]:
         """Rooms for a type-ahead picker: (room id, label)."""
         return self._find.search(team_id=team_id, query=query, limit=limit)
@@ -487,7 +512,15 @@ class RoomService:
 
     def home(self, *, team_id: str, user_id: str, tz: str, now: datetime | None = None) -> HomeModel:
         """What App Home shows: groups, upcoming bookings, and what is free now in the default group."""
-        return self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+        model = self._home.model(self._askers.asker(team_id, user_id, None, tz, now))
+        if self.quota is not None and self._admins.is_admin(user_id):
+            try:
+                lines = quota_report(self.quota, batch_size=self.settings.batch_size)
+            except Exception:  # the rest of Home still shows
+                self._log.warning("App Home: could not read the DingTalk budget", exc_info=True)
+            else:
+                model = replace(model, quota_lines=tuple(lines))
+        return model
 
     def follow_up_approvals(self, now: datetime) -> str:
         """The approvals job: read pending bookings' approval state again, tell bookers the outcome."""

@@ -16,8 +16,9 @@ from bot.console import run_demo as run_demo_in_process
 from bot.sim import data
 
 
-def run_demo(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+def run_demo(tmp_path: Path, lines: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL"))}
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
         input="\n".join(lines) + "\n",
@@ -75,3 +76,21 @@ def test_the_demo_shows_the_simulated_dingtalk_message_that_carries_a_link_code(
     shown = out.getvalue()
     assert "I sent a 6-digit code" in shown
     assert "Linked!" in shown
+
+
+def test_refresh_in_the_terminal_asks_again_only_when_the_data_is_old_enough(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, ["free rooms tomorrow 2-3pm", "refresh", "quit"])
+
+    assert result.returncode == 0, result.stderr
+    assert "[Refresh]" in result.stdout  # the terminal's Refresh button: type `refresh`
+    assert result.stdout.count("· checked just now") == 2  # the age under each answer
+    # Seconds-old data is not worth a DingTalk call: the answer says so and keeps the call.
+    assert "recently enough: I saved the DingTalk call" in result.stdout
+
+
+def test_refresh_in_the_terminal_fetches_again_past_the_minimum_age(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, ["free rooms tomorrow 2-3pm", "refresh", "quit"], ROOMBOT_REFRESH_MIN_AGE_S="0")
+
+    assert result.returncode == 0, result.stderr
+    assert "recently enough" not in result.stdout
+    assert result.stdout.count("· checked just now") == 2  # the age under each answer

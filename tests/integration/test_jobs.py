@@ -34,6 +34,7 @@ from bot.jobs.registry import (
     RELEASE_NO_SHOWS,
     SEND_REMINDERS,
     SWEEP_ORPHAN_EVENTS,
+    WATCH_QUOTA,
     default_jobs,
 )
 from bot.jobs.runner import BackgroundRunner, Runner
@@ -338,9 +339,10 @@ def test_pruning_the_schedule_cache_deletes_exactly_the_stale_rows(
     start = clock()
     day = datetime(2025, 3, 10, tzinfo=UTC)
     windows = [(day + timedelta(days=i), day + timedelta(days=i + 1)) for i in range(3)]
-    synced.schedules.put(T1, *windows[0], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=3))
-    synced.schedules.put(T2, *windows[1], [RoomSchedule("r-k2")], fetched_at=start - timedelta(hours=1, seconds=1))
-    synced.schedules.put(T1, *windows[2], [RoomSchedule("r-k2")], fetched_at=start - timedelta(minutes=10))
+    # Rows are kept a week: answers held by the monthly budget are served from them whatever their age.
+    synced.schedules.put(T1, *windows[0], [RoomSchedule("r-k2")], fetched_at=start - timedelta(days=9))
+    synced.schedules.put(T2, *windows[1], [RoomSchedule("r-k2")], fetched_at=start - timedelta(days=7, seconds=1))
+    synced.schedules.put(T1, *windows[2], [RoomSchedule("r-k2")], fetched_at=start - timedelta(days=6))
     synced.schedules.put(T2, *windows[2], [RoomSchedule("r-cafe")], fetched_at=start)
 
     note = run_default_job(synced, jobs, clock, PRUNE_SCHEDULE_CACHE)
@@ -348,7 +350,7 @@ def test_pruning_the_schedule_cache_deletes_exactly_the_stale_rows(
     assert note == "deleted 2 cached schedules"
     with engine.connect() as connection:
         kept = {(row.team_id, row.room_id, row.fetched_at) for row in connection.execute(select(m.ScheduleCacheEntry))}
-    assert kept == {(T1, "r-k2", start - timedelta(minutes=10)), (T2, "r-cafe", start)}
+    assert kept == {(T1, "r-k2", start - timedelta(days=6)), (T2, "r-cafe", start)}
 
 
 def test_the_directory_refresh_syncs_only_directories_about_to_go_stale(
@@ -411,6 +413,7 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events: done in N s: deleted 0 processed Slack events",
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
+        "watch-quota: done in N s: budget on track (or admins already told)",
         "reconcile-bookings: done in N s: skipped: DingTalk is not configured",
         "sweep-orphan-events: done in N s: skipped: DingTalk is not configured",
         "send-reminders: done in N s: 0 reminders sent; 0 DingTalk calls",
@@ -427,6 +430,7 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-processed-events (every 1 h)",
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
+        "watch-quota (every 1 h)",
         "reconcile-bookings (every 3 min)",
         "sweep-orphan-events (every 6 h)",
         "send-reminders (every 1 min)",
@@ -466,6 +470,7 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_PROCESSED_EVENTS,
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
+        WATCH_QUOTA,
         RECONCILE_BOOKINGS,
         SWEEP_ORPHAN_EVENTS,
         SEND_REMINDERS,
@@ -473,4 +478,4 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 7
+    assert listed.stdout.count("last error: none") == 8

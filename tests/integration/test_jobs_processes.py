@@ -85,7 +85,7 @@ def test_the_socket_mode_worker_runs_the_jobs_unless_turned_off(
         def stop(self) -> None:
             events.append("jobs stopped")
 
-    def start_background(host: Any, *, notifier: Any) -> _Background:
+    def start_background(host: Any, *, notifier: Any, notify_admin: Any) -> _Background:
         assert host is runtime and notifier is not None  # the reminder and release DMs go to Slack
         events.append("jobs started")
         return _Background()

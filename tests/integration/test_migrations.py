@@ -18,6 +18,7 @@ from bot.store.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {
+    "api_call_counts",
     "bookings",
     "channel_settings",
     "directory_syncs",
@@ -27,11 +28,13 @@ TABLES = {
     "link_codes",
     "processed_events",
     "reminder_preferences",
+    "quota_notices",
     "room_group_members",
     "room_groups",
     "rooms",
     "schedule_cache",
     "suite_tickets",
+    "user_fetch_counts",
     "users",
 }
 

@@ -107,6 +107,7 @@ def test_a_full_session_at_debug_logs_no_secret(
             database_url=database_url,
             default_tz=ZONE,
             deadline_s=3.0,
+            fetch_horizon_days=1,  # each question below is about a day of its own, so each one calls DingTalk
             request_timeout_s=3.0,
             admin_user_ids=(ALICE,),  # she imports the workspace's groups
         ),

@@ -86,6 +86,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "DINGTALK_APP_SECRET": sim.app_secret,
         "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
         "DATABASE_URL": f"sqlite:///{database}",
+        # Each test asks about a day of its own: one fetch must not also fill the next days.
+        "ROOMBOT_FETCH_HORIZON_DAYS": "1",
     }
     try:
         ask(env, "group import")  # the workspace's groups, and the room directory, in the shared database

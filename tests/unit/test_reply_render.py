@@ -211,7 +211,7 @@ def test_data_age_and_extra_buttons() -> None:
     share = ButtonSpec("Share in channel", "share", "x")
     payload = render(find_reply([result("Everest")], data_age_s=40.2, buttons=(share,)))
     assert_valid(payload)
-    assert "data from 40 s ago" in texts(payload)
+    assert "checked 40 s ago" in texts(payload)
     assert payload["blocks"][-1]["type"] == "actions"
     assert [b["action_id"] for b in payload["blocks"][-1]["elements"]] == ["share"]
 
@@ -360,7 +360,7 @@ def test_terminal_rendering_shows_the_same_facts() -> None:
     assert "    A footnote & more" in lines
     assert "    Could not be checked" in lines
     assert "  note: Fuji could not be checked." in lines
-    assert "Searched HQ · data from 40 s ago" in lines
+    assert "Searched HQ · checked 40 s ago" in lines
     assert "\x1b[" not in text
     assert "\x1b[32m" in render_text(reply, color=True)
 

@@ -74,7 +74,7 @@ class World:
         )
 
 
-def test_booking_creates_one_event_with_the_room_and_invalidates_the_cache() -> None:
+def test_booking_creates_one_event_with_the_room_and_writes_it_into_the_cache() -> None:
     world = World()
     outcome = world.service.book(
         team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
@@ -83,7 +83,11 @@ def test_booking_creates_one_event_with_the_room_and_invalidates_the_cache() -> 
     (event,) = world.dingtalk.events.values()
     assert event.organizer_id == "union-alice"
     assert [room.room_id for room in event.meeting_rooms] == ["r1"]
-    assert world.schedules.invalidated == ["r1"]
+    # The cache shows the booking at once, without a call to learn it.
+    assert [(room, item.event_id, item.start, item.end) for room, item in world.schedules.recorded] == [
+        ("r1", event.event_id, START, END)
+    ]
+    assert world.schedules.invalidated == []
     again = world.service.book(
         team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
     )

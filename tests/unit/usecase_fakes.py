@@ -414,12 +414,26 @@ class FakeSchedules:
         self.busy = busy or {}
         self.invalidated: list[str] = []
         self.asked: list[list[str]] = []
+        self.refreshes: list[bool] = []
+        self.recorded: list[tuple[str, ScheduleItem]] = []
+        self.cancelled: list[tuple[str, str]] = []
 
     def as_provider(self) -> ScheduleProvider:
         return cast(ScheduleProvider, self)
 
-    def get(self, team_id: str, room_ids: Sequence[str], start: datetime, end: datetime, zone: ZoneInfo) -> Schedules:
+    def get(
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        zone: ZoneInfo,
+        *,
+        user_id: str | None = None,
+        refresh: bool = False,
+    ) -> Schedules:
         self.asked.append(list(room_ids))
+        self.refreshes.append(refresh)
         by_room = {
             room_id: RoomSchedule(
                 room_id=room_id,
@@ -431,6 +445,12 @@ class FakeSchedules:
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
         self.invalidated.extend(room_ids)
+
+    def record_booking(self, team_id: str, room_id: str, item: ScheduleItem) -> None:
+        self.recorded.append((room_id, item))
+
+    def record_cancel(self, team_id: str, room_id: str, event_id: str) -> None:
+        self.cancelled.append((room_id, event_id))
 
 
 class FakeDingTalk:

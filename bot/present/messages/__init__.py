@@ -18,6 +18,7 @@ from bot.present.messages.identity import *  # noqa: F403
 from bot.present.messages.jobs import *  # noqa: F403
 from bot.present.messages.parsing import *  # noqa: F403
 from bot.present.messages.people import *  # noqa: F403
+from bot.present.messages.quota import *  # noqa: F403
 from bot.present.messages.reconcile import *  # noqa: F403
 from bot.present.messages.replies import *  # noqa: F403
 from bot.present.messages.slack import *  # noqa: F403

@@ -156,7 +156,8 @@ def demo_greeting(tz: str, *, simulated: bool) -> str:
     return (
         f"roombot demo: talking to {source}; times are read in {tz}.\n"
         "Try: `free rooms tomorrow 2-3pm` · `any room now for 6 people` · `friday afternoon with a projector` · "
-        "`groups` · `book &lt;room&gt; tomorrow 10-11am` · `help`.  Type `show all` after an answer, `quit` to leave."
+        "`groups` · `book &lt;room&gt; tomorrow 10-11am` · `help`.  "
+        "Type `show all` or `refresh` after an answer, `quit` to leave."
     )
 
 

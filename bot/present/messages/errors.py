@@ -16,6 +16,7 @@ from bot.present.messages.identity import (
     workspace_groups_admin_only,
 )
 from bot.present.messages.parsing import parse_error
+from bot.present.messages.quota import search_held
 from bot.present.messages.words import quoted, quoted_list
 
 _Reason = TypeVar("_Reason", bound=StrEnum)
@@ -210,8 +211,8 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
             )
         case errors.QuotaExhausted():
             return (
-                "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets. "
-                "An admin can raise the quota by upgrading the DingTalk plan."
+                "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets "
+                "on the 1st of next month. An admin can raise the quota by upgrading the DingTalk plan."
             )
         case errors.Throttled() if exc.code == "IpFlowLimit":
             return (
@@ -256,6 +257,8 @@ def describe_error(exc: BaseException) -> str:
             return booking_rule(exc.rule, exc.room_name, exc.detail)
         case errors.AccountNotLinked():
             return account_not_linked()
+        case errors.SearchHeld():
+            return search_held(exc)
         case errors.DingTalkError():
             return dingtalk_error(exc)
         case errors.ConfigError():

@@ -159,14 +159,14 @@ def searched_groups(names: Sequence[str]) -> str:
 
 
 def data_age(seconds: float | None) -> str:
-    """How fresh the schedules are: `checked just now`, `data from 40 s ago`, `data from 3 min ago`."""
+    """How fresh the schedules are: `checked just now`, `checked 40 s ago`, `checked 12 min ago`."""
     if seconds is None or seconds < 5:
         return "checked just now"
     if seconds < 90:
-        return f"data from {round(seconds)} s ago"
+        return f"checked {round(seconds)} s ago"
     if seconds < 90 * 60:
-        return f"data from {round(seconds / 60)} min ago"
-    return f"data from {round(seconds / 3600)} h ago"
+        return f"checked {round(seconds / 60)} min ago"
+    return f"checked {round(seconds / 3600)} h ago"
 
 
 def timeline_legend() -> str:

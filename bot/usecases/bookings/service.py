@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
-from bot.domain.models import Event, Room
+from bot.domain.models import BUSY, TENTATIVE, Event, Room, ScheduleItem
 from bot.domain.policy import may_change
 from bot.errors import (
     AccountNotLinked,
@@ -40,6 +40,7 @@ from bot.errors import (
     NotAllowed,
     NotAllowedReason,
     RoomBusy,
+    SearchHeld,
     StoreError,
     UnknownRoom,
 )
@@ -300,7 +301,7 @@ class BookingService:
             self._fail(record, exc)
             self._invalidate(record)
             raise
-        self._invalidate(record)
+        self._record_in_cache(done, add=True)
         return BookingOutcome(
             "pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf, event=event
         )
@@ -403,7 +404,7 @@ class BookingService:
             schedules = self.schedules.get(
                 record.team_id, [record.room_id], record.start, record.end, self.settings.default_zone
             )
-        except DingTalkError:
+        except (DingTalkError, SearchHeld):
             return False  # let the booking itself find out
         schedule = schedules.by_room.get(record.room_id)
         if schedule is None or schedule.error:
@@ -461,6 +462,29 @@ class BookingService:
             with self._unrecorded_lock:
                 self._unrecorded.pop(booking_id, None)
 
+    def _record_in_cache(self, record: BookingRecord, *, add: bool) -> None:
+        """The cache learns roombot's own booking or cancellation at once, without spending a call."""
+        if not record.event_id:
+            self._invalidate(record)
+            return
+        try:
+            if add:
+                status = TENTATIVE if record.status == BOOKING_PENDING else BUSY
+                item = ScheduleItem(
+                    status=status,
+                    start=record.start,
+                    end=record.end,
+                    event_id=record.event_id,
+                    organizer_id=record.organizer_union_id,
+                )
+                self.schedules.record_booking(record.team_id, record.room_id, item)
+            else:
+                self.schedules.record_cancel(record.team_id, record.room_id, record.event_id)
+        except Exception:
+            # The booking stands whatever happens here; a cache that cannot learn it forgets the room instead.
+            self.log.warning("could not update the cached schedule of %s", record.room_id, exc_info=True)
+            self._invalidate(record)
+
     def _invalidate(self, record: BookingRecord) -> None:
         try:
             self.schedules.invalidate(record.team_id, [record.room_id])
@@ -498,7 +522,7 @@ class BookingService:
             except ItemNotFound:
                 self.log.info("event of booking %s was already gone in DingTalk", record.id)
         done = self.store.bookings.cancel(team_id, booking_id, acting_user=user_id, is_admin=is_admin)
-        self._invalidate(done)
+        self._record_in_cache(done, add=False)
         return CancelOutcome("cancelled", done)
 
     # --- listing -----------------------------------------------------------------------------

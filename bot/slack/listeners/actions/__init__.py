@@ -1,5 +1,5 @@
-"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Import groups, Link as <e-mail>,
-App Home's group buttons, and the reminder's Check in / Release / Extend.
+"""Buttons: Share in channel, Book, Book and invite, Cancel, Show all, Refresh, Import groups, Link as
+<e-mail>, App Home's group buttons, and the reminder's Check in / Release / Extend.
 
 Each listener registers the `ActionId` the presenter builds its buttons with, so an id is
 spelled in one place (`bot.present.actions`).
@@ -19,6 +19,7 @@ from bot.present.actions import (
     HOME_EDIT_GROUP,
     IMPORT_GROUPS,
     LINK_EMAIL,
+    REFRESH,
     RELEASE_BOOKING,
     SHARE,
     SHOW_ALL,
@@ -35,6 +36,7 @@ def register(app: App, *, answers: Answers) -> None:
     questions = QuestionButtons(answers=answers)
     app.action(SHARE.pattern)(questions.clicked("share", questions.share))
     app.action(SHOW_ALL.pattern)(questions.clicked("show_all", questions.show_all))
+    app.action(REFRESH.pattern)(questions.clicked("refresh", questions.refresh))
     bookings = BookingButtons(answers=answers)
     app.action(BOOK.pattern)(bookings.clicked("book", bookings.book))
     app.action(CANCEL_BOOKING.pattern)(bookings.clicked("cancel", bookings.cancel))

@@ -4,8 +4,10 @@ channel) and "Show all" (the same question with every room listed)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.present import messages
+from bot.present.reply import Reply
 from bot.slack.answers import MAX_BLOCKS, Message, error_message, is_shareable, with_share_button, without_share_button
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.notice import answer_with_notice
@@ -56,20 +58,40 @@ class QuestionButtons(ButtonListeners):
     def show_all(self, click: Click) -> None:
         """Every room of the same question: replaces a private answer, or comes privately under a public one."""
         service, payload = self._answers.service, click.value
+        self._again(
+            click,
+            lambda tz: service.show_all(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                channel_id=click.channel_id,
+                payload=payload,
+                tz=tz,
+                actor=click.actor,
+            ),
+        )
+
+    def refresh(self, click: Click) -> None:
+        """The same question with newer data when the monthly budget allows (else the saved answer, saying why):
+        replaces a private answer, or comes privately under a public one."""
+        service, payload = self._answers.service, click.value
+        self._again(
+            click,
+            lambda tz: service.refresh(
+                team_id=click.team_id,
+                user_id=click.user_id,
+                channel_id=click.channel_id,
+                payload=payload,
+                tz=tz,
+                actor=click.actor,
+            ),
+        )
+
+    def _again(self, click: Click, ask: Callable[[str], Reply]) -> None:
+        payload = click.value
         replace = is_ephemeral(click.body) and bool(click.respond.response_url)
 
         def work() -> Message:
-            message, reply = self._ask(
-                click,
-                lambda tz: service.show_all(
-                    team_id=click.team_id,
-                    user_id=click.user_id,
-                    channel_id=click.channel_id,
-                    payload=payload,
-                    tz=tz,
-                    actor=click.actor,
-                ),
-            )
+            message, reply = self._ask(click, ask)
             if replace and reply is not None and is_shareable(reply):
                 message = with_share_button(message, payload)
             return message
