@@ -40,6 +40,7 @@ from bot.config import Settings  # noqa: E402
 from bot.domain.quota import month_key  # noqa: E402
 from bot.present.reply import FindReply, TextReply  # noqa: E402
 from bot.store import SCOPE_WORKSPACE  # noqa: E402
+from bot.usecases.context import CONSOLE_OPERATOR  # noqa: E402
 from bot.wiring import Runtime, build_runtime, point_at_simulator  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -130,7 +131,7 @@ def questions(args: argparse.Namespace, days: list[date]) -> Iterator[Question]:
 
 def setup(runtime: Runtime, args: argparse.Namespace) -> None:
     """The directory, and `--groups` workspace groups that split the rooms evenly."""
-    runtime.service.import_groups(team_id=TEAM, user_id=ADMIN)
+    runtime.service.import_groups(team_id=TEAM, user_id=ADMIN, actor=CONSOLE_OPERATOR)
     rooms = sorted(room.room_id for room in runtime.store.rooms.search(TEAM, "", limit=10_000))[: args.rooms]
     size = math.ceil(len(rooms) / args.groups)
     for number in range(args.groups):

@@ -26,6 +26,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.store import make_engine, make_session_factory
 from bot.store.quota import QuotaRepository
+from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def make_runtime(sim: Simulator, database_url: str, clock: FakeClock, **settings
     # One day a fetch unless a test says otherwise: most tests count the calls of one day's question.
     base = Settings(database_url=database_url, deadline_s=3.0, **{"fetch_horizon_days": 1, **settings})
     runtime = build_runtime(point_at_simulator(base, sim), clock=clock)
-    reply = runtime.service.import_groups(team_id=TEAM, user_id=USER)
+    reply = runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
     assert isinstance(reply, TextReply) and reply.kind == "success", reply
     return runtime
 
