@@ -64,7 +64,11 @@ def make_engine(url: str, *, limits: DatabaseLimits | None = None, **kwargs: Any
     connect_args = dict(kwargs.pop("connect_args", {}))
     if parsed.get_backend_name() == "postgresql":
         connect_args.setdefault("connect_timeout", max(1, round(limits.connect_timeout_s)))
-        connect_args.setdefault("options", f"-c statement_timeout={limits.statement_timeout_ms}")
+        # `options` given here would replace the URL's own (a search_path, say): keep both.
+        given = parsed.query.get("options")
+        url_options = " ".join([given] if isinstance(given, str) else list(given or ()))
+        timeout = f"-c statement_timeout={limits.statement_timeout_ms}"
+        connect_args.setdefault("options", f"{url_options} {timeout}".strip())
         connect_args.setdefault("keepalives", 1)
         connect_args.setdefault("keepalives_idle", 5)
         connect_args.setdefault("keepalives_interval", 2)
