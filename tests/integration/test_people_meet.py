@@ -46,14 +46,6 @@ def runtime(sim: Simulator, database_url: str, monday: date) -> Iterator[Runtime
         rt.close()
 
 
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
-
-
 def union(sim: Simulator, n: int) -> str:
     return str(sim.users[n]["unionid"])
 
@@ -240,6 +232,9 @@ def test_twenty_five_people_are_searched_in_two_calls(runtime: Runtime, sim: Sim
     assert len(reply.people) == 25
     assert sim.stats()["querySchedule"] == 2
     assert reply.slots
+    # Both calls count against the organisation's monthly budget, as DingTalk counts them.
+    assert runtime.quota is not None
+    assert runtime.quota.calls_by_api(now)["querySchedule"] == 2
 
 
 @pytest.mark.parametrize(
