@@ -1,4 +1,4 @@
-"""Event sign-in and moving an event's time on the simulator over real HTTP (dingtalk-next.md §1b-1c)."""
+"""Event sign-in and moving an event's time on the simulator over real HTTP (POST …/signin, PUT …/events/{id})."""
 
 from __future__ import annotations
 
