@@ -11,13 +11,13 @@ later round. 2 is a configuration error.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TextIO
 
-from bot.config import Settings, utc_now
+from bot.commands.common import settings_or_report
+from bot.config import utc_now
 from bot.errors import ConfigError, DingTalkError, StoreUnavailable
 from bot.jobs.host import build_reconciler
 from bot.present import messages
@@ -38,10 +38,8 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     prog = f"roombot bookings {args.action}"
-    try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
-    except ConfigError as exc:
-        print(f"{prog}: {exc}", file=err)
+    settings = settings_or_report(prog, err=err, environ=environ)
+    if settings is None:
         return 2
     if not settings.has_dingtalk_credentials:
         print(f"{prog}: {messages.audit_not_configured()}", file=err)

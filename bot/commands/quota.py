@@ -7,7 +7,6 @@ Reads the counts every process writes (`api_call_counts`); needs only the databa
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,8 +14,9 @@ from typing import TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from bot.config import Settings, utc_now
-from bot.errors import ConfigError, StoreUnavailable
+from bot.commands.common import settings_or_report
+from bot.config import utc_now
+from bot.errors import StoreUnavailable
 from bot.present import messages
 from bot.quota import QuotaKeeper
 from bot.store.db import ensure_schema, make_engine, make_session_factory, safe_url
@@ -34,10 +34,8 @@ def run(
     """Entry point of `roombot quota`; returns the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
-    except ConfigError as exc:
-        print(f"roombot quota: {exc}", file=err)
+    settings = settings_or_report("roombot quota", err=err, environ=environ)
+    if settings is None:
         return 2
     now = utc_now()
     if getattr(args, "now", None):
