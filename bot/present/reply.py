@@ -20,19 +20,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.availability import Alternative, Assessment, Summary
 from bot.present import messages
+from bot.present.messages import Confirm as ConfirmSpec
 
 ReplyKind = Literal["info", "error", "success", "help"]
 ButtonStyle = Literal["primary", "danger"]
-
-
-@dataclass(frozen=True)
-class ConfirmSpec:
-    """A confirm dialog shown before a button acts (Slack's `confirm` object)."""
-
-    title: str
-    text: str
-    confirm: str
-    deny: str
 
 
 @dataclass(frozen=True)

@@ -452,13 +452,7 @@ def _confirm(spec: ConfirmSpec) -> ConfirmObject:
 
 def cancel_confirm() -> ConfirmObject:
     """The dialog Slack shows before a Cancel click is sent."""
-    return ConfirmObject(
-        title=PlainTextObject(text=messages.slack_cancel_confirm_title()),
-        text=PlainTextObject(text=messages.slack_cancel_confirm_text()),
-        confirm=PlainTextObject(text=messages.slack_cancel_confirm_yes()),
-        deny=PlainTextObject(text=messages.slack_cancel_confirm_no()),
-        style="danger",
-    )
+    return _confirm(messages.CANCEL_CONFIRM)
 
 
 def _actions(buttons: Sequence[ButtonElement], *, block_id: str) -> list[Block]:

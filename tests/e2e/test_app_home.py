@@ -72,8 +72,8 @@ def test_home_of_a_new_user_invites_to_create_a_group(app: App, fake_slack: Fake
     view = open_home(app, fake_slack)
     text = json.dumps(view, ensure_ascii=False)
     assert view["type"] == "home"
-    assert messages.slack_home_no_groups() in text
-    assert messages.slack_home_no_bookings() in text
+    assert messages.HOME.no_groups in text
+    assert messages.HOME.no_bookings in text
     assert [a["action_id"] for a in actions_in(view)] == ["home_group_create"]
 
 

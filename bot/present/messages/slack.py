@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
 
 from bot.markup import escape_mrkdwn
 from bot.present.messages.words import quoted
@@ -40,100 +42,55 @@ def slack_share_unavailable() -> str:
     return "I could not share that answer in this channel. Invite me with `/invite @roombot` and try again."
 
 
-def slack_home_title() -> str:
-    return "Meeting rooms"
+@dataclass(frozen=True)
+class HomeWords:
+    """The App Home tab's fixed words (`bot/slack/home.py`); sentences with a number or a name follow."""
+
+    title: str = "Meeting rooms"
+    intro: str = "Ask me with `/rooms tomorrow 2-3pm`, mention me in a channel, or send me a message here."
+    groups_header: str = "Your room groups"
+    no_groups: str = "You have no room groups yet. Create one to search several rooms at once."
+    default_group: str = "default"
+    bookings_header: str = "Your upcoming bookings"
+    no_bookings: str = "No upcoming bookings made through roombot."
+    no_default_group: str = "Set a default group to see which rooms are free right now: `/rooms group default NAME`."
+    create_group_button: str = "Create a group"
+    edit_group_button: str = "Edit"
+    cancel_booking_button: str = "Cancel"
 
 
-def slack_home_intro() -> str:
-    return "Ask me with `/rooms tomorrow 2-3pm`, mention me in a channel, or send me a message here."
-
-
-def slack_home_groups_header() -> str:
-    return "Your room groups"
-
-
-def slack_home_no_groups() -> str:
-    return "You have no room groups yet. Create one to search several rooms at once."
-
-
-def slack_home_default_group() -> str:
-    return "default"
+HOME: Final = HomeWords()
 
 
 def slack_home_group_rooms(count: int) -> str:
     return "1 room" if count == 1 else f"{count} rooms"
 
 
-def slack_home_bookings_header() -> str:
-    return "Your upcoming bookings"
-
-
-def slack_home_no_bookings() -> str:
-    return "No upcoming bookings made through roombot."
-
-
 def slack_home_free_now_header(group_name: str) -> str:
     return f"Free now in {quoted(group_name)}"
-
-
-def slack_home_no_default_group() -> str:
-    return "Set a default group to see which rooms are free right now: `/rooms group default NAME`."
-
-
-def slack_home_nothing_free() -> str:
-    return "Nothing is free right now."
 
 
 def slack_home_more(count: int) -> str:
     return f"…and {count} more."
 
 
-def slack_button_create_group() -> str:
-    return "Create a group"
+@dataclass(frozen=True)
+class GroupModalWords:
+    """The room-group modal's fixed words (`bot/slack/modals.py`); titles, submit and close fit Slack's 24
+    characters."""
+
+    title_new: str = "New room group"
+    title_edit: str = "Edit room group"
+    submit: str = "Save"
+    close: str = "Cancel"
+    name_label: str = "Group name"
+    name_placeholder: str = "e.g. HQ 3rd floor"
+    rooms_label: str = "Rooms"
+    rooms_placeholder: str = "Type a room name"
+    rooms_hint: str = "Rooms come from the DingTalk directory; type a few letters to search."
 
 
-def slack_button_edit_group() -> str:
-    return "Edit"
-
-
-def slack_button_cancel_booking() -> str:
-    return "Cancel"
-
-
-def slack_modal_title_new() -> str:
-    return "New room group"  # ≤ 24 characters (Slack)
-
-
-def slack_modal_title_edit() -> str:
-    return "Edit room group"  # ≤ 24 characters (Slack)
-
-
-def slack_modal_submit() -> str:
-    return "Save"
-
-
-def slack_modal_close() -> str:
-    return "Cancel"
-
-
-def slack_modal_name_label() -> str:
-    return "Group name"
-
-
-def slack_modal_name_placeholder() -> str:
-    return "e.g. HQ 3rd floor"
-
-
-def slack_modal_rooms_label() -> str:
-    return "Rooms"
-
-
-def slack_modal_rooms_placeholder() -> str:
-    return "Type a room name"
-
-
-def slack_modal_rooms_hint() -> str:
-    return "Rooms come from the DingTalk directory; type a few letters to search."
+GROUP_MODAL: Final = GroupModalWords()
 
 
 def slack_modal_name_required() -> str:

@@ -86,8 +86,8 @@ def _room_labels(answers: Answers, team_id: str, room_ids: tuple[str, ...]) -> d
 def _notice_modal(text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": messages.slack_modal_title_edit()[:24]},
-        "close": {"type": "plain_text", "text": messages.slack_modal_close()[:24]},
+        "title": {"type": "plain_text", "text": messages.GROUP_MODAL.title_edit[:24]},
+        "close": {"type": "plain_text", "text": messages.GROUP_MODAL.close[:24]},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 
