@@ -151,43 +151,49 @@ def room_invalid(room_name: str) -> str:
     return f"DingTalk no longer knows {quoted(room_name)}; it may have been removed. Remove it from your group."
 
 
+# The DingTalk errors whose sentence needs nothing from the error itself; `dingtalk_error` words the rest.
+_DINGTALK_FIXED: dict[type[errors.DingTalkError], str] = {
+    errors.EmptyRoomList: "That group has no rooms yet. Add some with `group add &lt;group&gt; &lt;room&gt; &lt;room&gt;`.",
+    errors.WindowTooLong: (
+        "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
+    ),
+    errors.TooManyRooms: (
+        "DingTalk refused to check that many rooms at once. Please try again; if it keeps happening, tell your admin."
+    ),
+    errors.InvalidRoomId: (
+        "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
+    ),
+    errors.RoomBusy: "Someone just took that room for that time. Ask again to see what is still free.",
+    errors.EventLimitReached: (
+        "DingTalk allows each organizer 100 new events a day, and that limit is reached. "
+        "Link your own DingTalk account with `link`, or try again tomorrow."
+    ),
+    errors.ItemNotFound: "That meeting no longer exists in DingTalk; it may have been cancelled there already.",
+    errors.UserNotFound: "I couldn't find that person in DingTalk. Check the mobile number or unionId and try again.",
+    errors.QuotaExhausted: (
+        "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets "
+        "on the 1st of next month. An admin can raise the quota by upgrading the DingTalk plan."
+    ),
+    errors.Throttled: "DingTalk is busy right now and asked me to slow down. Please try again in a minute.",
+    errors.UpstreamUnavailable: "DingTalk isn't answering right now. Please try again in a few minutes.",
+}
+
+
 def dingtalk_error(exc: errors.DingTalkError) -> str:
     support = _support(exc)
     match exc:
-        case errors.EmptyRoomList():
-            return "That group has no rooms yet. Add some with `group add &lt;group&gt; &lt;room&gt; &lt;room&gt;`."
-        case errors.WindowTooLong():
-            return "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
-        case errors.TooManyRooms():
-            return (
-                "DingTalk refused to check that many rooms at once. "
-                "Please try again; if it keeps happening, tell your admin."
-            )
-        case errors.InvalidRoomId():
-            return "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
-        case errors.RoomBusy():
-            return "Someone just took that room for that time. Ask again to see what is still free."
         case errors.RoomRuleRefused():
             rule = f" “{escape_mrkdwn(exc.message)}”" if exc.message else ""
             return (
                 f"DingTalk refused the booking because of the room's booking rule{rule}. "
                 "Pick a time that fits the rule, or another room."
             )
-        case errors.EventLimitReached():
-            return (
-                "DingTalk allows each organizer 100 new events a day, and that limit is reached. "
-                "Link your own DingTalk account with `link`, or try again tomorrow."
-            )
-        case errors.ItemNotFound():
-            return "That meeting no longer exists in DingTalk; it may have been cancelled there already."
         case errors.OperatorNotEmployee():
             return (
                 "DingTalk says the account roombot reads rooms with is not a member of your organisation. "
                 "An admin needs to set DINGTALK_OPERATOR_UNION_ID to the unionId of an active member "
                 f"who can see the meeting rooms.{support}"
             )
-        case errors.UserNotFound():
-            return "I couldn't find that person in DingTalk. Check the mobile number or unionId and try again."
         case errors.BadCredentials():
             return (
                 "DingTalk refused roombot's app credentials. A workspace admin needs to check "
@@ -209,27 +215,20 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
                 f"roombot's DingTalk app is missing {missing}. A DingTalk admin can add it in the "
                 f"developer console under the app's permissions.{support}"
             )
-        case errors.QuotaExhausted():
-            return (
-                "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets "
-                "on the 1st of next month. An admin can raise the quota by upgrading the DingTalk plan."
-            )
         case errors.Throttled() if exc.code == "IpFlowLimit":
             return (
                 "DingTalk has paused calls from roombot's address for a few minutes (too many calls at once). "
                 "I'm backing off; please try again in about five minutes."
             )
-        case errors.Throttled():
-            return "DingTalk is busy right now and asked me to slow down. Please try again in a minute."
-        case errors.UpstreamUnavailable():
-            return "DingTalk isn't answering right now. Please try again in a few minutes."
         case errors.MalformedReply():
             return (
                 "DingTalk sent a reply I couldn't read. "
                 f"Please try again shortly; if it keeps happening, tell your admin.{support}"
             )
-        case _:
-            return f"DingTalk said no: {escape_mrkdwn(exc.message or exc.code or 'unknown error')}.{support}"
+    for kind in type(exc).__mro__:
+        if kind in _DINGTALK_FIXED:
+            return _DINGTALK_FIXED[kind]
+    return f"DingTalk said no: {escape_mrkdwn(exc.message or exc.code or 'unknown error')}.{support}"
 
 
 def describe_error(exc: BaseException) -> str:

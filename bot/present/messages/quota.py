@@ -8,27 +8,11 @@ from datetime import datetime
 
 from bot import errors
 from bot.markup import escape_mrkdwn
-from bot.present.messages.words import day
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None or seconds < 5:
-        return "just now"
-    if seconds < 90:
-        return f"{round(seconds)} s ago"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min ago"
-    return f"{round(seconds / 3600)} h ago"
+from bot.present.messages.words import ago, day, duration
 
 
 def _duration(seconds: float) -> str:
-    if math.isinf(seconds):
-        return "no refresh until next month"
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+    return "no refresh until next month" if math.isinf(seconds) else duration(seconds, hour_decimals=1)
 
 
 def refresh_button() -> str:
@@ -37,7 +21,7 @@ def refresh_button() -> str:
 
 def held_note(reason: errors.HeldReason, *, age_s: float | None, until: datetime | None) -> str:
     """The sentence under an answer that came from saved data instead of DingTalk (mrkdwn-safe)."""
-    age = _age(age_s)
+    age = ago(age_s)
     match reason:
         case errors.HeldReason.BUDGET:
             return (

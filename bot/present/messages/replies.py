@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.markup import escape_mrkdwn
 from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
-from bot.present.messages.words import clock, day, minutes, span, window
+from bot.present.messages.words import ago, clock, day, minutes, span, window
 
 # Used by bot/slack/blocks.py and bot/textview.py. Times arrive already in the asker's zone.
 
@@ -160,13 +160,7 @@ def searched_groups(names: Sequence[str]) -> str:
 
 def data_age(seconds: float | None) -> str:
     """How fresh the schedules are: `checked just now`, `checked 40 s ago`, `checked 12 min ago`."""
-    if seconds is None or seconds < 5:
-        return "checked just now"
-    if seconds < 90:
-        return f"checked {round(seconds)} s ago"
-    if seconds < 90 * 60:
-        return f"checked {round(seconds / 60)} min ago"
-    return f"checked {round(seconds / 3600)} h ago"
+    return f"checked {ago(seconds)}"
 
 
 def timeline_legend() -> str:
