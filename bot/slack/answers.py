@@ -75,8 +75,8 @@ def with_share_button(message: Message, question: str) -> Message:
     button = {
         "type": "button",
         "action_id": SHARE.id(),
-        "text": {"type": "plain_text", "text": messages.slack_share_button()},
-        "accessibility_label": messages.slack_share_button(),
+        "text": {"type": "plain_text", "text": messages.SLACK.share_button},
+        "accessibility_label": messages.SLACK.share_button,
         "value": value,
     }
     blocks = list(message.get("blocks") or [])

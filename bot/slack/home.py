@@ -70,39 +70,39 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
     tz = model.tz
 
     blocks: list[dict[str, Any]] = [
-        _header(messages.HOME.title),
+        _header(messages.SLACK.home_title),
         _section(
-            messages.HOME.intro,
-            _button(messages.HOME.create_group_button, HOME_CREATE_GROUP.id(), style="primary"),
+            messages.SLACK.home_intro,
+            _button(messages.SLACK.create_group_button, HOME_CREATE_GROUP.id(), style="primary"),
         ),
         {"type": "divider"},
-        _header(messages.HOME.groups_header),
+        _header(messages.SLACK.home_groups_header),
     ]
     if not groups:
-        blocks.append(_section(messages.HOME.no_groups))
+        blocks.append(_section(messages.SLACK.home_no_groups))
     for group in groups[:MAX_GROUPS_SHOWN]:
         line = f"*{escape_mrkdwn(str(group.name))}* · {messages.slack_home_group_rooms(len(group.room_ids))}"
         if default_id is not None and group.id == default_id:
-            line += f" · _{messages.HOME.default_group}_"
+            line += f" · _{messages.SLACK.home_default_group}_"
         editable = group.owner_user_id == user_id and group.scope != "workspace"
         accessory = (
-            _button(messages.HOME.edit_group_button, HOME_EDIT_GROUP.id(), group_value(group.id)) if editable else None
+            _button(messages.SLACK.edit_group_button, HOME_EDIT_GROUP.id(), group_value(group.id)) if editable else None
         )
         blocks.append(_section(line, accessory))
     total = max(model.groups_total, len(groups))
     if total > MAX_GROUPS_SHOWN:
         blocks.append(_context(messages.slack_home_more(total - min(len(groups), MAX_GROUPS_SHOWN))))
 
-    blocks += [{"type": "divider"}, _header(messages.HOME.bookings_header)]
+    blocks += [{"type": "divider"}, _header(messages.SLACK.home_bookings_header)]
     if not bookings:
-        blocks.append(_section(messages.HOME.no_bookings))
+        blocks.append(_section(messages.SLACK.home_no_bookings))
     for booking in bookings[:MAX_BOOKINGS_SHOWN]:
         line = f"*{escape_mrkdwn(str(booking.room_name))}* · {_when(booking.start, booking.end, tz)}"
         if status := messages.booking_status_label(booking_state(booking)):
             line += f" · _{status}_"
-        cancel = _button(messages.HOME.cancel_booking_button, CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger")
+        cancel = _button(messages.SLACK.cancel_booking_button, CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger")
         cancel["confirm"] = cancel_confirm().to_dict()
-        cancel["accessibility_label"] = f"{messages.HOME.cancel_booking_button} {booking.room_name}"[:75]
+        cancel["accessibility_label"] = f"{messages.SLACK.cancel_booking_button} {booking.room_name}"[:75]
         blocks.append(_section(line, cancel if booking.status != "declined" else None))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
@@ -113,7 +113,7 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
 
     blocks.append({"type": "divider"})
     if free_now is None or default_group is None:
-        blocks.append(_section(messages.HOME.no_default_group))
+        blocks.append(_section(messages.SLACK.home_no_default_group))
     else:
         blocks.append(_section(f"*{messages.slack_home_free_now_header(default_group.name)}*"))
         room_left = MAX_HOME_BLOCKS - len(blocks)
@@ -129,8 +129,8 @@ def build_home_error_view(text: str) -> dict[str, Any]:
     return {
         "type": "home",
         "blocks": [
-            _header(messages.HOME.title),
-            _section(text, _button(messages.HOME.create_group_button, HOME_CREATE_GROUP.id())),
+            _header(messages.SLACK.home_title),
+            _section(text, _button(messages.SLACK.create_group_button, HOME_CREATE_GROUP.id())),
         ],
     }
 

@@ -1,7 +1,7 @@
 """Every sentence a user reads, in one place (like slack_bolt/logger/messages.py), split by topic.
 
 Sentences are plain functions returning `str` (Slack mrkdwn-safe where noted); the fixed words
-of one screen are one frozen table (`HOME`, `GROUP_MODAL`, `CANCEL_CONFIRM`). Exceptions carry
+Slack shows are one frozen table (`SLACK`, and `CANCEL_CONFIRM` for a dialog). Exceptions carry
 data; `describe_error` here turns any of them into a sentence with a next step. Keep the copy
 short, kind and concrete: what happened, then what to do next. Callers write
 `from bot.present import messages` and `messages.some_sentence(...)`; a new topic gets a module

@@ -104,11 +104,6 @@ def slack_listed_without_button(count: int) -> str:
     )
 
 
-def slack_modal_save_slow() -> str:
-    """The group modal's save outlasted Slack's patience (plain text: shown under a field)."""
-    return "Saving is taking longer than usual. It may still go through: check the Home tab in a minute."
-
-
 __all__ = [
     "CANCEL_CONFIRM",
     "LABEL_DISPLAY_MAX",
@@ -122,7 +117,6 @@ __all__ = [
     "slack_free_from",
     "slack_free_windows",
     "slack_listed_without_button",
-    "slack_modal_save_slow",
     "slack_span",
     "slack_too_slow",
     "slack_window",

@@ -15,10 +15,6 @@ def slack_looking() -> str:
     return "Looking… :mag:"
 
 
-def slack_share_button() -> str:
-    return "Share in channel"
-
-
 def slack_shared_by(user_id: str, question: str) -> str:
     """Context line on an answer someone shared in a channel (mrkdwn)."""
     return f"<@{user_id}> asked: {quoted(question)}"
@@ -34,32 +30,46 @@ def slack_post_failed(error: str) -> str:
     return f"I found an answer but Slack would not let me post it here (`{escape_mrkdwn(error)}`). Try /rooms instead."
 
 
-def slack_stale_button() -> str:
-    return "That button is out of date. Ask again with `/rooms` to get fresh buttons."
-
-
-def slack_share_unavailable() -> str:
-    return "I could not share that answer in this channel. Invite me with `/invite @roombot` and try again."
-
-
 @dataclass(frozen=True)
-class HomeWords:
-    """The App Home tab's fixed words (`bot/slack/home.py`); sentences with a number or a name follow."""
+class SlackWords:
+    """The fixed words Slack shows: buttons and notices, the App Home tab (`bot/slack/home.py`) and its
+    room-group modal (`bot/slack/modals.py`). Sentences with a number or a name are functions below."""
 
-    title: str = "Meeting rooms"
-    intro: str = "Ask me with `/rooms tomorrow 2-3pm`, mention me in a channel, or send me a message here."
-    groups_header: str = "Your room groups"
-    no_groups: str = "You have no room groups yet. Create one to search several rooms at once."
-    default_group: str = "default"
-    bookings_header: str = "Your upcoming bookings"
-    no_bookings: str = "No upcoming bookings made through roombot."
-    no_default_group: str = "Set a default group to see which rooms are free right now: `/rooms group default NAME`."
+    share_button: str = "Share in channel"
+    stale_button: str = "That button is out of date. Ask again with `/rooms` to get fresh buttons."
+    share_unavailable: str = (
+        "I could not share that answer in this channel. Invite me with `/invite @roombot` and try again."
+    )
+    # the App Home tab
+    home_title: str = "Meeting rooms"
+    home_intro: str = "Ask me with `/rooms tomorrow 2-3pm`, mention me in a channel, or send me a message here."
+    home_groups_header: str = "Your room groups"
+    home_no_groups: str = "You have no room groups yet. Create one to search several rooms at once."
+    home_default_group: str = "default"
+    home_bookings_header: str = "Your upcoming bookings"
+    home_no_bookings: str = "No upcoming bookings made through roombot."
+    home_no_default_group: str = "Set a default group to see which rooms are free right now: `/rooms group default NAME`."
     create_group_button: str = "Create a group"
     edit_group_button: str = "Edit"
     cancel_booking_button: str = "Cancel"
+    # the room-group modal; titles, submit and close fit Slack's 24 characters
+    modal_title_new: str = "New room group"
+    modal_title_edit: str = "Edit room group"
+    modal_submit: str = "Save"
+    modal_close: str = "Cancel"
+    modal_name_label: str = "Group name"
+    modal_name_placeholder: str = "e.g. HQ 3rd floor"
+    modal_rooms_label: str = "Rooms"
+    modal_rooms_placeholder: str = "Type a room name"
+    modal_rooms_hint: str = "Rooms come from the DingTalk directory; type a few letters to search."
+    modal_name_required: str = "Give the group a name."
+    modal_rooms_required: str = "Pick at least one room."
+    modal_group_gone: str = "This group no longer exists, or it is not yours to edit."
+    # the modal's save outlasted Slack's patience (plain text: shown under a field)
+    modal_save_slow: str = "Saving is taking longer than usual. It may still go through: check the Home tab in a minute."
 
 
-HOME: Final = HomeWords()
+SLACK: Final = SlackWords()
 
 
 def slack_home_group_rooms(count: int) -> str:
@@ -72,37 +82,6 @@ def slack_home_free_now_header(group_name: str) -> str:
 
 def slack_home_more(count: int) -> str:
     return f"…and {count} more."
-
-
-@dataclass(frozen=True)
-class GroupModalWords:
-    """The room-group modal's fixed words (`bot/slack/modals.py`); titles, submit and close fit Slack's 24
-    characters."""
-
-    title_new: str = "New room group"
-    title_edit: str = "Edit room group"
-    submit: str = "Save"
-    close: str = "Cancel"
-    name_label: str = "Group name"
-    name_placeholder: str = "e.g. HQ 3rd floor"
-    rooms_label: str = "Rooms"
-    rooms_placeholder: str = "Type a room name"
-    rooms_hint: str = "Rooms come from the DingTalk directory; type a few letters to search."
-
-
-GROUP_MODAL: Final = GroupModalWords()
-
-
-def slack_modal_name_required() -> str:
-    return "Give the group a name."
-
-
-def slack_modal_rooms_required() -> str:
-    return "Pick at least one room."
-
-
-def slack_modal_group_gone() -> str:
-    return "This group no longer exists, or it is not yours to edit."
 
 
 def serve_missing_settings(mode: str, missing: Sequence[str]) -> str:
