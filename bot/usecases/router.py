@@ -238,7 +238,7 @@ class RoomService:
         def work() -> Reply:
             request = self._askers.parse(text, asker)
             if request.intent is not Intent.FIND:
-                return TextReply(messages.share_not_possible(), kind="info")
+                return TextReply(messages.IDENTITY.share_not_possible, kind="info")
             return self._route_request(asker, request)
 
         return self._guard(work)

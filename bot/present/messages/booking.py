@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from bot.present.messages.words import clock, day, quoted, window
 
 # Times arrive already in the asker's zone. Sentences are mrkdwn-safe.
+
+
+@dataclass(frozen=True)
+class BookingWords:
+    """The fixed words about bookings: the list of bookings, its Cancel button, what a booking needs."""
+
+    bookings_header: str = "Your upcoming bookings"
+    bookings_none: str = (
+        "You have no upcoming bookings made through roombot. "
+        "Book a room from any answer, or type `book &lt;room&gt; &lt;time&gt;`."
+    )
+    cancel_button: str = "Cancel"
+    cancel_pick: str = "Which booking should I cancel? Click *Cancel* next to it, or type `cancel &lt;booking number&gt;`."
+    booking_needs_room: str = "a room and a time"
+    booking_text_example: str = "book 3F-Everest tomorrow 2-3pm"
+
+
+BOOKING: Final = BookingWords()
 
 
 def booking_moment(moment: datetime) -> str:
@@ -69,25 +89,6 @@ def booking_busy_nothing_else(room_name: str, *, just_taken: bool = True) -> str
     )
 
 
-def booking_needs_room() -> str:
-    return "a room and a time"
-
-
-def booking_text_example() -> str:
-    return "book 3F-Everest tomorrow 2-3pm"
-
-
-def bookings_header() -> str:
-    return "Your upcoming bookings"
-
-
-def bookings_none() -> str:
-    return (
-        "You have no upcoming bookings made through roombot. "
-        "Book a room from any answer, or type `book &lt;room&gt; &lt;time&gt;`."
-    )
-
-
 def booking_status_label(status: str) -> str:
     """A word on a booking's state, or nothing for a plain confirmed booking."""
     return {
@@ -99,10 +100,6 @@ def booking_status_label(status: str) -> str:
         "ended": "ended early",
         "declined": "declined by the room's administrator",
     }.get(status, "")
-
-
-def cancel_button() -> str:
-    return "Cancel"
 
 
 def cancel_button_long(room_name: str, start: datetime) -> str:
@@ -125,10 +122,6 @@ def cancel_ended(room_name: str, start: datetime, end: datetime) -> str:
 
 def cancel_not_active(room_name: str) -> str:
     return f"That booking of {quoted(room_name)} never went through, so there is nothing to cancel."
-
-
-def cancel_pick() -> str:
-    return "Which booking should I cancel? Click *Cancel* next to it, or type `cancel &lt;booking number&gt;`."
 
 
 def cancel_none_at(moment: datetime) -> str:

@@ -8,13 +8,7 @@ from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
-from bot.present.messages.identity import (
-    external_user_cannot_see,
-    external_user_refused,
-    groups_per_user_limit,
-    unlink_others_admin_only,
-    workspace_groups_admin_only,
-)
+from bot.present.messages.identity import IDENTITY, groups_per_user_limit
 from bot.present.messages.parsing import parse_error
 from bot.present.messages.quota import search_held
 from bot.present.messages.words import quoted, quoted_list
@@ -90,13 +84,13 @@ def not_allowed(what: str) -> str:
         case errors.NotAllowedReason.CHANGE_BOOKING:
             return "Only the person who booked the room, or a workspace admin, can change that booking."
         case errors.NotAllowedReason.WORKSPACE_GROUP:
-            return workspace_groups_admin_only()
+            return IDENTITY.workspace_groups_admin_only
         case errors.NotAllowedReason.EXTERNAL_USER:
-            return external_user_refused()
+            return IDENTITY.external_user_refused
         case errors.NotAllowedReason.EXTERNAL_READ:
-            return external_user_cannot_see()
+            return IDENTITY.external_user_cannot_see
         case errors.NotAllowedReason.UNLINK_OTHERS:
-            return unlink_others_admin_only()
+            return IDENTITY.unlink_others_admin_only
         case errors.NotAllowedReason.CHANGE_GROUP:
             return "Only the person who made this group, or a workspace admin, can change it."
         case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from bot.markup import escape_mrkdwn
 from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
 from bot.present.messages.words import ago, clock, day, minutes, span, window
 
 # Used by bot/slack/blocks.py and bot/textview.py. Times arrive already in the asker's zone.
+
+
+@dataclass(frozen=True)
+class ReplyWords:
+    """The fixed words of an availability answer."""
+
+    alternatives_header: str = "Nearest other times"
+    other_groups_header: str = "Free in your other groups"
+    timeline_legend: str = "▓ busy  ░ awaiting approval  · free  [ ] your time"
+
+
+REPLY: Final = ReplyWords()
 
 
 def find_header(start: datetime, end: datetime, tz: str, duration_minutes: int | None) -> str:
@@ -139,16 +153,8 @@ def more_rooms(count: int) -> str:
     return f"…and {count} more" + (" room" if count == 1 else " rooms") + " not listed."
 
 
-def alternatives_header() -> str:
-    return "Nearest other times"
-
-
 def alternative_when(earlier: bool) -> str:
     return "earlier" if earlier else "later"
-
-
-def other_groups_header() -> str:
-    return "Free in your other groups"
 
 
 def searched_groups(names: Sequence[str]) -> str:
@@ -161,11 +167,3 @@ def searched_groups(names: Sequence[str]) -> str:
 def data_age(seconds: float | None) -> str:
     """How fresh the schedules are: `checked just now`, `checked 40 s ago`, `checked 12 min ago`."""
     return f"checked {ago(seconds)}"
-
-
-def timeline_legend() -> str:
-    return "▓ busy  ░ awaiting approval  · free  [ ] your time"
-
-
-def no_rooms_fit() -> str:
-    return "No room fits that time."
