@@ -122,19 +122,8 @@ class FindReply:
 
     def summary_sentence(self) -> str:
         """The one-line reason ("0 of 12 free; 3 are free from 15:30"), times in the asker's zone."""
-        summary = self.summary
-        next_free = summary.next_free.astimezone(ZoneInfo(self.tz)) if summary.next_free else None
         return messages.summary_line(
-            total=summary.total,
-            fitting=summary.fitting,
-            partly_free=summary.partly_free,
-            pending=summary.pending,
-            unknown=summary.unknown,
-            unavailable=summary.unavailable,
-            next_free=next_free,
-            next_free_count=summary.next_free_count,
-            duration_minutes=self.duration_minutes,
-            asked=self.start.astimezone(ZoneInfo(self.tz)),
+            self.summary, duration_minutes=self.duration_minutes, asked=self.start.astimezone(ZoneInfo(self.tz))
         )
 
     def notes_for(self, shown: Sequence[RoomResult]) -> tuple[str, ...]:

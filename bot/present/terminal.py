@@ -2,13 +2,14 @@
 
 It shows the same facts as the Slack presenter (header, rooms with verdict and timeline,
 alternatives, notes, the groups searched and the age of the data), with no ANSI colours unless
-asked. `timeline` is shared with `bot.slack.blocks`.
+asked. `timeline` and `LOOKS` (how each verdict looks) are shared with `bot.slack.blocks`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain.availability import Assessment, Verdict
@@ -21,24 +22,25 @@ TENTATIVE_CELL = "░"
 FREE_CELL = "·"
 MAX_CELLS = 48
 
-_MARKS = {
-    Verdict.FREE: "✓",
-    Verdict.PARTLY_FREE: "◐",
-    Verdict.PENDING: "…",
-    Verdict.BUSY: "✗",
-    Verdict.UNKNOWN: "?",
-    Verdict.CLOSED: "⊘",
-    Verdict.NOT_OPEN: "⊘",
+
+class Look(NamedTuple):
+    """How a verdict looks: its mark and ANSI colour on a terminal, its emoji in Slack."""
+
+    mark: str
+    colour: str
+    emoji: str
+
+
+LOOKS: dict[Verdict, Look] = {
+    Verdict.FREE: Look("✓", "\x1b[32m", ":large_green_circle:"),
+    Verdict.PARTLY_FREE: Look("◐", "\x1b[33m", ":large_yellow_circle:"),
+    Verdict.PENDING: Look("…", "\x1b[33m", ":hourglass_flowing_sand:"),
+    Verdict.BUSY: Look("✗", "\x1b[31m", ":red_circle:"),
+    Verdict.UNKNOWN: Look("?", "\x1b[90m", ":grey_question:"),
+    Verdict.CLOSED: Look("⊘", "\x1b[90m", ":no_entry:"),
+    Verdict.NOT_OPEN: Look("⊘", "\x1b[90m", ":no_entry:"),
 }
-_COLOURS = {
-    Verdict.FREE: "\x1b[32m",
-    Verdict.PARTLY_FREE: "\x1b[33m",
-    Verdict.PENDING: "\x1b[33m",
-    Verdict.BUSY: "\x1b[31m",
-    Verdict.UNKNOWN: "\x1b[90m",
-    Verdict.CLOSED: "\x1b[90m",
-    Verdict.NOT_OPEN: "\x1b[90m",
-}
+
 _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
 _NAME_WIDTH = 28
@@ -262,7 +264,7 @@ def _room_lines(
     lines: list[str] = []
     for result, detail in zip(results, details, strict=True):
         verdict = result.assessment.verdict
-        mark = paint(_MARKS[verdict], _COLOURS[verdict])
+        mark = paint(LOOKS[verdict].mark, LOOKS[verdict].colour)
         facts = "  ".join(room_facts(result))
         lines.append(f"  {mark} {result.room.name:<{width}}  {facts}".rstrip())
         row = timeline(result.assessment, span[0], span[1], zone)
@@ -279,4 +281,4 @@ def _room_lines(
     return lines
 
 
-__all__ = ["render_text", "room_facts", "timeline", "timeline_span", "verdict_detail"]
+__all__ = ["LOOKS", "Look", "render_text", "room_facts", "timeline", "timeline_span", "verdict_detail"]

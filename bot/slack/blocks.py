@@ -43,7 +43,7 @@ from bot.present.actions import (
     show_all_value,
 )
 from bot.present.reply import BookingsReply, ButtonSpec, ConfirmSpec, FindReply, MeetReply, Reply, RoomResult, TextReply
-from bot.present.terminal import room_facts, timeline, timeline_span, verdict_detail
+from bot.present.terminal import LOOKS, room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
 HEADER_MAX = 150
@@ -57,15 +57,6 @@ MOBILE_SECTION_MAX = 1000
 DEFAULT_MAX_ROOMS = 8
 
 
-_EMOJI = {
-    Verdict.FREE: ":large_green_circle:",
-    Verdict.PARTLY_FREE: ":large_yellow_circle:",
-    Verdict.PENDING: ":hourglass_flowing_sand:",
-    Verdict.BUSY: ":red_circle:",
-    Verdict.UNKNOWN: ":grey_question:",
-    Verdict.CLOSED: ":no_entry:",
-    Verdict.NOT_OPEN: ":no_entry:",
-}
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 
 
@@ -273,7 +264,7 @@ def _room_section(
     facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result))
     lines = [f"*{escape_mrkdwn(result.room.name)}*" + (f" · {facts}" if facts else "")]
     detail = _shared_detail(result) if shared else escape_mrkdwn(verdict_detail(result, reply.start, zone))
-    lines.append(f"{_EMOJI[assessment.verdict]} {detail}")
+    lines.append(f"{LOOKS[assessment.verdict].emoji} {detail}")
     first, last = timeline_span(reply)
     row = None if shared else timeline(assessment, first, last, zone)
     if row:
@@ -330,7 +321,7 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
         facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result)[:1])
         detail = escape_mrkdwn(verdict_detail(result, result.assessment.start, zone))
         lines.append(
-            f"{_EMOJI[result.assessment.verdict]} *{escape_mrkdwn(result.room.name)}*"
+            f"{LOOKS[result.assessment.verdict].emoji} *{escape_mrkdwn(result.room.name)}*"
             + (f" ({facts})" if facts else "")
             + f" · {detail}"
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from bot.domain.availability import Summary
 from bot.markup import escape_mrkdwn
 from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
 from bot.present.messages.words import ago, clock, day, minutes, span, window
@@ -42,23 +43,16 @@ def wanted(capacity: int | None, labels: Sequence[str]) -> str:
     return " · ".join(parts)
 
 
-def summary_line(
-    *,
-    total: int,
-    fitting: int,
-    partly_free: int = 0,
-    pending: int = 0,
-    unknown: int = 0,
-    unavailable: int = 0,
-    next_free: datetime | None = None,
-    next_free_count: int = 0,
-    duration_minutes: int | None = None,
-    asked: datetime | None = None,
-) -> str:
+def summary_line(summary: Summary, *, duration_minutes: int | None = None, asked: datetime | None = None) -> str:
     """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`.
 
-    A time on another day than the one `asked` about names its day: `2 are free from Wed 03 Dec 00:00`.
+    Times are shown in `asked`'s zone, and a time on another day than the one `asked` about names its
+    day: `2 are free from Wed 03 Dec 00:00`.
     """
+    total, fitting, partly_free = summary.total, summary.fitting, summary.partly_free
+    next_free, next_free_count = summary.next_free, summary.next_free_count
+    if next_free is not None and asked is not None:
+        next_free = next_free.astimezone(asked.tzinfo)
     if total == 0:
         return "No rooms to check."
     free_word = f"have a {minutes(duration_minutes)} slot" if duration_minutes else "free"
@@ -70,18 +64,18 @@ def summary_line(
     parts = [head]
     if partly_free and not duration_minutes:
         parts.append(f"{partly_free} partly free")
-    if pending:
-        parts.append(f"{pending} awaiting approval (may free up)")
+    if summary.pending:
+        parts.append(f"{summary.pending} awaiting approval (may free up)")
     if next_free is not None and next_free_count:
         verb = "is" if next_free_count == 1 else "are"
         when = (
             clock(next_free) if asked is None or next_free.date() == asked.date() else f"{day(next_free)} {clock(next_free)}"
         )
         parts.append(f"{next_free_count} {verb} free from {when}")
-    if unknown:
-        parts.append(f"{unknown} could not be checked")
-    if unavailable:
-        parts.append(unavailable_count(unavailable))
+    if summary.unknown:
+        parts.append(f"{summary.unknown} could not be checked")
+    if summary.unavailable:
+        parts.append(unavailable_count(summary.unavailable))
     return "; ".join(parts)
 
 
