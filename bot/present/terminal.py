@@ -159,7 +159,7 @@ def _render_meet(reply: MeetReply) -> str:
     if not reply.slots:
         lines.append(unescape_mrkdwn(messages.meet_no_slots(reply.duration_minutes)))
     elif reply.calendars and not reply.slots[0].everyone_free:
-        lines.append(unescape_mrkdwn(messages.MEET.meet_no_common_time))
+        lines.append(unescape_mrkdwn(messages.WORDS.meet_no_common_time))
     for number, slot in enumerate(reply.slots, start=1):
         text = messages.meet_slot_lines(
             slot.start.astimezone(zone),
@@ -180,9 +180,9 @@ def _render_bookings(reply: BookingsReply) -> str:
     """Bookings with the command that cancels each (the terminal has no buttons)."""
     zone = ZoneInfo(reply.tz)
     lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
-    lines.append(messages.BOOKING.bookings_header)
+    lines.append(messages.WORDS.bookings_header)
     if not reply.bookings:
-        lines.append(f"  {unescape_mrkdwn(reply.empty_text or messages.BOOKING.bookings_none)}")
+        lines.append(f"  {unescape_mrkdwn(reply.empty_text or messages.WORDS.bookings_none)}")
     width = min(_NAME_WIDTH, max((len(b.room_name) for b in reply.bookings), default=0))
     for booking in reply.bookings:
         when = messages.window(booking.start.astimezone(zone), booking.end.astimezone(zone))
@@ -225,7 +225,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
 
     if reply.alternatives:
         lines.append("")
-        lines.append(paint(messages.REPLY.alternatives_header, _BOLD))
+        lines.append(paint(messages.WORDS.alternatives_header, _BOLD))
         for slot in reply.alternatives:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
@@ -234,7 +234,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
 
     if reply.other_group_results:
         lines.append("")
-        lines.append(paint(messages.REPLY.other_groups_header, _BOLD))
+        lines.append(paint(messages.WORDS.other_groups_header, _BOLD))
         lines.extend(_room_lines(reply.other_group_results, reply, span, zone, paint))
 
     notes = reply.notes_for(shown)
@@ -245,7 +245,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
     lines.append("")
     context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.data_age_s)]
     lines.append(" · ".join(part for part in context if part))
-    lines.append(messages.REPLY.timeline_legend)
+    lines.append(messages.WORDS.timeline_legend)
     if reply.buttons:
         lines.append("  ".join(f"[{button.text}]" for button in reply.buttons))
     return "\n".join(lines)

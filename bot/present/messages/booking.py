@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from bot.present.messages.words import clock, day, quoted, window
 
 # Times arrive already in the asker's zone. Sentences are mrkdwn-safe.
-
-
-@dataclass(frozen=True)
-class BookingWords:
-    """The fixed words about bookings: the list of bookings, its Cancel button, what a booking needs."""
-
-    bookings_header: str = "Your upcoming bookings"
-    bookings_none: str = (
-        "You have no upcoming bookings made through roombot. "
-        "Book a room from any answer, or type `book &lt;room&gt; &lt;time&gt;`."
-    )
-    cancel_button: str = "Cancel"
-    cancel_pick: str = "Which booking should I cancel? Click *Cancel* next to it, or type `cancel &lt;booking number&gt;`."
-    booking_needs_room: str = "a room and a time"
-    booking_text_example: str = "book 3F-Everest tomorrow 2-3pm"
-
-
-BOOKING: Final = BookingWords()
 
 
 def booking_moment(moment: datetime) -> str:

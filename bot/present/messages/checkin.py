@@ -8,9 +8,7 @@ a token into its fallback text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from bot.markup import escape_mrkdwn
 from bot.present.messages.words import clock, day, minutes, quoted
@@ -40,23 +38,6 @@ def _when(start: datetime, end: datetime) -> str:
 
 def _where(location: str) -> str:
     return f" ({escape_mrkdwn(location)})" if location else ""
-
-
-@dataclass(frozen=True)
-class CheckinWords:
-    """The fixed words of reminders, check-in, release and extend: buttons, the release dialog, hints."""
-
-    checkin_button: str = "Check in"
-    release_button: str = "Release room"
-    release_confirm_title: str = "Release the room?"
-    release_confirm_yes: str = "Release"
-    release_confirm_no: str = "Keep it"
-    extend_bad_minutes: str = "Extend by how long? For example `extend 30 min` (at most 4 hours)."
-    reminders_off: str = "OK: no more reminders. Turn them back on with `remind me 10 min before`."
-    group_grace_bad: str = "Give minutes (0–240), `off` or `default`, for example `group grace HQ 10`."
-
-
-CHECKIN: Final = CheckinWords()
 
 
 # --- the reminder DM -------------------------------------------------------------------------
@@ -191,8 +172,6 @@ def dm_printed(user_id: str, text: str) -> str:
 
 
 __all__ = [
-    "CHECKIN",
-    "CheckinWords",
     "already_checked_in",
     "booking_already_released",
     "booking_over",

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
-from bot.present.messages.identity import IDENTITY, groups_per_user_limit
+from bot.present.messages.fixed import WORDS
+from bot.present.messages.identity import groups_per_user_limit
 from bot.present.messages.parsing import parse_error
 from bot.present.messages.quota import search_held
 from bot.present.messages.words import quoted, quoted_list
@@ -84,13 +85,13 @@ def not_allowed(what: str) -> str:
         case errors.NotAllowedReason.CHANGE_BOOKING:
             return "Only the person who booked the room, or a workspace admin, can change that booking."
         case errors.NotAllowedReason.WORKSPACE_GROUP:
-            return IDENTITY.workspace_groups_admin_only
+            return WORDS.workspace_groups_admin_only
         case errors.NotAllowedReason.EXTERNAL_USER:
-            return IDENTITY.external_user_refused
+            return WORDS.external_user_refused
         case errors.NotAllowedReason.EXTERNAL_READ:
-            return IDENTITY.external_user_cannot_see
+            return WORDS.external_user_cannot_see
         case errors.NotAllowedReason.UNLINK_OTHERS:
-            return IDENTITY.unlink_others_admin_only
+            return WORDS.unlink_others_admin_only
         case errors.NotAllowedReason.CHANGE_GROUP:
             return "Only the person who made this group, or a workspace admin, can change it."
         case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:
@@ -102,13 +103,6 @@ def not_allowed(what: str) -> str:
 
 def store_unavailable() -> str:
     return "I can't reach my database right now, so nothing was changed. Please try again in a minute."
-
-
-def account_not_linked() -> str:
-    return (
-        "To book rooms in your own name, link your DingTalk account first: "
-        "`link &lt;your mobile number&gt;` or `link &lt;your DingTalk unionId&gt;`."
-    )
 
 
 def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
@@ -249,7 +243,7 @@ def describe_error(exc: BaseException) -> str:
         case errors.BookingRuleViolation():
             return booking_rule(exc.rule, exc.room_name, exc.detail)
         case errors.AccountNotLinked():
-            return account_not_linked()
+            return WORDS.account_not_linked
         case errors.SearchHeld():
             return search_held(exc)
         case errors.DingTalkError():
@@ -259,14 +253,6 @@ def describe_error(exc: BaseException) -> str:
             return f"roombot is not set up correctly{variable}. A workspace admin needs to fix its configuration."
         case _:
             return _GENERIC_ERROR
-
-
-def no_groups() -> str:
-    return (
-        "You have no room groups yet, so I don't know which rooms to check. "
-        "Import DingTalk's own groups with `group import`, "
-        "or make one with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
-    )
 
 
 def empty_group(name: str) -> str:

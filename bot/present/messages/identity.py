@@ -4,9 +4,7 @@ organisations, group limits and which group an answer used."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from bot.markup import escape_mrkdwn
 from bot.present.messages.words import quoted
@@ -14,48 +12,6 @@ from bot.present.messages.words import quoted
 
 def _minutes_until(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
-
-
-@dataclass(frozen=True)
-class IdentityWords:
-    """The fixed sentences about linking accounts and who may act; sentences with a number or a name follow."""
-
-    linked_verified: str = "Linked! Rooms you book from now on are booked in your own DingTalk name."
-    unlinked: str = "Your DingTalk link is removed. Rooms you book are booked with roombot's account, in your name."
-    unlink_nothing: str = "There is no DingTalk link to remove."
-    unlink_others_admin_only: str = (
-        "Only workspace admins can remove someone else's DingTalk link. To remove your own, type `unlink`."
-    )
-    link_code_expired: str = "That code has expired. Ask for a new one with `link &lt;your mobile number&gt;`."
-    link_code_none: str = (
-        "There is no link waiting for a code. Start with `link &lt;your mobile number&gt;` or `link &lt;your unionId&gt;`."
-    )
-    link_needs_agent_id: str = (
-        "Linking sends a code through DingTalk work notifications, which is not set up yet. "
-        "A workspace admin needs to set `DINGTALK_AGENT_ID` (the DingTalk app's AgentId)."
-    )
-    link_email_no_match: str = (
-        "I could not find a DingTalk account with your Slack e-mail address. "
-        "Link with `link &lt;your mobile number&gt;` instead: I'll send a code to your DingTalk."
-    )
-    workspace_groups_admin_only: str = (
-        "Only workspace admins can create, import, rename, delete or share workspace groups. "
-        "Ask a workspace admin, or make a group of your own with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
-    )
-    external_user_refused: str = (
-        "Sorry, you are a guest from another organisation here, so I can't book rooms, link accounts "
-        "or change room groups for you. Someone from this workspace can help."
-    )
-    external_user_cannot_see: str = (
-        "Sorry, room availability is only shown to members of this workspace. "
-        "Someone from this workspace can check it for you."
-    )
-    share_not_possible: str = (
-        "Only room availability can be shared in the channel. Ask the question again to get a fresh answer."
-    )
-
-
-IDENTITY: Final = IdentityWords()
 
 
 # --- linking ------------------------------------------------------------------------------------
@@ -118,9 +74,6 @@ def unlinked_other(user_id: str) -> str:
     return f"Removed the DingTalk link of <@{user_id}>."
 
 
-# --- who may change what --------------------------------------------------------------------------
-
-
 # --- groups -------------------------------------------------------------------------------------
 
 
@@ -147,6 +100,3 @@ def group_where(scope: str, *, mine: bool, shared_here: bool) -> str:
 
 def groups_more(count: int) -> str:
     return f"…and {count} more. Name one to see it, e.g. `free rooms in &lt;group&gt; tomorrow 10am`."
-
-
-# --- sharing ------------------------------------------------------------------------------------

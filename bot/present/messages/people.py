@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from bot.markup import escape_mrkdwn
+from bot.present.messages.fixed import WORDS
 from bot.present.messages.words import minutes, quoted, window
 
 # Times arrive already in the reader's zone. People are Slack user ids, shown as mentions.
-
-
-@dataclass(frozen=True)
-class MeetWords:
-    """The fixed words of a meeting-time answer."""
-
-    meet_everyone_free: str = "Everyone is free"
-    meet_no_room: str = "No room that fits is free then"
-    meet_no_common_time: str = (
-        "No time suits everyone. These have the fewest conflicts. To rank someone lower, "
-        "mark them optional, like `@bo optional`."
-    )
-    meet_no_groups: str = "You have no room groups yet, so I looked for a time without a room. Try `group import`."
-    meet_video_note: str = "The invitation will include a DingTalk video meeting."
-
-
-MEET: Final = MeetWords()
 
 
 def person(user_id: str) -> str:
@@ -167,7 +149,7 @@ def meet_slot_lines(
     Without `calendars` (nobody's could be searched) nobody is said to be free."""
     head = f"*{window(start, end)}*"
     if calendars and not busy and not maybe_busy:
-        head += f" · {MEET.meet_everyone_free}"
+        head += f" · {WORDS.meet_everyone_free}"
     lines = [head]
     if busy:
         lines.append(meet_busy(busy))
@@ -176,5 +158,5 @@ def meet_slot_lines(
     if optional_busy:
         lines.append(meet_optional_busy(optional_busy))
     if rooms is not None:
-        lines.append(meet_rooms(rooms) if rooms else MEET.meet_no_room)
+        lines.append(meet_rooms(rooms) if rooms else WORDS.meet_no_room)
     return lines

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from bot.domain.availability import Summary
 from bot.markup import escape_mrkdwn
-from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
+from bot.present.messages.dingtalk_rules import unavailable_count
+from bot.present.messages.fixed import WORDS
 from bot.present.messages.words import ago, clock, day, minutes, span, window
 
 # Used by bot/slack/blocks.py and bot/textview.py. Times arrive already in the asker's zone.
-
-
-@dataclass(frozen=True)
-class ReplyWords:
-    """The fixed words of an availability answer."""
-
-    alternatives_header: str = "Nearest other times"
-    other_groups_header: str = "Free in your other groups"
-    timeline_legend: str = "▓ busy  ░ awaiting approval  · free  [ ] your time"
-
-
-REPLY: Final = ReplyWords()
 
 
 def find_header(start: datetime, end: datetime, tz: str, duration_minutes: int | None) -> str:
@@ -90,7 +77,7 @@ def verdict_label(verdict: str, *, fits: bool = False) -> str:
         "busy": "Busy",
         "unknown": "Could not be checked",
         "closed": "Closed for bookings",
-        "not_open": not_open_to_you(),
+        "not_open": WORDS.not_open_to_you,
     }.get(verdict, verdict)
 
 
