@@ -19,6 +19,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.availability import Alternative, Assessment, Summary
+from bot.domain.slots import Slot
 from bot.present import messages
 from bot.present.messages import Confirm as ConfirmSpec
 
@@ -53,6 +54,10 @@ class RoomView:
     capacity: int | None = None
     location: str = ""
     labels: tuple[str, ...] = ()
+
+
+MeetSlot = Slot[RoomView]
+"""One suggested time for a meeting: who is busy then (Slack user ids) and the free rooms."""
 
 
 @dataclass(frozen=True)
@@ -190,22 +195,6 @@ class BookingsReply:
     intro: str | None = None
     intro_kind: ReplyKind = "info"
     empty_text: str = ""
-
-
-@dataclass(frozen=True)
-class MeetSlot:
-    """One suggested time for a meeting: who is busy then (Slack user ids) and the free rooms."""
-
-    start: datetime
-    end: datetime
-    busy: tuple[str, ...] = ()
-    maybe_busy: tuple[str, ...] = ()
-    optional_busy: tuple[str, ...] = ()
-    rooms: tuple[RoomView, ...] = ()
-
-    @property
-    def everyone_free(self) -> bool:
-        return not self.busy and not self.maybe_busy
 
 
 @dataclass(frozen=True)
