@@ -172,12 +172,12 @@ class Words:
     )
 
     # --- reconciling bookings with DingTalk ---
-    reconcile_not_configured: str = "skipped: DingTalk is not configured"
     audit_clean: str = "Nothing to fix: every booking is settled and every roombot event is known."
     audit_not_configured: str = "DingTalk is not configured (DINGTALK_APP_KEY …): the audit needs it to read the calendars."
 
     # --- background jobs ---
-    jobs_directory_not_configured: str = "skipped: DingTalk is not configured"
+    # a job that needs DingTalk (the directory refresh, the reconcile) when it is not set up
+    jobs_dingtalk_not_configured: str = "skipped: DingTalk is not configured"
     jobs_list_empty: str = "No background jobs yet."
 
     # --- the command line ---
