@@ -42,7 +42,7 @@ def run(
     if settings is None:
         return 2
     if not settings.has_dingtalk_credentials:
-        print(f"{prog}: {messages.audit_not_configured()}", file=err)
+        print(f"{prog}: {messages.WORDS.audit_not_configured}", file=err)
         return 2
     try:
         runtime = build_runtime(settings)
@@ -79,7 +79,7 @@ def _audit(reconciler: Reconciler, *, fix: bool, now: datetime, out: TextIO) -> 
         released = len(sweep.orphans) - len(orphans_left)
         print(messages.audit_fixed(settled=settled, released=released, left=len(unsettled) + len(orphans_left)), file=out)
     elif not unsettled and not sweep.orphans:
-        print(messages.audit_clean(), file=out)
+        print(messages.WORDS.audit_clean, file=out)
     return 0 if not unsettled and not orphans_left else 1
 
 

@@ -32,11 +32,11 @@ def run_sync(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO
     if settings is None:
         return 2
     if not settings.has_dingtalk_credentials:
-        print(f"roombot sync: {messages.cli_no_dingtalk_credentials()}", file=err)
+        print(f"roombot sync: {messages.WORDS.cli_no_dingtalk_credentials}", file=err)
         return 2
     union_id = settings.dingtalk_operator_union_id
     if not union_id:
-        print(f"roombot sync: {messages.cli_operator_required()}", file=err)
+        print(f"roombot sync: {messages.WORDS.cli_operator_required}", file=err)
         return 2
 
     try:

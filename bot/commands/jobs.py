@@ -195,7 +195,7 @@ def _list(host: JobHost, *, out: TextIO) -> int:
     intervals = {spec.name: spec.interval_s for spec in runner.specs}
     names = [spec.name for spec in runner.specs] + sorted(set(rows) - set(intervals))
     if not names:
-        print(messages.jobs_list_empty(), file=out)
+        print(messages.WORDS.jobs_list_empty, file=out)
         return 0
     now = utc_now()
     entries = []

@@ -41,7 +41,7 @@ class BookingButtons(ButtonListeners):
             wanted = parse_book_value(click.value)
         except (ValueError, TypeError):
             logger.warning("a Book button with an unreadable value from %s", click.user_id)
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return
         user = click.body["user"]
         user_name = str(user.get("name") or user.get("username") or click.user_id)
@@ -75,7 +75,7 @@ class BookingButtons(ButtonListeners):
             wanted = parse_invite_value(click.value)
         except (ValueError, TypeError):
             logger.warning("a Book and invite button with an unreadable value from %s", click.user_id)
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return
         user = click.body["user"]
         user_name = str(user.get("name") or user.get("username") or click.user_id)
@@ -108,7 +108,7 @@ class BookingButtons(ButtonListeners):
         try:
             booking_id = parse_cancel_value(click.value)
         except ValueError:
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return
         answers = self._answers
         # A cancel lists the user's own bookings: it may replace only a private message.
