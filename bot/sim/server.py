@@ -21,7 +21,8 @@ from bot.sim import data
 from bot.sim.callback import push
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
-from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
+from bot.sim.endpoints.calendar import FreeBusy
+from bot.sim.endpoints.events import EventEndpoints
 from bot.sim.endpoints.messages import WorkNotifications
 from bot.sim.endpoints.oapi import OapiEndpoints
 from bot.sim.endpoints.people import PeopleSchedules
