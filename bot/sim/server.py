@@ -296,7 +296,7 @@ class Simulator:
     ) -> dict[str, Any]:
         """Add a room (e.g. to test a re-sync); returns its wire dict."""
         return self._rooms.add_room(
-            name, capacity=capacity, group_id=group_id, labels=labels, location=location, rules=rules
+            data.NewRoom(name, capacity, group_id, tuple(labels), location, rules or data.RoomRules())
         )
 
     def update_room(self, room_id: str, **wire_fields: Any) -> dict[str, Any]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, error_reply, json_body, oapi_reply, ok
+from bot.sim.replies import Endpoints, Problem, error_reply, json_body, oapi_reply, ok, serves
 from bot.sim.routes import OAPI_ENDPOINTS
 from bot.sim.state import SimState
 
 
-class AuthEndpoints:
+class AuthEndpoints(Endpoints):
     """`accessToken` and `corpAccessToken`.
 
     Args:
@@ -22,9 +22,6 @@ class AuthEndpoints:
     def __init__(self, *, state: SimState, issue_token: Callable[[], str]) -> None:
         self._state = state
         self._issue_token = issue_token
-
-    def handlers(self) -> dict[str, Handler]:
-        return {"accessToken": self.access_token, "corpAccessToken": self.corp_access_token}
 
     def check_token(self, key: str, request: Request) -> Reply | None:
         """The refusal for a call without a valid token, or None (lock held)."""
@@ -40,6 +37,7 @@ class AuthEndpoints:
             return error_reply(400, "InvalidAuthentication", "不合法的access_token")
         return None
 
+    @serves("accessToken")
     def access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
         body = json_body(request)
@@ -55,6 +53,7 @@ class AuthEndpoints:
             state.extend_token(token)
         return ok({"accessToken": token, "expireIn": state.config.token_ttl_s})
 
+    @serves("corpAccessToken")
     def corp_access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
         body = json_body(request)

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.sim import data
-from bot.sim.endpoints.users import Directory
+from bot.sim.endpoints.users import DirectoryEndpoints
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, ok
-from bot.sim.state import SimState
+from bot.sim.replies import Problem, json_body, ok, serves
 from bot.sim.timefmt import (
     SHANGHAI,
     SHANGHAI_NAME,
@@ -26,20 +25,14 @@ MAX_LIST_RESULTS = 100
 IDEMPOTENCY_S = 24 * 3600.0
 
 
-class FreeBusy:
+class FreeBusy(DirectoryEndpoints):
     """`schedules`: the busy items of rooms, from the demo meetings and the events booked through the API."""
-
-    def __init__(self, *, state: SimState, directory: Directory) -> None:
-        self._state = state
-        self._directory = directory
-
-    def handlers(self) -> dict[str, Handler]:
-        return {"schedules": self.query}
 
     def schedule(self, room_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
         with self._state.lock:
             return [item for _key, item in self.room_items(self._state.room(room_id), start, end)]
 
+    @serves("schedules")
     def query(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
         self._directory.calendar_user(params["user"])

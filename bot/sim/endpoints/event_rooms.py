@@ -10,14 +10,14 @@ from bot.sim import data, recurrence
 from bot.sim.endpoints.calendar import FreeBusy
 from bot.sim.endpoints.event_access import EventAccess
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, ok
+from bot.sim.replies import Endpoints, Problem, json_body, ok, serves
 from bot.sim.state import SimEvent, SimState
 from bot.sim.timefmt import local_midnight
 
 MAX_ROOMS_PER_EVENT = 5
 
 
-class EventRooms:
+class EventRooms(Endpoints):
     """Booking rooms on an event (checked against the room's scope, rules and schedule) and releasing
     them, and DingTalk's own sign-in list of an event."""
 
@@ -26,14 +26,7 @@ class EventRooms:
         self._access = access
         self._free_busy = free_busy
 
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            "addMeetingRooms": self.add_rooms,
-            "removeMeetingRooms": self.remove_rooms,
-            "signInEvent": self.sign_in,
-            "signInList": self.sign_in_list,
-        }
-
+    @serves("addMeetingRooms")
     def add_rooms(self, params: dict[str, str], request: Request) -> Reply:
         return self._access.once_on_event("addMeetingRooms", params, request, self._add_rooms)
 
@@ -68,6 +61,7 @@ class EventRooms:
             event.updated = state.now()
         return ok({"result": True})
 
+    @serves("removeMeetingRooms")
     def remove_rooms(self, params: dict[str, str], request: Request) -> Reply:
         return self._access.once_on_event("removeMeetingRooms", params, request, self._remove_rooms)
 
@@ -84,6 +78,7 @@ class EventRooms:
             event.updated = self._state.now()
         return ok({"result": True})
 
+    @serves("signInEvent")
     def sign_in(self, params: dict[str, str], request: Request) -> Reply:
         """`POST …/events/{eventId}/signin`: the organizer or an attendee signs in (the first time stays)."""
         user, event = self._access.event_on_calendar(params)
@@ -92,6 +87,7 @@ class EventRooms:
         moment = event.sign_ins.setdefault(user.unionid, self._state.now())
         return ok({"checkInTime": int(moment.timestamp() * 1000)})
 
+    @serves("signInList")
     def sign_in_list(self, params: dict[str, str], request: Request) -> Reply:
         """`GET …/events/{eventId}/signin?type=sign_in|not_yet_sign_in&maxResults=`: who signed in or not."""
         _user, event = self._access.event_for(params)

@@ -12,7 +12,7 @@ from bot.sim.endpoints.event_access import EventAccess, event_time
 from bot.sim.endpoints.event_rooms import EventRooms
 from bot.sim.endpoints.users import Directory
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, ok
+from bot.sim.replies import Endpoints, Handler, Problem, json_body, ok, serves
 from bot.sim.state import SimEvent, SimState
 from bot.sim.timefmt import SHANGHAI, parse_iso
 
@@ -20,7 +20,7 @@ from bot.sim.timefmt import SHANGHAI, parse_iso
 MAX_LIST_RESULTS = 100
 
 
-class EventEndpoints:
+class EventEndpoints(Endpoints):
     """The events of a user's primary calendar, and (through `EventRooms`) their rooms and sign-ins.
 
     Writes honour an `x-client-token` header: a repeat within a day answers the first reply again.
@@ -33,14 +33,7 @@ class EventEndpoints:
         self._rooms = EventRooms(state=state, access=self._access, free_busy=free_busy)
 
     def handlers(self) -> dict[str, Handler]:
-        return {
-            "createEvent": self.create,
-            "getEvent": self.get,
-            "listEvents": self.list,
-            "deleteEvent": self.delete,
-            "patchEvent": self.patch,
-            **self._rooms.handlers(),
-        }
+        return {**super().handlers(), **self._rooms.handlers()}
 
     # --- in process --------------------------------------------------------------------------
 
@@ -68,6 +61,7 @@ class EventEndpoints:
 
     # --- endpoints ---------------------------------------------------------------------------
 
+    @serves("createEvent")
     def create(self, params: dict[str, str], request: Request) -> Reply:
         user = self._access.calendar(params)
         return self._access.once(request, ("createEvent", user.unionid), lambda: self._create(user, request))
@@ -148,10 +142,12 @@ class EventEndpoints:
         state.created_per_day[day_key] = state.created_per_day.get(day_key, 0) + 1
         return ok(self._access.wire(event, viewer=user.unionid, with_rooms=False))
 
+    @serves("getEvent")
     def get(self, params: dict[str, str], request: Request) -> Reply:
         user, event = self._access.event_for(params)
         return ok(self._access.wire(event, viewer=user.unionid, with_rooms=True))
 
+    @serves("listEvents")
     def list(self, params: dict[str, str], request: Request) -> Reply:
         """The user's events overlapping [timeMin, timeMax), soonest first, a page at a time (`nextToken`)."""
         user = self._access.calendar(params)
@@ -183,6 +179,7 @@ class EventEndpoints:
             body["nextToken"] = str(offset + max_results)
         return ok(body)
 
+    @serves("deleteEvent")
     def delete(self, params: dict[str, str], request: Request) -> Reply:
         return self._access.once_on_event("deleteEvent", params, request, self._delete)
 
@@ -206,6 +203,7 @@ class EventEndpoints:
             event.attendees = [a for a in event.attendees if a["id"] != user.unionid]
         return Reply(200, b"", content_type="application/json;charset=utf-8")
 
+    @serves("patchEvent")
     def patch(self, params: dict[str, str], request: Request) -> Reply:
         """`PUT …/events/{eventId}`: a partial update by the organizer; rooms are re-checked at a new time."""
         return self._access.once_on_event("patchEvent", params, request, self._patch)
