@@ -232,17 +232,15 @@ class GroupsRepository(Repository):
     def rename(self, team_id: str, group_id: int, new_name: str, *, acting_user: str, is_admin: bool = False) -> GroupRecord:
         new_name = valid_name(new_name, max_length=self.name_max_length)
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             key = name_key(new_name)
             if key != row.name_key and name_taken(session, team_id, row.scope_key, key):
                 raise DuplicateName(new_name)
             row.name = new_name
             row.name_key = key
             session.flush()
-            return group_record(session, row)
 
-        return self._run(work, on_conflict=_duplicate(new_name))
+        return self._edit(team_id, group_id, acting_user, is_admin, change, on_conflict=_duplicate(new_name))
 
     def delete(self, team_id: str, group_id: int, *, acting_user: str, is_admin: bool = False) -> None:
         """Delete a group, its members and shares; defaults that pointed at it are cleared."""
@@ -278,12 +276,10 @@ class GroupsRepository(Repository):
         """
         room_ids = [room.room_id for room in self._rooms.resolve_many(team_id, refs)]
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             append_members(session, row, room_ids, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def remove_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
@@ -294,8 +290,7 @@ class GroupsRepository(Repository):
             UnknownGroup, NotAllowed, UnknownRoom (not in the group; with the group's closest rooms), AmbiguousRoom.
         """
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             members = member_ids(session, team_id, row.id)
             member_rooms = [
                 room_from_row(room)
@@ -304,9 +299,8 @@ class GroupsRepository(Repository):
             doomed = {match_room(ref, member_rooms).room_id for ref in refs}
             kept = [room_id for room_id in members if room_id not in doomed]
             write_members(session, row, kept, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def set_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
@@ -315,20 +309,17 @@ class GroupsRepository(Repository):
         room_ids = [room.room_id for room in self._rooms.resolve_many(team_id, refs)]
         check_room_count(len(room_ids), max_rooms=self.max_rooms)
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             write_members(session, row, room_ids, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def share(
         self, team_id: str, group_id: int, channel_id: str, *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
         """Share a group with a channel: everyone asking there sees it. Sharing twice is harmless."""
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             if session.get(m.GroupShare, (row.id, channel_id)) is None:
                 session.add(
                     m.GroupShare(
@@ -340,23 +331,20 @@ class GroupsRepository(Repository):
                     )
                 )
                 session.flush()
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def unshare(
         self, team_id: str, group_id: int, channel_id: str, *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             session.execute(
                 delete(m.GroupShare).where(
                     m.GroupShare.team_id == team_id, m.GroupShare.group_id == row.id, m.GroupShare.channel_id == channel_id
                 )
             )
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def import_dingtalk(self, team_id: str, *, acting_user: str) -> list[GroupRecord]:
         """Turn DingTalk's own room groups (from the synced directory) into workspace groups.
@@ -424,6 +412,24 @@ class GroupsRepository(Repository):
             if not name_taken(session, team_id, workspace, name_key(candidate)):
                 return candidate
         raise DuplicateName(base)
+
+    def _edit(
+        self,
+        team_id: str,
+        group_id: int,
+        acting_user: str,
+        is_admin: bool,
+        change: Callable[[Session, m.RoomGroup], None],
+        on_conflict: Callable[[IntegrityError], NoReturn] | None = None,
+    ) -> GroupRecord:
+        """Lock the group (its owner or an admin only), `change` it, and return it as it is now."""
+
+        def work(session: Session) -> GroupRecord:
+            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+            change(session, row)
+            return group_record(session, row)
+
+        return self._run(work, on_conflict=on_conflict)
 
     def _lock(self, session: Session, team_id: str, group_id: int, *, acting_user: str, is_admin: bool) -> m.RoomGroup:
         return lock_group(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin, now=self._clock())
