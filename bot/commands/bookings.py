@@ -16,7 +16,7 @@ from typing import TextIO
 
 from bot.commands.common import Invocation, entry_point
 from bot.config import utc_now
-from bot.errors import ConfigError, DingTalkError, StoreUnavailable
+from bot.errors import ConfigError, DingTalkError
 from bot.jobs.host import build_reconciler
 from bot.present import messages
 from bot.store import BookingRecord
@@ -33,14 +33,10 @@ def run(args: argparse.Namespace, cli: Invocation) -> int:
         runtime = build_runtime(cli.settings)
     except ConfigError as exc:
         return cli.fail(exc, 2)
-    except StoreUnavailable:
-        return cli.database_unreachable()
     try:
         reconciler = build_reconciler(runtime)
         assert reconciler is not None  # the runtime has a DingTalk client
         return _audit(reconciler, fix=bool(args.fix), now=utc_now(), out=cli.out)
-    except StoreUnavailable:
-        return cli.database_unreachable()
     except DingTalkError as exc:
         return cli.fail(messages.describe_error(exc))
     finally:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreUnavailable
 from bot.present import messages
 from bot.store.db import safe_url
 
@@ -61,7 +61,8 @@ def entry_point(
     prog: Callable[[argparse.Namespace], str],
 ) -> Callable[[Callable[[argparse.Namespace, Invocation], int]], EntryPoint]:
     """Make `handler(args, invocation) -> exit code` an entry point: the settings are read from
-    `environ` (default the process environment) and a broken one is exit 2 before the handler runs."""
+    `environ` (default the process environment) and a broken one is exit 2 before the handler runs;
+    a database that cannot be reached is one line and exit 1."""
 
     def wrap(handler: Callable[[argparse.Namespace, Invocation], int]) -> EntryPoint:
         def run(
@@ -76,7 +77,11 @@ def entry_point(
             settings = settings_or_report(name, err=err, environ=environ)
             if settings is None:
                 return 2
-            return handler(args, Invocation(name, out or sys.stdout, err, settings))
+            invocation = Invocation(name, out or sys.stdout, err, settings)
+            try:
+                return handler(args, invocation)
+            except StoreUnavailable:
+                return invocation.database_unreachable()
 
         run.__doc__ = handler.__doc__
         return run

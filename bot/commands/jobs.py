@@ -87,8 +87,6 @@ def run(args: argparse.Namespace, cli: Invocation) -> int:
         host = _open_host(cli.settings)
     except ConfigError as exc:
         return cli.fail(exc, 2)
-    except StoreUnavailable:
-        return cli.database_unreachable()
     try:
         if args.action == "list":
             return _list(host, out=cli.out)
@@ -96,8 +94,6 @@ def run(args: argparse.Namespace, cli: Invocation) -> int:
         if args.once or now is not None:
             return _run_once(host, clock=clock, out=cli.out)
         return _run_forever(host, err=cli.err)
-    except StoreUnavailable:
-        return cli.database_unreachable()
     finally:
         host.close()
 

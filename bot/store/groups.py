@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import delete, select, update
@@ -206,18 +207,7 @@ class GroupsRepository(Repository):
             if scope != m.SCOPE_WORKSPACE and count_owned(session, team_id, owner_user_id) >= self.max_groups_per_user:
                 raise LimitExceeded(LimitReason.GROUPS_PER_USER, limit=self.max_groups_per_user)
             now = self._clock()
-            row = m.RoomGroup(
-                team_id=team_id,
-                name=name,
-                name_key=name_key(name),
-                scope=scope,
-                scope_key=key_of_scope,
-                owner_user_id=owner_user_id,
-                channel_id=channel_id,
-                dingtalk_group_id=dingtalk_group_id,
-                created_at=now,
-                updated_at=now,
-            )
+            row = _new_group(team_id, name, scope, owner_user_id, channel_id, dingtalk_group_id, now)
             session.add(row)
             session.flush()
             session.add_all(
@@ -376,17 +366,7 @@ class GroupsRepository(Repository):
                 )
                 if row is None:
                     name = self._free_import_name(session, team_id, dingtalk_group_name(members))
-                    row = m.RoomGroup(
-                        team_id=team_id,
-                        name=name,
-                        name_key=name_key(name),
-                        scope=m.SCOPE_WORKSPACE,
-                        scope_key=scope_key(m.SCOPE_WORKSPACE, owner_user_id=acting_user, channel_id=None),
-                        owner_user_id=acting_user,
-                        dingtalk_group_id=dingtalk_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    row = _new_group(team_id, name, m.SCOPE_WORKSPACE, acting_user, None, dingtalk_id, now)
                     session.add(row)
                     session.flush()
                 else:
@@ -433,6 +413,30 @@ class GroupsRepository(Repository):
 
     def _lock(self, session: Session, team_id: str, group_id: int, *, acting_user: str, is_admin: bool) -> m.RoomGroup:
         return lock_group(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin, now=self._clock())
+
+
+def _new_group(
+    team_id: str,
+    name: str,
+    scope: str,
+    owner_user_id: str,
+    channel_id: str | None,
+    dingtalk_group_id: int | None,
+    now: datetime,
+) -> m.RoomGroup:
+    """A new group's row; its name key and scope key follow from the name, scope, owner and channel."""
+    return m.RoomGroup(
+        team_id=team_id,
+        name=name,
+        name_key=name_key(name),
+        scope=scope,
+        scope_key=scope_key(scope, owner_user_id=owner_user_id, channel_id=channel_id),
+        owner_user_id=owner_user_id,
+        channel_id=channel_id,
+        dingtalk_group_id=dingtalk_group_id,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _duplicate(name: str) -> Callable[[IntegrityError], NoReturn]:
