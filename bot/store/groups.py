@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
@@ -43,6 +44,21 @@ from bot.store.rooms import RoomsRepository, match_room, room_from_row
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class GroupLimits:
+    """How large groups may grow.
+
+    Attributes:
+        max_rooms: at most this many rooms in a group.
+        name_max_length: group names of at most this many characters.
+        max_groups_per_user: at most this many personal and channel groups made by one user.
+    """
+
+    max_rooms: int = 100
+    name_max_length: int = 60
+    max_groups_per_user: int = 50
+
+
 class GroupsRepository(Repository):
     """Room groups of a team.
 
@@ -50,26 +66,17 @@ class GroupsRepository(Repository):
         session_factory: makes sessions (`bot.store.db.make_session_factory(engine)`).
         rooms: resolves room refs (ids or names) against the directory.
         clock: the current time (aware UTC); used for created/updated times.
-        max_rooms: at most this many rooms in a group.
-        name_max_length: group names of at most this many characters.
-        max_groups_per_user: at most this many personal and channel groups made by one user.
+        limits: how large groups may grow.
     """
 
     def __init__(
-        self,
-        *,
-        session_factory: SessionFactory,
-        rooms: RoomsRepository,
-        clock: Clock = utc_now,
-        max_rooms: int = 100,
-        name_max_length: int = 60,
-        max_groups_per_user: int = 50,
+        self, *, session_factory: SessionFactory, rooms: RoomsRepository, clock: Clock = utc_now, limits: GroupLimits
     ) -> None:
         super().__init__(session_factory=session_factory, clock=clock)
         self._rooms = rooms
-        self.max_rooms = max_rooms
-        self.name_max_length = name_max_length
-        self.max_groups_per_user = max_groups_per_user
+        self.max_rooms = limits.max_rooms
+        self.name_max_length = limits.name_max_length
+        self.max_groups_per_user = limits.max_groups_per_user
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -448,4 +455,4 @@ def _duplicate(name: str) -> Callable[[IntegrityError], NoReturn]:
     return on_conflict
 
 
-__all__ = ["GroupsRepository"]
+__all__ = ["GroupLimits", "GroupsRepository"]
