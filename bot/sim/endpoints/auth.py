@@ -4,6 +4,7 @@ other endpoint passes first."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bot.sim.http import Reply, Request
 from bot.sim.replies import Endpoints, Problem, error_reply, json_body, oapi_reply, ok, serves
@@ -40,9 +41,8 @@ class AuthEndpoints(Endpoints):
     @serves("accessToken")
     def access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
-        body = json_body(request)
-        if state.revoked or body.get("appKey") != state.app_key or body.get("appSecret") != state.app_secret:
-            raise Problem(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
+        expected = {"appKey": state.app_key, "appSecret": state.app_secret}
+        self._credentials(request, expected, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
         # DingTalk hands out the same internal-app token while it is valid, and each fetch
         # extends its lifetime.
         token = state.app_token
@@ -56,11 +56,17 @@ class AuthEndpoints(Endpoints):
     @serves("corpAccessToken")
     def corp_access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
-        body = json_body(request)
-        if state.revoked or body.get("suiteKey") != state.suite_key or body.get("suiteSecret") != state.suite_secret:
-            raise Problem(400, "invalidSuiteKey", "无效的suiteKey或suiteSecret")
+        expected = {"suiteKey": state.suite_key, "suiteSecret": state.suite_secret}
+        body = self._credentials(request, expected, "invalidSuiteKey", "无效的suiteKey或suiteSecret")
         if body.get("suiteTicket") != state.suite_ticket:
             raise Problem(400, "invalidSuiteTicket", "无效的suiteTicket")
         if body.get("authCorpId") != state.corp_id:
             raise Problem(400, "invalidAuthInfo", "授权关系不存在")
         return ok({"accessToken": self._issue_token(), "expireIn": state.config.token_ttl_s})
+
+    def _credentials(self, request: Request, expected: dict[str, str], code: str, message: str) -> dict[str, Any]:
+        """The JSON body, when it carries the `expected` key and secret and they are not revoked."""
+        body = json_body(request)
+        if self._state.revoked or any(body.get(field) != value for field, value in expected.items()):
+            raise Problem(400, code, message)
+        return body
