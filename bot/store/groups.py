@@ -44,21 +44,6 @@ from bot.store.rooms import RoomsRepository, match_room, room_from_row
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class GroupLimits:
-    """How large groups may grow.
-
-    Attributes:
-        max_rooms: at most this many rooms in a group.
-        name_max_length: group names of at most this many characters.
-        max_groups_per_user: at most this many personal and channel groups made by one user.
-    """
-
-    max_rooms: int = 100
-    name_max_length: int = 60
-    max_groups_per_user: int = 50
-
-
 class GroupsRepository(Repository):
     """Room groups of a team.
 
@@ -420,6 +405,21 @@ class GroupsRepository(Repository):
 
     def _lock(self, session: Session, team_id: str, group_id: int, *, acting_user: str, is_admin: bool) -> m.RoomGroup:
         return lock_group(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin, now=self._clock())
+
+
+@dataclass(frozen=True)
+class GroupLimits:
+    """How large groups may grow.
+
+    Attributes:
+        max_rooms: at most this many rooms in a group.
+        name_max_length: group names of at most this many characters.
+        max_groups_per_user: at most this many personal and channel groups made by one user.
+    """
+
+    max_rooms: int = 100
+    name_max_length: int = 60
+    max_groups_per_user: int = 50
 
 
 def _new_group(
