@@ -50,6 +50,13 @@ class Outcome:
     next_due_at: datetime | None = None
     recorded: bool = True  # False when the lease ran out and another runner took the job meanwhile
 
+    @classmethod
+    def of(
+        cls, run: JobRun, *, ok: bool, note: str | None, next_due_at: datetime, recorded: bool, attempts: int = 0
+    ) -> Outcome:
+        """What `run` did, as it was recorded (or not)."""
+        return cls(run.name, ok, run.duration_s, note, attempts, next_due_at, recorded)
+
 
 def default_worker_id() -> str:
     """Host, process and a random part: unique per runner even when two run in one process."""
@@ -163,7 +170,7 @@ class Runner:
         run = JobRun(spec.name, self.worker_id, started_at, finished_at, duration)
         recorded = self._jobs.complete(run, next_due_at=next_due)
         log.info("job %s done in %.2f s%s", spec.name, duration, f": {note}" if note else "")
-        return Outcome(name=spec.name, ok=True, duration_s=duration, note=note, next_due_at=next_due, recorded=recorded)
+        return Outcome.of(run, ok=True, note=note, next_due_at=next_due, recorded=recorded)
 
     def _record_failure(
         self, spec: JobSpec, claimed: JobRecord, exc: Exception, *, started_at: datetime, duration_s: float
@@ -184,15 +191,7 @@ class Runner:
             error,
             exc_info=log.isEnabledFor(logging.DEBUG),
         )
-        return Outcome(
-            name=spec.name,
-            ok=False,
-            duration_s=duration_s,
-            note=error,
-            attempts=attempts,
-            next_due_at=next_due,
-            recorded=recorded,
-        )
+        return Outcome.of(run, ok=False, note=error, next_due_at=next_due, recorded=recorded, attempts=attempts)
 
 
 class BackgroundRunner:
