@@ -273,22 +273,31 @@ _DAY_START_SLOT = 18  # 09:00 in half hours
 _DAY_SLOTS = 20  # 09:00 .. 19:00
 
 
+ALL_DAY_SHARE = 0.035  # of a room's working days: about one in 30
+
+
 @functools.lru_cache(maxsize=32768)  # pure, so a cache only saves time (free/busy asks for the same days often)
 def day_items(
-    seed: int, room_id: str, day: date, *, organizers: tuple[str, ...], approval: bool = False
+    seed: int,
+    room_id: str,
+    day: date,
+    *,
+    organizers: tuple[str, ...],
+    approval: bool = False,
+    all_day_share: float = ALL_DAY_SHARE,
 ) -> tuple[DemoItem, ...]:
     """The meetings a demo room already has on `day` (a pure function of its arguments).
 
     Working days: 2-5 meetings of 30-120 minutes on half or whole hours between 09:00 and 19:00,
-    about 10% TENTATIVE (30% in rooms that need approval), and about one day in 30 is an all-day
-    item. Weekends are mostly empty.
+    about 10% TENTATIVE (30% in rooms that need approval), and `all_day_share` of the days (about one
+    in 30) hold one all-day item instead. Weekends are mostly empty.
     """
     rng = stable_rng(seed, "day", room_id, day.isoformat())
     weekend = day.weekday() >= 5
     if weekend:
         count = 1 if rng.random() < 0.12 else 0
     else:
-        if rng.random() < 0.035:
+        if rng.random() < all_day_share:
             return (_all_day(seed, room_id, day, rng, organizers),)
         count = rng.randint(2, 5)
     taken = [False] * _DAY_SLOTS

@@ -71,6 +71,8 @@ class Simulator:
             (advance window, closures) are judged at this date and the current time of day.
         clock: seconds since the epoch (token expiry, idempotency, QPS windows); default time.time.
         sleep: how latency is applied; default time.sleep.
+        all_day_share: the share of a demo room's working days booked all day (about one in 30);
+            0 gives none, for tests that need a room's evening free on whatever date they run.
     """
 
     def __init__(
@@ -81,10 +83,13 @@ class Simulator:
         today: date | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
+        all_day_share: float = data.ALL_DAY_SHARE,
     ) -> None:
         if rooms < 0:
             raise ValueError("rooms must not be negative")
-        self._state = state = SimState(seed=seed, rooms=rooms, today=today, clock=clock or time.time)
+        self._state = state = SimState(
+            seed=seed, rooms=rooms, today=today, clock=clock or time.time, all_day_share=all_day_share
+        )
         self._sleep = sleep or time.sleep
         self._server: HttpServer | None = None
         self._url = ""

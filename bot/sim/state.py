@@ -119,10 +119,20 @@ class SimState:
         rooms: how many demo rooms.
         today: the date the demo is laid around (default: today in Asia/Shanghai).
         clock: seconds since the epoch (token expiry, idempotency, QPS windows).
+        all_day_share: the share of a demo room's working days booked all day.
     """
 
-    def __init__(self, *, seed: int, rooms: int, today: date | None, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        rooms: int,
+        today: date | None,
+        clock: Callable[[], float],
+        all_day_share: float = data.ALL_DAY_SHARE,
+    ) -> None:
         self.seed = seed
+        self.all_day_share = all_day_share
         self.clock = clock
         self.real_today = datetime.fromtimestamp(clock(), SHANGHAI).date()
         self.today = today or self.real_today

@@ -129,9 +129,11 @@ def test_free_busy_answers_match_a_direct_single_room_query(sim: Simulator, clie
     assert together == alone
 
 
-def test_all_day_items_are_marked(sim: Simulator, client: DingTalkClient) -> None:
+def test_all_day_items_are_marked(sim_with_all_day: Simulator) -> None:
+    sim = sim_with_all_day
     start = datetime.combine(sim.today, datetime.min.time(), SHANGHAI)
-    schedules = client.query_schedules(sim.operator_union_id, room_ids(sim), start, start + timedelta(days=60))
+    with make_client(sim) as client:
+        schedules = client.query_schedules(sim.operator_union_id, room_ids(sim), start, start + timedelta(days=60))
     all_day = [i for s in schedules for i in s.items if i.all_day]
     assert all_day, "the demo data has an occasional all-day item within two months"
     for item in all_day:

@@ -96,14 +96,18 @@ def test_timed_items_use_shanghai_offsets_and_working_hours(http: httpx.Client, 
     assert 0 < statuses.count("TENTATIVE") < statuses.count("BUSY")
 
 
-def test_all_day_items_run_midnight_to_midnight_utc(http: httpx.Client, sim: Simulator) -> None:
+def test_all_day_items_run_midnight_to_midnight_utc(sim_with_all_day: Simulator) -> None:
+    sim = sim_with_all_day
     ids = [room["roomId"] for room in sim.rooms]
     all_day = []
-    for offset in range(28):
-        day = MONDAY + timedelta(days=offset)
-        for batch in range(0, len(ids), 5):
-            for info in query(http, sim, ids[batch : batch + 5], *day_window(day)).json()["scheduleInformation"]:
-                all_day += [(day, item) for item in info.get("scheduleItems", []) if item["start"]["timeZone"] == "UTC"]
+    with httpx.Client(base_url=sim.url) as http:
+        token = http.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
+        http.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
+        for offset in range(28):
+            day = MONDAY + timedelta(days=offset)
+            for batch in range(0, len(ids), 5):
+                for info in query(http, sim, ids[batch : batch + 5], *day_window(day)).json()["scheduleInformation"]:
+                    all_day += [(day, item) for item in info.get("scheduleItems", []) if item["start"]["timeZone"] == "UTC"]
     assert all_day, "four weeks of 24 rooms should contain an all-day item"
     for day, item in all_day:
         assert item["end"]["timeZone"] == "UTC"

@@ -82,7 +82,12 @@ class FreeBusy(DirectoryEndpoints):
         # Demo meetings never cross midnight; an all-day one covers its local day.
         for day in local_days(start, end):
             for demo in data.day_items(
-                state.seed, room.room_id, day, organizers=state.organizers, approval=room.rules.approval
+                state.seed,
+                room.room_id,
+                day,
+                organizers=state.organizers,
+                approval=room.rules.approval,
+                all_day_share=state.all_day_share,
             ):
                 if demo.start < end and start < demo.end:
                     yield (
