@@ -8,53 +8,40 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.availability import Verdict
 from bot.errors import EventLimitReached, PermissionMissing
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
-from bot.wiring import Runtime, build_runtime, point_at_simulator
+from bot.wiring import Runtime
+from tests.runtimes import MakeRuntime, runtime_factory, simulator_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
 TEAM = "T1"
 ALICE, BOB, ADMIN = "U_ALICE", "U_BOB", "U_ADMIN"
 
-MakeRuntime = Callable[..., Runtime]
-
 
 @pytest.fixture
 def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
     """Build a runtime on the simulator with some settings changed; DingTalk groups imported."""
-    built: list[Runtime] = []
+    with runtime_factory(simulator_settings(sim, database_url, deadline_s=3.0, admin_user_ids=(ADMIN,))) as build:
 
-    def make(clock: Callable[[], datetime] | None = None, **overrides: Any) -> Runtime:
-        settings = point_at_simulator(
-            Settings(
-                database_url=database_url,
-                deadline_s=3.0,
-                admin_user_ids=(ADMIN,),
-            ),
-            sim,
-        ).with_overrides(**overrides)
-        runtime = build_runtime(settings, clock=clock) if clock else build_runtime(settings)
-        built.append(runtime)
-        reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
-        assert isinstance(reply, TextReply) and reply.kind == "success", reply
-        return runtime
+        def make(**changes: Any) -> Runtime:
+            runtime = build(**changes)
+            reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
+            assert isinstance(reply, TextReply) and reply.kind == "success", reply
+            return runtime
 
-    yield make
-    for runtime in built:
-        runtime.close()
+        yield make
 
 
 @pytest.fixture

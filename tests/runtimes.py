@@ -1,0 +1,35 @@
+"""Runtimes on the DingTalk simulator and the test's database, for the integration and e2e tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings, utc_now
+from bot.wiring import Runtime, build_runtime, point_at_simulator
+
+if TYPE_CHECKING:
+    from bot.sim import Simulator
+    from tests.e2e.fake_slack import FakeSlack
+
+MakeRuntime = Callable[..., Runtime]
+
+
+def simulator_settings(sim: Simulator, database_url: str, *, slack: FakeSlack | None = None, **changes: Any) -> Settings:
+    """Settings whose DingTalk is the simulator; Slack Web API calls go to the fake Slack when one is given."""
+    if slack is not None:
+        changes = {"slack_bot_token": slack.token, "slack_api_url": slack.base_url, **changes}
+    return point_at_simulator(Settings(database_url=database_url, **changes), sim)
+
+
+@contextmanager
+def runtime_factory(base: Settings) -> Iterator[MakeRuntime]:
+    """`make(clock=None, **changes)` builds a runtime on `base` with some settings changed; all are closed at the end."""
+    with ExitStack() as opened:
+
+        def make(clock: Callable[[], datetime] = utc_now, **changes: Any) -> Runtime:
+            return opened.enter_context(build_runtime(base.with_overrides(**changes), clock=clock))
+
+        yield make
