@@ -28,17 +28,16 @@ from bot.usecases.checkin import CheckinSweeps
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
     FORM,
     JSON,
     SIGNING_SECRET,
-    TEAM,
     block_actions_payload,
     event_body,
     payload_body,
     signed,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, TEAM
 
 Constraint = str | re.Pattern[str] | dict[str, str | re.Pattern[str]]
 Registered = Callable[..., Callable[..., BoltResponse | None] | None]

@@ -29,7 +29,8 @@ from bot.present.actions import BOOK, book_value
 from bot.sim import Simulator
 from bot.store import Store, make_engine, make_session_factory
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, SIGNING_SECRET, TEAM, block_actions_payload, payload_body, signed_headers
+from tests.e2e.slack_requests import SIGNING_SECRET, block_actions_payload, payload_body, signed_headers
+from tests.e2e.workspace import ALICE, TEAM
 
 REPO = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -21,8 +21,9 @@ from bot.errors import MalformedReply, Throttled, UpstreamUnavailable
 from bot.present import messages
 from bot.sim import Simulator
 from tests.e2e.fake_slack import Call, FakeSlack, _Fault
-from tests.e2e.slack_requests import ALICE, CHANNEL, FORM, JSON, TEAM, dm_event, event_body, mention_event, signed
+from tests.e2e.slack_requests import FORM, JSON, dm_event, event_body, mention_event, signed
 from tests.e2e.test_slack_app import make_group, slash
+from tests.e2e.workspace import ALICE, CHANNEL, TEAM
 
 DELIVERY_LOGGER = "bot.slack.delivery"
 

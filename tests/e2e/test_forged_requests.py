@@ -26,11 +26,8 @@ from bot.slack.modals import build_group_modal
 from bot.slack.wsgi import RoombotWSGI
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     dm_event,
     event_body,
@@ -39,6 +36,7 @@ from tests.e2e.slack_requests import (
     slash_body,
     view_submission_payload,
 )
+from tests.e2e.workspace import ALICE, BOB, TEAM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OTHER_TEAM = "T_OTHER"

@@ -13,11 +13,8 @@ from slack_bolt import App
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    CHANNEL,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     event_body,
     mention_event,
@@ -25,6 +22,7 @@ from tests.e2e.slack_requests import (
     signed,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, CHANNEL, TEAM
 
 ANA, BO, CY = "U0ANA", "U0BO", "U0CY"  # CY has not linked a DingTalk account
 ZONES = {ALICE: "Asia/Shanghai", ANA: "Europe/Berlin", BO: "America/New_York", CY: "Asia/Tokyo"}

@@ -13,9 +13,10 @@ from slack_bolt import App
 from bot.config import Settings
 from bot.sim import Simulator
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, BOB, FORM, block_actions_payload, payload_body, signed
+from tests.e2e.slack_requests import FORM, block_actions_payload, payload_body, signed
 from tests.e2e.test_app_home import open_home
 from tests.e2e.test_slack_app import button, make_group, slash
+from tests.e2e.workspace import ALICE, BOB
 
 
 @pytest.fixture

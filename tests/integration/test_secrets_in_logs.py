@@ -28,7 +28,8 @@ from bot.slack.blocks import render
 from bot.store.sync import sync_directory
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, FORM, JSON, SIGNING_SECRET, TEAM, dm_event, event_body, signed, slash_body
+from tests.e2e.slack_requests import FORM, JSON, SIGNING_SECRET, dm_event, event_body, signed, slash_body
+from tests.e2e.workspace import ALICE, TEAM
 
 ZONE = "Asia/Shanghai"
 APP_TOKEN = "xapp-1-A0ROOMBOT-0000000000-appleveltokensecret0123456789"
