@@ -88,6 +88,16 @@ def book(
     )
 
 
+def everest_tomorrow_evening(sim: Simulator) -> tuple[str, datetime, datetime]:
+    start, end = evening(sim)
+    return free_room(sim, "3F-Everest", start, end), start, end
+
+
+def cancel(runtime: Runtime, booking_id: int, *, user: str = ALICE) -> Reply:
+    """The Cancel button of a booking, pressed by `user` (not an admin)."""
+    return runtime.service.cancel(team_id=TEAM, user_id=user, booking_id=booking_id, is_admin=False, tz=TZ)
+
+
 def ask(runtime: Runtime, text: str, *, user: str = ALICE) -> Reply:
     return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=TZ)
 
@@ -114,8 +124,7 @@ def window_question(start: datetime) -> str:
 
 
 def test_a_booking_succeeds_and_then_shows_as_busy_in_a_new_query(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     before = ask(runtime, window_question(start))  # fills the schedule cache: the room is free
     assert isinstance(before, FindReply) and result_for(before, everest).assessment.verdict is Verdict.FREE
 
@@ -143,8 +152,7 @@ def test_a_booking_succeeds_and_then_shows_as_busy_in_a_new_query(runtime: Runti
 
 
 def test_booking_from_text_in_english_and_chinese(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     fuji = free_room(sim, "3F-Fuji", start, end)
 
     english = ask(runtime, "book 3F-Everest tomorrow 8-9pm")
@@ -171,8 +179,7 @@ def test_booking_from_text_needs_a_room_and_an_exact_time(runtime: Runtime, sim:
 def test_two_users_racing_for_one_room_get_one_booking_and_one_friendly_busy_answer(
     runtime: Runtime, sim: Simulator
 ) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     barrier = threading.Barrier(2)
     replies: dict[str, Reply] = {}
 
@@ -199,8 +206,7 @@ def test_two_users_racing_for_one_room_get_one_booking_and_one_friendly_busy_ans
 
 
 def test_a_double_click_gives_one_booking(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     first = book(runtime, everest, start, end, key="click-1")
     second = book(runtime, everest, start, end, key="click-1")
@@ -212,8 +218,7 @@ def test_a_double_click_gives_one_booking(runtime: Runtime, sim: Simulator) -> N
 
 
 def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     barrier = threading.Barrier(4)
     replies: list[Reply] = []
 
@@ -238,11 +243,10 @@ def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim
 
 
 def test_clicking_book_again_after_cancelling_books_again(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end, key="click")
     (first,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=first.id, is_admin=False, tz=TZ)
+    cancel(runtime, first.id)
 
     again = book(runtime, everest, start, end, key="click")
 
@@ -252,8 +256,7 @@ def test_clicking_book_again_after_cancelling_books_again(runtime: Runtime, sim:
 
 
 def test_a_busy_room_when_adding_it_leaves_no_orphan_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault("addMeetingRooms", status=400, code="meetingRoomNotAvailable", message="room busy")
 
     reply = book(runtime, everest, start, end)
@@ -266,8 +269,7 @@ def test_a_busy_room_when_adding_it_leaves_no_orphan_event(runtime: Runtime, sim
 
 
 def test_dingtalk_failing_to_add_the_room_leaves_no_orphan_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault("addMeetingRooms", status=400, code="invalidParameter", message="Meeting room invalid")
 
     reply = book(runtime, everest, start, end)
@@ -304,8 +306,7 @@ def test_a_room_that_needs_approval_is_booked_as_pending(runtime: Runtime, sim: 
 
 def test_an_unlinked_user_is_refused_when_the_setting_says_so(make_runtime: MakeRuntime, sim: Simulator) -> None:
     runtime = make_runtime(unlinked_booking="refuse")
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end)
 
@@ -315,8 +316,7 @@ def test_an_unlinked_user_is_refused_when_the_setting_says_so(make_runtime: Make
 
 
 def test_an_unlinked_user_books_with_the_operator_account_named_in_the_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end, name="alice")
 
@@ -332,8 +332,7 @@ def test_a_linked_user_books_in_their_own_name(make_runtime: MakeRuntime, sim: S
     li_lei = sim.users[1]
     linked = link_with_code(runtime, sim, str(li_lei["mobile"]), user=ALICE)
     assert isinstance(linked, TextReply) and linked.kind == "success"
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end)
 
@@ -411,8 +410,7 @@ def test_a_rule_violation_names_the_limit(runtime: Runtime, sim: Simulator) -> N
 
 
 def test_the_daily_event_limit_is_explained(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault(
         "createEvent", status=400, code="flowLimit", message="current user can not create events exceed 100 per day"
     )
@@ -426,8 +424,7 @@ def test_the_daily_event_limit_is_explained(runtime: Runtime, sim: Simulator) ->
 
 
 def test_a_missing_permission_is_explained_with_its_scope(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault(
         "createEvent",
         status=403,
@@ -448,12 +445,11 @@ def test_a_missing_permission_is_explained_with_its_scope(runtime: Runtime, sim:
 
 
 def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = cancel(runtime, record.id)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     assert reply.intro == messages.cancel_done("3F-Everest", start, end, cancel_mode="delete")
@@ -465,12 +461,11 @@ def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Sim
 
 
 def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    refused = runtime.service.cancel(team_id=TEAM, user_id=BOB, booking_id=record.id, is_admin=False, tz=TZ)
+    refused = cancel(runtime, record.id, user=BOB)
     by_text = ask(runtime, f"cancel {record.id}", user=BOB)
 
     assert isinstance(refused, TextReply) and refused.kind == "error"
@@ -485,12 +480,11 @@ def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simu
 
 def test_cancel_mode_remove_room_keeps_the_meeting_and_releases_the_room(make_runtime: MakeRuntime, sim: Simulator) -> None:
     runtime = make_runtime(cancel_mode="remove_room")
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = cancel(runtime, record.id)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     (event,) = sim.events
@@ -499,8 +493,7 @@ def test_cancel_mode_remove_room_keeps_the_meeting_and_releases_the_room(make_ru
 
 
 def test_my_bookings_and_cancel_by_time_from_text(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     fuji = free_room(sim, "3F-Fuji", start - timedelta(hours=1), start)
     book(runtime, everest, start, end)
     book(runtime, fuji, start - timedelta(hours=1), start)
@@ -527,14 +520,13 @@ def test_my_bookings_and_cancel_by_time_from_text(runtime: Runtime, sim: Simulat
 
 
 def test_a_cancelled_booking_cancelled_again_says_so(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    cancel(runtime, record.id)
     sim.reset_stats()
 
-    again = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    again = cancel(runtime, record.id)
 
     assert isinstance(again, BookingsReply) and again.intro_kind == "info"
     assert again.intro == messages.cancel_already("3F-Everest", start, end)
@@ -546,8 +538,7 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
 ) -> None:
     now = [datetime.now(UTC)]
     runtime = make_runtime(clock=lambda: now[0])
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     # A worker recorded the attempt and died before calling DingTalk.
     runtime.store.bookings.begin(
         TEAM,
@@ -572,8 +563,7 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
 
 
 def test_booking_a_room_the_schedule_already_shows_busy_asks_nothing_of_dingtalk(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     assert isinstance(book(runtime, everest, start, end, user=ALICE, name="alice"), FindReply)
     sim.reset_stats()
 
