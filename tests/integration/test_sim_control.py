@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -277,13 +279,13 @@ def sim_args(**overrides: Any) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
-def test_roombot_sim_serves_and_prints_credentials() -> None:
+@contextmanager
+def roombot_sim(args: argparse.Namespace) -> Iterator[tuple[str, str, list[int]]]:
+    """`roombot sim` running in a thread until the block ends: its URL, its banner, and its exit code once stopped."""
     out = io.StringIO()
     stop = threading.Event()
     codes: list[int] = []
-    thread = threading.Thread(
-        target=lambda: codes.append(run(sim_args(latency_ms=5, max_rooms_per_call=7), out=out, stop=stop))
-    )
+    thread = threading.Thread(target=lambda: codes.append(run(args, out=out, stop=stop)))
     thread.start()
     try:
         for _ in range(500):
@@ -292,15 +294,20 @@ def test_roombot_sim_serves_and_prints_credentials() -> None:
             stop.wait(0.01)
         text = out.getvalue()
         url = next(line.split()[-1] for line in text.splitlines() if "listening on" in line)
+        yield url, text, codes
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_roombot_sim_serves_and_prints_credentials() -> None:
+    with roombot_sim(sim_args(latency_ms=5, max_rooms_per_call=7)) as (url, text, codes):
         info = httpx.get(f"{url}/_sim/info").json()
         assert info["app_key"] in text and info["app_secret"] in text
         assert info["operator_union_id"] in text
         assert f"DINGTALK_API_URL={url} DINGTALK_APP_KEY={info['app_key']}" in text
         config = httpx.get(f"{url}/_sim/config").json()
         assert (config["latency_ms"], config["max_rooms_per_call"]) == (5.0, 7)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
     assert codes == [0]
 
 
