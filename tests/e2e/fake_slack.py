@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlparse
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
+_WEBHOOKS = "/webhook/"  # the faults of the response_url receiver, kept beside the Web API methods' own
 
 
 @dataclass
@@ -114,6 +115,14 @@ class FakeSlack:
         """The next `count` calls of `method` answer HTTP 429 with Retry-After."""
         self._faults.setdefault(method, []).append(_Fault(429, "ratelimited", retry_after, count))
 
+    def server_error(self, method: str, *, count: int = 1) -> None:
+        """The next `count` calls of `method` answer HTTP 500."""
+        self._faults.setdefault(method, []).append(_Fault(500, "internal_error", None, count))
+
+    def fail_webhook(self, status: int, body: str, *, count: int = 1, retry_after: int | None = None) -> None:
+        """The next `count` posts to any response_url answer `status` with the text `body` (and Retry-After)."""
+        self._faults.setdefault(_WEBHOOKS, []).append(_Fault(status, body, retry_after, count))
+
     def hold(self, method: str, *, until: str) -> None:
         """Answer `method` only once a call of `until` has arrived (makes "slow" deterministic, no sleeps)."""
         self._holds[method] = until
@@ -163,7 +172,12 @@ class FakeSlack:
             self._lock.notify_all()
 
         if parsed.path.startswith("/webhook/"):
-            self._send(request, 200, "ok", content_type="text/plain")
+            fault = self._take_fault(_WEBHOOKS)
+            if fault is None:
+                self._send(request, 200, "ok", content_type="text/plain")
+            else:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                self._send(request, fault.status, fault.error or "", content_type="text/plain", headers=headers)
             return
         method = call.method
         if method in self._holds:

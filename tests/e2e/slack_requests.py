@@ -17,13 +17,17 @@ from tests.e2e.workspace import CHANNEL, DM
 from tests.e2e.workspace import TEAM as TEAM
 
 SIGNING_SECRET = "e2e-signing-secret"
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 _event_ids = iter(range(1, 1_000_000))
 
 
 def signed_headers(
-    body: str, *, content_type: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    body: str, *, content_type: str | None = None, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
+    """Headers as Slack signs them; the content type is the one Slack sends such a body as unless given."""
+    content_type = content_type or (JSON if body.startswith("{") else FORM)
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     assert signature is not None
@@ -154,14 +158,10 @@ def block_suggestion_payload(action_id: str, value: str, *, user: str = ALICE, t
 
 
 def signed(
-    body: str, *, content_type: str, timestamp: int | None = None, secret: str = SIGNING_SECRET, **headers: str
+    body: str, *, content_type: str | None = None, timestamp: int | None = None, secret: str = SIGNING_SECRET, **headers: str
 ) -> BoltRequest:
     all_headers: dict[str, str | Sequence[str]] = dict(
         signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret)
     )
     all_headers.update({k.replace("_", "-"): v for k, v in headers.items()})
     return BoltRequest(body=body, headers=all_headers)
-
-
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"

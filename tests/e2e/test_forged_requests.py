@@ -9,13 +9,10 @@ Slack relays: another team's group id, another user's booking id.
 from __future__ import annotations
 
 import json
-import threading
 import time as clock
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -36,6 +33,7 @@ from tests.e2e.slack_requests import (
     slash_body,
     view_submission_payload,
 )
+from tests.e2e.test_http_endpoint import serve
 from tests.e2e.workspace import ALICE, BOB, TEAM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,33 +41,11 @@ OTHER_TEAM = "T_OTHER"
 HOME = {"type": "home", "id": "V_HOME"}
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def base_url(make_app: Any, runtime: Any, fake_slack: FakeSlack) -> Iterator[str]:
     fake_slack.timezones.update({ALICE: "Asia/Shanghai", BOB: "Asia/Shanghai"})
     app = make_app(process_before_response=False)  # the production shape: work after the acknowledgement
-    server = make_server(
-        "127.0.0.1",
-        0,
-        RoombotWSGI(app=app, health=runtime.service.health),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from serve(RoombotWSGI(app=app, health=runtime.service.health))
 
 
 def send(base_url: str, body: str, headers: dict[str, str]) -> httpx.Response:
