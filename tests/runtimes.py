@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, utc_now
+from bot.present.reply import Reply
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 if TYPE_CHECKING:
@@ -33,3 +34,32 @@ def runtime_factory(base: Settings) -> Iterator[MakeRuntime]:
             return opened.enter_context(build_runtime(base.with_overrides(**changes), clock=clock))
 
         yield make
+
+
+def press_book(
+    runtime: Runtime,
+    room_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    team: str,
+    user: str,
+    key: str,
+    user_name: str = "alice",
+    tz: str = "Asia/Shanghai",
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+) -> Reply:
+    """The Book button, as the Slack listener calls the service (clicked in `channel_id`, on `message_ts`)."""
+    return runtime.service.book(
+        team_id=team,
+        user_id=user,
+        user_name=user_name,
+        room_id=room_id,
+        start=start,
+        end=end,
+        idempotency_key=key,
+        tz=tz,
+        channel_id=channel_id,
+        message_ts=message_ts,
+    )

@@ -34,6 +34,12 @@ def send_slash(app: App, fake: FakeSlack, text: str) -> None:
     assert response.status == 200
 
 
+def ask_for_help(app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, *, level: int = logging.WARNING) -> None:
+    """`/rooms help`, with the log captured from `level` up."""
+    with caplog.at_level(level):
+        send_slash(app, fake, "help")
+
+
 def undelivered_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == DELIVERY_LOGGER and "could not deliver" in r.getMessage()]
 
@@ -72,8 +78,7 @@ def test_a_response_url_refusing_for_good_is_logged_with_context_and_the_user_is
 ) -> None:
     fake_slack.fail_webhook(404, "expired_url", count=5)
 
-    with caplog.at_level(logging.WARNING):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog)
 
     assert len(fake_slack.webhook_calls()) == 1  # a 404 is final: not retried
     (record,) = undelivered_records(caplog)
@@ -91,11 +96,10 @@ def test_a_response_url_failing_past_the_retries_is_reported_too(
 ) -> None:
     fake_slack.fail_webhook(500, "oops", count=10)
 
-    with caplog.at_level(logging.WARNING):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog)
 
-    assert len(fake_slack.webhook_calls()) == 3  # the first try and two retries
     (record,) = undelivered_records(caplog)
+    assert len(fake_slack.webhook_calls()) == 3  # the first try and two retries
     assert "error=http_500" in record.getMessage()
     (told,) = fake_slack.calls("chat.postEphemeral")
     assert told.body["text"] == messages.slack_post_failed("http_500")
@@ -107,8 +111,7 @@ def test_when_neither_the_answer_nor_an_ephemeral_can_be_posted_the_user_gets_a_
     fake_slack.fail_webhook(404, "expired_url", count=5)
     fake_slack.fail("chat.postEphemeral", error="not_in_channel")
 
-    with caplog.at_level(logging.INFO):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog, level=logging.INFO)
 
     (dm,) = fake_slack.calls("chat.postMessage")
     assert dm.body["channel"] == ALICE

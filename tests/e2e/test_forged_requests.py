@@ -35,6 +35,7 @@ from tests.e2e.slack_requests import (
 )
 from tests.e2e.test_http_endpoint import serve
 from tests.e2e.workspace import ALICE, BOB, TEAM
+from tests.runtimes import press_book
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OTHER_TEAM = "T_OTHER"
@@ -308,16 +309,7 @@ def test_cancelling_a_booking_of_another_team_is_refused(
     start, end = evening(sim)
     everest = room_id(sim, "3F-Everest")
     runtime.service.handle_text(team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="groups", tz="Asia/Shanghai")
-    reply = runtime.service.book(
-        team_id=OTHER_TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=everest,
-        start=start,
-        end=end,
-        idempotency_key="other-team-booking",
-        tz="Asia/Shanghai",
-    )
+    reply: Any = press_book(runtime, everest, start, end, team=OTHER_TEAM, user=ALICE, key="other-team-booking")
     assert reply.intro_kind == "success", reply
     (booking,) = runtime.store.bookings.for_user(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
 

@@ -22,7 +22,7 @@ from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime
-from tests.runtimes import MakeRuntime, runtime_factory, simulator_settings
+from tests.runtimes import MakeRuntime, press_book, runtime_factory, simulator_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -74,18 +74,9 @@ def book(
     name: str = "alice",
     key: str | None = None,
 ) -> Reply:
-    return runtime.service.book(
-        team_id=TEAM,
-        user_id=user,
-        user_name=name,
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=key or f"{user}-{room_id}-{start.isoformat()}",
-        channel_id="C1",
-        message_ts="1700000000.000100",
-        tz=TZ,
-    )
+    key = key or f"{user}-{room_id}-{start.isoformat()}"
+    clicked_in = dict(channel_id="C1", message_ts="1700000000.000100")
+    return press_book(runtime, room_id, start, end, team=TEAM, user=user, user_name=name, key=key, **clicked_in)
 
 
 def everest_tomorrow_evening(sim: Simulator) -> tuple[str, datetime, datetime]:

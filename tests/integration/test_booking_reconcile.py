@@ -24,7 +24,7 @@ from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.bookings.rules import booking_key, event_marker
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import FakeSlack
-from tests.runtimes import simulator_settings
+from tests.runtimes import press_book, simulator_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -94,17 +94,9 @@ def begin_booking(
 
 def click_book(runtime: Runtime, room_id: str, start: datetime, end: datetime) -> Reply:
     """The Book button, as the Slack listener calls it: one key per logical booking."""
-    return runtime.service.book(
-        team_id=TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=booking_key(TEAM, ALICE, room_id, start, end),
-        channel_id=CHANNEL,
-        message_ts=MESSAGE_TS,
-        tz=TZ,
+    key = booking_key(TEAM, ALICE, room_id, start, end)
+    return press_book(
+        runtime, room_id, start, end, team=TEAM, user=ALICE, key=key, tz=TZ, channel_id=CHANNEL, message_ts=MESSAGE_TS
     )
 
 
