@@ -23,6 +23,7 @@ from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime
 from tests.runtimes import MakeRuntime, press_book, runtime_factory, simulator_settings
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -217,11 +218,7 @@ def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim
         barrier.wait()
         replies.append(book(runtime, everest, start, end, key="same-click"))
 
-    threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(click, 4)
 
     assert len(sim.events) == 1
     assert [b.status for b in bookings(runtime)] == ["booked"]

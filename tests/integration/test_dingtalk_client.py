@@ -20,6 +20,7 @@ from bot import errors
 from bot.dingtalk import DingTalkClient, NoRateLimit
 from bot.domain.models import Room, RoomSchedule
 from bot.sim import Simulator
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -325,11 +326,7 @@ def test_twenty_concurrent_callers_share_one_token_refresh(sim: Simulator, clien
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
-    threads = [threading.Thread(target=call) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(call, 20)
     assert failures == []
     assert sim.stats()["accessToken"] == 1
     assert sim.stats()["groupLists"] <= 40  # each caller at most one refused call and one retry
@@ -342,11 +339,7 @@ def test_twenty_concurrent_first_callers_fetch_one_token(sim: Simulator, client:
         barrier.wait()
         client.list_room_groups(sim.operator_union_id)
 
-    threads = [threading.Thread(target=call) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(call, 20)
     served = {endpoint: count for endpoint, count in sim.stats().items() if count and endpoint != "total"}
     assert served == {"accessToken": 1, "groupLists": 20}
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.commands.sim import banner, run
 from bot.sim import ENDPOINTS, Simulator
+from tests.threads import run_in_threads
 
 
 def rooms(http: httpx.Client, sim: Simulator) -> httpx.Response:
@@ -95,11 +96,7 @@ def test_latency_is_applied_per_request_outside_the_lock() -> None:
             )
             results.append(response.status_code)
 
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
+        run_in_threads(call, 3, timeout=20)
         assert results == [200, 200, 200]
         assert slept == [0.25, 0.25, 0.25]
 

@@ -14,6 +14,7 @@ from bot.usecases.bookings.rules import parse_marker
 from bot.usecases.bookings.service import BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.find import FindRooms
+from tests.booking_intents import intent
 from tests.unit.usecase_fakes import (
     ADMIN,
     ALICE,
@@ -257,17 +258,8 @@ def test_a_refused_room_whose_event_cannot_be_deleted_is_kept_to_be_released() -
 
 def test_a_click_while_another_is_booking_is_told_in_progress_and_promised_the_answer() -> None:
     world = World()
-    record, _ = world.store.bookings.begin(
-        TEAM,
-        idempotency_key="k",
-        slack_user_id=ALICE,
-        room_id="r1",
-        room_name="Everest",
-        start=START,
-        end=END,
-        organizer_union_id="union-alice",
-        lease=timedelta(minutes=3),
-    )
+    written = intent("k", user=ALICE, start=START, end=END, organizer="union-alice", lease=timedelta(minutes=3))
+    record, _ = world.store.bookings.begin(TEAM, **written)
 
     outcome = book_alice(world)
 
