@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,6 @@ from bot.present.reply import BookingsReply, FindReply
 from bot.usecases.bookings.rules import parse_marker
 from bot.usecases.bookings.service import BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
-from bot.usecases.find import FindRooms
 from tests.booking_intents import intent
 from tests.unit.usecase_fakes import (
     ADMIN,
@@ -28,7 +26,7 @@ from tests.unit.usecase_fakes import (
     FakeStore,
     admins,
     asker,
-    askers,
+    find_rooms,
     settings,
 )
 
@@ -54,21 +52,12 @@ class World:
             clock=lambda: NOW,
             log=LOG,
         )
-        directory = FakeDirectory().as_directory()
-        find = FindRooms(
-            settings=config,
-            store=self.store.as_store(),
-            schedules=self.schedules.as_provider(),
-            directory=directory,
-            askers=askers(),
-            side_work=ThreadPoolExecutor(max_workers=1),
-            clock=lambda: NOW,
-        )
+        directory = FakeDirectory()
         self.bookings = Bookings(
             booking=self.service,
-            find=find,
+            find=find_rooms(self.store, self.schedules, directory=directory, config=config),
             store=self.store.as_store(),
-            directory=directory,
+            directory=directory.as_directory(),
             admins=admins(),
             cancel_mode=config.cancel_mode,
             log=LOG,
