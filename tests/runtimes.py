@@ -25,6 +25,17 @@ def simulator_settings(sim: Simulator, database_url: str, *, slack: FakeSlack | 
     return point_at_simulator(Settings(database_url=database_url, **changes), sim)
 
 
+def simulator_environ(sim: Simulator, database_url: str) -> dict[str, str]:
+    """The environment that points a `roombot` process at the simulator and the test's database."""
+    return {
+        "DINGTALK_API_URL": sim.url,
+        "DINGTALK_APP_KEY": sim.app_key,
+        "DINGTALK_APP_SECRET": sim.app_secret,
+        "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
+        "DATABASE_URL": database_url,
+    }
+
+
 @contextmanager
 def runtime_factory(base: Settings) -> Iterator[MakeRuntime]:
     """`make(clock=None, **changes)` builds a runtime on `base` with some settings changed; all are closed at the end."""

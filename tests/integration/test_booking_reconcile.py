@@ -24,7 +24,7 @@ from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.bookings.rules import booking_key, event_marker
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import FakeSlack
-from tests.runtimes import press_book, simulator_settings
+from tests.runtimes import press_book, simulator_environ, simulator_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -318,13 +318,7 @@ def test_bookings_audit_lists_what_is_unsettled_or_orphaned_and_fix_settles_it(
         end=end,
         time_zone=TZ,
     )
-    environ = {
-        "DATABASE_URL": database_url,
-        "DINGTALK_APP_KEY": sim.app_key,
-        "DINGTALK_APP_SECRET": sim.app_secret,
-        "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
-        "DINGTALK_API_URL": sim.url,
-    }
+    environ = simulator_environ(sim, database_url)
 
     def roombot(*argv: str) -> tuple[int, str]:
         import io

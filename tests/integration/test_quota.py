@@ -29,6 +29,7 @@ from bot.store.quota import QuotaRepository
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.integration.conftest import Clock
+from tests.runtimes import simulator_environ
 
 REPO = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,11 +94,7 @@ def test_two_processes_add_to_one_count_that_matches_what_dingtalk_served(sim: S
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO),
-        "DINGTALK_API_URL": sim.url,
-        "DINGTALK_APP_KEY": sim.app_key,
-        "DINGTALK_APP_SECRET": sim.app_secret,
-        "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
-        "DATABASE_URL": database_url,
+        **simulator_environ(sim, database_url),
         "ROOMBOT_FETCH_HORIZON_DAYS": "1",
     }
 
