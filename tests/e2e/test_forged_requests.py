@@ -49,6 +49,15 @@ def base_url(make_app: Any, runtime: Any, fake_slack: FakeSlack) -> Iterator[str
     yield from serve(RoombotWSGI(app=app, health=runtime.service.health))
 
 
+def group_modal_values(name: str, sim: Any, room_name: str) -> dict[str, Any]:
+    """The group modal's state when saved: the name typed and one room picked."""
+    picked = {"value": room_id(sim, room_name), "text": {"type": "plain_text", "text": room_name}}
+    return {
+        "group_name": {"name": {"type": "plain_text_input", "value": name}},
+        "group_rooms": {"rooms": {"type": "multi_external_select", "selected_options": [picked]}},
+    }
+
+
 def send(base_url: str, body: str, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{base_url}/slack/events", content=body.encode(), headers=headers)
 
@@ -210,15 +219,7 @@ def test_saving_a_modal_forged_with_another_teams_group_is_refused(
     )
     (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=secret.id, name="Secret-Board", rooms=[])
-    values = {
-        "group_name": {"name": {"type": "plain_text_input", "value": "Pwned"}},
-        "group_rooms": {
-            "rooms": {
-                "type": "multi_external_select",
-                "selected_options": [{"value": room_id(sim, "3F-K2"), "text": {"type": "plain_text", "text": "3F-K2"}}],
-            }
-        },
-    }
+    values = group_modal_values("Pwned", sim, "3F-K2")
     response = post(base_url, payload_body(view_submission_payload(modal, values, user=ALICE)))
 
     assert response.status_code == 200
@@ -235,15 +236,7 @@ def test_saving_a_modal_forged_with_a_colleagues_group_is_refused(
     slash(base_url, fake_slack, "group add Alices 3F-Everest", user=ALICE)
     (alices,) = runtime.store.groups.visible(TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=alices.id, name="Alices", rooms=[])
-    values = {
-        "group_name": {"name": {"type": "plain_text_input", "value": "Bobs now"}},
-        "group_rooms": {
-            "rooms": {
-                "type": "multi_external_select",
-                "selected_options": [{"value": room_id(sim, "3F-K2"), "text": {"type": "plain_text", "text": "3F-K2"}}],
-            }
-        },
-    }
+    values = group_modal_values("Bobs now", sim, "3F-K2")
     response = post(base_url, payload_body(view_submission_payload(modal, values, user=BOB)))
 
     assert response.json()["response_action"] == "errors"

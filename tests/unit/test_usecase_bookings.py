@@ -32,6 +32,10 @@ from tests.unit.usecase_fakes import (
 
 START = NOW + timedelta(hours=1)
 END = START + timedelta(hours=1)
+# "book Everest" with START to END in words, as the parser reads it.
+BOOK_EVEREST = Request(
+    intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
+)
 
 
 class World:
@@ -164,9 +168,7 @@ def test_book_text_needs_an_exact_time() -> None:
 
 def test_book_text_books_the_named_room() -> None:
     world = World()
-    request = Request(
-        intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
-    )
+    request = BOOK_EVEREST
     reply = world.bookings.book_text(request, asker())
     assert isinstance(reply, FindReply) and reply.intro_kind == "success"
     assert [b.room_id for b in world.store.bookings.rows.values()] == ["r1"]
