@@ -20,6 +20,7 @@ from bot.errors import EventLimitReached, PermissionMissing
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
+from bot.sim.faults import PERMISSION_DENIED
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime
 from tests.runtimes import MakeRuntime, press_book, runtime_factory, simulator_settings
@@ -413,13 +414,7 @@ def test_the_daily_event_limit_is_explained(runtime: Runtime, sim: Simulator) ->
 
 def test_a_missing_permission_is_explained_with_its_scope(runtime: Runtime, sim: Simulator) -> None:
     everest, start, end = everest_tomorrow_evening(sim)
-    sim.inject_fault(
-        "createEvent",
-        status=403,
-        code="Forbidden.AccessDenied.AccessTokenPermissionDenied",
-        message="没有调用该接口的权限",
-        required_scopes=["Calendar.Event.Write"],
-    )
+    sim.inject_fault("createEvent", status=403, code=PERMISSION_DENIED, required_scopes=["Calendar.Event.Write"])
 
     reply = book(runtime, everest, start, end)
 
