@@ -48,7 +48,6 @@ class _Fault:
     status: int
     error: str | None
     retry_after: int | None
-    count: int
 
 
 @dataclass
@@ -109,19 +108,19 @@ class FakeSlack:
 
     def fail(self, method: str, *, error: str, count: int = 1) -> None:
         """The next `count` calls of `method` answer `{"ok": false, "error": error}`."""
-        self._faults.setdefault(method, []).append(_Fault(200, error, None, count))
+        self._queue_fault(method, _Fault(200, error, None), count)
 
     def rate_limit(self, method: str, *, retry_after: int = 1, count: int = 1) -> None:
         """The next `count` calls of `method` answer HTTP 429 with Retry-After."""
-        self._faults.setdefault(method, []).append(_Fault(429, "ratelimited", retry_after, count))
+        self._queue_fault(method, _Fault(429, "ratelimited", retry_after), count)
 
     def server_error(self, method: str, *, count: int = 1) -> None:
         """The next `count` calls of `method` answer HTTP 500."""
-        self._faults.setdefault(method, []).append(_Fault(500, "internal_error", None, count))
+        self._queue_fault(method, _Fault(500, "internal_error", None), count)
 
     def fail_webhook(self, status: int, body: str, *, count: int = 1, retry_after: int | None = None) -> None:
         """The next `count` posts to any response_url answer `status` with the text `body` (and Retry-After)."""
-        self._faults.setdefault(_WEBHOOKS, []).append(_Fault(status, body, retry_after, count))
+        self._queue_fault(_WEBHOOKS, _Fault(status, body, retry_after), count)
 
     def hold(self, method: str, *, until: str) -> None:
         """Answer `method` only once a call of `until` has arrived (makes "slow" deterministic, no sleeps)."""
@@ -192,16 +191,14 @@ class FakeSlack:
             return
         self._send(request, 200, json.dumps(self._answer(method, body)))
 
+    def _queue_fault(self, method: str, fault: _Fault, count: int) -> None:
+        with self._lock:
+            self._faults.setdefault(method, []).extend([fault] * count)
+
     def _take_fault(self, method: str) -> _Fault | None:
         with self._lock:
-            queue = self._faults.get(method) or []
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.count -= 1
-            if fault.count <= 0:
-                queue.pop(0)
-            return fault
+            queue = self._faults.get(method)
+            return queue.pop(0) if queue else None
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -23,6 +23,7 @@ from bot.store import BookingRecord
 from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.bookings.rules import booking_key, event_marker
 from bot.wiring import Runtime, build_runtime
+from tests.booking_intents import intent
 from tests.e2e.fake_slack import FakeSlack
 from tests.runtimes import press_book, simulator_environ, simulator_settings
 
@@ -76,19 +77,11 @@ def begin_booking(
     runtime: Runtime, sim: Simulator, room_id: str, start: datetime, end: datetime, *, lease: timedelta
 ) -> BookingRecord:
     """A worker writes its intent down, as a click does before it calls DingTalk."""
-    record, _ = runtime.store.bookings.begin(
-        TEAM,
-        idempotency_key=booking_key(TEAM, ALICE, room_id, start, end),
-        slack_user_id=ALICE,
-        room_id=room_id,
-        room_name=next(str(r["roomName"]) for r in sim.rooms if str(r["roomId"]) == room_id),
-        start=start,
-        end=end,
-        organizer_union_id=sim.operator_union_id,
-        channel_id=CHANNEL,
-        message_ts=MESSAGE_TS,
-        lease=lease,
-    )
+    key = booking_key(TEAM, ALICE, room_id, start, end)
+    room = (room_id, next(str(r["roomName"]) for r in sim.rooms if str(r["roomId"]) == room_id))
+    clicked_in = {"channel_id": CHANNEL, "message_ts": MESSAGE_TS}
+    written = intent(key, user=ALICE, room=room, start=start, end=end, organizer=sim.operator_union_id, **clicked_in)
+    record, _ = runtime.store.bookings.begin(TEAM, lease=lease, **written)
     return record
 
 
