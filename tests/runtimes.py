@@ -25,6 +25,19 @@ def simulator_settings(sim: Simulator, database_url: str, *, slack: FakeSlack | 
     return point_at_simulator(Settings(database_url=database_url, **changes), sim)
 
 
+def as_third_party_app(settings: Settings, sim: Simulator) -> Settings:
+    """The settings of roombot as a third-party (suite) app of the simulated organisation: no app key
+    of its own; the suite secret and ticket buy a corp token."""
+    return point_at_simulator(settings, sim).with_overrides(
+        dingtalk_app_key=None,
+        dingtalk_app_secret=None,
+        dingtalk_suite_key=sim.suite_key,
+        dingtalk_suite_secret=sim.suite_secret,
+        dingtalk_auth_corp_id=sim.corp_id,
+        dingtalk_suite_ticket=sim.suite_ticket,
+    )
+
+
 def simulator_environ(sim: Simulator, database_url: str) -> dict[str, str]:
     """The environment that points a `roombot` process at the simulator and the test's database."""
     return {

@@ -356,14 +356,19 @@ def test_a_short_lived_token_is_refreshed_before_it_expires(sim: Simulator) -> N
     assert sim.stats()["accessToken"] == 2
 
 
-def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
-    with DingTalkClient(
+def suite_client(sim: Simulator, *, suite_ticket: str | None = None) -> DingTalkClient:
+    """A client of roombot as a third-party (suite) app of the simulated organisation."""
+    return DingTalkClient(
         base_url=sim.url,
         suite_key=sim.suite_key,
         suite_secret=sim.suite_secret,
         auth_corp_id=sim.corp_id,
-        suite_ticket=sim.suite_ticket,
-    ) as dingtalk:
+        suite_ticket=suite_ticket or sim.suite_ticket,
+    )
+
+
+def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
+    with suite_client(sim) as dingtalk:
         for _ in range(3):
             dingtalk.list_room_groups(sim.operator_union_id)
         sim.expire_tokens()
@@ -373,16 +378,7 @@ def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
 
 
 def test_bad_suite_ticket_is_bad_credentials(sim: Simulator) -> None:
-    with (
-        DingTalkClient(
-            base_url=sim.url,
-            suite_key=sim.suite_key,
-            suite_secret=sim.suite_secret,
-            auth_corp_id=sim.corp_id,
-            suite_ticket="stale-ticket",
-        ) as dingtalk,
-        pytest.raises(errors.BadCredentials),
-    ):
+    with suite_client(sim, suite_ticket="stale-ticket") as dingtalk, pytest.raises(errors.BadCredentials):
         dingtalk.list_room_groups(sim.operator_union_id)
 
 
