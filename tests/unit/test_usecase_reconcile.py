@@ -3,6 +3,7 @@ once, and release the events roombot made that no booking knows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.models import Event, EventRoom
@@ -48,15 +49,7 @@ class World:
             end=END,
             description=event_marker(TEAM, key) if key else "Team lunch",
         )
-        with_rooms = Event(
-            event_id=made.event_id,
-            summary=made.summary,
-            start=made.start,
-            end=made.end,
-            organizer_id=made.organizer_id,
-            description=made.description,
-            meeting_rooms=tuple(EventRoom(room_id=room, status="accepted") for room in rooms),
-        )
+        with_rooms = replace(made, meeting_rooms=tuple(EventRoom(room_id=room, status="accepted") for room in rooms))
         self.dingtalk.events[made.event_id] = with_rooms
         return with_rooms
 
