@@ -8,6 +8,7 @@ Rows read `(text, expected, extras)`. `expected` is either `"! reason"` (a Parse
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -42,16 +43,17 @@ N: dict[str, Any] = {}
 
 
 def table(text: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """Rows without extras, one a line: `text | expected`, with an optional `  # comment` after it.
+    """Rows one a line: `text | expected`, or `text | expected | ["arg", ...]` for a command's
+    args, with an optional `  # comment` after it.
 
     Blank lines and lines starting with `#` are skipped; a text may hold `|` itself (Slack's
-    `<@U1|name>`): the last ` | ` on the line is the separator."""
+    `<@U1|name>`), never ` | `."""
     rows: list[tuple[str, str, dict[str, Any]]] = []
     for line in text.splitlines():
         line = line.split("  #", 1)[0].strip()
         if line and not line.startswith("#"):
-            message, expected = line.rsplit(" | ", 1)
-            rows.append((message.rstrip(), expected, {}))
+            message, expected, *args = [cell.strip() for cell in line.split(" | ")]
+            rows.append((message, expected, {"args": json.loads(args[0])} if args else {}))
     return rows
 
 
@@ -173,48 +175,48 @@ FIND_CORE: list[tuple[str, str, dict[str, Any]]] = [
 FIND_CORE_ZH: list[tuple[str, str, dict[str, Any]]] = [
     *table(
         """
-        明天下午2点到3点      | find interval 12-03 14:00 12-03 15:00
-        下周一上午10点到11点半  | find interval 12-08 10:00 12-08 11:30
-        今天下午           | find part_of_day 12-02 13:00 12-02 18:00
-        后天9点-10点       | find interval 12-04 09:00 12-04 10:00
-        周五下午三点         | find point 12-05 15:00 12-05 15:30
-        明天下午两点到四点      | find interval 12-03 14:00 12-03 16:00
-        明天上午十点         | find point 12-03 10:00 12-03 10:30
-        明天10:00-11:00  | find interval 12-03 10:00 12-03 11:00
-        今晚             | find part_of_day 12-02 18:00 12-02 22:00
-        明早9点           | find point 12-03 09:00 12-03 09:30
-        下午3点           | find point 12-02 15:00 12-02 15:30
-        现在             | find point 12-02 10:17 12-02 10:47
-        2小时后           | find point 12-02 12:17 12-02 12:47
-        半小时后           | find point 12-02 10:47 12-02 11:17
-        明天下午2点开会1个小时   | find interval 12-03 14:00 12-03 15:00
-        明天             | find day 12-03 09:00 12-03 18:00
-        后天             | find day 12-04 09:00 12-04 18:00
-        大后天            | find day 12-05 09:00 12-05 18:00
-        本周             | find interval 12-02 10:17 12-05 18:00
-        下周             | find interval 12-08 09:00 12-12 18:00
-        下周三            | find day 12-10 09:00 12-10 18:00
-        周三             | find day 12-03 09:00 12-03 18:00
-        星期五上午          | find part_of_day 12-05 09:00 12-05 12:00
-        12月5日下午2点到4点   | find interval 12-05 14:00 12-05 16:00
-        12月5号          | find day 12-05 09:00 12-05 18:00
-        15号            | find day 12-15 09:00 12-15 18:00
-        明天晚上7点         | find point 12-03 19:00 12-03 19:30
-        中午12点          | find point 12-02 12:00 12-02 12:30
-        明天下午2点半        | find point 12-03 14:30 12-03 15:00
-        明天下午2点一刻       | find point 12-03 14:15 12-03 14:45
-        到6点            | find interval 12-02 10:17 12-02 18:00
-        3点以后           | find open_end 12-02 15:00 12-02 18:00
-        明天9点到10点半      | find interval 12-03 09:00 12-03 10:30
-        十点到十一点         | find interval 12-02 10:17 12-02 11:00
-        明天下午有空的会议室     | find part_of_day 12-03 13:00 12-03 18:00
-        星期天上午十点        | find point 12-07 10:00 12-07 10:30
-        下周二下午          | find part_of_day 12-09 13:00 12-09 18:00
+        明天下午2点到3点             | find interval 12-03 14:00 12-03 15:00
+        下周一上午10点到11点半       | find interval 12-08 10:00 12-08 11:30
+        今天下午                     | find part_of_day 12-02 13:00 12-02 18:00
+        后天9点-10点                 | find interval 12-04 09:00 12-04 10:00
+        周五下午三点                 | find point 12-05 15:00 12-05 15:30
+        明天下午两点到四点           | find interval 12-03 14:00 12-03 16:00
+        明天上午十点                 | find point 12-03 10:00 12-03 10:30
+        明天10:00-11:00              | find interval 12-03 10:00 12-03 11:00
+        今晚                         | find part_of_day 12-02 18:00 12-02 22:00
+        明早9点                      | find point 12-03 09:00 12-03 09:30
+        下午3点                      | find point 12-02 15:00 12-02 15:30
+        现在                         | find point 12-02 10:17 12-02 10:47
+        2小时后                      | find point 12-02 12:17 12-02 12:47
+        半小时后                     | find point 12-02 10:47 12-02 11:17
+        明天下午2点开会1个小时       | find interval 12-03 14:00 12-03 15:00
+        明天                         | find day 12-03 09:00 12-03 18:00
+        后天                         | find day 12-04 09:00 12-04 18:00
+        大后天                       | find day 12-05 09:00 12-05 18:00
+        本周                         | find interval 12-02 10:17 12-05 18:00
+        下周                         | find interval 12-08 09:00 12-12 18:00
+        下周三                       | find day 12-10 09:00 12-10 18:00
+        周三                         | find day 12-03 09:00 12-03 18:00
+        星期五上午                   | find part_of_day 12-05 09:00 12-05 12:00
+        12月5日下午2点到4点          | find interval 12-05 14:00 12-05 16:00
+        12月5号                      | find day 12-05 09:00 12-05 18:00
+        15号                         | find day 12-15 09:00 12-15 18:00
+        明天晚上7点                  | find point 12-03 19:00 12-03 19:30
+        中午12点                     | find point 12-02 12:00 12-02 12:30
+        明天下午2点半                | find point 12-03 14:30 12-03 15:00
+        明天下午2点一刻              | find point 12-03 14:15 12-03 14:45
+        到6点                        | find interval 12-02 10:17 12-02 18:00
+        3点以后                      | find open_end 12-02 15:00 12-02 18:00
+        明天9点到10点半              | find interval 12-03 09:00 12-03 10:30
+        十点到十一点                 | find interval 12-02 10:17 12-02 11:00
+        明天下午有空的会议室         | find part_of_day 12-03 13:00 12-03 18:00
+        星期天上午十点               | find point 12-07 10:00 12-07 10:30
+        下周二下午                   | find part_of_day 12-09 13:00 12-09 18:00
         明天下午两点开一个半小时的会 | find interval 12-03 14:00 12-03 15:30
-        礼拜四上午9点到12点    | find interval 12-04 09:00 12-04 12:00
-        明天全天           | find day 12-03 09:00 12-03 18:00
-        接下来2小时         | find interval 12-02 10:17 12-02 12:17
-        明天14:00到15:00  | find interval 12-03 14:00 12-03 15:00
+        礼拜四上午9点到12点          | find interval 12-04 09:00 12-04 12:00
+        明天全天                     | find day 12-03 09:00 12-03 18:00
+        接下来2小时                  | find interval 12-02 10:17 12-02 12:17
+        明天14:00到15:00             | find interval 12-03 14:00 12-03 15:00
         """
     ),
 ]
@@ -243,8 +245,8 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
         2-3pm for 2 hours | ! duration_exceeds_window
         14:00-9:00        | ! end_before_start
         Dec 1 2025 2-3pm  | ! in_past
-        今天上午9点            | ! in_past
-        下午3点到2点           | ! end_before_start
+        今天上午9点       | ! in_past
+        下午3点到2点      | ! end_before_start
         tomorrow 13:75    | ! unreadable
         feb 30            | ! unreadable
         """
@@ -254,7 +256,7 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
         """
         free rooms for 0 people | ! bad_capacity
         book 3F-Everest         | ! no_time
-        预订 3F-Everest           | ! no_time
+        预订 3F-Everest         | ! no_time
         group rename HQ         | ! missing_argument
         group remove HQ         | ! missing_argument
         group delete            | ! missing_argument
@@ -316,8 +318,8 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
         show my bookings     | my_bookings none - -
         my bookings tomorrow | my_bookings day 12-03 09:00 12-03 18:00
         bookings             | my_bookings none - -
-        我的预订                 | my_bookings none - -
-        我的预定 明天              | my_bookings day 12-03 09:00 12-03 18:00
+        我的预订             | my_bookings none - -
+        我的预定 明天        | my_bookings day 12-03 09:00 12-03 18:00
         # help
         help                 | help none - -
         """
@@ -326,7 +328,7 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
     *table(
         """
         ?    | help none - -
-        帮助   | help none - -
+        帮助 | help none - -
         HELP | help none - -
         """
     ),
@@ -336,43 +338,47 @@ SHANGHAI_OTHER: list[tuple[str, str, dict[str, Any]]] = [
         """
         group list | groups none - -
         my groups  | groups none - -
-        分组         | groups none - -
-        我的分组       | groups none - -
+        分组       | groups none - -
+        我的分组   | groups none - -
         """
     ),
-    ("group show HQ", "groups none - -", {"args": ["HQ"]}),
-    ("group add HQ 3F-Everest 3F-K2", "group_add none - -", {"args": ["HQ", "3F-Everest", "3F-K2"]}),
-    ('group add "Big Room" 3F-K2', "group_add none - -", {"args": ["Big Room", "3F-K2"]}),
-    ("group create HQ", "group_add none - -", {"args": ["HQ"]}),
-    ("分组 添加 HQ 3F-Everest", "group_add none - -", {"args": ["HQ", "3F-Everest"]}),
-    ("添加分组 HQ 3F-Everest 3F-K2", "group_add none - -", {"args": ["HQ", "3F-Everest", "3F-K2"]}),
-    ("group remove HQ 3F-K2", "group_remove none - -", {"args": ["HQ", "3F-K2"]}),
-    ("分组 移除 HQ 3F-K2", "group_remove none - -", {"args": ["HQ", "3F-K2"]}),
-    ("group rename A B", "group_rename none - -", {"args": ["A", "B"]}),
-    ('group rename HQ "Head Office"', "group_rename none - -", {"args": ["HQ", "Head Office"]}),
-    ("group rename HQ “Head Office”", "group_rename none - -", {"args": ["HQ", "Head Office"]}),
-    ("分组 重命名 A B", "group_rename none - -", {"args": ["A", "B"]}),
-    ("group delete HQ", "group_delete none - -", {"args": ["HQ"]}),
-    ("删除分组 HQ", "group_delete none - -", {"args": ["HQ"]}),
-    ("group share HQ", "group_share none - -", {"args": ["HQ"]}),
-    ("共享分组 HQ", "group_share none - -", {"args": ["HQ"]}),
-    ("group default HQ", "group_default none - -", {"args": ["HQ"]}),
-    ("分组 默认 HQ", "group_default none - -", {"args": ["HQ"]}),
-    ("group import", "group_import none - -", {"args": []}),
-    ("导入分组", "group_import none - -", N),
-    ("Group Add hq Room-1", "group_add none - -", {"args": ["hq", "Room-1"]}),
-    # link
-    ("link 0123456789abcdef", "link none - -", {"args": ["0123456789abcdef"]}),
-    ("link +86 138 0000 0000", "link none - -", {"args": ["+8613800000000"]}),
-    ("link <tel:+8613800000000|+86 138-0000-0000>", "link none - -", {"args": ["+8613800000000"]}),
-    ("link my dingtalk account to 13800000000", "link none - -", {"args": ["13800000000"]}),
-    ("绑定 13800000000", "link none - -", {"args": ["13800000000"]}),
-    ("link 042137", "link none - -", {"args": ["042137"]}),  # a one-time code
-    ("unlink", "unlink none - -", {"args": []}),
-    ("unlink my dingtalk account", "unlink none - -", {"args": []}),
-    ("unlink <@U0123ABCD|ana>", "unlink none - -", {"args": ["U0123ABCD"]}),
-    ("unlink U0123ABCD", "unlink none - -", {"args": ["U0123ABCD"]}),
-    ("解绑", "unlink none - -", {"args": []}),
+    *table(
+        """
+        group show HQ                               | groups none - -        | ["HQ"]
+        group add HQ 3F-Everest 3F-K2               | group_add none - -     | ["HQ", "3F-Everest", "3F-K2"]
+        group add "Big Room" 3F-K2                  | group_add none - -     | ["Big Room", "3F-K2"]
+        group create HQ                             | group_add none - -     | ["HQ"]
+        分组 添加 HQ 3F-Everest                     | group_add none - -     | ["HQ", "3F-Everest"]
+        添加分组 HQ 3F-Everest 3F-K2                | group_add none - -     | ["HQ", "3F-Everest", "3F-K2"]
+        group remove HQ 3F-K2                       | group_remove none - -  | ["HQ", "3F-K2"]
+        分组 移除 HQ 3F-K2                          | group_remove none - -  | ["HQ", "3F-K2"]
+        group rename A B                            | group_rename none - -  | ["A", "B"]
+        group rename HQ "Head Office"               | group_rename none - -  | ["HQ", "Head Office"]
+        group rename HQ “Head Office”               | group_rename none - -  | ["HQ", "Head Office"]
+        分组 重命名 A B                             | group_rename none - -  | ["A", "B"]
+        group delete HQ                             | group_delete none - -  | ["HQ"]
+        删除分组 HQ                                 | group_delete none - -  | ["HQ"]
+        group share HQ                              | group_share none - -   | ["HQ"]
+        共享分组 HQ                                 | group_share none - -   | ["HQ"]
+        group default HQ                            | group_default none - - | ["HQ"]
+        分组 默认 HQ                                | group_default none - - | ["HQ"]
+        group import                                | group_import none - -  | []
+        导入分组                                    | group_import none - -
+        Group Add hq Room-1                         | group_add none - -     | ["hq", "Room-1"]
+        # link
+        link 0123456789abcdef                       | link none - -          | ["0123456789abcdef"]
+        link +86 138 0000 0000                      | link none - -          | ["+8613800000000"]
+        link <tel:+8613800000000|+86 138-0000-0000> | link none - -          | ["+8613800000000"]
+        link my dingtalk account to 13800000000     | link none - -          | ["13800000000"]
+        绑定 13800000000                            | link none - -          | ["13800000000"]
+        link 042137                                 | link none - -          | ["042137"]  # a one-time code
+        unlink                                      | unlink none - -        | []
+        unlink my dingtalk account                  | unlink none - -        | []
+        unlink <@U0123ABCD|ana>                     | unlink none - -        | ["U0123ABCD"]
+        unlink U0123ABCD                            | unlink none - -        | ["U0123ABCD"]
+        解绑                                        | unlink none - -        | []
+        """
+    ),
     # settings
     ("at 4", "find point 12-02 16:00 12-02 17:00", {"settings": {"default_meeting_minutes": 60}}),
     ("tomorrow", "find day 12-03 08:00 12-03 17:00", {"settings": {"work_start": time(8), "work_end": time(17)}}),
@@ -416,8 +422,8 @@ BERLIN_ROWS: list[tuple[str, str, dict[str, Any]]] = [
         next week              | find interval 2026-01-05 09:00 2026-01-09 18:00
         1/2                    | find day 2026-01-02 09:00 2026-01-02 18:00
         12/31                  | find day 12-31 16:40 12-31 18:00
-        明天上午10点                | find point 2026-01-01 10:00 2026-01-01 10:30
-        下周一                    | find day 2026-01-05 09:00 2026-01-05 18:00
+        明天上午10点           | find point 2026-01-01 10:00 2026-01-01 10:30
+        下周一                 | find day 2026-01-05 09:00 2026-01-05 18:00
         the 2nd                | find day 2026-01-02 09:00 2026-01-02 18:00
         tonight                | find part_of_day 12-31 18:00 12-31 22:00
         friday                 | find day 2026-01-02 09:00 2026-01-02 18:00
@@ -451,16 +457,16 @@ MONTH_END_ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("3/2", "find day 02-03 09:00 02-03 18:00", {"settings": {"date_order": "DMY"}}),
     *table(
         """
-        下周五               | find day 02-06 09:00 02-06 18:00
-        周六上午              | find part_of_day 01-31 09:00 01-31 12:00
+        下周五            | find day 02-06 09:00 02-06 18:00
+        周六上午          | find part_of_day 01-31 09:00 01-31 12:00
         until 9           | find interval 01-30 19:30 01-30 21:00
         tonight           | find part_of_day 01-30 19:30 01-30 22:00
         this evening      | find part_of_day 01-30 19:30 01-30 21:00
         next 30 min       | find interval 01-30 19:30 01-30 20:00
         feb 29            | ! unreadable
         in 2 days         | find day 02-01 09:00 02-01 18:00
-        1月31日下午           | find part_of_day 01-31 13:00 01-31 18:00
-        2月1号9点            | find point 02-01 09:00 02-01 09:30
+        1月31日下午       | find part_of_day 01-31 13:00 01-31 18:00
+        2月1号9点         | find point 02-01 09:00 02-01 09:30
         afternoon         | find part_of_day 01-31 13:00 01-31 18:00
         2-3pm             | find interval 01-31 14:00 01-31 15:00
         the 31st 10pm-2am | find interval 01-31 22:00 02-01 02:00

@@ -71,8 +71,8 @@ NEXT_WEEK: Rows = [
         thursday next week afternoon   | find part_of_day 12-11 13:00 12-11 18:00
         on friday of next week 9:30-10 | find interval 12-12 09:30 12-12 10:00
         this week friday               | find day 12-05 09:00 12-05 18:00
-        下周 周三                          | find day 12-10 09:00 12-10 18:00
-        下周三下午2点到3点                     | find interval 12-10 14:00 12-10 15:00
+        下周 周三                      | find day 12-10 09:00 12-10 18:00
+        下周三下午2点到3点             | find interval 12-10 14:00 12-10 15:00
         """
     ),
 ]
@@ -93,24 +93,24 @@ RANGES: Rows = [
         10pm-2am                      | find interval 12-02 22:00 12-03 02:00
         tomorrow 11pm-1am             | find interval 12-03 23:00 12-04 01:00
         22:00-01:30                   | find interval 12-02 22:00 12-03 01:30
-        晚上11点 ~ 凌晨2点                  | find interval 12-02 23:00 12-03 02:00
-        晚上10点到凌晨1点                    | find interval 12-02 22:00 12-03 01:00
-        明天晚上11点到凌晨2点                  | find interval 12-03 23:00 12-04 02:00
-        今晚11点到明早1点                    | find interval 12-02 23:00 12-03 01:00
-        今晚11点到明早8点                    | find interval 12-02 23:00 12-03 08:00
-        晚上10点到次日凌晨2点                  | find interval 12-02 22:00 12-03 02:00
+        晚上11点 ~ 凌晨2点            | find interval 12-02 23:00 12-03 02:00
+        晚上10点到凌晨1点             | find interval 12-02 22:00 12-03 01:00
+        明天晚上11点到凌晨2点         | find interval 12-03 23:00 12-04 02:00
+        今晚11点到明早1点             | find interval 12-02 23:00 12-03 01:00
+        今晚11点到明早8点             | find interval 12-02 23:00 12-03 08:00
+        晚上10点到次日凌晨2点         | find interval 12-02 22:00 12-03 02:00
         tonight 11 to 1               | find interval 12-02 23:00 12-03 01:00
         between now and 5             | find interval 12-02 10:17 12-02 17:00
         from now until 3pm            | find interval 12-02 10:17 12-02 15:00
         now till 4                    | find interval 12-02 10:17 12-02 16:00
-        现在到下午5点                       | find interval 12-02 10:17 12-02 17:00
+        现在到下午5点                 | find interval 12-02 10:17 12-02 17:00
         now through 4                 | find interval 12-02 10:17 12-02 16:00
         between now and eod           | find interval 12-02 10:17 12-02 18:00
         between now and friday        | find interval 12-02 10:17 12-05 18:00
         now until tomorrow            | find interval 12-02 10:17 12-03 18:00
         between now and tomorrow noon | find interval 12-02 10:17 12-03 12:00
-        现在到明天中午                       | find interval 12-02 10:17 12-03 12:00
-        从现在到周五                        | find interval 12-02 10:17 12-05 18:00
+        现在到明天中午                | find interval 12-02 10:17 12-03 12:00
+        从现在到周五                  | find interval 12-02 10:17 12-05 18:00
         """
     ),
     ("between now and yesterday", "! in_past", {"suggestion": "12-02 10:17"}),
@@ -119,7 +119,7 @@ RANGES: Rows = [
         later than 3:30pm but before 6pm    | find interval 12-02 15:30 12-02 18:00
         after 2 but before 4                | find interval 12-02 14:00 12-02 16:00
         tomorrow after 10am and before noon | find interval 12-03 10:00 12-03 12:00
-        下午3点以后5点以前                          | find interval 12-02 15:00 12-02 17:00
+        下午3点以后5点以前                  | find interval 12-02 15:00 12-02 17:00
         from 10 to 3                        | find interval 12-02 10:17 12-02 15:00
         """
     ),
@@ -148,9 +148,9 @@ CLOCK_WORDS: Rows = [
         ten to three                 | find interval 12-02 10:17 12-02 15:00  # words that may be a range stay one
         noonish tomorrow             | find point 12-03 12:00 12-03 12:30
         this coming friday at 9.15   | find point 12-05 09:15 12-05 09:45
-        差一刻三点                        | find point 12-02 14:45 12-02 15:15
-        三点差一刻                        | find point 12-02 14:45 12-02 15:15
-        明天三点差5分                      | find point 12-03 14:55 12-03 15:25
+        差一刻三点                   | find point 12-02 14:45 12-02 15:15
+        三点差一刻                   | find point 12-02 14:45 12-02 15:15
+        明天三点差5分                | find point 12-03 14:55 12-03 15:25
         """
     ),
 ]
@@ -166,7 +166,7 @@ DURATIONS: Rows = [
         2 days from now at 3pm     | find point 12-04 15:00 12-04 15:30
         next 3 days                | find interval 12-02 10:17 12-04 18:00
         in the next 2 days         | find interval 12-02 10:17 12-03 18:00
-        接下来3天                      | find interval 12-02 10:17 12-04 18:00
+        接下来3天                  | find interval 12-02 10:17 12-04 18:00
         for the next 30 minutes    | find interval 12-02 10:17 12-02 10:47
         for the next hour          | find interval 12-02 10:17 12-02 11:17
         within 2 hours             | find interval 12-02 10:17 12-02 12:17
@@ -174,9 +174,9 @@ DURATIONS: Rows = [
         3 weeks from today         | find day 12-23 09:00 12-23 18:00
         in a week                  | find day 12-09 09:00 12-09 18:00
         in 2 weeks at 3pm          | find point 12-16 15:00 12-16 15:30
-        2周后                        | find day 12-16 09:00 12-16 18:00
-        3天后下午2点                    | find point 12-05 14:00 12-05 14:30
-        2周后 in the next 2 days     | find day 12-16 09:00 12-16 18:00  # the first day named wins
+        2周后                      | find day 12-16 09:00 12-16 18:00
+        3天后下午2点               | find point 12-05 14:00 12-05 14:30
+        2周后 in the next 2 days   | find day 12-16 09:00 12-16 18:00  # the first day named wins
         """
     ),
 ]
@@ -191,7 +191,7 @@ DATES: Rows = [
         20 of next month               | find day 2026-01-20 09:00 2026-01-20 18:00
         the 20th of next month at 10am | find point 2026-01-20 10:00 2026-01-20 10:30
         the 5th of this month          | find day 12-05 09:00 12-05 18:00
-        下个月20号                         | find day 2026-01-20 09:00 2026-01-20 18:00
+        下个月20号                     | find day 2026-01-20 09:00 2026-01-20 18:00
         Tuesday 8th                    | find day 2026-09-08 09:00 2026-09-08 18:00
         Monday 24th                    | find day 2026-08-24 09:00 2026-08-24 18:00
         Thursday the 4th               | find day 12-04 09:00 12-04 18:00
@@ -199,14 +199,14 @@ DATES: Rows = [
         the first Monday of next month | find day 2026-01-05 09:00 2026-01-05 18:00
         the last friday of this month  | find day 12-26 09:00 12-26 18:00
         second tuesday in january      | find day 2026-01-13 09:00 2026-01-13 18:00
-        下个月第一个周一                       | find day 2026-01-05 09:00 2026-01-05 18:00
-        下个月的第一个星期五                     | find day 2026-01-02 09:00 2026-01-02 18:00
-        本月最后一个周五                       | find day 12-26 09:00 12-26 18:00
+        下个月第一个周一               | find day 2026-01-05 09:00 2026-01-05 18:00
+        下个月的第一个星期五           | find day 2026-01-02 09:00 2026-01-02 18:00
+        本月最后一个周五               | find day 12-26 09:00 12-26 18:00
         # a weekday next to a date confirms it; a wrong one is pointed out, never silently dropped
         Sat 7 Dec                      | ! weekday_mismatch  # 7 December 2025 is a Sunday
         Sun 7 Dec                      | find day 12-07 09:00 12-07 18:00
-        12月25日周五                       | ! weekday_mismatch  # a Thursday
-        12月25日周四下午                     | find part_of_day 12-25 13:00 12-25 18:00
+        12月25日周五                   | ! weekday_mismatch  # a Thursday
+        12月25日周四下午               | find part_of_day 12-25 13:00 12-25 18:00
         """
     ),
     ("the first monday of this month", "! in_past", {"suggestion": "12-02 10:17"}),
