@@ -14,10 +14,7 @@ The simulator runs in this same process, so its CPU time (and the GIL) counts ag
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,23 +23,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import median_seconds  # noqa: E402
+
 from bot.dingtalk import DingTalkClient  # noqa: E402
 from bot.sim import Simulator  # noqa: E402
 
 TARGET_ROUND_TRIPS = 1.5
 ROOM_COUNTS = (5, 25, 100)
-
-
-def median_seconds(run: Callable[[], object], repeat: int, *, pause_s: float = 0.0) -> float:
-    """Median wall time of `run`; `pause_s` before each run lets the rate-limit window clear."""
-    times = []
-    for _ in range(repeat):
-        if pause_s:
-            time.sleep(pause_s)
-        began = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,12 +40,16 @@ from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlparse
+from urllib.parse import parse_qsl, urlparse
 from zoneinfo import ZoneInfo
 
 import httpx
 from simproc import SimProcess
-from slack_sdk.signature import SignatureVerifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The test suite's signed requests, built the way Slack sends them.
+from tests.e2e.slack_requests import signed_headers, slash_body  # noqa: E402
 
 TEAM = "T_LOAD"
 TOKEN = "xoxb-load-bench-token"
@@ -226,31 +230,8 @@ def questions(today: date, count: int) -> Iterator[str]:
 
 
 def slash_command(text: str, *, user: str, response_url: str) -> tuple[str, dict[str, str]]:
-    body = urlencode(
-        {
-            "token": "legacy",
-            "team_id": TEAM,
-            "team_domain": "load",
-            "channel_id": "C_LOAD",
-            "channel_name": "load",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/rooms",
-            "text": text,
-            "api_app_id": "A_ROOMBOT",
-            "response_url": response_url,
-            "trigger_id": "1.2.trigger",
-        }
-    )
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
-    assert signature is not None
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": signature,
-    }
-    return body, headers
+    body = slash_body(text, response_url=response_url, user=user, channel="C_LOAD", team=TEAM)
+    return body, signed_headers(body, content_type="application/x-www-form-urlencoded", secret=SIGNING_SECRET)
 
 
 @dataclass

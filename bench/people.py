@@ -11,10 +11,7 @@ multiples of one round trip, and the time the pure slot search takes over a work
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -22,20 +19,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import median_seconds  # noqa: E402
+
 from bot.dingtalk import DingTalkClient  # noqa: E402
 from bot.domain.slots import Attendee, Busy, WorkingHours, find_slots  # noqa: E402
 from bot.sim import Simulator  # noqa: E402
 
 COUNTS = (5, 25, 60)
-
-
-def median_seconds(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ import pytest
 
 if TYPE_CHECKING:
     from bot.sim import Simulator
+    from tests.e2e.fake_slack import FakeSlack
 
 # Read before `clean_environ` empties the environment for each test.
 POSTGRES_URL = os.environ.get("ROOMBOT_TEST_DATABASE_URL", "").strip()
@@ -103,3 +104,12 @@ def http(sim: Simulator) -> Iterator[httpx.Client]:
         token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
         client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
         yield client
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API on a free loopback port, for a real `slack_sdk.WebClient`; stopped after the test."""
+    from tests.e2e.fake_slack import running_fake_slack
+
+    with running_fake_slack() as fake:
+        yield fake

@@ -20,15 +20,6 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
 def settings(database_url: str, sim: Simulator, fake_slack: FakeSlack) -> Settings:
     return point_at_simulator(
         Settings(

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlparse
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
+_WEBHOOKS = "/webhook/"  # the faults of the response_url receiver, kept beside the Web API methods' own
 
 
 @dataclass
@@ -47,7 +48,6 @@ class _Fault:
     status: int
     error: str | None
     retry_after: int | None
-    count: int
 
 
 @dataclass
@@ -108,11 +108,19 @@ class FakeSlack:
 
     def fail(self, method: str, *, error: str, count: int = 1) -> None:
         """The next `count` calls of `method` answer `{"ok": false, "error": error}`."""
-        self._faults.setdefault(method, []).append(_Fault(200, error, None, count))
+        self._queue_fault(method, _Fault(200, error, None), count)
 
     def rate_limit(self, method: str, *, retry_after: int = 1, count: int = 1) -> None:
         """The next `count` calls of `method` answer HTTP 429 with Retry-After."""
-        self._faults.setdefault(method, []).append(_Fault(429, "ratelimited", retry_after, count))
+        self._queue_fault(method, _Fault(429, "ratelimited", retry_after), count)
+
+    def server_error(self, method: str, *, count: int = 1) -> None:
+        """The next `count` calls of `method` answer HTTP 500."""
+        self._queue_fault(method, _Fault(500, "internal_error", None), count)
+
+    def fail_webhook(self, status: int, body: str, *, count: int = 1, retry_after: int | None = None) -> None:
+        """The next `count` posts to any response_url answer `status` with the text `body` (and Retry-After)."""
+        self._queue_fault(_WEBHOOKS, _Fault(status, body, retry_after), count)
 
     def hold(self, method: str, *, until: str) -> None:
         """Answer `method` only once a call of `until` has arrived (makes "slow" deterministic, no sleeps)."""
@@ -163,7 +171,12 @@ class FakeSlack:
             self._lock.notify_all()
 
         if parsed.path.startswith("/webhook/"):
-            self._send(request, 200, "ok", content_type="text/plain")
+            fault = self._take_fault(_WEBHOOKS)
+            if fault is None:
+                self._send(request, 200, "ok", content_type="text/plain")
+            else:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                self._send(request, fault.status, fault.error or "", content_type="text/plain", headers=headers)
             return
         method = call.method
         if method in self._holds:
@@ -178,16 +191,14 @@ class FakeSlack:
             return
         self._send(request, 200, json.dumps(self._answer(method, body)))
 
+    def _queue_fault(self, method: str, fault: _Fault, count: int) -> None:
+        with self._lock:
+            self._faults.setdefault(method, []).extend([fault] * count)
+
     def _take_fault(self, method: str) -> _Fault | None:
         with self._lock:
-            queue = self._faults.get(method) or []
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.count -= 1
-            if fault.count <= 0:
-                queue.pop(0)
-            return fault
+            queue = self._faults.get(method)
+            return queue.pop(0) if queue else None
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -11,19 +11,23 @@ from urllib.parse import quote, urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+# Tests may import the workspace names from here too (ALICE, TEAM).
+from tests.e2e.workspace import ALICE as ALICE
+from tests.e2e.workspace import CHANNEL, DM
+from tests.e2e.workspace import TEAM as TEAM
+
 SIGNING_SECRET = "e2e-signing-secret"
-TEAM = "T_E2E"
-ALICE = "U_ALICE"
-BOB = "U_BOB"
-CHANNEL = "C_GENERAL"
-DM = "D_ALICE"
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 _event_ids = iter(range(1, 1_000_000))
 
 
 def signed_headers(
-    body: str, *, content_type: str, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    body: str, *, content_type: str | None = None, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
+    """Headers as Slack signs them; the content type is the one Slack sends such a body as unless given."""
+    content_type = content_type or (JSON if body.startswith("{") else FORM)
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     assert signature is not None
@@ -80,6 +84,17 @@ def payload_body(payload: dict[str, Any]) -> str:
     return "payload=" + quote(json.dumps(payload))
 
 
+def _sent_by(user: str, team: str, kind: str) -> dict[str, Any]:
+    """The fields every interactive payload carries: its type, and who sent it from which workspace."""
+    return {
+        "type": kind,
+        "team": {"id": team, "domain": "e2e"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A_ROOMBOT",
+        "token": "legacy-verification-token",
+    }
+
+
 def block_actions_payload(
     action_id: str,
     value: str,
@@ -92,11 +107,7 @@ def block_actions_payload(
     view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "type": "block_actions",
-        "team": {"id": team, "domain": "e2e"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-        "api_app_id": "A_ROOMBOT",
-        "token": "legacy-verification-token",
+        **_sent_by(user, team, "block_actions"),
         "trigger_id": "1.2.trigger",
         "actions": [
             {
@@ -129,11 +140,7 @@ def view_submission_payload(
     view: dict[str, Any], values: dict[str, Any], *, user: str = ALICE, team: str = TEAM
 ) -> dict[str, Any]:
     return {
-        "type": "view_submission",
-        "team": {"id": team, "domain": "e2e"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-        "api_app_id": "A_ROOMBOT",
-        "token": "legacy-verification-token",
+        **_sent_by(user, team, "view_submission"),
         "trigger_id": "1.2.trigger",
         "view": {**view, "id": "V_MODAL", "team_id": team, "state": {"values": values}},
     }
@@ -141,11 +148,7 @@ def view_submission_payload(
 
 def block_suggestion_payload(action_id: str, value: str, *, user: str = ALICE, team: str = TEAM) -> dict[str, Any]:
     return {
-        "type": "block_suggestion",
-        "team": {"id": team, "domain": "e2e"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-        "api_app_id": "A_ROOMBOT",
-        "token": "legacy-verification-token",
+        **_sent_by(user, team, "block_suggestion"),
         "action_id": action_id,
         "block_id": "group_rooms",
         "value": value,
@@ -155,14 +158,10 @@ def block_suggestion_payload(action_id: str, value: str, *, user: str = ALICE, t
 
 
 def signed(
-    body: str, *, content_type: str, timestamp: int | None = None, secret: str = SIGNING_SECRET, **headers: str
+    body: str, *, content_type: str | None = None, timestamp: int | None = None, secret: str = SIGNING_SECRET, **headers: str
 ) -> BoltRequest:
     all_headers: dict[str, str | Sequence[str]] = dict(
         signed_headers(body, content_type=content_type, timestamp=timestamp, secret=secret)
     )
     all_headers.update({k.replace("_", "-"): v for k, v in headers.items()})
     return BoltRequest(body=body, headers=all_headers)
-
-
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.middleware import Middleware
 from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
@@ -28,17 +27,17 @@ from bot.usecases.checkin import CheckinSweeps
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
     FORM,
     JSON,
     SIGNING_SECRET,
-    TEAM,
     block_actions_payload,
     event_body,
     payload_body,
     signed,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, TEAM
+from tests.unit.test_reply_render import walk
 
 Constraint = str | re.Pattern[str] | dict[str, str | re.Pattern[str]]
 Registered = Callable[..., Callable[..., BoltResponse | None] | None]
@@ -51,32 +50,20 @@ class RecordingApp(App):
         super().__init__(**kwargs)
         self.registered: dict[str, list[Constraint]] = {"action": [], "options": [], "view": []}
 
-    def action(
-        self,
-        constraints: Constraint,
-        matchers: Sequence[Callable[..., bool]] | None = None,
-        middleware: Sequence[Callable[..., Any] | Middleware] | None = None,
-    ) -> Registered:
-        self.registered["action"].append(constraints)
-        return super().action(constraints, matchers, middleware)
 
-    def options(
-        self,
-        constraints: Constraint,
-        matchers: Sequence[Callable[..., bool]] | None = None,
-        middleware: Sequence[Callable[..., Any] | Middleware] | None = None,
-    ) -> Registered:
-        self.registered["options"].append(constraints)
-        return super().options(constraints, matchers, middleware)
+def _recording(kind: str) -> Callable[..., Registered]:
+    """App.action, App.options or App.view, remembering the constraint before registering the listener."""
+    register = getattr(App, kind)
 
-    def view(
-        self,
-        constraints: Constraint,
-        matchers: Sequence[Callable[..., bool]] | None = None,
-        middleware: Sequence[Callable[..., Any] | Middleware] | None = None,
-    ) -> Registered:
-        self.registered["view"].append(constraints)
-        return super().view(constraints, matchers, middleware)
+    def record(self: RecordingApp, constraints: Constraint, *args: Any, **kwargs: Any) -> Registered:
+        self.registered[kind].append(constraints)
+        return register(self, constraints, *args, **kwargs)
+
+    return record
+
+
+for _kind in ("action", "options", "view"):
+    setattr(RecordingApp, _kind, _recording(_kind))
 
 
 def matches(constraint: Constraint, value: str) -> bool:
@@ -90,14 +77,7 @@ def matches(constraint: Constraint, value: str) -> bool:
 
 def elements(node: Any) -> Iterator[dict[str, Any]]:
     """Every interactive element (anything with an action_id) in a message or view."""
-    if isinstance(node, dict):
-        if "action_id" in node:
-            yield node
-        for child in node.values():
-            yield from elements(child)
-    elif isinstance(node, list):
-        for child in node:
-            yield from elements(child)
+    return (d for d in walk(node) if "action_id" in d)
 
 
 def view_of(call: Call) -> dict[str, Any]:

@@ -18,7 +18,8 @@ import pytest
 from slack_bolt import App
 
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import ALICE, FORM, signed, slash_body
+from tests.e2e.slack_requests import FORM, signed, slash_body
+from tests.e2e.workspace import ALICE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOM = "3F-Everest"

@@ -17,11 +17,8 @@ from bot.store.sync import sync_directory
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     block_suggestion_payload,
     event_body,
@@ -30,6 +27,7 @@ from tests.e2e.slack_requests import (
     view_submission_payload,
 )
 from tests.e2e.test_slack_app import make_group
+from tests.e2e.workspace import ALICE, BOB, TEAM
 
 
 @pytest.fixture(autouse=True)

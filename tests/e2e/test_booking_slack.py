@@ -16,15 +16,8 @@ from slack_bolt import App
 
 from bot.present import messages
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
-    FORM,
-    block_actions_payload,
-    payload_body,
-    signed,
-    slash_body,
-)
+from tests.e2e.slack_requests import FORM, block_actions_payload, payload_body, signed, slash_body
+from tests.e2e.workspace import ALICE, BOB
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOMS = ("3F-Everest", "3F-Fuji", "5F-Kilimanjaro")

@@ -26,17 +26,8 @@ from bot.slack.delivery import SlackDirectMessages
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
-    FORM,
-    JSON,
-    TEAM,
-    block_actions_payload,
-    event_body,
-    payload_body,
-    signed,
-)
+from tests.e2e.slack_requests import FORM, JSON, block_actions_payload, event_body, payload_body, signed
+from tests.e2e.workspace import ALICE, BOB, TEAM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

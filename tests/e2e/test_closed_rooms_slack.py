@@ -9,7 +9,8 @@ import httpx
 from slack_bolt import App
 
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import ALICE, FORM, signed, slash_body
+from tests.e2e.slack_requests import FORM, signed, slash_body
+from tests.e2e.workspace import ALICE
 
 
 def slash(app: App, fake: FakeSlack, text: str, *, hook: str) -> Call:

@@ -29,7 +29,9 @@ from bot.present.actions import BOOK, book_value
 from bot.sim import Simulator
 from bot.store import Store, make_engine, make_session_factory
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, SIGNING_SECRET, TEAM, block_actions_payload, payload_body, signed_headers
+from tests.e2e.slack_requests import SIGNING_SECRET, block_actions_payload, payload_body, signed_headers
+from tests.e2e.workspace import ALICE, TEAM
+from tests.runtimes import simulator_environ
 
 REPO = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,17 +104,13 @@ def env(sim: Simulator, fake_slack: FakeSlack, database_url: str) -> Iterator[di
         for name, value in os.environ.items()
         if not name.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL", "REDIS_URL", "PORT"))
     }
+    base.update(simulator_environ(sim, database_url))
     base.update(
         PYTHONPATH=str(REPO),
         PORT=str(free_port()),
-        DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=fake_slack.token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake_slack.base_url,
-        DINGTALK_APP_KEY=sim.app_key,
-        DINGTALK_APP_SECRET=sim.app_secret,
-        DINGTALK_OPERATOR_UNION_ID=sim.operator_union_id,
-        DINGTALK_API_URL=sim.url,
     )
     yield base
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
+from collections.abc import Callable
 
 import pytest
 from slack_bolt import App
@@ -20,51 +19,12 @@ from slack_sdk.models.blocks import Block
 from bot.errors import MalformedReply, Throttled, UpstreamUnavailable
 from bot.present import messages
 from bot.sim import Simulator
-from tests.e2e.fake_slack import Call, FakeSlack, _Fault
-from tests.e2e.slack_requests import ALICE, CHANNEL, FORM, JSON, TEAM, dm_event, event_body, mention_event, signed
+from tests.e2e.fake_slack import Call, FakeSlack
+from tests.e2e.slack_requests import FORM, JSON, dm_event, event_body, mention_event, signed
 from tests.e2e.test_slack_app import make_group, slash
+from tests.e2e.workspace import ALICE, CHANNEL, TEAM
 
 DELIVERY_LOGGER = "bot.slack.delivery"
-
-
-class FlakySlack(FakeSlack):
-    """The fake Web API, whose response_url can also fail (status and body chosen by the test)."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._webhook_faults: list[tuple[int, str, int | None]] = []
-
-    def fail_webhook(self, status: int, body: str, *, count: int = 1, retry_after: int | None = None) -> None:
-        self._webhook_faults.extend([(status, body, retry_after)] * count)
-
-    def server_error(self, method: str, *, count: int = 1) -> None:
-        """The next `count` calls of a Web API method answer HTTP 500."""
-        self._faults.setdefault(method, []).append(_Fault(500, "internal_error", None, count))
-
-    def _send(  # type: ignore[override]
-        self,
-        request: BaseHTTPRequestHandler,
-        status: int,
-        text: str,
-        *,
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        if request.path.startswith("/webhook/") and self._webhook_faults:
-            with self._lock:
-                status, text, retry_after = self._webhook_faults.pop(0)
-            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-            content_type = "text/plain"
-        FakeSlack._send(request, status, text, content_type=content_type, headers=headers)
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FlakySlack]:
-    fake = FlakySlack().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def send_slash(app: App, fake: FakeSlack, text: str) -> None:
@@ -72,6 +32,12 @@ def send_slash(app: App, fake: FakeSlack, text: str) -> None:
 
     response = app.dispatch(signed(slash_body(text, response_url=fake.response_url()), content_type=FORM))
     assert response.status == 200
+
+
+def ask_for_help(app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, *, level: int = logging.WARNING) -> None:
+    """`/rooms help`, with the log captured from `level` up."""
+    with caplog.at_level(level):
+        send_slash(app, fake, "help")
 
 
 def undelivered_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -94,7 +60,7 @@ def assert_valid_message(call: Call) -> None:
     ("status", "retry_after"), [(500, None), (502, None), (503, None), (429, 1)], ids=["500", "502", "503", "429"]
 )
 def test_a_response_url_failing_once_is_retried_and_the_answer_arrives(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture, status: int, retry_after: int | None
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, status: int, retry_after: int | None
 ) -> None:
     fake_slack.fail_webhook(status, "upstream trouble", retry_after=retry_after)
 
@@ -108,12 +74,11 @@ def test_a_response_url_failing_once_is_retried_and_the_answer_arrives(
 
 
 def test_a_response_url_refusing_for_good_is_logged_with_context_and_the_user_is_told_privately(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail_webhook(404, "expired_url", count=5)
 
-    with caplog.at_level(logging.WARNING):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog)
 
     assert len(fake_slack.webhook_calls()) == 1  # a 404 is final: not retried
     (record,) = undelivered_records(caplog)
@@ -127,28 +92,26 @@ def test_a_response_url_refusing_for_good_is_logged_with_context_and_the_user_is
 
 
 def test_a_response_url_failing_past_the_retries_is_reported_too(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail_webhook(500, "oops", count=10)
 
-    with caplog.at_level(logging.WARNING):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog)
 
-    assert len(fake_slack.webhook_calls()) == 3  # the first try and two retries
     (record,) = undelivered_records(caplog)
+    assert len(fake_slack.webhook_calls()) == 3  # the first try and two retries
     assert "error=http_500" in record.getMessage()
     (told,) = fake_slack.calls("chat.postEphemeral")
     assert told.body["text"] == messages.slack_post_failed("http_500")
 
 
 def test_when_neither_the_answer_nor_an_ephemeral_can_be_posted_the_user_gets_a_dm(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail_webhook(404, "expired_url", count=5)
     fake_slack.fail("chat.postEphemeral", error="not_in_channel")
 
-    with caplog.at_level(logging.INFO):
-        send_slash(app, fake_slack, "help")
+    ask_for_help(app, fake_slack, caplog, level=logging.INFO)
 
     (dm,) = fake_slack.calls("chat.postMessage")
     assert dm.body["channel"] == ALICE
@@ -160,7 +123,7 @@ def test_when_neither_the_answer_nor_an_ephemeral_can_be_posted_the_user_gets_a_
 
 
 @pytest.mark.parametrize("fault", ["500", "429"])
-def test_a_post_failing_once_is_retried_and_delivered_once(app: App, fake_slack: FlakySlack, fault: str) -> None:
+def test_a_post_failing_once_is_retried_and_delivered_once(app: App, fake_slack: FakeSlack, fault: str) -> None:
     if fault == "500":
         fake_slack.server_error("chat.postMessage")
     else:
@@ -175,7 +138,7 @@ def test_a_post_failing_once_is_retried_and_delivered_once(app: App, fake_slack:
 
 
 def test_a_mention_in_a_channel_slack_refuses_is_logged_with_context_and_the_user_gets_a_dm(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail("chat.postMessage", error="channel_not_found")
     fake_slack.fail("chat.postEphemeral", error="channel_not_found")
@@ -194,7 +157,7 @@ def test_a_mention_in_a_channel_slack_refuses_is_logged_with_context_and_the_use
 
 
 def test_when_even_the_dm_fails_an_error_is_logged(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail("chat.postMessage", error="channel_not_found", count=2)
     fake_slack.fail("chat.postEphemeral", error="channel_not_found")
@@ -254,7 +217,7 @@ FAULTS: list[tuple[str, Callable[[Simulator], object], Callable[[Simulator], obj
 @pytest.mark.parametrize(("name", "start", "clear", "sentence"), FAULTS, ids=[fault[0] for fault in FAULTS])
 def test_a_dingtalk_fault_reaches_slack_as_a_friendly_answer_and_the_next_question_works(
     app: App,
-    fake_slack: FlakySlack,
+    fake_slack: FakeSlack,
     sim: Simulator,
     name: str,
     start: Callable[[Simulator], None],
@@ -278,7 +241,7 @@ def test_a_dingtalk_fault_reaches_slack_as_a_friendly_answer_and_the_next_questi
     assert_valid_message(answer)
 
 
-def test_tokens_expiring_between_slack_questions_are_invisible(app: App, fake_slack: FlakySlack, sim: Simulator) -> None:
+def test_tokens_expiring_between_slack_questions_are_invisible(app: App, fake_slack: FakeSlack, sim: Simulator) -> None:
     rooms = make_group(app, fake_slack, sim, count=3)
     for hour in (9, 10, 11):
         sim.expire_tokens()
@@ -297,7 +260,7 @@ def click_share(app: App, fake: FakeSlack, question: str) -> None:
     assert app.dispatch(signed(payload_body(payload), content_type=FORM)).status == 200
 
 
-def test_a_buttons_private_answer_is_retried_once_and_arrives(app: App, fake_slack: FlakySlack) -> None:
+def test_a_buttons_private_answer_is_retried_once_and_arrives(app: App, fake_slack: FakeSlack) -> None:
     fake_slack.fail_webhook(503, "busy")
 
     click_share(app, fake_slack, "help")  # help is not shared: it is answered privately
@@ -308,7 +271,7 @@ def test_a_buttons_private_answer_is_retried_once_and_arrives(app: App, fake_sla
 
 
 def test_a_buttons_private_answer_refused_for_good_is_logged_and_told_by_ephemeral(
-    app: App, fake_slack: FlakySlack, caplog: pytest.LogCaptureFixture
+    app: App, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_slack.fail_webhook(404, "expired_url", count=5)
 

@@ -9,13 +9,10 @@ Slack relays: another team's group id, another user's booking id.
 from __future__ import annotations
 
 import json
-import threading
 import time as clock
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -26,11 +23,8 @@ from bot.slack.modals import build_group_modal
 from bot.slack.wsgi import RoombotWSGI
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     dm_event,
     event_body,
@@ -39,39 +33,29 @@ from tests.e2e.slack_requests import (
     slash_body,
     view_submission_payload,
 )
+from tests.e2e.test_http_endpoint import serve
+from tests.e2e.workspace import ALICE, BOB, TEAM
+from tests.runtimes import press_book
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OTHER_TEAM = "T_OTHER"
 HOME = {"type": "home", "id": "V_HOME"}
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def base_url(make_app: Any, runtime: Any, fake_slack: FakeSlack) -> Iterator[str]:
     fake_slack.timezones.update({ALICE: "Asia/Shanghai", BOB: "Asia/Shanghai"})
     app = make_app(process_before_response=False)  # the production shape: work after the acknowledgement
-    server = make_server(
-        "127.0.0.1",
-        0,
-        RoombotWSGI(app=app, health=runtime.service.health),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from serve(RoombotWSGI(app=app, health=runtime.service.health))
+
+
+def group_modal_values(name: str, sim: Any, room_name: str) -> dict[str, Any]:
+    """The group modal's state when saved: the name typed and one room picked."""
+    picked = {"value": room_id(sim, room_name), "text": {"type": "plain_text", "text": room_name}}
+    return {
+        "group_name": {"name": {"type": "plain_text_input", "value": name}},
+        "group_rooms": {"rooms": {"type": "multi_external_select", "selected_options": [picked]}},
+    }
 
 
 def send(base_url: str, body: str, headers: dict[str, str]) -> httpx.Response:
@@ -235,15 +219,7 @@ def test_saving_a_modal_forged_with_another_teams_group_is_refused(
     )
     (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=secret.id, name="Secret-Board", rooms=[])
-    values = {
-        "group_name": {"name": {"type": "plain_text_input", "value": "Pwned"}},
-        "group_rooms": {
-            "rooms": {
-                "type": "multi_external_select",
-                "selected_options": [{"value": room_id(sim, "3F-K2"), "text": {"type": "plain_text", "text": "3F-K2"}}],
-            }
-        },
-    }
+    values = group_modal_values("Pwned", sim, "3F-K2")
     response = post(base_url, payload_body(view_submission_payload(modal, values, user=ALICE)))
 
     assert response.status_code == 200
@@ -260,15 +236,7 @@ def test_saving_a_modal_forged_with_a_colleagues_group_is_refused(
     slash(base_url, fake_slack, "group add Alices 3F-Everest", user=ALICE)
     (alices,) = runtime.store.groups.visible(TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=alices.id, name="Alices", rooms=[])
-    values = {
-        "group_name": {"name": {"type": "plain_text_input", "value": "Bobs now"}},
-        "group_rooms": {
-            "rooms": {
-                "type": "multi_external_select",
-                "selected_options": [{"value": room_id(sim, "3F-K2"), "text": {"type": "plain_text", "text": "3F-K2"}}],
-            }
-        },
-    }
+    values = group_modal_values("Bobs now", sim, "3F-K2")
     response = post(base_url, payload_body(view_submission_payload(modal, values, user=BOB)))
 
     assert response.json()["response_action"] == "errors"
@@ -334,16 +302,7 @@ def test_cancelling_a_booking_of_another_team_is_refused(
     start, end = evening(sim)
     everest = room_id(sim, "3F-Everest")
     runtime.service.handle_text(team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="groups", tz="Asia/Shanghai")
-    reply = runtime.service.book(
-        team_id=OTHER_TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=everest,
-        start=start,
-        end=end,
-        idempotency_key="other-team-booking",
-        tz="Asia/Shanghai",
-    )
+    reply: Any = press_book(runtime, everest, start, end, team=OTHER_TEAM, user=ALICE, key="other-team-booking")
     assert reply.intro_kind == "success", reply
     (booking,) = runtime.store.bookings.for_user(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))
 

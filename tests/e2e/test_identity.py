@@ -31,11 +31,8 @@ from bot.slack.wsgi import RoombotWSGI
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     event_body,
     mention_event,
@@ -43,6 +40,7 @@ from tests.e2e.slack_requests import (
     signed_headers,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, BOB, TEAM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CAROL = "U_CAROL"  # a Slack workspace admin (users.info says so), not named in the settings

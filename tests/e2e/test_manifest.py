@@ -11,7 +11,8 @@ import yaml
 from slack_bolt import App
 
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import FORM, JSON, TEAM, event_body, payload_body, signed, slash_body
+from tests.e2e.slack_requests import FORM, JSON, event_body, payload_body, signed, slash_body
+from tests.e2e.workspace import TEAM
 
 ROOT = Path(__file__).resolve().parents[2]
 

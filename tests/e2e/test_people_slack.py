@@ -13,11 +13,6 @@ from slack_bolt import App
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    CHANNEL,
-    FORM,
-    JSON,
-    TEAM,
     block_actions_payload,
     event_body,
     mention_event,
@@ -25,6 +20,7 @@ from tests.e2e.slack_requests import (
     signed,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, CHANNEL, TEAM
 
 ANA, BO, CY = "U0ANA", "U0BO", "U0CY"  # CY has not linked a DingTalk account
 ZONES = {ALICE: "Asia/Shanghai", ANA: "Europe/Berlin", BO: "America/New_York", CY: "Asia/Tokyo"}
@@ -50,13 +46,11 @@ def test_mention_question_book_and_invite_click_and_the_attendees_dms(
     for slack_id, union_id in union.items():
         runtime.store.users.link(TEAM, slack_id, union_id, verified=True)
     fake_slack.profiles[ALICE] = {"is_admin": True, "team_id": TEAM}  # workspace groups are imported by admins
-    imported = app.dispatch(
-        signed(slash_body("group import", response_url=fake_slack.response_url("setup")), content_type=FORM)
-    )
+    imported = app.dispatch(signed(slash_body("group import", response_url=fake_slack.response_url("setup"))))
     assert imported.status == 200
 
     question = f"<@UBOT0001> when can <@{ANA}> <@{BO}> <@{CY}> and I meet next monday for an hour with a video call"
-    response = app.dispatch(signed(event_body(mention_event(question, ts="1700000700.000700")), content_type=JSON))
+    response = app.dispatch(signed(event_body(mention_event(question, ts="1700000700.000700"))))
     assert response.status == 200
 
     (answer,) = [call for call in fake_slack.calls("chat.postMessage") if call.body.get("channel") == CHANNEL]
@@ -74,7 +68,7 @@ def test_mention_question_book_and_invite_click_and_the_attendees_dms(
 
     hook = fake_slack.response_url("invite")
     payload = block_actions_payload(invite[0]["action_id"], invite[0]["value"], response_url=hook, ephemeral=False)
-    clicked = app.dispatch(signed(payload_body(payload), content_type=FORM))
+    clicked = app.dispatch(signed(payload_body(payload)))
     assert clicked.status == 200
 
     (done,) = fake_slack.webhook_calls("invite")

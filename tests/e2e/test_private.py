@@ -16,19 +16,10 @@ from bot.present import messages
 from bot.slack.wsgi import RoombotWSGI
 from bot.wiring import Runtime
 from tests.e2e.fake_slack import Call, FakeSlack
-from tests.e2e.slack_requests import (
-    ALICE,
-    CHANNEL,
-    FORM,
-    JSON,
-    block_actions_payload,
-    event_body,
-    mention_event,
-    payload_body,
-    slash_body,
-)
+from tests.e2e.slack_requests import FORM, JSON, block_actions_payload, event_body, mention_event, payload_body, slash_body
 from tests.e2e.test_booking_slack import ROOMS, book_button, buttons
 from tests.e2e.test_http_endpoint import post, serve
+from tests.e2e.workspace import ALICE, CHANNEL
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BOT = "<@UBOT0001>"

@@ -12,30 +12,18 @@ from slack_bolt import App
 
 from bot.config import Settings
 from bot.sim import Simulator
-from bot.wiring import point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, BOB, FORM, SIGNING_SECRET, block_actions_payload, payload_body, signed
+from tests.e2e.slack_requests import FORM, block_actions_payload, payload_body, signed
 from tests.e2e.test_app_home import open_home
 from tests.e2e.test_slack_app import button, make_group, slash
+from tests.e2e.workspace import ALICE, BOB
 
 
 @pytest.fixture
-def settings(database_url: str, sim: Simulator, fake_slack: FakeSlack) -> Settings:
-    return point_at_simulator(
-        Settings(
-            slack_bot_token=fake_slack.token,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=fake_slack.base_url,
-            database_url=database_url,
-            default_tz="Asia/Shanghai",
-            deadline_s=2.0,
-            request_timeout_s=2.0,
-            admin_user_ids=(ALICE,),
-            # Any age is old enough for Refresh here: the minimum age is shown in tests/integration/test_quota.py.
-            refresh_min_age_s=0.0,
-        ),
-        sim,
-    )
+def settings(settings: Settings) -> Settings:
+    """The e2e settings with Alice an admin; any age is old enough for Refresh here (the minimum age is
+    shown in tests/integration/test_quota.py)."""
+    return settings.with_overrides(admin_user_ids=(ALICE,), refresh_min_age_s=0.0)
 
 
 def context_text(blocks: list[dict[str, Any]]) -> str:

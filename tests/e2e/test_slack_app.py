@@ -11,13 +11,8 @@ from slack_bolt import App
 from bot.present import messages
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
-    ALICE,
-    BOB,
-    CHANNEL,
-    DM,
     FORM,
     JSON,
-    TEAM,
     block_actions_payload,
     dm_event,
     event_body,
@@ -26,6 +21,7 @@ from tests.e2e.slack_requests import (
     signed,
     slash_body,
 )
+from tests.e2e.workspace import ALICE, BOB, CHANNEL, DM, TEAM
 
 
 def slash(app: App, fake: FakeSlack, text: str, *, user: str = ALICE, hook: str = "default") -> Call:

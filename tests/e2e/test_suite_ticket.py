@@ -18,6 +18,7 @@ from bot.usecases.context import CONSOLE_OPERATOR
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import SIGNING_SECRET
 from tests.e2e.test_http_endpoint import serve
+from tests.runtimes import as_third_party_app
 
 CALLBACK_TOKEN = "roombot-callback-token"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")  # 43 characters, as DingTalk gives it
@@ -27,23 +28,17 @@ TEAM, USER = "T1", "U1"
 @pytest.fixture
 def settings(database_url: str, sim: Any, fake_slack: FakeSlack) -> Settings:
     """roombot as a third-party app of the simulated organisation, with the HTTP event callback set up."""
-    return Settings(
+    base = Settings(
         slack_bot_token=fake_slack.token,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
-        dingtalk_api_url=sim.url,
-        dingtalk_oapi_url=sim.url,
-        dingtalk_suite_key=sim.suite_key,
-        dingtalk_suite_secret=sim.suite_secret,
-        dingtalk_auth_corp_id=sim.corp_id,
-        dingtalk_suite_ticket=sim.suite_ticket,
-        dingtalk_operator_union_id=sim.operator_union_id,
         dingtalk_callback_token=CALLBACK_TOKEN,
         dingtalk_callback_aes_key=AES_KEY,
         deadline_s=2.0,
         request_timeout_s=2.0,
     )
+    return as_third_party_app(base, sim)
 
 
 @pytest.fixture

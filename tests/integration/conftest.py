@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
 from bot.domain.models import Label, Room, RoomGroupRef
+from bot.sim import Simulator
 from bot.store import Store, make_engine, make_session_factory
 from bot.store.models import Base
 
@@ -86,3 +88,12 @@ def synced(store: Store, clock: Clock) -> Store:
     store.rooms.upsert(T1, DIRECTORY, clock())
     store.rooms.upsert(T2, DIRECTORY, clock())
     return store
+
+
+@pytest.fixture
+def oapi(sim: Simulator) -> Iterator[httpx.Client]:
+    """Raw HTTP to the simulator's old-style (oapi) endpoints, which take the token as `?access_token=`."""
+    with httpx.Client(base_url=sim.url) as client:
+        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
+        client.params = {"access_token": token.json()["accessToken"]}
+        yield client

@@ -16,41 +16,23 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.config import Settings
 from bot.jobs.host import build_runner
 from bot.jobs.registry import FOLLOW_UP_APPROVALS
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
-from bot.wiring import Runtime, build_runtime, point_at_simulator
+from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import FakeSlack
+from tests.runtimes import simulator_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEAM, USER = "T1", "U1"
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
 def runtime(sim: Simulator, database_url: str, fake_slack: FakeSlack) -> Iterator[Runtime]:
-    settings = point_at_simulator(
-        Settings(
-            database_url=database_url,
-            deadline_s=3.0,
-            slack_bot_token=fake_slack.token,
-            slack_api_url=fake_slack.base_url,
-        ),
-        sim,
-    )
-    with build_runtime(settings) as built:
+    with build_runtime(simulator_settings(sim, database_url, slack=fake_slack, deadline_s=3.0)) as built:
         reply = built.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
         assert isinstance(reply, TextReply) and reply.kind == "success"
         yield built

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.sim import Simulator
+from tests.runtimes import simulator_environ
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-24T09:00:00+08:00"  # a Tuesday morning
@@ -37,16 +38,7 @@ class Asker:
             for key, value in os.environ.items()
             if not key.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL"))
         }
-        self.env.update(
-            {
-                "DINGTALK_API_URL": sim.url,
-                "DINGTALK_APP_KEY": sim.app_key,
-                "DINGTALK_APP_SECRET": sim.app_secret,
-                "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
-                "DATABASE_URL": database_url,
-                "ROOMBOT_DEADLINE_S": "3",
-            }
-        )
+        self.env.update(simulator_environ(sim, database_url), ROOMBOT_DEADLINE_S="3")
         self.cwd = tmp_path
 
     def run(self, text: str, *, now: str = NOW, json_output: bool = True, **env: str) -> tuple[int, str, str]:

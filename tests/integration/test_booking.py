@@ -8,53 +8,42 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.availability import Verdict
 from bot.errors import EventLimitReached, PermissionMissing
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
+from bot.sim.faults import PERMISSION_DENIED
 from bot.usecases.context import CONSOLE_OPERATOR
-from bot.wiring import Runtime, build_runtime, point_at_simulator
+from bot.wiring import Runtime
+from tests.runtimes import MakeRuntime, press_book, runtime_factory, simulator_settings
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
 TEAM = "T1"
 ALICE, BOB, ADMIN = "U_ALICE", "U_BOB", "U_ADMIN"
 
-MakeRuntime = Callable[..., Runtime]
-
 
 @pytest.fixture
 def make_runtime(sim: Simulator, database_url: str) -> Iterator[MakeRuntime]:
     """Build a runtime on the simulator with some settings changed; DingTalk groups imported."""
-    built: list[Runtime] = []
+    with runtime_factory(simulator_settings(sim, database_url, deadline_s=3.0, admin_user_ids=(ADMIN,))) as build:
 
-    def make(clock: Callable[[], datetime] | None = None, **overrides: Any) -> Runtime:
-        settings = point_at_simulator(
-            Settings(
-                database_url=database_url,
-                deadline_s=3.0,
-                admin_user_ids=(ADMIN,),
-            ),
-            sim,
-        ).with_overrides(**overrides)
-        runtime = build_runtime(settings, clock=clock) if clock else build_runtime(settings)
-        built.append(runtime)
-        reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
-        assert isinstance(reply, TextReply) and reply.kind == "success", reply
-        return runtime
+        def make(**changes: Any) -> Runtime:
+            runtime = build(**changes)
+            reply = runtime.service.import_groups(team_id=TEAM, user_id=ALICE, actor=CONSOLE_OPERATOR)
+            assert isinstance(reply, TextReply) and reply.kind == "success", reply
+            return runtime
 
-    yield make
-    for runtime in built:
-        runtime.close()
+        yield make
 
 
 @pytest.fixture
@@ -87,18 +76,19 @@ def book(
     name: str = "alice",
     key: str | None = None,
 ) -> Reply:
-    return runtime.service.book(
-        team_id=TEAM,
-        user_id=user,
-        user_name=name,
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=key or f"{user}-{room_id}-{start.isoformat()}",
-        channel_id="C1",
-        message_ts="1700000000.000100",
-        tz=TZ,
-    )
+    key = key or f"{user}-{room_id}-{start.isoformat()}"
+    clicked_in = dict(channel_id="C1", message_ts="1700000000.000100")
+    return press_book(runtime, room_id, start, end, team=TEAM, user=user, user_name=name, key=key, **clicked_in)
+
+
+def everest_tomorrow_evening(sim: Simulator) -> tuple[str, datetime, datetime]:
+    start, end = evening(sim)
+    return free_room(sim, "3F-Everest", start, end), start, end
+
+
+def cancel(runtime: Runtime, booking_id: int, *, user: str = ALICE) -> Reply:
+    """The Cancel button of a booking, pressed by `user` (not an admin)."""
+    return runtime.service.cancel(team_id=TEAM, user_id=user, booking_id=booking_id, is_admin=False, tz=TZ)
 
 
 def ask(runtime: Runtime, text: str, *, user: str = ALICE) -> Reply:
@@ -127,8 +117,7 @@ def window_question(start: datetime) -> str:
 
 
 def test_a_booking_succeeds_and_then_shows_as_busy_in_a_new_query(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     before = ask(runtime, window_question(start))  # fills the schedule cache: the room is free
     assert isinstance(before, FindReply) and result_for(before, everest).assessment.verdict is Verdict.FREE
 
@@ -156,8 +145,7 @@ def test_a_booking_succeeds_and_then_shows_as_busy_in_a_new_query(runtime: Runti
 
 
 def test_booking_from_text_in_english_and_chinese(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     fuji = free_room(sim, "3F-Fuji", start, end)
 
     english = ask(runtime, "book 3F-Everest tomorrow 8-9pm")
@@ -184,8 +172,7 @@ def test_booking_from_text_needs_a_room_and_an_exact_time(runtime: Runtime, sim:
 def test_two_users_racing_for_one_room_get_one_booking_and_one_friendly_busy_answer(
     runtime: Runtime, sim: Simulator
 ) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     barrier = threading.Barrier(2)
     replies: dict[str, Reply] = {}
 
@@ -212,8 +199,7 @@ def test_two_users_racing_for_one_room_get_one_booking_and_one_friendly_busy_ans
 
 
 def test_a_double_click_gives_one_booking(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     first = book(runtime, everest, start, end, key="click-1")
     second = book(runtime, everest, start, end, key="click-1")
@@ -225,8 +211,7 @@ def test_a_double_click_gives_one_booking(runtime: Runtime, sim: Simulator) -> N
 
 
 def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     barrier = threading.Barrier(4)
     replies: list[Reply] = []
 
@@ -234,11 +219,7 @@ def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim
         barrier.wait()
         replies.append(book(runtime, everest, start, end, key="same-click"))
 
-    threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(click, 4)
 
     assert len(sim.events) == 1
     assert [b.status for b in bookings(runtime)] == ["booked"]
@@ -251,11 +232,10 @@ def test_simultaneous_clicks_with_one_key_give_one_booking(runtime: Runtime, sim
 
 
 def test_clicking_book_again_after_cancelling_books_again(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end, key="click")
     (first,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=first.id, is_admin=False, tz=TZ)
+    cancel(runtime, first.id)
 
     again = book(runtime, everest, start, end, key="click")
 
@@ -265,8 +245,7 @@ def test_clicking_book_again_after_cancelling_books_again(runtime: Runtime, sim:
 
 
 def test_a_busy_room_when_adding_it_leaves_no_orphan_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault("addMeetingRooms", status=400, code="meetingRoomNotAvailable", message="room busy")
 
     reply = book(runtime, everest, start, end)
@@ -279,8 +258,7 @@ def test_a_busy_room_when_adding_it_leaves_no_orphan_event(runtime: Runtime, sim
 
 
 def test_dingtalk_failing_to_add_the_room_leaves_no_orphan_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault("addMeetingRooms", status=400, code="invalidParameter", message="Meeting room invalid")
 
     reply = book(runtime, everest, start, end)
@@ -317,8 +295,7 @@ def test_a_room_that_needs_approval_is_booked_as_pending(runtime: Runtime, sim: 
 
 def test_an_unlinked_user_is_refused_when_the_setting_says_so(make_runtime: MakeRuntime, sim: Simulator) -> None:
     runtime = make_runtime(unlinked_booking="refuse")
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end)
 
@@ -328,8 +305,7 @@ def test_an_unlinked_user_is_refused_when_the_setting_says_so(make_runtime: Make
 
 
 def test_an_unlinked_user_books_with_the_operator_account_named_in_the_event(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end, name="alice")
 
@@ -345,8 +321,7 @@ def test_a_linked_user_books_in_their_own_name(make_runtime: MakeRuntime, sim: S
     li_lei = sim.users[1]
     linked = link_with_code(runtime, sim, str(li_lei["mobile"]), user=ALICE)
     assert isinstance(linked, TextReply) and linked.kind == "success"
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
 
     reply = book(runtime, everest, start, end)
 
@@ -424,8 +399,7 @@ def test_a_rule_violation_names_the_limit(runtime: Runtime, sim: Simulator) -> N
 
 
 def test_the_daily_event_limit_is_explained(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     sim.inject_fault(
         "createEvent", status=400, code="flowLimit", message="current user can not create events exceed 100 per day"
     )
@@ -439,15 +413,8 @@ def test_the_daily_event_limit_is_explained(runtime: Runtime, sim: Simulator) ->
 
 
 def test_a_missing_permission_is_explained_with_its_scope(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
-    sim.inject_fault(
-        "createEvent",
-        status=403,
-        code="Forbidden.AccessDenied.AccessTokenPermissionDenied",
-        message="没有调用该接口的权限",
-        required_scopes=["Calendar.Event.Write"],
-    )
+    everest, start, end = everest_tomorrow_evening(sim)
+    sim.inject_fault("createEvent", status=403, code=PERMISSION_DENIED, required_scopes=["Calendar.Event.Write"])
 
     reply = book(runtime, everest, start, end)
 
@@ -461,12 +428,11 @@ def test_a_missing_permission_is_explained_with_its_scope(runtime: Runtime, sim:
 
 
 def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = cancel(runtime, record.id)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     assert reply.intro == messages.cancel_done("3F-Everest", start, end, cancel_mode="delete")
@@ -478,12 +444,11 @@ def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Sim
 
 
 def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    refused = runtime.service.cancel(team_id=TEAM, user_id=BOB, booking_id=record.id, is_admin=False, tz=TZ)
+    refused = cancel(runtime, record.id, user=BOB)
     by_text = ask(runtime, f"cancel {record.id}", user=BOB)
 
     assert isinstance(refused, TextReply) and refused.kind == "error"
@@ -498,12 +463,11 @@ def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simu
 
 def test_cancel_mode_remove_room_keeps_the_meeting_and_releases_the_room(make_runtime: MakeRuntime, sim: Simulator) -> None:
     runtime = make_runtime(cancel_mode="remove_room")
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = cancel(runtime, record.id)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     (event,) = sim.events
@@ -512,8 +476,7 @@ def test_cancel_mode_remove_room_keeps_the_meeting_and_releases_the_room(make_ru
 
 
 def test_my_bookings_and_cancel_by_time_from_text(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     fuji = free_room(sim, "3F-Fuji", start - timedelta(hours=1), start)
     book(runtime, everest, start, end)
     book(runtime, fuji, start - timedelta(hours=1), start)
@@ -540,14 +503,13 @@ def test_my_bookings_and_cancel_by_time_from_text(runtime: Runtime, sim: Simulat
 
 
 def test_a_cancelled_booking_cancelled_again_says_so(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    cancel(runtime, record.id)
     sim.reset_stats()
 
-    again = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    again = cancel(runtime, record.id)
 
     assert isinstance(again, BookingsReply) and again.intro_kind == "info"
     assert again.intro == messages.cancel_already("3F-Everest", start, end)
@@ -559,8 +521,7 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
 ) -> None:
     now = [datetime.now(UTC)]
     runtime = make_runtime(clock=lambda: now[0])
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     # A worker recorded the attempt and died before calling DingTalk.
     runtime.store.bookings.begin(
         TEAM,
@@ -585,8 +546,7 @@ def test_an_attempt_abandoned_mid_way_is_answered_as_in_progress_then_resumed(
 
 
 def test_booking_a_room_the_schedule_already_shows_busy_asks_nothing_of_dingtalk(runtime: Runtime, sim: Simulator) -> None:
-    start, end = evening(sim)
-    everest = free_room(sim, "3F-Everest", start, end)
+    everest, start, end = everest_tomorrow_evening(sim)
     assert isinstance(book(runtime, everest, start, end, user=ALICE, name="alice"), FindReply)
     sim.reset_stats()
 

@@ -16,6 +16,7 @@ import pytest
 
 from bot.sim import Simulator
 from tests.e2e.fake_slack import running_fake_slack
+from tests.runtimes import simulator_environ
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parents[2]
@@ -30,15 +31,7 @@ class Terminal:
             for key, value in os.environ.items()
             if not key.startswith(("SLACK_", "DINGTALK_", "ROOMBOT_", "DATABASE_URL"))
         }
-        self.env.update(
-            PYTHONPATH=str(REPO),
-            DINGTALK_API_URL=sim.url,
-            DINGTALK_APP_KEY=sim.app_key,
-            DINGTALK_APP_SECRET=sim.app_secret,
-            DINGTALK_OPERATOR_UNION_ID=sim.operator_union_id,
-            DATABASE_URL=database_url,
-            ROOMBOT_DEADLINE_S="3",
-        )
+        self.env.update(simulator_environ(sim, database_url), PYTHONPATH=str(REPO), ROOMBOT_DEADLINE_S="3")
         self.cwd = tmp_path
 
     def at(self, hour: int, minute: int) -> str:

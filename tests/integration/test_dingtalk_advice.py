@@ -17,6 +17,7 @@ from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
+from tests.runtimes import press_book
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEAM, USER = "T1", "U1"
@@ -54,16 +55,7 @@ def tomorrow_evening() -> tuple[datetime, datetime]:
 
 def book(runtime: Runtime, room_id: str, key: str = "k1") -> str:
     start, end = tomorrow_evening()
-    reply = runtime.service.book(
-        team_id=TEAM,
-        user_id=USER,
-        user_name="alice",
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=key,
-        tz="Asia/Shanghai",
-    )
+    reply = press_book(runtime, room_id, start, end, team=TEAM, user=USER, key=key)
     return render_text(reply)
 
 

@@ -20,6 +20,7 @@ from bot import errors
 from bot.dingtalk import DingTalkClient, NoRateLimit
 from bot.domain.models import Room, RoomSchedule
 from bot.sim import Simulator
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -327,11 +328,7 @@ def test_twenty_concurrent_callers_share_one_token_refresh(sim: Simulator, clien
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
-    threads = [threading.Thread(target=call) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(call, 20)
     assert failures == []
     assert sim.stats()["accessToken"] == 1
     assert sim.stats()["groupLists"] <= 40  # each caller at most one refused call and one retry
@@ -344,11 +341,7 @@ def test_twenty_concurrent_first_callers_fetch_one_token(sim: Simulator, client:
         barrier.wait()
         client.list_room_groups(sim.operator_union_id)
 
-    threads = [threading.Thread(target=call) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(call, 20)
     served = {endpoint: count for endpoint, count in sim.stats().items() if count and endpoint != "total"}
     assert served == {"accessToken": 1, "groupLists": 20}
 
@@ -365,14 +358,19 @@ def test_a_short_lived_token_is_refreshed_before_it_expires(sim: Simulator) -> N
     assert sim.stats()["accessToken"] == 2
 
 
-def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
-    with DingTalkClient(
+def suite_client(sim: Simulator, *, suite_ticket: str | None = None) -> DingTalkClient:
+    """A client of roombot as a third-party (suite) app of the simulated organisation."""
+    return DingTalkClient(
         base_url=sim.url,
         suite_key=sim.suite_key,
         suite_secret=sim.suite_secret,
         auth_corp_id=sim.corp_id,
-        suite_ticket=sim.suite_ticket,
-    ) as dingtalk:
+        suite_ticket=suite_ticket or sim.suite_ticket,
+    )
+
+
+def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
+    with suite_client(sim) as dingtalk:
         for _ in range(3):
             dingtalk.list_room_groups(sim.operator_union_id)
         sim.expire_tokens()
@@ -382,16 +380,7 @@ def test_third_party_apps_use_the_corp_access_token(sim: Simulator) -> None:
 
 
 def test_bad_suite_ticket_is_bad_credentials(sim: Simulator) -> None:
-    with (
-        DingTalkClient(
-            base_url=sim.url,
-            suite_key=sim.suite_key,
-            suite_secret=sim.suite_secret,
-            auth_corp_id=sim.corp_id,
-            suite_ticket="stale-ticket",
-        ) as dingtalk,
-        pytest.raises(errors.BadCredentials),
-    ):
+    with suite_client(sim, suite_ticket="stale-ticket") as dingtalk, pytest.raises(errors.BadCredentials):
         dingtalk.list_room_groups(sim.operator_union_id)
 
 

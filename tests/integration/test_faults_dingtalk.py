@@ -117,35 +117,17 @@ def _burst(sim: Simulator) -> None:
     sim.inject_fault("schedules", status=503, code="systemError", message="系统错误，请稍后重试", count=10_000)
 
 
-FAULTS = [
-    Fault(
-        "slow beyond the deadline",
-        _slow,
-        lambda sim: sim.configure(latency_ms=0),
-        messages.dingtalk_error(UpstreamUnavailable()),
-        max_calls_per_batch=1,
-    ),
-    Fault(
-        "5xx burst longer than the deadline",
-        _burst,
-        lambda sim: sim.clear_faults(),
-        messages.dingtalk_error(UpstreamUnavailable()),
-        max_calls_per_batch=8,
-    ),
-    Fault(
-        "throttling storm",
-        lambda sim: sim.configure(throttle_rate=1.0),
-        lambda sim: sim.configure(throttle_rate=0.0),
-        messages.dingtalk_error(Throttled()),
-        max_calls_per_batch=8,
-    ),
-    Fault(
-        "malformed JSON",
-        lambda sim: sim.configure(malformed_rate=1.0),
-        lambda sim: sim.configure(malformed_rate=0.0),
-        messages.dingtalk_error(MalformedReply()),
-        max_calls_per_batch=1,  # a reply that cannot be read is not asked again
-    ),
+def _set(**knobs: float) -> Callable[[Simulator], object]:
+    return lambda sim: sim.configure(**knobs)
+
+
+UNAVAILABLE = messages.dingtalk_error(UpstreamUnavailable())
+FAULTS = [  # name, start, clear, sentence, max_calls_per_batch
+    Fault("slow beyond the deadline", _slow, _set(latency_ms=0), UNAVAILABLE, 1),
+    Fault("5xx burst longer than the deadline", _burst, lambda sim: sim.clear_faults(), UNAVAILABLE, 8),
+    Fault("throttling storm", _set(throttle_rate=1), _set(throttle_rate=0), messages.dingtalk_error(Throttled()), 8),
+    # A reply that cannot be read is not asked again.
+    Fault("malformed JSON", _set(malformed_rate=1), _set(malformed_rate=0), messages.dingtalk_error(MalformedReply()), 1),
 ]
 
 

@@ -29,16 +29,8 @@ TEAM, ANA, BEN = "T1", "U_ANA", "U_BEN"
 # --- the simulated endpoint -------------------------------------------------------------------
 
 
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.params = {"access_token": token.json()["accessToken"]}
-        yield client
-
-
-def send(http: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
-    response = http.post("/topapi/message/corpconversation/asyncsend_v2", json=body)
+def send(oapi: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    response = oapi.post("/topapi/message/corpconversation/asyncsend_v2", json=body)
     assert response.status_code == 200, response.text  # old-style APIs report errors in the body
     return response.json()
 
@@ -47,9 +39,9 @@ def text_msg(content: str) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": content}}
 
 
-def test_a_work_notification_is_delivered_and_listed(http: httpx.Client, sim: Simulator) -> None:
+def test_a_work_notification_is_delivered_and_listed(oapi: httpx.Client, sim: Simulator) -> None:
     person = sim.users[2]
-    body = send(http, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("hello 123456")})
+    body = send(oapi, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("hello 123456")})
     assert body["errcode"] == 0 and body["errmsg"] == "ok"
     assert isinstance(body["task_id"], int) and body["request_id"]
     listed = httpx.get(f"{sim.url}/_sim/notifications").json()["notifications"]
@@ -59,13 +51,13 @@ def test_a_work_notification_is_delivered_and_listed(http: httpx.Client, sim: Si
     assert datetime.fromisoformat(listed[0]["sent_at"]).tzinfo is not None
 
 
-def test_work_notification_errors(http: httpx.Client, sim: Simulator) -> None:
+def test_work_notification_errors(oapi: httpx.Client, sim: Simulator) -> None:
     person = sim.users[2]
-    wrong_agent = send(http, {"agent_id": sim.agent_id + 1, "userid_list": person["userid"], "msg": text_msg("x")})
+    wrong_agent = send(oapi, {"agent_id": sim.agent_id + 1, "userid_list": person["userid"], "msg": text_msg("x")})
     assert wrong_agent["errcode"] == 40056
-    nobody = send(http, {"agent_id": sim.agent_id, "userid_list": "no-such-user", "msg": text_msg("x")})
+    nobody = send(oapi, {"agent_id": sim.agent_id, "userid_list": "no-such-user", "msg": text_msg("x")})
     assert nobody["errcode"] == 60121
-    too_long = send(http, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("码" * 700)})
+    too_long = send(oapi, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("码" * 700)})
     assert too_long["errcode"] == 40035  # over 2048 bytes
     no_token = httpx.post(
         f"{sim.url}/topapi/message/corpconversation/asyncsend_v2",
@@ -75,27 +67,27 @@ def test_work_notification_errors(http: httpx.Client, sim: Simulator) -> None:
     assert httpx.get(f"{sim.url}/_sim/notifications").json()["notifications"] == []
 
 
-def test_work_notifications_count_against_the_monthly_quota_unlike_look_ups(http: httpx.Client, sim: Simulator) -> None:
+def test_work_notifications_count_against_the_monthly_quota_unlike_look_ups(oapi: httpx.Client, sim: Simulator) -> None:
     sim.configure(monthly_quota=1)
     person = sim.users[2]
-    assert send(http, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("a")})["errcode"] == 0
-    refused = http.post(
+    assert send(oapi, {"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("a")})["errcode"] == 0
+    refused = oapi.post(
         "/topapi/message/corpconversation/asyncsend_v2",
         json={"agent_id": sim.agent_id, "userid_list": person["userid"], "msg": text_msg("b")},
     )
     assert refused.status_code != 200 or refused.json().get("errcode") != 0
     # Contact look-ups stay exempt.
-    looked_up = http.post("/topapi/v2/user/get", json={"userid": person["userid"]}).json()
+    looked_up = oapi.post("/topapi/v2/user/get", json={"userid": person["userid"]}).json()
     assert looked_up["errcode"] == 0
 
 
 def test_the_directory_lists_a_departments_people_with_their_emails_a_page_at_a_time(
-    http: httpx.Client, sim: Simulator
+    oapi: httpx.Client, sim: Simulator
 ) -> None:
     seen: list[dict[str, Any]] = []
     cursor = 0
     while True:
-        body = http.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": cursor, "size": 3}).json()
+        body = oapi.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": cursor, "size": 3}).json()
         assert body["errcode"] == 0
         seen.extend(body["result"]["list"])
         if not body["result"]["has_more"]:
@@ -105,9 +97,9 @@ def test_the_directory_lists_a_departments_people_with_their_emails_a_page_at_a_
     assert [(p["userid"], p["unionid"], p["email"]) for p in seen] == [
         (u["userid"], u["unionid"], u["email"]) for u in sim.users
     ]
-    assert http.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": 0, "size": 101}).json()["errcode"] == 40035
-    assert http.post("/topapi/v2/user/list", json={"dept_id": 99, "cursor": 0, "size": 10}).json()["errcode"] == 60003
-    subs = http.post("/topapi/v2/department/listsubid", json={"dept_id": 1}).json()
+    assert oapi.post("/topapi/v2/user/list", json={"dept_id": 1, "cursor": 0, "size": 101}).json()["errcode"] == 40035
+    assert oapi.post("/topapi/v2/user/list", json={"dept_id": 99, "cursor": 0, "size": 10}).json()["errcode"] == 60003
+    subs = oapi.post("/topapi/v2/department/listsubid", json={"dept_id": 1}).json()
     assert subs["errcode"] == 0 and subs["result"]["dept_id_list"] == []
 
 

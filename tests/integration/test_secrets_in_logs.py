@@ -28,7 +28,9 @@ from bot.slack.blocks import render
 from bot.store.sync import sync_directory
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.slack_requests import ALICE, FORM, JSON, SIGNING_SECRET, TEAM, dm_event, event_body, signed, slash_body
+from tests.e2e.slack_requests import FORM, JSON, SIGNING_SECRET, dm_event, event_body, signed, slash_body
+from tests.e2e.workspace import ALICE, TEAM
+from tests.runtimes import as_third_party_app
 
 ZONE = "Asia/Shanghai"
 APP_TOKEN = "xapp-1-A0ROOMBOT-0000000000-appleveltokensecret0123456789"
@@ -174,14 +176,7 @@ def test_a_full_session_at_debug_logs_no_secret(
         sim.restore_credentials()
 
     # A third-party (suite) app: the suite secret and ticket buy a corp token.
-    suite = settings.with_overrides(
-        dingtalk_app_key=None,
-        dingtalk_app_secret=None,
-        dingtalk_suite_key=sim.suite_key,
-        dingtalk_suite_secret=sim.suite_secret,
-        dingtalk_auth_corp_id=sim.corp_id,
-        dingtalk_suite_ticket=sim.suite_ticket,
-    )
+    suite = as_third_party_app(settings, sim)
     with build_runtime(suite) as runtime:
         assert isinstance(ask(runtime, "free rooms tomorrow 2-3pm", team="T_SUITE"), (FindReply, TextReply))
         assert runtime.service.health() == {"database": True, "dingtalk": True}

@@ -18,6 +18,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEAM, USER = "T1", "U1"
@@ -101,11 +102,7 @@ def test_identical_questions_at_the_same_moment_share_one_fetch(runtime: Runtime
         barrier.wait()
         replies.append(ask(runtime, "free rooms tomorrow 2-3pm"))
 
-    threads = [threading.Thread(target=one) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(one, 6)
 
     assert all(isinstance(reply, FindReply) for reply in replies)
     assert sim.stats()["schedules"] == -(-len(sim.rooms) // 5)

@@ -29,6 +29,10 @@ def _book(sim: Simulator, room_id: str, start: dict[str, str], end: dict[str, st
     )
 
 
+def _shanghai(day: date, hh_mm: str) -> dict[str, str]:
+    return {"dateTime": f"{day.isoformat()}T{hh_mm}:00", "timeZone": "Asia/Shanghai"}
+
+
 def _free_day(sim: Simulator, room_id: str) -> date:
     return next(
         d
@@ -48,23 +52,11 @@ def test_an_all_day_booking_holds_its_shanghai_date_and_not_the_utc_one(sim: Sim
     ).status_code == 200
 
     # 07:00 in Shanghai on the date is 23:00 UTC the day before: outside the written UTC span, yet taken.
-    early = _book(
-        sim,
-        room_id,
-        {"dateTime": f"{day.isoformat()}T07:00:00", "timeZone": "Asia/Shanghai"},
-        {"dateTime": f"{day.isoformat()}T07:30:00", "timeZone": "Asia/Shanghai"},
-        all_day=False,
-    )
+    early = _book(sim, room_id, _shanghai(day, "07:00"), _shanghai(day, "07:30"), all_day=False)
     assert early.status_code == 400 and early.json()["code"] == "meetingRoomNotAvailable"
     # 07:00 in Shanghai the next day is 23:00 UTC on the date: inside the written UTC span, yet free.
     next_day = day + timedelta(days=1)
-    late = _book(
-        sim,
-        room_id,
-        {"dateTime": f"{next_day.isoformat()}T07:00:00", "timeZone": "Asia/Shanghai"},
-        {"dateTime": f"{next_day.isoformat()}T07:30:00", "timeZone": "Asia/Shanghai"},
-        all_day=False,
-    )
+    late = _book(sim, room_id, _shanghai(next_day, "07:00"), _shanghai(next_day, "07:30"), all_day=False)
     assert late.status_code == 200
 
     # Free/busy lists it for a question that touches the Shanghai date only at 07:00 local.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import httpx
-import pytest
 
 from bot.sim import Simulator
 from tests.integration.test_sim_events import (
@@ -18,14 +16,6 @@ from tests.integration.test_sim_events import (
     next_weekday,
     plain_room,
 )
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
 
 
 def test_the_organizer_signs_in_once_and_the_sign_in_list_shows_it(http: httpx.Client, sim: Simulator) -> None:

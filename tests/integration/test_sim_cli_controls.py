@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from bot.cli import build_parser
 from bot.commands.sim import run
 from bot.sim import Simulator
+from tests.integration.test_sim_control import roombot_sim
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -28,21 +28,9 @@ def parse(*argv: str) -> argparse.Namespace:
 @pytest.fixture
 def started() -> Iterator[tuple[str, str]]:
     """A simulator started by `roombot sim` with limits and a closed room: (url, banner)."""
-    out = io.StringIO()
-    stop = threading.Event()
     args = parse("--qps-limit", "7", "--monthly-quota", "900", "--close-room", "3F-K2@2030-01-31")
-    thread = threading.Thread(target=lambda: run(args, out=out, stop=stop))
-    thread.start()
-    try:
-        for _ in range(500):
-            if "Ctrl-C" in out.getvalue():
-                break
-            stop.wait(0.01)
-        url = next(line.split()[-1] for line in out.getvalue().splitlines() if "listening on" in line)
-        yield url, out.getvalue()
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    with roombot_sim(args) as (url, banner, _code):
+        yield url, banner
 
 
 def detail(url: str, room_id: str) -> dict[str, Any]:

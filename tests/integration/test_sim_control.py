@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -12,6 +14,7 @@ import pytest
 
 from bot.commands.sim import banner, run
 from bot.sim import ENDPOINTS, Simulator
+from tests.threads import run_in_threads
 
 
 def rooms(http: httpx.Client, sim: Simulator) -> httpx.Response:
@@ -93,11 +96,7 @@ def test_latency_is_applied_per_request_outside_the_lock() -> None:
             )
             results.append(response.status_code)
 
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
+        run_in_threads(call, 3, timeout=20)
         assert results == [200, 200, 200]
         assert slept == [0.25, 0.25, 0.25]
 
@@ -277,13 +276,13 @@ def sim_args(**overrides: Any) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
-def test_roombot_sim_serves_and_prints_credentials() -> None:
+@contextmanager
+def roombot_sim(args: argparse.Namespace) -> Iterator[tuple[str, str, list[int]]]:
+    """`roombot sim` running in a thread until the block ends: its URL, its banner, and its exit code once stopped."""
     out = io.StringIO()
     stop = threading.Event()
     codes: list[int] = []
-    thread = threading.Thread(
-        target=lambda: codes.append(run(sim_args(latency_ms=5, max_rooms_per_call=7), out=out, stop=stop))
-    )
+    thread = threading.Thread(target=lambda: codes.append(run(args, out=out, stop=stop)))
     thread.start()
     try:
         for _ in range(500):
@@ -292,15 +291,20 @@ def test_roombot_sim_serves_and_prints_credentials() -> None:
             stop.wait(0.01)
         text = out.getvalue()
         url = next(line.split()[-1] for line in text.splitlines() if "listening on" in line)
+        yield url, text, codes
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_roombot_sim_serves_and_prints_credentials() -> None:
+    with roombot_sim(sim_args(latency_ms=5, max_rooms_per_call=7)) as (url, text, codes):
         info = httpx.get(f"{url}/_sim/info").json()
         assert info["app_key"] in text and info["app_secret"] in text
         assert info["operator_union_id"] in text
         assert f"DINGTALK_API_URL={url} DINGTALK_APP_KEY={info['app_key']}" in text
         config = httpx.get(f"{url}/_sim/config").json()
         assert (config["latency_ms"], config["max_rooms_per_call"]) == (5.0, 7)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
     assert codes == [0]
 
 

@@ -11,19 +11,13 @@ import httpx
 import pytest
 
 from bot.dingtalk import DingTalkClient
+from bot.domain.models import Event
 from bot.errors import DingTalkParameterError, QuotaExhausted
 from bot.sim import Simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 9, 21)
-
-
-@pytest.fixture
-def http(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.url) as client:
-        token = client.post("/v1.0/oauth2/accessToken", json={"appKey": sim.app_key, "appSecret": sim.app_secret})
-        client.headers["x-acs-dingtalk-access-token"] = token.json()["accessToken"]
-        yield client
+SUNDAY = MONDAY + timedelta(days=6)  # no demo meetings
 
 
 @pytest.fixture
@@ -34,6 +28,22 @@ def client(sim: Simulator) -> Iterator[DingTalkClient]:
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+
+
+def video_meeting_on_sunday(
+    client: DingTalkClient, organizer: str, *, attendees: list[str], optional: tuple[str, ...] | list[str] = ()
+) -> Event:
+    """A meeting called Planning, with a DingTalk video link, on Sunday 10:00-11:00 in Shanghai."""
+    return client.create_event(
+        organizer,
+        summary="Planning",
+        start=local(SUNDAY, 10),
+        end=local(SUNDAY, 11),
+        time_zone="Asia/Shanghai",
+        attendees=attendees,
+        optional_attendees=optional,
+        online_meeting=True,
+    )
 
 
 def union_ids(sim: Simulator) -> list[str]:
@@ -123,22 +133,13 @@ def test_an_event_with_attendees_and_video_is_busy_for_its_attendees(
     client: DingTalkClient, http: httpx.Client, sim: Simulator
 ) -> None:
     organizer, guest = union_ids(sim)[1], union_ids(sim)[2]
-    day = MONDAY + timedelta(days=6)  # Sunday: no demo meetings
-    event = client.create_event(
-        organizer,
-        summary="Planning",
-        start=local(day, 10),
-        end=local(day, 11),
-        time_zone="Asia/Shanghai",
-        attendees=[organizer, guest],
-        online_meeting=True,
-    )
+    event = video_meeting_on_sunday(client, organizer, attendees=[organizer, guest])
     assert set(event.attendee_ids) == {organizer, guest}
     assert event.online_meeting is not None and event.online_meeting.url
     raw = http.get(f"/v1.0/calendar/users/{organizer}/calendars/primary/events/{event.event_id}").json()
     assert {a["id"] for a in raw["attendees"]} == {organizer, guest}
     assert raw["onlineMeetingInfo"]["type"] == "dingtalk" and raw["onlineMeetingInfo"]["url"]
-    info = ask(http, sim, [guest], local(day, 0), local(day + timedelta(days=1), 0)).json()["scheduleInformation"]
+    info = ask(http, sim, [guest], local(SUNDAY, 0), local(SUNDAY + timedelta(days=1), 0)).json()["scheduleInformation"]
     assert [(i["start"]["dateTime"], i["end"]["dateTime"]) for i in info[0]["scheduleItems"]] == [
         ("2026-09-27T10:00:00+08:00", "2026-09-27T11:00:00+08:00")
     ]
@@ -177,17 +178,7 @@ def test_the_official_sdk_reads_an_event_with_attendees_and_video(
     from alibabacloud_tea_util import models as util_models
 
     organizer, guest, maybe = union_ids(sim)[1:4]
-    day = MONDAY + timedelta(days=6)
-    event = client.create_event(
-        organizer,
-        summary="Planning",
-        start=local(day, 10),
-        end=local(day, 11),
-        time_zone="Asia/Shanghai",
-        attendees=[organizer, guest],
-        optional_attendees=[maybe],
-        online_meeting=True,
-    )
+    event = video_meeting_on_sunday(client, organizer, attendees=[organizer, guest], optional=[maybe])
     sdk = CalendarClient(open_api_models.Config(protocol="http", endpoint=sim.url.removeprefix("http://")))
     headers = cal_models.GetEventHeaders(x_acs_dingtalk_access_token=http.headers["x-acs-dingtalk-access-token"])
     body = sdk.get_event_with_options(

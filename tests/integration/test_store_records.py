@@ -13,7 +13,9 @@ from bot.errors import NotAllowed, NotFound, StoreUnavailable
 from bot.store import BOOKING_BOOKED, BOOKING_CANCELLED, BOOKING_FAILED, BOOKING_PENDING, BOOKING_REQUESTED, Store
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Booking
+from tests.booking_intents import intent
 from tests.integration.conftest import T1, T2, Clock
+from tests.threads import run_in_threads
 
 ALICE = "U_ALICE"
 START = datetime(2025, 3, 11, 6, 0, tzinfo=UTC)
@@ -41,18 +43,10 @@ def test_a_user_is_created_on_first_sight_and_keeps_tz_and_link(store: Store, cl
 
 
 def begin(store: Store, key: str = "click-1", team: str = T1, user: str = ALICE) -> tuple[int, bool]:
-    record, created = store.bookings.begin(
-        team,
-        idempotency_key=key,
-        slack_user_id=user,
-        room_id="r-everest",
-        room_name="3F-Everest",
-        start=START,
-        end=END,
-        organizer_union_id="union-alice",
-        channel_id="C1",
-        message_ts="1700000000.000100",
-    )
+    everest = ("r-everest", "3F-Everest")
+    clicked_in = {"channel_id": "C1", "message_ts": "1700000000.000100"}
+    written = intent(key, user=user, room=everest, start=START, end=END, organizer="union-alice", **clicked_in)
+    record, created = store.bookings.begin(team, **written)
     return record.id, created
 
 
@@ -80,11 +74,7 @@ def test_racing_double_clicks_make_one_booking(store: Store) -> None:
         barrier.wait()
         results.append(begin(store, key="racy"))
 
-    threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(click, 4)
 
     assert len(results) == 4
     assert len({booking_id for booking_id, _ in results}) == 1
@@ -122,16 +112,7 @@ def test_another_teams_booking_is_not_found(store: Store) -> None:
 
 def test_upcoming_bookings_are_the_users_booked_and_pending_ones_soonest_first(store: Store) -> None:
     def book(key: str, start: datetime, status: str, user: str = ALICE) -> int:
-        record, _ = store.bookings.begin(
-            T1,
-            idempotency_key=key,
-            slack_user_id=user,
-            room_id="r1",
-            room_name="Everest",
-            start=start,
-            end=start + timedelta(minutes=30),
-            organizer_union_id=None,
-        )
+        record, _ = store.bookings.begin(T1, **intent(key, user=user, start=start, end=start + timedelta(minutes=30)))
         if status in (BOOKING_BOOKED, BOOKING_PENDING):
             store.bookings.complete(T1, record.id, event_id=f"ev-{key}", status=status)
         elif status == BOOKING_CANCELLED:
@@ -175,11 +156,7 @@ def test_racing_deliveries_of_one_event_are_handled_once(store: Store, clock: Cl
         barrier.wait()
         results.append(store.events.mark_processed(T1, "EvRace", clock()))
 
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(deliver, 4)
     assert sorted(results) == [False, False, False, True]
 
 

@@ -30,6 +30,7 @@ import redis
 
 from bot.coordination import redis_client
 from bot.sim import Simulator
+from tests.runtimes import simulator_environ
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TEAM = "T_TWO_PROCESSES"
@@ -81,11 +82,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     database = Path(tmp_path_factory.mktemp("two-processes")) / "shared.db"
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "DINGTALK_API_URL": sim.url,
-        "DINGTALK_APP_KEY": sim.app_key,
-        "DINGTALK_APP_SECRET": sim.app_secret,
-        "DINGTALK_OPERATOR_UNION_ID": sim.operator_union_id,
-        "DATABASE_URL": f"sqlite:///{database}",
+        **simulator_environ(sim, f"sqlite:///{database}"),
         # Each test asks about a day of its own: one fetch must not also fill the next days.
         "ROOMBOT_FETCH_HORIZON_DAYS": "1",
     }

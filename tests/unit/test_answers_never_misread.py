@@ -11,7 +11,7 @@ from bot.errors import ParseError
 from bot.parsing import Intent, Request, TimeKind
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, TextReply
-from tests.unit.test_usecase_bookings import END, START, World
+from tests.unit.test_usecase_bookings import BOOK_EVEREST, END, START, World
 from tests.unit.test_usecase_find import build
 from tests.unit.usecase_fakes import ALICE, NOW, FakeSchedules, FakeStore, asker
 
@@ -140,9 +140,7 @@ def test_a_duration_longer_than_the_window_names_the_window() -> None:
 
 def test_booking_in_words_a_slot_you_already_hold_says_so() -> None:
     world = World()
-    request = Request(
-        intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
-    )
+    request = BOOK_EVEREST
     first = world.bookings.book_text(request, asker())
     assert isinstance(first, FindReply) and first.intro_kind == "success"
     again = world.bookings.book_text(request, asker())

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from bot.dingtalk import NoRateLimit, RateLimiter, SlidingWindowLimiter
+from tests.threads import run_in_threads
 
 
 class FakeClock:
@@ -94,11 +95,7 @@ def test_many_threads_reserving_at_once_get_distinct_slots_within_the_limit() ->
             with lock:
                 slots.append(clock.now + wait)
 
-    threads = [threading.Thread(target=worker) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(worker, 10)
     assert len(slots) == 100
     assert max_in_any_window(slots, 1.0) == 20
     assert max(slots) - clock.now == pytest.approx(4.0)  # 100 calls at 20/s: windows at +0, +1, ... +4

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -18,8 +17,7 @@ from bot.present.reply import FindReply
 from bot.present.terminal import render_text
 from bot.slack import blocks
 from bot.usecases.find import FindRooms
-from tests.unit.usecase_fakes import NOW, FakeDirectory, FakeSchedules, FakeStore, asker, askers
-from tests.unit.usecase_fakes import settings as bot_settings
+from tests.unit.usecase_fakes import NOW, FakeStore, asker, find_rooms
 
 LABEL_WORDS = {1: "with a TV", 2: "with a phone", 3: "with a projector", 4: "with a whiteboard", 5: "with video"}
 GROUPS = ["HQ", "Annex", "Tower"]
@@ -31,15 +29,7 @@ def _finder() -> FindRooms:
     store.add_room("r2", "K2", 30)
     for name in GROUPS[:2]:  # "Tower" is asked about but does not exist
         store.add_group(name, ["r1", "r2"])
-    return FindRooms(
-        settings=bot_settings(),
-        store=store.as_store(),
-        schedules=FakeSchedules().as_provider(),
-        directory=FakeDirectory().as_directory(),
-        askers=askers(),
-        side_work=ThreadPoolExecutor(max_workers=1),
-        clock=lambda: NOW,
-    )
+    return find_rooms(store)
 
 
 FINDER = _finder()

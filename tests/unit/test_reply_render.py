@@ -66,6 +66,7 @@ def find_reply(results: Sequence[RoomResult], **kw: Any) -> FindReply:
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a Block Kit payload, outermost first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from bot.present.reply import BookingsReply, FindReply
 from bot.usecases.bookings.rules import parse_marker
 from bot.usecases.bookings.service import BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
-from bot.usecases.find import FindRooms
+from tests.booking_intents import intent
 from tests.unit.usecase_fakes import (
     ADMIN,
     ALICE,
@@ -27,12 +26,16 @@ from tests.unit.usecase_fakes import (
     FakeStore,
     admins,
     asker,
-    askers,
+    find_rooms,
     settings,
 )
 
 START = NOW + timedelta(hours=1)
 END = START + timedelta(hours=1)
+# "book Everest" with START to END in words, as the parser reads it.
+BOOK_EVEREST = Request(
+    intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
+)
 
 
 class World:
@@ -53,21 +56,12 @@ class World:
             clock=lambda: NOW,
             log=LOG,
         )
-        directory = FakeDirectory().as_directory()
-        find = FindRooms(
-            settings=config,
-            store=self.store.as_store(),
-            schedules=self.schedules.as_provider(),
-            directory=directory,
-            askers=askers(),
-            side_work=ThreadPoolExecutor(max_workers=1),
-            clock=lambda: NOW,
-        )
+        directory = FakeDirectory()
         self.bookings = Bookings(
             booking=self.service,
-            find=find,
+            find=find_rooms(self.store, self.schedules, directory=directory, config=config),
             store=self.store.as_store(),
-            directory=directory,
+            directory=directory.as_directory(),
             admins=admins(),
             cancel_mode=config.cancel_mode,
             log=LOG,
@@ -174,9 +168,7 @@ def test_book_text_needs_an_exact_time() -> None:
 
 def test_book_text_books_the_named_room() -> None:
     world = World()
-    request = Request(
-        intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
-    )
+    request = BOOK_EVEREST
     reply = world.bookings.book_text(request, asker())
     assert isinstance(reply, FindReply) and reply.intro_kind == "success"
     assert [b.room_id for b in world.store.bookings.rows.values()] == ["r1"]
@@ -257,17 +249,8 @@ def test_a_refused_room_whose_event_cannot_be_deleted_is_kept_to_be_released() -
 
 def test_a_click_while_another_is_booking_is_told_in_progress_and_promised_the_answer() -> None:
     world = World()
-    record, _ = world.store.bookings.begin(
-        TEAM,
-        idempotency_key="k",
-        slack_user_id=ALICE,
-        room_id="r1",
-        room_name="Everest",
-        start=START,
-        end=END,
-        organizer_union_id="union-alice",
-        lease=timedelta(minutes=3),
-    )
+    written = intent("k", user=ALICE, start=START, end=END, organizer="union-alice", lease=timedelta(minutes=3))
+    record, _ = world.store.bookings.begin(TEAM, **written)
 
     outcome = book_alice(world)
 

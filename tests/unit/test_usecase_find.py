@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,19 +11,11 @@ from bot.errors import ParseError
 from bot.parsing import Intent, Request, TimeKind
 from bot.present.reply import FindReply, TextReply
 from bot.usecases.find import FindRooms, window_request
-from tests.unit.usecase_fakes import NOW, TEAM, FakeDirectory, FakeSchedules, FakeStore, asker, askers, settings
+from tests.unit.usecase_fakes import NOW, TEAM, FakeDirectory, FakeSchedules, FakeStore, asker, find_rooms
 
 
 def build(store: FakeStore, schedules: FakeSchedules, directory: FakeDirectory | None = None) -> FindRooms:
-    return FindRooms(
-        settings=settings(),
-        store=store.as_store(),
-        schedules=schedules.as_provider(),
-        directory=(directory or FakeDirectory()).as_directory(),
-        askers=askers(),
-        side_work=ThreadPoolExecutor(max_workers=1),
-        clock=lambda: NOW,
-    )
+    return find_rooms(store, schedules, directory=directory)
 
 
 @pytest.fixture

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from bot.present.reply import FindReply
-from bot.usecases.find import FindRooms
 from bot.usecases.home import Home
 from tests.unit.usecase_fakes import (
     ALICE,
     NOW,
     TEAM,
-    FakeDirectory,
-    FakeSchedules,
     FakeStore,
     asker,
-    askers,
+    find_rooms,
     guard,
-    settings,
 )
 
 
 def build(store: FakeStore) -> Home:
-    find = FindRooms(
-        settings=settings(),
-        store=store.as_store(),
-        schedules=FakeSchedules().as_provider(),
-        directory=FakeDirectory().as_directory(),
-        askers=askers(),
-        side_work=ThreadPoolExecutor(max_workers=1),
-        clock=lambda: NOW,
-    )
-    return Home(store=store.as_store(), find=find, guard=guard(), meeting_minutes=30)
+    return Home(store=store.as_store(), find=find_rooms(store), guard=guard(), meeting_minutes=30)
 
 
 def test_home_shows_groups_bookings_and_what_is_free_now_in_the_default_group() -> None:

@@ -3,6 +3,7 @@ once, and release the events roombot made that no booking knows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.models import Event, EventRoom
@@ -10,6 +11,7 @@ from bot.present import messages
 from bot.store import BookingRecord
 from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.bookings.rules import event_marker
+from tests.booking_intents import intent
 from tests.unit.usecase_fakes import ALICE, LOG, NOW, TEAM, FakeDingTalk, FakeNotifier, FakeStore, settings
 
 START = NOW + timedelta(hours=2)
@@ -34,18 +36,8 @@ class World:
 
     def unsettled(self, key: str = "k1", *, lease_until: timedelta = timedelta(0), **fields: object) -> BookingRecord:
         """A booking written down before DingTalk was called, whose process then went silent."""
-        record, _ = self.store.bookings.begin(
-            TEAM,
-            idempotency_key=key,
-            slack_user_id=ALICE,
-            room_id="r1",
-            room_name="Everest",
-            start=START,
-            end=END,
-            organizer_union_id=OPERATOR,
-            channel_id="C1",
-            message_ts="111.222",
-        )
+        written = intent(key, user=ALICE, start=START, end=END, organizer=OPERATOR, channel_id="C1", message_ts="111.222")
+        record, _ = self.store.bookings.begin(TEAM, **written)
         return self.store.bookings._save(record.id, next_check_at=NOW + lease_until, **fields)
 
     def event(self, key: str | None, *, rooms: tuple[str, ...] = ()) -> Event:
@@ -57,15 +49,7 @@ class World:
             end=END,
             description=event_marker(TEAM, key) if key else "Team lunch",
         )
-        with_rooms = Event(
-            event_id=made.event_id,
-            summary=made.summary,
-            start=made.start,
-            end=made.end,
-            organizer_id=made.organizer_id,
-            description=made.description,
-            meeting_rooms=tuple(EventRoom(room_id=room, status="accepted") for room in rooms),
-        )
+        with_rooms = replace(made, meeting_rooms=tuple(EventRoom(room_id=room, status="accepted") for room in rooms))
         self.dingtalk.events[made.event_id] = with_rooms
         return with_rooms
 

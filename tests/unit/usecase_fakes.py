@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -23,6 +24,7 @@ from bot.errors import ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, Unk
 from bot.schedules import ScheduleProvider, Schedules
 from bot.store import BookingRecord, GroupRecord, Store, UserRecord
 from bot.usecases.context import Admins, Asker, Askers, Directory, Guard, parse_settings_from
+from bot.usecases.find import FindRooms
 
 TEAM = "T1"
 ALICE = "U_ALICE"
@@ -537,3 +539,22 @@ class FakeDingTalk:
 
     def get_user_id_by_union_id(self, union_id: str) -> str:
         return next(user for user, union in self.union_ids.items() if union == union_id)
+
+
+def find_rooms(
+    store: FakeStore,
+    schedules: FakeSchedules | None = None,
+    *,
+    directory: FakeDirectory | None = None,
+    config: Settings | None = None,
+) -> FindRooms:
+    """Finding rooms over the fakes at NOW, with the default settings unless `config` is given."""
+    return FindRooms(
+        settings=config or settings(),
+        store=store.as_store(),
+        schedules=(schedules or FakeSchedules()).as_provider(),
+        directory=(directory or FakeDirectory()).as_directory(),
+        askers=askers(),
+        side_work=ThreadPoolExecutor(max_workers=1),
+        clock=lambda: NOW,
+    )
