@@ -76,6 +76,14 @@ ROOM_ID = String(64)
 NAME = String(255)
 
 
+def _of_group() -> ForeignKeyConstraint:
+    """`group_id` names a group of the row's own team (`team_id`); the row goes when the group goes.
+
+    A function, not a constant: a constraint belongs to one table.
+    """
+    return ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A time-zone-aware datetime stored in UTC.
 
@@ -203,7 +211,7 @@ class RoomGroupMember(Base):
 
     __tablename__ = "room_group_members"
     __table_args__ = (
-        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
+        _of_group(),
         ForeignKeyConstraint(["team_id", "room_id"], ["rooms.team_id", "rooms.room_id"], ondelete="CASCADE"),
     )
 
@@ -219,7 +227,7 @@ class GroupShare(Base):
 
     __tablename__ = "group_shares"
     __table_args__ = (
-        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
+        _of_group(),
         Index(None, "team_id", "channel_id"),
     )
 
@@ -360,9 +368,7 @@ class GroupCheckinGrace(Base):
     """A room group's own check-in grace period (minutes after the start; 0 turns auto-release off)."""
 
     __tablename__ = "group_checkin_grace"
-    __table_args__ = (
-        ForeignKeyConstraint(["team_id", "group_id"], ["room_groups.team_id", "room_groups.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = (_of_group(),)
 
     team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
