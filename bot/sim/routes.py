@@ -8,6 +8,15 @@ from __future__ import annotations
 import re
 
 _EVENTS = r"/v1\.0/calendar/users/(?P<user>[^/]+)/calendars/(?P<calendar>[^/]+)/events"
+# Old-style endpoints, all POST: token in `?access_token=`, errors as HTTP 200 errcode/errmsg.
+_OAPI = {
+    "userGet": r"/topapi/v2/user/get",
+    "userGetByMobile": r"/topapi/v2/user/getbymobile",
+    "userGetByUnionId": r"/topapi/user/getbyunionid",
+    "workNotify": r"/topapi/message/corpconversation/asyncsend_v2",
+    "userList": r"/topapi/v2/user/list",
+    "departmentSubIds": r"/topapi/v2/department/listsubid",
+}
 # Order matters: the first match wins, so longer paths come first.
 ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (key, method, re.compile(pattern + r"/?\Z"))
@@ -29,18 +38,12 @@ ROUTES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("deleteEvent", "DELETE", _EVENTS + r"/(?P<event>[^/]+)"),
         ("createEvent", "POST", _EVENTS),
         ("listEvents", "GET", _EVENTS),
-        ("userGet", "POST", r"/topapi/v2/user/get"),
-        ("userGetByMobile", "POST", r"/topapi/v2/user/getbymobile"),
-        ("userGetByUnionId", "POST", r"/topapi/user/getbyunionid"),
-        ("workNotify", "POST", r"/topapi/message/corpconversation/asyncsend_v2"),
-        ("userList", "POST", r"/topapi/v2/user/list"),
-        ("departmentSubIds", "POST", r"/topapi/v2/department/listsubid"),
+        *((key, "POST", path) for key, path in _OAPI.items()),
     )
 )
 ENDPOINTS: tuple[str, ...] = tuple(key for key, _method, _pattern in ROUTES)
 TOKEN_ENDPOINTS = frozenset({"accessToken", "corpAccessToken"})
-# Old-style endpoints: token in `?access_token=`, errors as HTTP 200 errcode/errmsg.
-OAPI_ENDPOINTS = frozenset({"userGet", "userGetByMobile", "userGetByUnionId", "workNotify", "userList", "departmentSubIds"})
+OAPI_ENDPOINTS = frozenset(_OAPI)
 # Old-style endpoints that are not contact look-ups: they count against the monthly quota.
 OAPI_QUOTA_COUNTED = frozenset({"workNotify"})
 
