@@ -29,9 +29,9 @@ typecheck: $(STAMP)
 PYTEST_ARGS ?= -n 4 --dist loadgroup
 
 # Compiled up front: with PYTHONDONTWRITEBYTECODE set (as on CI), every worker and every
-# `roombot` subprocess of the tests would otherwise compile bot/ from source again.
+# `roombot` subprocess of the tests would otherwise compile bot/ and the migrations from source again.
 pytest: $(STAMP)
-	$(BIN)/python -m compileall -q bot
+	$(BIN)/python -m compileall -q bot migrations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
