@@ -2,13 +2,16 @@
 
 The whole database suite runs once on SQLite and again on Postgres when
 `ROOMBOT_TEST_DATABASE_URL` is set (`.ci/run` sets it). Each Postgres test gets a schema of its
-own, so several test runs can share one server.
+own, named after the process and a counter, so several test runs, and the pytest-xdist workers of
+one run (`make test` runs `-n 4`), can share one server. SQLite files live under each test's
+`tmp_path`, and servers (simulator, fake Slack) listen on ports the OS picks.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +21,8 @@ import httpx
 import pytest
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.sim import Simulator
     from tests.e2e.fake_slack import FakeSlack
 
@@ -69,9 +74,38 @@ def _postgres_schema_url() -> Iterator[str]:
     try:
         yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        try:
+            _drop_schema(admin, schema)
+        finally:
+            admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop the test's schema without waiting on a connection the test left open.
+
+    A session left idle in a transaction (a thread or process the test did not end) holds locks on
+    the schema's tables, and a plain DROP would wait for it for ever and stall the whole run (and,
+    under pytest-xdist, one worker's share of it). Such sessions are ended first; the DROP itself
+    gives up after a few seconds with a warning rather than hang, leaving the schema behind.
+    """
+    import sqlalchemy as sa
+
+    holders = sa.text(
+        "SELECT DISTINCT l.pid FROM pg_locks l"
+        " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+    )
+    with admin.connect() as conn:
+        for _attempt in range(3):
+            for (pid,) in conn.execute(holders, {"schema": schema}).all():
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            try:
+                conn.execute(sa.text("SET lock_timeout = '5s'"))
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                return
+            except sa.exc.OperationalError:
+                continue
+    warnings.warn(f"could not drop the test schema {schema}: a session still holds it", stacklevel=1)
 
 
 @pytest.fixture
