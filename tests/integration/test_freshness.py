@@ -1,0 +1,184 @@
+"""Fresh answers within the monthly budget: an answer verifies the rooms it shows, and data past its
+refresh age that cannot be fetched now is served at once while the job runner refreshes it.
+
+Real HTTP to the simulator and a real database; only the clock is injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Settings
+from bot.dingtalk import DingTalkClient
+from bot.jobs.host import job_repository
+from bot.jobs.refresh import REFRESH_SCHEDULES
+from bot.jobs.registry import default_jobs
+from bot.jobs.runner import Runner
+from bot.present.reply import FindReply, Reply, TextReply
+from bot.sim import Simulator
+from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.find import SUMMARY_ROOMS
+from bot.wiring import Runtime, build_runtime, point_at_simulator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEAM, USER, COLLEAGUE = "T_FRESH", "U_ASKER", "U_COLLEAGUE"
+QUESTION = "free rooms tomorrow 2-3pm"
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
+
+
+def make_runtime(sim: Simulator, database_url: str, clock: FakeClock, **settings: Any) -> Runtime:
+    base = Settings(database_url=database_url, deadline_s=3.0, **settings)
+    runtime = build_runtime(point_at_simulator(base, sim), clock=clock)
+    reply = runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
+    assert isinstance(reply, TextReply) and reply.kind == "success", reply
+    return runtime
+
+
+@pytest.fixture
+def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Runtime]:
+    with make_runtime(sim, database_url, clock) as built:
+        yield built
+
+
+def ask(runtime: Runtime, text: str = QUESTION, *, user: str = USER) -> FindReply:
+    reply: Reply = runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=SHANGHAI.key)
+    assert isinstance(reply, FindReply), reply
+    return reply
+
+
+def schedule_calls(sim: Simulator) -> int:
+    return sim.stats().get("schedules", 0)
+
+
+def book_behind_roombots_back(sim: Simulator, room_id: str, start: datetime) -> None:
+    """Someone books the room in DingTalk directly: roombot's cache does not know."""
+    with DingTalkClient(base_url=sim.url, app_key=sim.app_key, app_secret=sim.app_secret) as client:
+        event = client.create_event(
+            sim.operator_union_id, summary="Walk-in", start=start, end=start + timedelta(hours=1), time_zone=SHANGHAI.key
+        )
+        client.add_rooms(sim.operator_union_id, event.event_id, [room_id])
+
+
+def refresh_runner(runtime: Runtime, clock: FakeClock) -> Runner:
+    """A job runner with only the schedule refresh (the other jobs would spend calls of their own)."""
+    specs = default_jobs(store=runtime.store, directory=runtime.dingtalk, settings=runtime.settings)
+    refresh = [spec for spec in specs if spec.name == REFRESH_SCHEDULES]
+    runner = Runner(jobs=job_repository(runtime), specs=refresh, clock=clock)
+    runner.register()
+    return runner
+
+
+# --- the rooms an answer shows are verified ---------------------------------------------------
+
+
+def test_a_room_booked_behind_the_caches_back_is_not_offered_once_the_answer_verifies_it(
+    runtime: Runtime, sim: Simulator, clock: FakeClock
+) -> None:
+    first = ask(runtime)
+    assert len(first.results) == 24 and first.data_age_s == 0
+    best = next(r for r in first.results if r.assessment.fits and not sim.room_rules(r.room.room_id).approval)
+    book_behind_roombots_back(sim, best.room.room_id, first.start)
+    clock.advance(minutes=10)
+    sim.reset_stats()
+
+    second = ask(runtime)
+
+    verdict = next(r for r in second.results if r.room.room_id == best.room.room_id)
+    assert not verdict.assessment.fits
+    assert best.room.room_id not in [r.room.room_id for r in second.results[:SUMMARY_ROOMS] if r.assessment.fits]
+    # The 8 rooms shown (two calls of five), then the room that took the booked one's place (one more);
+    # not the 24 of the group.
+    assert schedule_calls(sim) == 3
+    # The answer states the age of what it shows: every shown room was just checked ...
+    assert second.data_age_s == 0
+    assert all(r.age_s == 0 for r in second.results[:SUMMARY_ROOMS])
+    # ... while the rooms behind "Show all" keep their age, and a listing of all of them says so.
+    unshown = [r for r in second.results[SUMMARY_ROOMS:] if r.room.room_id != best.room.room_id]
+    assert {r.age_s for r in unshown} == {600}
+    assert second.stated_age_s(len(second.results)) == 600
+
+
+def test_an_answer_from_fresh_enough_data_spends_nothing_and_states_the_shown_rooms_age(
+    runtime: Runtime, sim: Simulator, clock: FakeClock
+) -> None:
+    ask(runtime)
+    clock.advance(seconds=30)  # within the refresh age the budget allows
+    sim.reset_stats()
+
+    again = ask(runtime)
+
+    assert schedule_calls(sim) == 0
+    assert again.data_age_s == pytest.approx(30)
+
+
+# --- stale while the job runner refreshes --------------------------------------------------------
+
+
+def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_shown_rooms(
+    sim: Simulator, database_url: str, clock: FakeClock
+) -> None:
+    with make_runtime(sim, database_url, clock, user_fetches_per_hour=1) as runtime:
+        runner = refresh_runner(runtime, clock)
+        ask(runtime)  # the asker's one fetch this hour
+        clock.advance(minutes=10)
+        sim.reset_stats()
+
+        held = [ask(runtime) for _ in range(5)]
+
+        assert schedule_calls(sim) == 0  # nobody waited on DingTalk
+        for reply in held:
+            assert reply.data_age_s == pytest.approx(600)
+            assert "You've asked for many fresh checks this hour" in " ".join(reply.notes)
+        job = runtime.store.schedules  # the queue: one request per shown room, however many questions
+        outcomes = runner.run_pending()
+        assert [o.name for o in outcomes if o.ok] == [REFRESH_SCHEDULES]
+        assert outcomes[0].note == f"refreshed the saved free/busy of {SUMMARY_ROOMS} room(s)"
+        assert schedule_calls(sim) == 2  # eight rooms, five a call, once for the five questions
+        assert job.take_refresh_requests() == {}
+        assert runner.run_pending() == []  # nothing left due
+
+        clock.advance(seconds=5)
+        colleague = ask(runtime, user=COLLEAGUE)
+        assert colleague.data_age_s == pytest.approx(5)
+        assert schedule_calls(sim) == 2
+
+
+def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_budget(
+    sim: Simulator, database_url: str, clock: FakeClock
+) -> None:
+    with make_runtime(sim, database_url, clock, user_fetches_per_hour=1) as runtime:
+        runner = refresh_runner(runtime, clock)
+        ask(runtime)
+        clock.advance(minutes=10)
+        ask(runtime)  # held by the fair share: the shown rooms are queued
+        assert runtime.quota is not None
+        status = runtime.quota.status()
+        runtime.store.quota.add_calls(runtime.quota.org, status.month, "schedules", status.search_limit - status.used)
+        sim.reset_stats()
+
+        runner.run_pending()
+
+        assert schedule_calls(sim) == 0
+        answer = ask(runtime, user=COLLEAGUE)
+        assert answer.data_age_s == pytest.approx(600)
+        assert schedule_calls(sim) == 0
