@@ -320,9 +320,14 @@ class FindRooms:
             rooms_future.cancel()
             raise
         rooms = rooms_future.result()
+        booker, org_zone = self._booker(asker, rooms.values()), self.settings.org_zone
+
+        def rank(schedules: Schedules) -> tuple[list[RoomResult], int, bool]:
+            return _rank(rooms, room_ids, schedules, start, end, duration, request, booker=booker, org_zone=org_zone)
+
         verified: set[str] = set()
         for _ in range(VERIFY_ROUNDS):
-            results, left_out, none_meet = self._rank(asker, rooms, room_ids, schedules, start, end, duration, request)
+            results, left_out, none_meet = rank(schedules)
             todo = [room for room in dict.fromkeys(shown(results)) if room in schedules.stale and room not in verified]
             if not todo:
                 break
@@ -331,71 +336,12 @@ class FindRooms:
                 asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh, verify=todo
             )
         else:
-            results, left_out, none_meet = self._rank(asker, rooms, room_ids, schedules, start, end, duration, request)
+            results, left_out, none_meet = rank(schedules)
         now = self.clock()
         results = [replace(result, age_s=_room_age_s(now, schedules, result.room.room_id)) for result in results]
         ages = [_room_age_s(now, schedules, room) for room in shown(results)]
         age = max((a for a in ages if a is not None), default=_age_s(now, schedules))
         return results, schedules, age, left_out, none_meet
-
-    def _rank(
-        self,
-        asker: Asker,
-        rooms: Mapping[str, Room],
-        room_ids: Sequence[str],
-        schedules: Schedules,
-        start: datetime,
-        end: datetime,
-        duration: timedelta | None,
-        request: Request,
-    ) -> tuple[list[RoomResult], int, bool]:
-        booker = self._booker(asker, rooms.values())
-        candidates = []
-        for position, room_id in enumerate(room_ids):
-            room = rooms.get(room_id)
-            schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
-            assessment = availability.assess(
-                schedule.items, start, end, duration=duration, error=schedule.error, org_zone=self.settings.org_zone
-            )
-            assessment = availability.restrict(assessment, room.access if room else None, booker=booker)
-            candidates.append((room_id, room, assessment, position))
-        ranked = availability.rank(
-            [
-                availability.Candidate(
-                    key=room_id,
-                    assessment=assessment,
-                    capacity=room.capacity if room else None,
-                    # Matched by DingTalk label id: room label names are whatever the org typed.
-                    labels=tuple(str(label) for label in room.label_ids) if room else (),
-                    position=position,
-                )
-                for room_id, room, assessment, position in candidates
-            ],
-            capacity=request.capacity,
-            labels=tuple(str(label) for label in request.labels),
-        )
-        by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
-        left_out = 0
-        none_meet = False
-        if request.capacity or request.labels:
-            suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
-            if suitable:
-                left_out = len(ranked) - len(suitable)
-                ranked = suitable
-            else:
-                none_meet = bool(ranked)
-        if none_meet:  # the largest rooms first
-            ranked = sorted(ranked, key=lambda c: -_capacity(by_id[c.key][0]))
-        results: list[RoomResult] = []
-        for candidate in ranked:
-            room, assessment = by_id[candidate.key]
-            view = _room_view(candidate.key, room)
-            footnote = None
-            error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
-            if error:
-                footnote = messages.room_unknown_footnote(view.name, error)
-            results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
-        return results, left_out, none_meet
 
     def _alternatives(
         self, results: Sequence[RoomResult], start: datetime, end: datetime, asker: Asker
@@ -441,6 +387,68 @@ class FindRooms:
         except SearchHeld:
             return ()  # nothing saved for the other groups: the answer stands without them
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
+
+
+def _rank(
+    rooms: Mapping[str, Room],
+    room_ids: Sequence[str],
+    schedules: Schedules,
+    start: datetime,
+    end: datetime,
+    duration: timedelta | None,
+    request: Request,
+    *,
+    booker: str | None,
+    org_zone: ZoneInfo,
+) -> tuple[list[RoomResult], int, bool]:
+    """Each room's verdict from `schedules`, ranked; how many rooms were left out for size or
+    equipment; and whether no room meets the wish (then the largest come first)."""
+    candidates = []
+    for position, room_id in enumerate(room_ids):
+        room = rooms.get(room_id)
+        schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
+        assessment = availability.assess(
+            schedule.items, start, end, duration=duration, error=schedule.error, org_zone=org_zone
+        )
+        assessment = availability.restrict(assessment, room.access if room else None, booker=booker)
+        candidates.append((room_id, room, assessment, position))
+    ranked = availability.rank(
+        [
+            availability.Candidate(
+                key=room_id,
+                assessment=assessment,
+                capacity=room.capacity if room else None,
+                # Matched by DingTalk label id: room label names are whatever the org typed.
+                labels=tuple(str(label) for label in room.label_ids) if room else (),
+                position=position,
+            )
+            for room_id, room, assessment, position in candidates
+        ],
+        capacity=request.capacity,
+        labels=tuple(str(label) for label in request.labels),
+    )
+    by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
+    left_out = 0
+    none_meet = False
+    if request.capacity or request.labels:
+        suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
+        if suitable:
+            left_out = len(ranked) - len(suitable)
+            ranked = suitable
+        else:
+            none_meet = bool(ranked)
+    if none_meet:  # the largest rooms first
+        ranked = sorted(ranked, key=lambda c: -_capacity(by_id[c.key][0]))
+    results: list[RoomResult] = []
+    for candidate in ranked:
+        room, assessment = by_id[candidate.key]
+        view = _room_view(candidate.key, room)
+        footnote = None
+        error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
+        if error:
+            footnote = messages.room_unknown_footnote(view.name, error)
+        results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
+    return results, left_out, none_meet
 
 
 def _age_s(now: datetime, schedules: Schedules) -> float | None:
