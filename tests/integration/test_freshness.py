@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,26 +17,15 @@ from bot.jobs.host import job_repository
 from bot.jobs.refresh import REFRESH_SCHEDULES
 from bot.jobs.registry import default_jobs
 from bot.jobs.runner import Runner
-from bot.present.reply import FindReply, Reply, TextReply
+from bot.present.reply import FindReply, Reply
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
 from bot.usecases.find import SUMMARY_ROOMS
-from bot.wiring import Runtime, build_runtime, point_at_simulator
+from bot.wiring import Runtime
+from tests.integration.test_quota import COLLEAGUE, SHANGHAI, TEAM, USER, FakeClock, make_runtime
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TEAM, USER, COLLEAGUE = "T_FRESH", "U_ASKER", "U_COLLEAGUE"
 QUESTION = "free rooms tomorrow 2-3pm"
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+# A fetch covers a week, as by default.
+HORIZON = Settings().fetch_horizon_days
 
 
 @pytest.fixture
@@ -46,17 +33,9 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
 
 
-def make_runtime(sim: Simulator, database_url: str, clock: FakeClock, **settings: Any) -> Runtime:
-    base = Settings(database_url=database_url, deadline_s=3.0, **settings)
-    runtime = build_runtime(point_at_simulator(base, sim), clock=clock)
-    reply = runtime.service.import_groups(team_id=TEAM, user_id=USER, actor=CONSOLE_OPERATOR)
-    assert isinstance(reply, TextReply) and reply.kind == "success", reply
-    return runtime
-
-
 @pytest.fixture
 def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Runtime]:
-    with make_runtime(sim, database_url, clock) as built:
+    with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON) as built:
         yield built
 
 
@@ -137,7 +116,7 @@ def test_an_answer_from_fresh_enough_data_spends_nothing_and_states_the_shown_ro
 def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_shown_rooms(
     sim: Simulator, database_url: str, clock: FakeClock
 ) -> None:
-    with make_runtime(sim, database_url, clock, user_fetches_per_hour=1) as runtime:
+    with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON, user_fetches_per_hour=1) as runtime:
         runner = refresh_runner(runtime, clock)
         ask(runtime)  # the asker's one fetch this hour
         clock.advance(minutes=10)
@@ -166,7 +145,7 @@ def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_sh
 def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_budget(
     sim: Simulator, database_url: str, clock: FakeClock
 ) -> None:
-    with make_runtime(sim, database_url, clock, user_fetches_per_hour=1) as runtime:
+    with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON, user_fetches_per_hour=1) as runtime:
         runner = refresh_runner(runtime, clock)
         ask(runtime)
         clock.advance(minutes=10)
