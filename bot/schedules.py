@@ -213,7 +213,7 @@ class ScheduleProvider:
         batch_size: int = 5,
         single_flight: SingleFlight | None = None,
         org_zone: ZoneInfo | None = None,
-        verify_shown: bool = True,
+        verify_shown: bool = False,
         request_refresh: RefreshRequester | None = None,
         background_from_day: int | None = None,
     ) -> None:
@@ -242,16 +242,18 @@ class ScheduleProvider:
         user_id: str | None = None,
         refresh: bool = False,
         verify: Collection[str] | None = None,
+        planned: int = 1,
     ) -> Schedules:
         """Schedules of `room_ids` over the local days that [start, end) touches.
 
         `user_id` is who asked (their fair share of fetches); `refresh` asks for data newer than
         the minimum refresh age (the Refresh button), when the budget allows.
 
-        `verify` names the rooms that may be refetched when past their refresh age (None: all of
-        them). An answer shows only its best few rooms: it reads the cache first (`verify=()`;
-        rooms missing from the cache are fetched anyway), then verifies the shown rooms that come
-        back in `Schedules.stale`. The refresh age is the one of a refresh of just those rooms.
+        `verify` names the rooms refetched together when any of them is past its refresh age (None:
+        every stale room). An answer shows only its best few rooms: it reads the cache first
+        (`verify=()`, `planned` = how many rooms it will verify; rooms missing from the cache are
+        fetched anyway), then verifies the rooms it shows if any of them is in `Schedules.stale`.
+        The refresh age is the one of a refresh of just those rooms (one call per five).
         """
         room_ids = list(dict.fromkeys(room_ids))
         days = local_days(start, end, zone)
@@ -262,15 +264,21 @@ class ScheduleProvider:
             self._store.get(team_id, room_ids, day_start, day_end, max_age_s=_FOREVER_S, now=now)
             for day_start, day_end in days
         ]
-        may_fetch = set(room_ids) if verify is None or not self._verify_shown else set(verify)
-        cost = max(1, -(-len(may_fetch & set(room_ids)) // self._batch))
+        together = set(room_ids) if verify is None or not self._verify_shown else set(verify) & set(room_ids)
+        cost = max(1, -(-(len(together) or planned) // self._batch))
         limits = [self._age_limit(status, cost, (day_start.date() - today).days, refresh) for day_start, _ in days]
         too_old = [
             room
             for room in room_ids
             if any(_too_old(hits, room, now, limit) for hits, limit in zip(cached, limits, strict=True))
         ]
-        stale = [room for room in too_old if room in may_fetch or any(room not in hits for hits in cached)]
+        missing = [room for room in room_ids if any(room not in hits for hits in cached)]
+        if verify is None or not self._verify_shown:
+            stale = too_old
+        else:
+            # The rooms to verify are fetched together when any is too old: then all of them are fresh.
+            due = any(room in together for room in too_old)
+            stale = [room for room in room_ids if room in missing or (due and room in together)]
 
         held: HeldReason | None = None
         until: datetime | None = None

@@ -103,7 +103,7 @@ class FindRooms:
             return [*_best(results, listed), *(slot.key for slot in nearest(results))]
 
         results, schedules, schedules_age, left_out, none_meet = self._assess_rooms(
-            asker, room_ids, start, end, duration, request, refresh=refresh, shown=shown
+            asker, room_ids, start, end, duration, request, refresh=refresh, shown=shown, listed=listed
         )
         summary = availability.summarize([result.assessment for result in results])
         alternatives = nearest(results)
@@ -302,6 +302,7 @@ class FindRooms:
         *,
         refresh: bool = False,
         shown: Callable[[Sequence[RoomResult]], Iterable[str]] = lambda results: _best(results, SUMMARY_ROOMS),
+        listed: int = SUMMARY_ROOMS,
     ) -> tuple[list[RoomResult], Schedules, float | None, int, bool]:
         """Each room's verdict, ranked; also the schedules, the age of the rooms `shown` picks, how
         many rooms were left out because they are too small or lack the wanted equipment (when some
@@ -314,7 +315,15 @@ class FindRooms:
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
         try:
             schedules = self.schedules.get(
-                asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh, verify=()
+                asker.team_id,
+                room_ids,
+                start,
+                end,
+                asker.zone,
+                user_id=asker.user_id,
+                refresh=refresh,
+                verify=(),
+                planned=_batched(min(len(room_ids), listed), self.settings.batch_size),
             )
         except BaseException:
             rooms_future.cancel()
@@ -328,9 +337,14 @@ class FindRooms:
         verified: set[str] = set()
         for _ in range(VERIFY_ROUNDS):
             results, left_out, none_meet = rank(schedules)
-            todo = [room for room in dict.fromkeys(shown(results)) if room in schedules.stale and room not in verified]
-            if not todo:
+            seen = list(dict.fromkeys(shown(results)))
+            if not any(room in schedules.stale and room not in verified for room in seen):
                 break
+            # A call covers five rooms: the next-ranked rooms fill the last one, so a room that moves
+            # up when a shown one turned busy is likely verified already.
+            unverified = [room for room in seen if room not in verified]
+            spare = [r.room.room_id for r in results if r.room.room_id not in verified and r.room.room_id not in seen]
+            todo = [*unverified, *spare][: _batched(len(unverified), self.settings.batch_size)]
             verified.update(todo)
             schedules = self.schedules.get(
                 asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh, verify=todo
@@ -468,6 +482,11 @@ def _oldest(ages: Iterable[float | None]) -> float | None:
 
 def _capacity(room: Room | None) -> int:
     return (room.capacity or 0) if room is not None else 0
+
+
+def _batched(rooms: int, batch: int) -> int:
+    """`rooms` rounded up to whole calls of `batch` rooms."""
+    return -(-rooms // max(batch, 1)) * max(batch, 1)
 
 
 def _best(results: Sequence[RoomResult], count: int) -> list[str]:
