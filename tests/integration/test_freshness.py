@@ -165,3 +165,22 @@ def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_
         answer = ask(runtime, user=COLLEAGUE)
         assert answer.data_age_s == pytest.approx(600)
         assert schedule_calls(sim) == 0
+
+
+def test_with_later_days_in_the_background_a_question_about_tomorrow_never_waits_and_the_job_refreshes_the_group(
+    sim: Simulator, database_url: str, clock: FakeClock
+) -> None:
+    with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON, background_from_day=1) as runtime:
+        runner = refresh_runner(runtime, clock)
+        ask(runtime)  # nothing saved yet: this one waits for the group's fetch
+        clock.advance(minutes=10)
+        sim.reset_stats()
+
+        later = ask(runtime)
+
+        assert schedule_calls(sim) == 0
+        assert later.data_age_s == pytest.approx(600) and not later.notes
+        [outcome] = runner.run_pending()
+        assert outcome.note == "refreshed the saved free/busy of 24 room(s)"
+        assert schedule_calls(sim) == 5  # the whole group, every day of the horizon
+        assert ask(runtime, "free rooms today 4-5pm").data_age_s == 0  # today's data was refreshed too
