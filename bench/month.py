@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -235,6 +236,11 @@ class BackgroundJobs:
         self._queued_at = None
 
 
+def run_row(args: argparse.Namespace, days: list[date], label: str, overrides: dict[str, object]) -> Result:
+    with SimProcess(rooms=max(args.rooms, 24)) as sim:
+        return run_month(sim, args, days, label=label, **overrides)
+
+
 def _hours(start: int) -> str:
     def word(hour: int) -> str:
         suffix = "am" if hour < 12 else "pm"
@@ -279,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--background-from", type=int, help="also run with questions this many days ahead served stale while refreshed"
     )
+    parser.add_argument("--parallel", type=int, default=1, help="months run side by side (one process each)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
@@ -290,38 +297,27 @@ def main(argv: list[str] | None = None) -> int:
         f"month: {args.people} people x {args.per_day} questions/day, {args.rooms} rooms in {args.groups} groups, "
         f"{len(days)} working days ({first:%Y-%m}), budget {args.budget or 'none'}, {asked} questions"
     )
-    with SimProcess(rooms=max(args.rooms, 24)) as sim:
-        results = [run_month(sim, args, days, label=f"roombot (horizon {default_horizon} days)")]
-        if args.background_from is not None:
-            results.append(
-                run_month(
-                    sim,
-                    args,
-                    days,
-                    label=f"questions {args.background_from}+ days ahead answered at once, refreshed by the job",
-                    background_from_day=args.background_from,
-                )
-            )
-        if args.per_room:
-            results.append(
-                run_month(sim, args, days, label="answers verify only the rooms they show", verify_shown_rooms=True)
-            )
-        for horizon in [int(h) for h in args.horizons.split(",") if h.strip()]:
-            if horizon != default_horizon:
-                results.append(run_month(sim, args, days, label=f"horizon {horizon} days", fetch_horizon_days=horizon))
-        if args.baseline:
-            results.append(
-                run_month(
-                    sim,
-                    args,
-                    days,
-                    label="baseline: 60 s cache of single days, no budget",
-                    monthly_call_budget=0,
-                    fetch_horizon_days=1,
-                    cache_ttl_s=60.0,
-                    user_fetches_per_hour=0,
-                )
-            )
+    rows: list[tuple[str, dict[str, object]]] = [(f"roombot (horizon {default_horizon} days)", {})]
+    if args.background_from is not None:
+        label = f"questions {args.background_from}+ days ahead answered at once, refreshed by the job"
+        rows.append((label, {"background_from_day": args.background_from}))
+    if args.per_room:
+        rows.append(("answers verify only the rooms they show", {"verify_shown_rooms": True}))
+    for horizon in [int(h) for h in args.horizons.split(",") if h.strip()]:
+        if horizon != default_horizon:
+            rows.append((f"horizon {horizon} days", {"fetch_horizon_days": horizon}))
+    if args.baseline:
+        baseline: dict[str, object] = {
+            "monthly_call_budget": 0,
+            "fetch_horizon_days": 1,
+            "cache_ttl_s": 60.0,
+            "user_fetches_per_hour": 0,
+        }
+        rows.append(("baseline: 60 s cache of single days, no budget", baseline))
+    # Each row is a month of its own (its own database and simulator): with --parallel they run side by side.
+    with ProcessPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        futures = [pool.submit(run_row, args, days, label, overrides) for label, overrides in rows]
+        results = [future.result() for future in futures]
     for result in results:
         report(result, args)
     if args.baseline:
