@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -152,7 +153,12 @@ def _store_time(runtime: Runtime, room_ids: list[str], *, days: int) -> float:
     schedules = runtime.dingtalk.query_schedules(
         runtime.settings.dingtalk_operator_union_id or "", room_ids, start, start + timedelta(days=days)
     )
-    windows = [(start + timedelta(days=n), start + timedelta(days=n + 1), schedules) for n in range(days)]
+    windows = []
+    for n in range(days):
+        day_start, day_end = start + timedelta(days=n), start + timedelta(days=n + 1)
+        # Each day keeps the items that touch it, as the schedule provider stores them.
+        per_day = [replace(s, items=tuple(i for i in s.items if i.start < day_end and i.end > day_start)) for s in schedules]
+        windows.append((day_start, day_end, per_day))
     samples = [_timed(lambda: runtime.store.schedules.put_windows(TEAM, windows, fetched_at=start)) for _ in range(5)]
     return statistics.median(samples)
 
