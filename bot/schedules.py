@@ -399,7 +399,7 @@ class ScheduleProvider:
         span = horizon_days(days, today, zone, self._horizon)
         key = (team_id, tuple(stale), span[0][0].isoformat(), span[-1][1].isoformat())
         try:
-            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s))
+            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s, days))
         except QuotaExhausted:
             if self._keeper is None:
                 raise
@@ -410,13 +410,19 @@ class ScheduleProvider:
         return {room: _clip(schedule, asked_start, asked_end) for room, schedule in fetched.items()}, None, None
 
     def _fetch(
-        self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]], max_age_s: float
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        days: Sequence[tuple[datetime, datetime]],
+        max_age_s: float,
+        asked: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> dict[str, RoomSchedule]:
-        # Another thread or process may have filled the cache since we looked: check once more.
+        # Another thread or process may have filled the cache since we looked: check once more. The
+        # asked days tell (a fetch fills the whole horizon at once), in one read instead of seven.
         now = self._clock()
         fresh = [
             self._store.get(team_id, room_ids, day_start, day_end, max_age_s=max_age_s, now=now)
-            for day_start, day_end in days
+            for day_start, day_end in (asked or days)
         ]
         if all(room in hits for hits in fresh for room in room_ids):
             return {room: _merge(room, [hits[room].schedule for hits in fresh]) for room in room_ids}

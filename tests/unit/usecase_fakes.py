@@ -432,6 +432,7 @@ class FakeSchedules:
         user_id: str | None = None,
         refresh: bool = False,
         verify: Collection[str] | None = None,
+        planned: int = 1,
     ) -> Schedules:
         self.asked.append(list(room_ids))
         self.refreshes.append(refresh)
