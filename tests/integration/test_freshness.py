@@ -7,6 +7,7 @@ Real HTTP to the simulator and a real database; only the clock is injected.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,6 +68,18 @@ def refresh_runner(runtime: Runtime, clock: FakeClock) -> Runner:
     return runner
 
 
+@contextmanager
+def past_the_fair_share(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[tuple[Runtime, Runner]]:
+    """The asker has spent their one fetch this hour, and what they were shown is 10 minutes old."""
+    with make_runtime(
+        sim, database_url, clock, fetch_horizon_days=HORIZON, verify_shown_rooms=True, user_fetches_per_hour=1
+    ) as runtime:
+        runner = refresh_runner(runtime, clock)
+        ask(runtime)
+        clock.advance(minutes=10)
+        yield runtime, runner
+
+
 # --- the rooms an answer shows are verified ---------------------------------------------------
 
 
@@ -115,12 +128,7 @@ def test_an_answer_from_fresh_enough_data_spends_nothing_and_states_the_shown_ro
 def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_shown_rooms(
     sim: Simulator, database_url: str, clock: FakeClock
 ) -> None:
-    with make_runtime(
-        sim, database_url, clock, fetch_horizon_days=HORIZON, verify_shown_rooms=True, user_fetches_per_hour=1
-    ) as runtime:
-        runner = refresh_runner(runtime, clock)
-        ask(runtime)  # the asker's one fetch this hour
-        clock.advance(minutes=10)
+    with past_the_fair_share(sim, database_url, clock) as (runtime, runner):
         sim.reset_stats()
 
         held = [ask(runtime) for _ in range(5)]
@@ -147,12 +155,7 @@ def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_sh
 def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_budget(
     sim: Simulator, database_url: str, clock: FakeClock
 ) -> None:
-    with make_runtime(
-        sim, database_url, clock, fetch_horizon_days=HORIZON, verify_shown_rooms=True, user_fetches_per_hour=1
-    ) as runtime:
-        runner = refresh_runner(runtime, clock)
-        ask(runtime)
-        clock.advance(minutes=10)
+    with past_the_fair_share(sim, database_url, clock) as (runtime, runner):
         ask(runtime)  # held by the fair share: the shown rooms are queued
         assert runtime.quota is not None
         status = runtime.quota.status()
