@@ -1,22 +1,10 @@
-"""Schedule refresh requests: rooms an answer showed past their refresh age, for the refresh-schedules job.
-
-Revision ID: 0008_schedule_refreshes
-Revises: 0007_checkin
-Create Date: 2026-12-02
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Schedule refresh requests: rooms an answer showed past their refresh age, for the refresh-schedules job."""
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0008_schedule_refreshes"
-down_revision: str | Sequence[str] | None = "0007_checkin"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0008_schedule_refreshes"
+down_revision = "0007_checkin"
 
 
 def upgrade() -> None:

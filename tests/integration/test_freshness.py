@@ -22,7 +22,8 @@ from bot.present.reply import FindReply, Reply
 from bot.sim import Simulator
 from bot.usecases.find import SUMMARY_ROOMS
 from bot.wiring import Runtime
-from tests.integration.test_quota import COLLEAGUE, SHANGHAI, TEAM, USER, FakeClock, make_runtime
+from tests.integration.conftest import Clock
+from tests.integration.test_quota import COLLEAGUE, SHANGHAI, TEAM, USER, make_runtime
 
 QUESTION = "free rooms tomorrow 2-3pm"
 # A fetch covers a week, as by default.
@@ -30,12 +31,12 @@ HORIZON = Settings().fetch_horizon_days
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
 
 
 @pytest.fixture
-def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Runtime]:
+def runtime(sim: Simulator, database_url: str, clock: Clock) -> Iterator[Runtime]:
     with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON, verify_shown_rooms=True) as built:
         yield built
 
@@ -59,7 +60,7 @@ def book_behind_roombots_back(sim: Simulator, room_id: str, start: datetime) -> 
         client.add_rooms(sim.operator_union_id, event.event_id, [room_id])
 
 
-def refresh_runner(runtime: Runtime, clock: FakeClock) -> Runner:
+def refresh_runner(runtime: Runtime, clock: Clock) -> Runner:
     """A job runner with only the schedule refresh (the other jobs would spend calls of their own)."""
     specs = default_jobs(store=runtime.store, directory=runtime.dingtalk, settings=runtime.settings)
     refresh = [spec for spec in specs if spec.name == REFRESH_SCHEDULES]
@@ -69,7 +70,7 @@ def refresh_runner(runtime: Runtime, clock: FakeClock) -> Runner:
 
 
 @contextmanager
-def past_the_fair_share(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[tuple[Runtime, Runner]]:
+def past_the_fair_share(sim: Simulator, database_url: str, clock: Clock) -> Iterator[tuple[Runtime, Runner]]:
     """The asker has spent their one fetch this hour, and what they were shown is 10 minutes old."""
     with make_runtime(
         sim, database_url, clock, fetch_horizon_days=HORIZON, verify_shown_rooms=True, user_fetches_per_hour=1
@@ -84,7 +85,7 @@ def past_the_fair_share(sim: Simulator, database_url: str, clock: FakeClock) -> 
 
 
 def test_a_room_booked_behind_the_caches_back_is_not_offered_once_the_answer_verifies_it(
-    runtime: Runtime, sim: Simulator, clock: FakeClock
+    runtime: Runtime, sim: Simulator, clock: Clock
 ) -> None:
     first = ask(runtime)
     assert len(first.results) == 24 and first.data_age_s == 0
@@ -110,7 +111,7 @@ def test_a_room_booked_behind_the_caches_back_is_not_offered_once_the_answer_ver
 
 
 def test_an_answer_from_fresh_enough_data_spends_nothing_and_states_the_shown_rooms_age(
-    runtime: Runtime, sim: Simulator, clock: FakeClock
+    runtime: Runtime, sim: Simulator, clock: Clock
 ) -> None:
     ask(runtime)
     clock.advance(seconds=30)  # within the refresh age the budget allows
@@ -126,7 +127,7 @@ def test_an_answer_from_fresh_enough_data_spends_nothing_and_states_the_shown_ro
 
 
 def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_shown_rooms(
-    sim: Simulator, database_url: str, clock: FakeClock
+    sim: Simulator, database_url: str, clock: Clock
 ) -> None:
     with past_the_fair_share(sim, database_url, clock) as (runtime, runner):
         sim.reset_stats()
@@ -153,7 +154,7 @@ def test_past_a_fair_share_the_answer_comes_at_once_and_one_job_refreshes_the_sh
 
 
 def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_budget(
-    sim: Simulator, database_url: str, clock: FakeClock
+    sim: Simulator, database_url: str, clock: Clock
 ) -> None:
     with past_the_fair_share(sim, database_url, clock) as (runtime, runner):
         ask(runtime)  # held by the fair share: the shown rooms are queued
@@ -171,7 +172,7 @@ def test_the_refresh_job_spends_nothing_once_searching_has_used_its_part_of_the_
 
 
 def test_with_later_days_in_the_background_a_question_about_tomorrow_never_waits_and_the_job_refreshes_the_group(
-    sim: Simulator, database_url: str, clock: FakeClock
+    sim: Simulator, database_url: str, clock: Clock
 ) -> None:
     with make_runtime(sim, database_url, clock, fetch_horizon_days=HORIZON, background_from_day=1) as runtime:
         runner = refresh_runner(runtime, clock)

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,23 +28,13 @@ from bot.store import make_engine, make_session_factory
 from bot.store.quota import QuotaRepository
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, build_runtime, point_at_simulator
+from tests.integration.conftest import Clock
 
 REPO = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEAM, USER, COLLEAGUE = "T_QUOTA", "U_ASKER", "U_COLLEAGUE"
 # Endpoints DingTalk does not count toward the monthly quota: the token and the old-style contact APIs.
 EXEMPT = {"accessToken", "corpToken", "gettoken", "userGet", "userGetByMobile", "userGetByUnionId"}
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def counted_by_sim(sim: Simulator) -> dict[str, int]:
@@ -61,11 +51,11 @@ def counted_in_db(database_url: str, org: str, month: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))  # Tuesday 10:00 in Shanghai
 
 
-def make_runtime(sim: Simulator, database_url: str, clock: FakeClock, **settings: Any) -> Runtime:
+def make_runtime(sim: Simulator, database_url: str, clock: Clock, **settings: Any) -> Runtime:
     # One day a fetch unless a test says otherwise: most tests count the calls of one day's question.
     base = Settings(database_url=database_url, deadline_s=3.0, **{"fetch_horizon_days": 1, **settings})
     runtime = build_runtime(point_at_simulator(base, sim), clock=clock)
@@ -75,7 +65,7 @@ def make_runtime(sim: Simulator, database_url: str, clock: FakeClock, **settings
 
 
 @pytest.fixture
-def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Runtime]:
+def runtime(sim: Simulator, database_url: str, clock: Clock) -> Iterator[Runtime]:
     with make_runtime(sim, database_url, clock, monthly_call_budget=1000) as built:
         yield built
 
@@ -135,7 +125,7 @@ def test_two_processes_add_to_one_count_that_matches_what_dingtalk_served(sim: S
     assert f"total {sum(served.values())} of a budget of 4000" in report.stdout
 
 
-def test_retries_count_too(runtime: Runtime, sim: Simulator, database_url: str, clock: FakeClock) -> None:
+def test_retries_count_too(runtime: Runtime, sim: Simulator, database_url: str, clock: Clock) -> None:
     sim.reset_stats()
     sim.inject_fault("schedules", status=503, code="systemError", count=2)  # two attempts refused, then retried
 
@@ -147,7 +137,7 @@ def test_retries_count_too(runtime: Runtime, sim: Simulator, database_url: str, 
     assert counted["schedules"] == served["schedules"] == 5 + 2  # 24 rooms in 5 calls, plus the 2 refused
 
 
-def test_a_new_month_starts_a_new_count(runtime: Runtime, sim: Simulator, database_url: str, clock: FakeClock) -> None:
+def test_a_new_month_starts_a_new_count(runtime: Runtime, sim: Simulator, database_url: str, clock: Clock) -> None:
     clock.now = datetime(2026, 11, 30, 15, 50, tzinfo=UTC)  # 23:50 on 30 November in Shanghai
     assert isinstance(ask(runtime, "free rooms on Dec 1 2-3pm"), FindReply)
     november = counted_in_db(database_url, sim.app_key, "2026-11")
@@ -168,7 +158,7 @@ def test_a_new_month_starts_a_new_count(runtime: Runtime, sim: Simulator, databa
 
 
 def test_budget_nearly_spent_answers_from_the_cache_and_bookings_use_the_reserve(
-    sim: Simulator, database_url: str, clock: FakeClock
+    sim: Simulator, database_url: str, clock: Clock
 ) -> None:
     with make_runtime(sim, database_url, clock, monthly_call_budget=200, budget_reserve=0.1) as runtime:
         first = ask(runtime, "free rooms tomorrow 2-3pm")
@@ -219,7 +209,7 @@ def test_budget_nearly_spent_answers_from_the_cache_and_bookings_use_the_reserve
 
 
 def test_dingtalk_quota_error_gives_cached_answers_and_says_when_search_works_again(
-    sim: Simulator, database_url: str, clock: FakeClock
+    sim: Simulator, database_url: str, clock: Clock
 ) -> None:
     # Every room in one free/busy call, so no call is still in flight after the first quota error.
     sim.configure(max_rooms_per_call=30)
@@ -227,7 +217,7 @@ def test_dingtalk_quota_error_gives_cached_answers_and_says_when_search_works_ag
         quota_error_answers(runtime, sim, clock)
 
 
-def quota_error_answers(runtime: Runtime, sim: Simulator, clock: FakeClock) -> None:
+def quota_error_answers(runtime: Runtime, sim: Simulator, clock: Clock) -> None:
     sim.configure(monthly_quota=1)  # DingTalk answers ApiCountLimitForOrg from the second call on
     assert isinstance(ask(runtime, "free rooms tomorrow 2-3pm"), FindReply)  # the one call left
     clock.advance(hours=2)
@@ -253,7 +243,7 @@ def quota_error_answers(runtime: Runtime, sim: Simulator, clock: FakeClock) -> N
 # --- fairness ---------------------------------------------------------------------------------
 
 
-def test_one_user_cannot_spend_more_than_a_fair_share(sim: Simulator, database_url: str, clock: FakeClock) -> None:
+def test_one_user_cannot_spend_more_than_a_fair_share(sim: Simulator, database_url: str, clock: Clock) -> None:
     with make_runtime(sim, database_url, clock, user_fetches_per_hour=2, refresh_min_age_s=60) as runtime:
         sim.reset_stats()
         first = ask(runtime, "free rooms tomorrow 2-3pm")
@@ -279,7 +269,7 @@ def test_one_user_cannot_spend_more_than_a_fair_share(sim: Simulator, database_u
 
 
 def test_refresh_spends_a_call_only_on_data_older_than_the_minimum_age(
-    runtime: Runtime, sim: Simulator, clock: FakeClock
+    runtime: Runtime, sim: Simulator, clock: Clock
 ) -> None:
     first = ask(runtime, "free rooms tomorrow 2-3pm")
     sim.reset_stats()
@@ -296,9 +286,7 @@ def test_refresh_spends_a_call_only_on_data_older_than_the_minimum_age(
     assert isinstance(later, FindReply) and later.data_age_s == 0
 
 
-def test_answers_about_the_next_days_come_from_one_horizon_fetch(
-    sim: Simulator, database_url: str, clock: FakeClock
-) -> None:
+def test_answers_about_the_next_days_come_from_one_horizon_fetch(sim: Simulator, database_url: str, clock: Clock) -> None:
     with make_runtime(sim, database_url, clock, fetch_horizon_days=5) as runtime:
         sim.reset_stats()
         ask(runtime, "free rooms today 4-5pm")
