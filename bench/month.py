@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -38,7 +39,12 @@ from simproc import SimProcess  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.quota import month_key  # noqa: E402
+from bot.jobs.host import job_repository  # noqa: E402
+from bot.jobs.refresh import REFRESH_SCHEDULES  # noqa: E402
+from bot.jobs.registry import default_jobs  # noqa: E402
+from bot.jobs.runner import Runner  # noqa: E402
 from bot.present.reply import FindReply, TextReply  # noqa: E402
+from bot.slack.blocks import DEFAULT_MAX_ROOMS  # noqa: E402
 from bot.store import SCOPE_WORKSPACE  # noqa: E402
 from bot.usecases.context import CONSOLE_OPERATOR  # noqa: E402
 from bot.wiring import Runtime, build_runtime, point_at_simulator  # noqa: E402
@@ -47,6 +53,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 TEAM = "T_MONTH"
 ADMIN = "U_ADMIN"
 WORK_START, WORK_END = 9, 18
+# How long after rooms are queued the refresh job runs (a worker's runner wakes within a minute).
+JOB_DELAY = timedelta(seconds=30)
 # Endpoints that do not count toward DingTalk's monthly quota.
 EXEMPT = {"accessToken", "corpAccessToken", "gettoken", "userGet", "userGetByMobile", "userGetByUnionId", "total"}
 
@@ -163,7 +171,9 @@ def run_month(sim: SimProcess, args: argparse.Namespace, days: list[date], *, la
         answers: Counter[str] = Counter()
         with build_runtime(settings, clock=clock) as runtime:
             setup(runtime, args)
+            jobs = BackgroundJobs(runtime, clock)
             for question in questions(args, days):
+                jobs.run_until(question.at.astimezone(UTC))
                 clock.now = question.at.astimezone(UTC)
                 text = f"free rooms in {question.group} on {question.day:%b} {question.day.day} {_hours(question.hour)}"
                 reply = runtime.service.handle_text(
@@ -171,10 +181,12 @@ def run_month(sim: SimProcess, args: argparse.Namespace, days: list[date], *, la
                 )
                 if isinstance(reply, FindReply):
                     answers["answered"] += 1
-                    if reply.data_age_s is not None and reply.data_age_s < 1:
+                    # The age the Slack answer states: that of the oldest room it shows (bot.slack.blocks).
+                    age = reply.stated_age_s(DEFAULT_MAX_ROOMS)
+                    if age is not None and age < 1:
                         answers["fetched for that question"] += 1
-                    if reply.data_age_s is not None:
-                        ages.append(reply.data_age_s)
+                    if age is not None:
+                        ages.append(age)
                     for note in reply.notes:
                         if "saved data" in note:
                             answers["from saved data (held)"] += 1
@@ -184,12 +196,49 @@ def run_month(sim: SimProcess, args: argparse.Namespace, days: list[date], *, la
                     answers[f"{reply.kind}: {reply.text[:60]}"] += 1
                 else:
                     answers[type(reply).__name__] += 1
+                jobs.note_queued()
+            answers["refresh jobs run"] = jobs.runs
             assert runtime.quota is not None
             by_api = dict(runtime.quota.calls_by_api(clock.now))
             month = month_key(clock.now, ZONE)
             assert month == f"{days[0]:%Y-%m}"
         served = sum(n for key, n in sim.stats().items() if key not in EXEMPT)
         return Result(label, by_api, served, ages, answers, time.perf_counter() - began)
+
+
+class BackgroundJobs:
+    """The job runner's schedule refresh (`bot.jobs.refresh`), on the fake clock.
+
+    A runner in a worker wakes within a minute of a job falling due; the bench runs the job
+    `JOB_DELAY` after the question that queued rooms, or before the next question if that is sooner.
+    Only this job runs: the others do not spend calls on searching.
+    """
+
+    def __init__(self, runtime: Runtime, clock: FakeClock) -> None:
+        specs = default_jobs(store=runtime.store, directory=runtime.dingtalk, settings=runtime.settings)
+        self._jobs = job_repository(runtime)
+        self._runner = Runner(jobs=self._jobs, specs=[s for s in specs if s.name == REFRESH_SCHEDULES], clock=clock)
+        self._runner.register()
+        self._clock = clock
+        self._queued_at: datetime | None = None
+        self.runs = 0
+
+    def note_queued(self) -> None:
+        row = self._jobs.get(REFRESH_SCHEDULES)
+        if self._queued_at is None and row is not None and row.due_at <= self._clock.now:
+            self._queued_at = self._clock.now
+
+    def run_until(self, moment: datetime) -> None:
+        if self._queued_at is None:
+            return
+        self._clock.now = min(self._queued_at + JOB_DELAY, moment)
+        self.runs += sum(1 for outcome in self._runner.run_pending() if outcome.note and "refreshed" in outcome.note)
+        self._queued_at = None
+
+
+def run_row(args: argparse.Namespace, days: list[date], label: str, overrides: dict[str, object]) -> Result:
+    with SimProcess(rooms=max(args.rooms, 24)) as sim:
+        return run_month(sim, args, days, label=label, **overrides)
 
 
 def _hours(start: int) -> str:
@@ -232,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--horizons", default="", help="also compare these fetch horizons, e.g. 1,3,5,7")
     parser.add_argument("--fair-share", type=int, default=20, help="ROOMBOT_USER_FETCHES_PER_HOUR")
     parser.add_argument("--baseline", action="store_true", help="also run the pre-budget setup (60 s day cache)")
+    parser.add_argument("--per-room", action="store_true", help="also run with answers verifying only the rooms they show")
+    parser.add_argument(
+        "--background-from", type=int, help="also run with questions this many days ahead served stale while refreshed"
+    )
+    parser.add_argument("--parallel", type=int, default=1, help="months run side by side (one process each)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
@@ -243,24 +297,27 @@ def main(argv: list[str] | None = None) -> int:
         f"month: {args.people} people x {args.per_day} questions/day, {args.rooms} rooms in {args.groups} groups, "
         f"{len(days)} working days ({first:%Y-%m}), budget {args.budget or 'none'}, {asked} questions"
     )
-    with SimProcess(rooms=max(args.rooms, 24)) as sim:
-        results = [run_month(sim, args, days, label=f"roombot (horizon {default_horizon} days)")]
-        for horizon in [int(h) for h in args.horizons.split(",") if h.strip()]:
-            if horizon != default_horizon:
-                results.append(run_month(sim, args, days, label=f"horizon {horizon} days", fetch_horizon_days=horizon))
-        if args.baseline:
-            results.append(
-                run_month(
-                    sim,
-                    args,
-                    days,
-                    label="baseline: 60 s cache of single days, no budget",
-                    monthly_call_budget=0,
-                    fetch_horizon_days=1,
-                    cache_ttl_s=60.0,
-                    user_fetches_per_hour=0,
-                )
-            )
+    rows: list[tuple[str, dict[str, object]]] = [(f"roombot (horizon {default_horizon} days)", {})]
+    if args.background_from is not None:
+        label = f"questions {args.background_from}+ days ahead answered at once, refreshed by the job"
+        rows.append((label, {"background_from_day": args.background_from}))
+    if args.per_room:
+        rows.append(("answers verify only the rooms they show", {"verify_shown_rooms": True}))
+    for horizon in [int(h) for h in args.horizons.split(",") if h.strip()]:
+        if horizon != default_horizon:
+            rows.append((f"horizon {horizon} days", {"fetch_horizon_days": horizon}))
+    if args.baseline:
+        baseline: dict[str, object] = {
+            "monthly_call_budget": 0,
+            "fetch_horizon_days": 1,
+            "cache_ttl_s": 60.0,
+            "user_fetches_per_hour": 0,
+        }
+        rows.append(("baseline: 60 s cache of single days, no budget", baseline))
+    # Each row is a month of its own (its own database and simulator): with --parallel they run side by side.
+    with ProcessPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        futures = [pool.submit(run_row, args, days, label, overrides) for label, overrides in rows]
+        results = [future.result() for future in futures]
     for result in results:
         report(result, args)
     if args.baseline:

@@ -130,6 +130,12 @@ class Settings:
     max_refresh_age_s: float = 4 * 3600.0
     refresh_min_age_s: float = 120.0  # the Refresh button spends a call only on data older than this
     user_fetches_per_hour: int = 20  # cold fetches one user may cause an hour; 0 = no limit
+    # An answer re-fetches only the rooms it shows, not its whole group: more answers checked as they are
+    # asked, but a higher median age stated (bench/month.py --per-room; README "Performance").
+    verify_shown_rooms: bool = False
+    # Questions about days this many days ahead or later are answered from saved data at once while the
+    # job runner refreshes it (None: fetched while the asker waits); bench/month.py measures both.
+    background_from_day: int | None = None
 
     @property
     def has_dingtalk_credentials(self) -> bool:

@@ -17,9 +17,9 @@ goes through here:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -79,6 +79,10 @@ class ScheduleCache(Protocol):
     ) -> None: ...
 
 
+RefreshRequester = Callable[[str, Sequence[str], datetime], None]
+"""Queues a durable refresh of `room_ids` of team `team_id` (asked at `now`) for the job runner."""
+
+
 class CachedLike(Protocol):
     @property
     def schedule(self) -> RoomSchedule: ...
@@ -125,6 +129,9 @@ class Schedules:
             own quota, a Refresh too soon), or None when the data is as fresh as the budget wants.
         until: when that hold ends, if known.
         running_low: the month's projected use passes the budget.
+        fetched_at_by_room: when each room's data was fetched (the oldest of its days).
+        stale: rooms served from the cache although past their refresh age (not asked to be
+            verified, or held): an answer verifies the ones it shows (`ScheduleProvider.get`'s `verify`).
     """
 
     by_room: dict[str, RoomSchedule]
@@ -133,6 +140,8 @@ class Schedules:
     held: HeldReason | None = None
     until: datetime | None = None
     running_low: bool = False
+    fetched_at_by_room: Mapping[str, datetime] = field(default_factory=dict)
+    stale: frozenset[str] = frozenset()
 
 
 def local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
@@ -184,6 +193,11 @@ class ScheduleProvider:
         horizon_days: how many days from today one fetch covers.
         batch_size: rooms per free/busy call (a refresh of n rooms costs ceil(n / batch_size) calls).
         single_flight: collapses identical fetches in flight.
+        verify_shown: honour `get`'s `verify` (False: every refresh covers all the asked rooms).
+        request_refresh: queues a durable refresh of rooms for the job runner (`bot.jobs.refresh`):
+            cached data past its refresh age is then served at once while the job refreshes it, when
+            the asker's fair share holds the fetch, and for questions about days `background_from_day`
+            or more days after today (None: those are fetched while the asker waits).
     """
 
     def __init__(
@@ -199,8 +213,14 @@ class ScheduleProvider:
         batch_size: int = 5,
         single_flight: SingleFlight | None = None,
         org_zone: ZoneInfo | None = None,
+        verify_shown: bool = False,
+        request_refresh: RefreshRequester | None = None,
+        background_from_day: int | None = None,
     ) -> None:
         self._org_zone = org_zone
+        self._verify_shown = verify_shown
+        self._request_refresh = request_refresh
+        self._background_from_day = background_from_day
         self._store = store
         self._source = source
         self._union_id = union_id
@@ -221,11 +241,19 @@ class ScheduleProvider:
         *,
         user_id: str | None = None,
         refresh: bool = False,
+        verify: Collection[str] | None = None,
+        planned: int = 1,
     ) -> Schedules:
         """Schedules of `room_ids` over the local days that [start, end) touches.
 
         `user_id` is who asked (their fair share of fetches); `refresh` asks for data newer than
         the minimum refresh age (the Refresh button), when the budget allows.
+
+        `verify` names the rooms refetched together when any of them is past its refresh age (None:
+        every stale room). An answer shows only its best few rooms: it reads the cache first
+        (`verify=()`, `planned` = how many rooms it will verify; rooms missing from the cache are
+        fetched anyway), then verifies the rooms it shows if any of them is in `Schedules.stale`.
+        The refresh age is the one of a refresh of just those rooms (one call per five).
         """
         room_ids = list(dict.fromkeys(room_ids))
         days = local_days(start, end, zone)
@@ -236,13 +264,21 @@ class ScheduleProvider:
             self._store.get(team_id, room_ids, day_start, day_end, max_age_s=_FOREVER_S, now=now)
             for day_start, day_end in days
         ]
-        cost = max(1, -(-len(room_ids) // self._batch))
+        together = set(room_ids) if verify is None or not self._verify_shown else set(verify) & set(room_ids)
+        cost = max(1, -(-(len(together) or planned) // self._batch))
         limits = [self._age_limit(status, cost, (day_start.date() - today).days, refresh) for day_start, _ in days]
-        stale = [
+        too_old = [
             room
             for room in room_ids
             if any(_too_old(hits, room, now, limit) for hits, limit in zip(cached, limits, strict=True))
         ]
+        missing = [room for room in room_ids if any(room not in hits for hits in cached)]
+        if verify is None or not self._verify_shown:
+            stale = too_old
+        else:
+            # The rooms to verify are fetched together when any is too old: then all of them are fresh.
+            due = any(room in together for room in too_old)
+            stale = [room for room in room_ids if room in missing or (due and room in together)]
 
         held: HeldReason | None = None
         until: datetime | None = None
@@ -257,34 +293,63 @@ class ScheduleProvider:
             decision = self._decide(status, team_id, user_id, now)
             if refresh and decision.allowed and not self._old_enough_to_refresh(cached, stale, now, status):
                 decision = Decision(False, HeldReason.TOO_SOON, None)
-            if decision.allowed:
+            all_cached = all(room in hits for hits in cached for room in stale)
+            later = self._background_from_day is not None and (days[0][0].date() - today).days >= self._background_from_day
+            if decision.allowed and all_cached and later and not refresh and self._request_refresh is not None:
+                # A later day changes less, and the answer need not wait: saved data now, fresh data soon.
+                self._request_refresh(team_id, stale, now)
+            elif decision.allowed:
                 fetched, held, until = self._fetch_or_hold(team_id, user_id, stale, days, today, zone, min(limits), now)
             else:
                 held, until = decision.reason, decision.until
+                if held is HeldReason.FAIRNESS and all_cached and self._request_refresh is not None:
+                    # The asker used their share, not the organisation's: the refresh is made for everyone.
+                    self._request_refresh(team_id, stale, now)
             if held is not None:
                 uncached = [room for room in stale if room not in fetched and any(room not in hits for hits in cached)]
                 if uncached:
                     raise SearchHeld(held, until=until)
 
         by_room: dict[str, RoomSchedule] = {}
-        oldest: datetime | None = None
+        fetched_at: dict[str, datetime] = {}
         for room in room_ids:
             if room in fetched:
                 by_room[room] = fetched[room]
-                oldest = now if oldest is None else min(oldest, now)
+                fetched_at[room] = now
                 continue
             parts = [hits[room] for hits in cached if room in hits]
             by_room[room] = _merge(room, [part.schedule for part in parts])
-            for part in parts:
-                oldest = part.fetched_at if oldest is None else min(oldest, part.fetched_at)
+            if parts:
+                fetched_at[room] = min(part.fetched_at for part in parts)
         return Schedules(
             by_room=by_room,
-            fetched_at=oldest,
+            fetched_at=min(fetched_at.values(), default=None),
             upstream_calls_made=bool(fetched),
             held=held,
             until=until,
             running_low=bool(status and status.running_low),
+            fetched_at_by_room=fetched_at,
+            stale=frozenset(room for room in too_old if room not in fetched),
         )
+
+    def refresh_rooms(self, team_id: str, room_ids: Sequence[str], zone: ZoneInfo) -> int:
+        """The refresh job's side: fetch these rooms again over the horizon from today, unless the
+        budget holds searching or another fetch already refreshed them. Returns how many were fetched."""
+        room_ids = list(dict.fromkeys(room_ids))
+        now = self._clock()
+        status = self._keeper.status(now) if self._keeper is not None else None
+        if not room_ids or (status is not None and (status.search_spent or status.dingtalk_spent)):
+            return 0
+        span = horizon_days(local_days(now, now, zone), now.astimezone(zone).date(), zone, self._horizon)
+        key = (team_id, tuple(room_ids), span[0][0].isoformat(), span[-1][1].isoformat())
+        try:
+            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, room_ids, span, self._ttl_s))
+        except QuotaExhausted:
+            if self._keeper is None:
+                raise
+            self._keeper.dingtalk_spent(now)
+            return 0
+        return len(fetched)
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
         self._store.invalidate(team_id, list(room_ids))
@@ -334,7 +399,7 @@ class ScheduleProvider:
         span = horizon_days(days, today, zone, self._horizon)
         key = (team_id, tuple(stale), span[0][0].isoformat(), span[-1][1].isoformat())
         try:
-            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s))
+            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s, days))
         except QuotaExhausted:
             if self._keeper is None:
                 raise
@@ -345,13 +410,19 @@ class ScheduleProvider:
         return {room: _clip(schedule, asked_start, asked_end) for room, schedule in fetched.items()}, None, None
 
     def _fetch(
-        self, team_id: str, room_ids: Sequence[str], days: Sequence[tuple[datetime, datetime]], max_age_s: float
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        days: Sequence[tuple[datetime, datetime]],
+        max_age_s: float,
+        asked: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> dict[str, RoomSchedule]:
-        # Another thread or process may have filled the cache since we looked: check once more.
+        # Another thread or process may have filled the cache since we looked: check once more. The
+        # asked days tell (a fetch fills the whole horizon at once), in one read instead of seven.
         now = self._clock()
         fresh = [
             self._store.get(team_id, room_ids, day_start, day_end, max_age_s=max_age_s, now=now)
-            for day_start, day_end in days
+            for day_start, day_end in (asked or days)
         ]
         if all(room in hits for hits in fresh for room in room_ids):
             return {room: _merge(room, [hits[room].schedule for hits in fresh]) for room in room_ids}

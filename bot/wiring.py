@@ -19,11 +19,13 @@ from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.dingtalk.ratelimit import RateLimiter
 from bot.errors import ConfigError, StoreUnavailable
+from bot.jobs.refresh import refresh_requester
 from bot.quota import QuotaKeeper
 from bot.schedules import ScheduleProvider, SingleFlight
 from bot.slack.notify import notifier_for
 from bot.store import Store
 from bot.store.db import DatabaseLimits, ensure_schema, make_engine, make_session_factory, safe_url
+from bot.store.jobs import JobRepository
 from bot.usecases.router import RoomService
 
 logger = logging.getLogger(__name__)
@@ -193,6 +195,11 @@ def build_runtime(
             batch_size=settings.batch_size,
             single_flight=single_flight,
             org_zone=settings.org_zone,
+            verify_shown=settings.verify_shown_rooms,
+            request_refresh=refresh_requester(
+                queue=store.schedules, jobs=JobRepository(session_factory=make_session_factory(engine))
+            ),
+            background_from_day=settings.background_from_day,
         )
         service = RoomService(
             settings=settings,

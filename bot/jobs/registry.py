@@ -13,9 +13,11 @@ from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.jobs.maintenance import prune_processed_events, prune_schedule_cache, refresh_directories
 from bot.jobs.quota import AdminNotifier, watch_quota
+from bot.jobs.refresh import REFRESH_SCHEDULES, refresh_schedules
 from bot.jobs.schedule import JobSpec
 from bot.present import messages
 from bot.quota import QuotaKeeper
+from bot.schedules import ScheduleProvider
 from bot.store.repository import Store
 from bot.store.sync import DirectoryClient
 from bot.usecases.bookings.reconcile import Reconciler
@@ -39,6 +41,8 @@ PROCESSED_EVENTS_KEPT = timedelta(days=1)
 SCHEDULE_CACHE_KEPT = timedelta(days=7)
 # How often the projected month-end use is compared with the budget (to tell the admins once).
 WATCH_QUOTA_EVERY = timedelta(hours=1)
+# Questions bring the schedule refresh forward when they queue rooms; this is only its sweep.
+REFRESH_SCHEDULES_EVERY = timedelta(minutes=10)
 # The directory is refreshed this long before questions would find it stale and pay for a sync.
 REFRESH_EVERY = timedelta(hours=1)
 # Each pending booking has its own pause between reads (bot/usecases/approvals.py); the job only
@@ -88,6 +92,22 @@ def default_jobs(
         store.quota.prune_user_fetches(older_than=now - timedelta(days=1))  # only the current hour limits anyone
         return watch_quota(keeper=keeper, admins=settings.admin_user_ids, notify=notify_admin, now=now)
 
+    def refresh_schedules_now(now: datetime) -> str:
+        if not isinstance(directory, DingTalkClient):
+            return messages.WORDS.jobs_dingtalk_not_configured
+        provider = ScheduleProvider(
+            store=store.schedules,
+            source=directory,
+            union_id=settings.dingtalk_operator_union_id or "",
+            clock=lambda: now,
+            ttl_s=settings.cache_ttl_s,
+            keeper=QuotaKeeper(counts=store.quota, settings=settings, clock=lambda: now),
+            horizon_days=settings.fetch_horizon_days,
+            batch_size=settings.batch_size,
+            org_zone=settings.org_zone,
+        )
+        return refresh_schedules(queue=store.schedules, refresher=provider, zone=settings.org_zone)
+
     def reconcile(now: datetime) -> str:
         if reconciler is None:
             return messages.WORDS.jobs_dingtalk_not_configured
@@ -104,6 +124,7 @@ def default_jobs(
         JobSpec(name=PRUNE_SCHEDULE_CACHE, interval=PRUNE_EVERY, run=prune_schedules),
         JobSpec(name=REFRESH_ROOM_DIRECTORY, interval=REFRESH_EVERY, run=refresh, lease=REFRESH_LEASE),
         JobSpec(name=WATCH_QUOTA, interval=WATCH_QUOTA_EVERY, run=watch),
+        JobSpec(name=REFRESH_SCHEDULES, interval=REFRESH_SCHEDULES_EVERY, run=refresh_schedules_now),
         JobSpec(
             name=RECONCILE_BOOKINGS,
             interval=timedelta(seconds=settings.reconcile_every_s),
@@ -151,6 +172,7 @@ __all__ = [
     "PRUNE_SCHEDULE_CACHE",
     "RECONCILE_BOOKINGS",
     "REFRESH_ROOM_DIRECTORY",
+    "REFRESH_SCHEDULES",
     "RELEASE_NO_SHOWS",
     "SEND_REMINDERS",
     "SWEEP_ORPHAN_EVENTS",

@@ -67,12 +67,14 @@ class RoomResult:
     Attributes:
         footnote: a sentence about this room (why it could not be checked, say).
         booked_by: who holds the room, when known and allowed to be shown.
+        age_s: how old this room's data is in seconds, when known.
     """
 
     room: RoomView
     assessment: Assessment
     footnote: str | None = None
     booked_by: str | None = None
+    age_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class FindReply:
         alternatives: when nothing fits, the nearest slots of the same length (rooms as keys).
         other_group_results: when nothing fits, rooms from the user's other groups that fit.
         groups: the names of the groups searched.
-        data_age_s: how old the schedules are in seconds (0 = just fetched), or None.
+        data_age_s: how old the data of the rooms shown by default is in seconds (0 = just fetched),
+            or None; `stated_age_s` is the age an answer listing some number of rooms states.
         timeline_start, timeline_end: the span of the day each room's timeline draws.
         query_text: the user's cleaned question, to re-run it ("show all").
         show_all: list every room instead of the best few.
@@ -137,6 +140,15 @@ class FindReply:
         visible = {result.room.room_id for result in shown}
         hidden = tuple(r.footnote for r in self.results if r.footnote and r.room.room_id not in visible)
         return self.notes + hidden
+
+    def stated_age_s(self, max_rooms: int) -> float | None:
+        """The age an answer states when it lists `max_rooms` rooms in full (all with `show_all`): that
+        of the oldest room it shows, the nearest other slots' and other groups' rooms included."""
+        listed = self.results if self.show_all else self.results[:max_rooms]
+        slots = {slot.key for slot in self.alternatives}
+        shown = [*listed, *(r for r in self.results if r.room.room_id in slots), *self.other_group_results]
+        ages = [result.age_s for result in shown if result.age_s is not None]
+        return max(ages) if ages else self.data_age_s
 
     def room(self, room_id: str) -> RoomView | None:
         """The view of a room named by an alternative's key (a room id), if it is in this reply."""

@@ -243,7 +243,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
         lines.extend(f"  note: {unescape_mrkdwn(note)}" for note in notes)
 
     lines.append("")
-    context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.data_age_s)]
+    context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.stated_age_s(max_rooms))]
     lines.append(" · ".join(part for part in context if part))
     lines.append(messages.WORDS.timeline_legend)
     if reply.buttons:

@@ -223,7 +223,7 @@ def _find_reply(reply: FindReply, *, max_rooms: int, shared: bool = False) -> tu
     summarised = not reply.show_all and len(reply.results) > max_rooms
     # "Show all" lists rooms compactly, without footnotes: those then go under the rooms as notes.
     in_full = () if reply.show_all else reply.results[:max_rooms]
-    tail = _tail(reply, reply.notes_for(in_full))
+    tail = _tail(reply, reply.notes_for(in_full), reply.stated_age_s(max_rooms))
     buttons = [_button(spec) for spec in reply.buttons]
     if summarised:
         value = show_all_value(
@@ -387,7 +387,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int, shared: bool = Fal
     return blocks
 
 
-def _tail(reply: FindReply, notes_shown: Sequence[str]) -> list[Block]:
+def _tail(reply: FindReply, notes_shown: Sequence[str], age_s: float | None) -> list[Block]:
     """Notes, then the context line: groups searched, age of the data, the timeline's legend."""
     blocks: list[Block] = []
     if notes_shown:
@@ -395,7 +395,7 @@ def _tail(reply: FindReply, notes_shown: Sequence[str]) -> list[Block]:
         if len(notes) > CONTEXT_ELEMENTS_MAX:
             notes = notes[: CONTEXT_ELEMENTS_MAX - 1] + ["\n".join(notes[CONTEXT_ELEMENTS_MAX - 1 :])]
         blocks.append(ContextBlock(block_id="notes", elements=[_mrkdwn(_cut(note, CONTEXT_TEXT_MAX)) for note in notes]))
-    context = [messages.searched_groups(reply.groups), messages.data_age(reply.data_age_s), messages.WORDS.timeline_legend]
+    context = [messages.searched_groups(reply.groups), messages.data_age(age_s), messages.WORDS.timeline_legend]
     elements = [_mrkdwn(_cut(part, CONTEXT_TEXT_MAX)) for part in context if part]
     blocks.append(ContextBlock(block_id="context", elements=elements))
     return blocks

@@ -327,6 +327,17 @@ class ScheduleCacheEntry(Base):
     fetched_at: Mapped[datetime]
 
 
+class ScheduleRefreshRequest(Base):
+    """A room an answer showed from the cache past its refresh age: the `refresh-schedules` job fetches
+    it again. One row per room, however many answers asked, so many questions make one refresh."""
+
+    __tablename__ = "schedule_refresh_requests"
+
+    team_id: Mapped[str] = mapped_column(TEAM_ID, primary_key=True)
+    room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
+    requested_at: Mapped[datetime]
+
+
 class Job(Base):
     """A background job of `bot.jobs`: when it is next due, who holds it, and how its last runs went.
 
@@ -454,6 +465,7 @@ class QuotaNotice(Base):
 __all__ = [
     "ApiCallCount",
     "QuotaNotice",
+    "ScheduleRefreshRequest",
     "UserFetchCount",
     "BOOKING_BOOKED",
     "BOOKING_CANCELLED",

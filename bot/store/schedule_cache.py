@@ -148,6 +148,30 @@ class SchedulesRepository(Repository):
 
         self._run(work)
 
+    def request_refresh(self, team_id: str, room_ids: Iterable[str], *, now: datetime) -> None:
+        """Ask the `refresh-schedules` job to fetch these rooms again (one request per room, kept until taken)."""
+        rows = [{"team_id": team_id, "room_id": room, "requested_at": now} for room in dict.fromkeys(room_ids)]
+        if rows:
+            self._run(
+                lambda session: upsert_rows(
+                    session, m.ScheduleRefreshRequest, rows, keys=["team_id", "room_id"], update=["requested_at"]
+                )
+            )
+
+    def take_refresh_requests(self) -> dict[str, list[str]]:
+        """The rooms asked to be refreshed, by team, removed from the queue as they are read."""
+
+        def work(session: Session) -> dict[str, list[str]]:
+            entry = m.ScheduleRefreshRequest
+            rows = session.execute(select(entry.team_id, entry.room_id).order_by(entry.requested_at)).all()
+            session.execute(delete(entry))
+            wanted: dict[str, list[str]] = {}
+            for row in rows:
+                wanted.setdefault(row.team_id, []).append(row.room_id)
+            return wanted
+
+        return self._run(work)
+
     def prune(self, team_id: str, *, older_than: datetime) -> int:
         """Drop cache entries fetched before `older_than`. Returns how many."""
 

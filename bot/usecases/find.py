@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -21,8 +21,11 @@ from bot.schedules import ScheduleProvider, Schedules
 from bot.store import GroupRecord, Store
 from bot.usecases.context import Asker, Askers, Directory, linked_union_id, no_groups_reply, ordered_room_ids
 
-# How many rooms a reply lists before it is summarised behind "show all".
+# How many rooms a reply lists before it is summarised behind "show all" (Slack's `DEFAULT_MAX_ROOMS`).
 SUMMARY_ROOMS = 8
+# An answer verifies the rooms it shows at most this many times: a verified room that turned busy
+# drops down the ranking, and the room taking its place is verified in the next round.
+VERIFY_ROUNDS = 3
 MAX_DAYS_IN_ONE_ANSWER = 1
 # A daily summary lists at most this many days (a month of working days).
 MAX_SUMMARY_DAYS = 31
@@ -88,28 +91,33 @@ class FindRooms:
             return self._daily_summary(request, asker, groups, room_ids, refresh=refresh)
 
         duration = timedelta(minutes=request.duration_minutes) if request.duration_minutes else None
+        listed = len(room_ids) if show_all else SUMMARY_ROOMS
+
+        def nearest(results: Sequence[RoomResult]) -> tuple[availability.Alternative[str], ...]:
+            if not offer_alternatives or any(result.assessment.fits for result in results):
+                return ()
+            return self._alternatives(results, start, end, asker)
+
+        def shown(results: Sequence[RoomResult]) -> list[str]:
+            # What the answer shows: its best rooms, and the rooms of the nearest other slots.
+            return [*_best(results, listed), *(slot.key for slot in nearest(results))]
+
         results, schedules, schedules_age, left_out, none_meet = self._assess_rooms(
-            asker, room_ids, start, end, duration, request, refresh=refresh
+            asker, room_ids, start, end, duration, request, refresh=refresh, shown=shown, listed=listed
         )
         summary = availability.summarize([result.assessment for result in results])
-        alternatives: tuple[availability.Alternative[str], ...] = ()
+        alternatives = nearest(results)
         other_results: tuple[RoomResult, ...] = ()
         work_start, work_end = self.settings.work_start, self.settings.work_end
         if offer_alternatives and not any(result.assessment.fits for result in results):
-            day = availability.Interval(_at(start, work_start, asker.zone), _at(start, work_end, asker.zone))
-            alternatives = availability.alternatives(
-                [(result.room.room_id, result.assessment) for result in results],
-                within=availability.Interval(min(day.start, start), max(day.end, end)),
-                not_before=asker.now,
-            )
             other_results = self._other_groups(asker, groups, start, end, duration, request)
+            schedules_age = _oldest([schedules_age, *(result.age_s for result in other_results)])
         notes: tuple[str, ...] = namesake_note
         if request.rolled_from is not None:
             notes += (messages.rolled_forward(request.rolled_from.astimezone(asker.zone), start.astimezone(asker.zone)),)
         if request.ignored:
             notes += (messages.ignored_words(request.ignored),)
-        if none_meet and results:  # the wish still shapes the answer: the largest rooms first, and say so
-            results = sorted(results, key=lambda result: -(result.room.capacity or 0))
+        if none_meet and results:  # the wish still shapes the answer (the largest rooms first), and say so
             wanted = [messages.label_name(label) for label in request.labels]
             notes += (messages.nobody_meets(request.capacity, wanted, largest=results[0].room.capacity),)
         if left_out:
@@ -293,65 +301,73 @@ class FindRooms:
         request: Request,
         *,
         refresh: bool = False,
+        shown: Callable[[Sequence[RoomResult]], Iterable[str]] = lambda results: _best(results, SUMMARY_ROOMS),
+        listed: int = SUMMARY_ROOMS,
     ) -> tuple[list[RoomResult], Schedules, float | None, int, bool]:
-        """Each room's verdict, ranked; also the schedules, their age, how many rooms were left out
-        because they are too small or lack the wanted equipment (when some other room has both),
-        and whether no room at all seats the headcount with that equipment."""
+        """Each room's verdict, ranked; also the schedules, the age of the rooms `shown` picks, how
+        many rooms were left out because they are too small or lack the wanted equipment (when some
+        other room has both), and whether no room at all seats the headcount with that equipment.
+
+        The verdicts come from the cache first; then the rooms the answer shows (`shown`) whose
+        data is past its refresh age are fetched again, and the rooms ranked again, until what is
+        shown was verified (one call per five rooms, instead of the whole group)."""
         # The room directory is read while DingTalk answers: a cold question then costs about one round trip.
         rooms_future = self.side_work.submit(self.store.rooms.get_many, asker.team_id, room_ids)
         try:
             schedules = self.schedules.get(
-                asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh
+                asker.team_id,
+                room_ids,
+                start,
+                end,
+                asker.zone,
+                user_id=asker.user_id,
+                refresh=refresh,
+                verify=(),
+                planned=_batched(min(len(room_ids), listed), self.settings.batch_size),
             )
         except BaseException:
             rooms_future.cancel()
             raise
         rooms = rooms_future.result()
-        booker = self._booker(asker, rooms.values())
-        candidates = []
-        for position, room_id in enumerate(room_ids):
-            room = rooms.get(room_id)
-            schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
-            assessment = availability.assess(
-                schedule.items, start, end, duration=duration, error=schedule.error, org_zone=self.settings.org_zone
+        booker, org_zone = self._booker(asker, rooms.values()), self.settings.org_zone
+
+        def rank(schedules: Schedules) -> tuple[list[RoomResult], int, bool]:
+            return _rank(rooms, room_ids, schedules, start, end, duration, request, booker=booker, org_zone=org_zone)
+
+        verified: set[str] = set()
+        for _ in range(VERIFY_ROUNDS):
+            results, left_out, none_meet = rank(schedules)
+            seen = list(dict.fromkeys(shown(results)))
+            if not any(room in schedules.stale and room not in verified for room in seen):
+                break
+            # A call covers five rooms: the next-ranked rooms fill the last one, so a room that moves
+            # up when a shown one turned busy is likely verified already.
+            unverified = [room for room in seen if room not in verified]
+            spare = [r.room.room_id for r in results if r.room.room_id not in verified and r.room.room_id not in seen]
+            todo = [*unverified, *spare][: _batched(len(unverified), self.settings.batch_size)]
+            verified.update(todo)
+            schedules = self.schedules.get(
+                asker.team_id, room_ids, start, end, asker.zone, user_id=asker.user_id, refresh=refresh, verify=todo
             )
-            assessment = availability.restrict(assessment, room.access if room else None, booker=booker)
-            candidates.append((room_id, room, assessment, position))
-        ranked = availability.rank(
-            [
-                availability.Candidate(
-                    key=room_id,
-                    assessment=assessment,
-                    capacity=room.capacity if room else None,
-                    # Matched by DingTalk label id: room label names are whatever the org typed.
-                    labels=tuple(str(label) for label in room.label_ids) if room else (),
-                    position=position,
-                )
-                for room_id, room, assessment, position in candidates
-            ],
-            capacity=request.capacity,
-            labels=tuple(str(label) for label in request.labels),
+        else:
+            results, left_out, none_meet = rank(schedules)
+        now = self.clock()
+        results = [replace(result, age_s=_room_age_s(now, schedules, result.room.room_id)) for result in results]
+        ages = [_room_age_s(now, schedules, room) for room in shown(results)]
+        age = max((a for a in ages if a is not None), default=_age_s(now, schedules))
+        return results, schedules, age, left_out, none_meet
+
+    def _alternatives(
+        self, results: Sequence[RoomResult], start: datetime, end: datetime, asker: Asker
+    ) -> tuple[availability.Alternative[str], ...]:
+        """When no room fits: the nearest slots of the same length, within the working day."""
+        work_start, work_end = self.settings.work_start, self.settings.work_end
+        day = availability.Interval(_at(start, work_start, asker.zone), _at(start, work_end, asker.zone))
+        return availability.alternatives(
+            [(result.room.room_id, result.assessment) for result in results],
+            within=availability.Interval(min(day.start, start), max(day.end, end)),
+            not_before=asker.now,
         )
-        by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
-        left_out = 0
-        none_meet = False
-        if request.capacity or request.labels:
-            suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
-            if suitable:
-                left_out = len(ranked) - len(suitable)
-                ranked = suitable
-            else:
-                none_meet = bool(ranked)
-        results: list[RoomResult] = []
-        for candidate in ranked:
-            room, assessment = by_id[candidate.key]
-            view = _room_view(candidate.key, room)
-            footnote = None
-            error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
-            if error:
-                footnote = messages.room_unknown_footnote(view.name, error)
-            results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
-        return results, schedules, _age_s(self.clock(), schedules), left_out, none_meet
 
     def _booker(self, asker: Asker, rooms: Iterable[Room]) -> str | None:
         """The unionId a booking by the asker would be made as (their own, else the operator's), read
@@ -387,10 +403,94 @@ class FindRooms:
         return tuple(result for result in results if result.assessment.fits)[:SUMMARY_ROOMS]
 
 
+def _rank(
+    rooms: Mapping[str, Room],
+    room_ids: Sequence[str],
+    schedules: Schedules,
+    start: datetime,
+    end: datetime,
+    duration: timedelta | None,
+    request: Request,
+    *,
+    booker: str | None,
+    org_zone: ZoneInfo,
+) -> tuple[list[RoomResult], int, bool]:
+    """Each room's verdict from `schedules`, ranked; how many rooms were left out for size or
+    equipment; and whether no room meets the wish (then the largest come first)."""
+    candidates = []
+    for position, room_id in enumerate(room_ids):
+        room = rooms.get(room_id)
+        schedule = schedules.by_room.get(room_id, RoomSchedule(room_id=room_id, error="missing"))
+        assessment = availability.assess(
+            schedule.items, start, end, duration=duration, error=schedule.error, org_zone=org_zone
+        )
+        assessment = availability.restrict(assessment, room.access if room else None, booker=booker)
+        candidates.append((room_id, room, assessment, position))
+    ranked = availability.rank(
+        [
+            availability.Candidate(
+                key=room_id,
+                assessment=assessment,
+                capacity=room.capacity if room else None,
+                # Matched by DingTalk label id: room label names are whatever the org typed.
+                labels=tuple(str(label) for label in room.label_ids) if room else (),
+                position=position,
+            )
+            for room_id, room, assessment, position in candidates
+        ],
+        capacity=request.capacity,
+        labels=tuple(str(label) for label in request.labels),
+    )
+    by_id = {room_id: (room, assessment) for room_id, room, assessment, _ in candidates}
+    left_out = 0
+    none_meet = False
+    if request.capacity or request.labels:
+        suitable = [c for c in ranked if _meets(by_id[c.key][0], request)]
+        if suitable:
+            left_out = len(ranked) - len(suitable)
+            ranked = suitable
+        else:
+            none_meet = bool(ranked)
+    if none_meet:  # the largest rooms first
+        ranked = sorted(ranked, key=lambda c: -_capacity(by_id[c.key][0]))
+    results: list[RoomResult] = []
+    for candidate in ranked:
+        room, assessment = by_id[candidate.key]
+        view = _room_view(candidate.key, room)
+        footnote = None
+        error = schedules.by_room.get(candidate.key, RoomSchedule(room_id=candidate.key)).error
+        if error:
+            footnote = messages.room_unknown_footnote(view.name, error)
+        results.append(RoomResult(room=view, assessment=assessment, footnote=footnote))
+    return results, left_out, none_meet
+
+
 def _age_s(now: datetime, schedules: Schedules) -> float | None:
     if schedules.fetched_at is None:
         return None
     return max(0.0, (now - schedules.fetched_at).total_seconds())
+
+
+def _room_age_s(now: datetime, schedules: Schedules, room_id: str) -> float | None:
+    fetched_at = schedules.fetched_at_by_room.get(room_id)
+    return None if fetched_at is None else max(0.0, (now - fetched_at).total_seconds())
+
+
+def _oldest(ages: Iterable[float | None]) -> float | None:
+    return max((age for age in ages if age is not None), default=None)
+
+
+def _capacity(room: Room | None) -> int:
+    return (room.capacity or 0) if room is not None else 0
+
+
+def _batched(rooms: int, batch: int) -> int:
+    """`rooms` rounded up to whole calls of `batch` rooms."""
+    return -(-rooms // max(batch, 1)) * max(batch, 1)
+
+
+def _best(results: Sequence[RoomResult], count: int) -> list[str]:
+    return [result.room.room_id for result in results[:count]]
 
 
 def _budget_notes(schedules: Schedules, age_s: float | None) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from bot.jobs.registry import (
     PRUNE_SCHEDULE_CACHE,
     RECONCILE_BOOKINGS,
     REFRESH_ROOM_DIRECTORY,
+    REFRESH_SCHEDULES,
     RELEASE_NO_SHOWS,
     SEND_REMINDERS,
     SWEEP_ORPHAN_EVENTS,
@@ -412,6 +413,7 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-schedule-cache: done in N s: deleted 0 cached schedules",
         "refresh-room-directory: done in N s: skipped: DingTalk is not configured",
         "watch-quota: done in N s: budget on track (or admins already told)",
+        "refresh-schedules: done in N s: skipped: DingTalk is not configured",
         "reconcile-bookings: done in N s: skipped: DingTalk is not configured",
         "sweep-orphan-events: done in N s: skipped: DingTalk is not configured",
         "send-reminders: done in N s: 0 reminders sent; 0 DingTalk calls",
@@ -429,12 +431,13 @@ def test_jobs_run_once_at_a_given_moment_then_jobs_list(database_url: str) -> No
         "prune-schedule-cache (every 1 h)",
         "refresh-room-directory (every 1 h)",
         "watch-quota (every 1 h)",
+        "refresh-schedules (every 10 min)",
         "reconcile-bookings (every 3 min)",
         "sweep-orphan-events (every 6 h)",
         "send-reminders (every 1 min)",
         "release-no-shows (every 1 min)",
     ]
-    due_at = {"reconcile-bookings": "10:03:00", "sweep-orphan-events": "16:00:00"}
+    due_at = {"reconcile-bookings": "10:03:00", "sweep-orphan-events": "16:00:00", "refresh-schedules": "10:10:00"}
     due_at |= {"send-reminders": "10:01:00", "release-no-shows": "10:01:00"}
     for block in blocks:
         due = due_at.get(block[0].split()[0], "11:00:00")
@@ -469,6 +472,7 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
         PRUNE_SCHEDULE_CACHE,
         REFRESH_ROOM_DIRECTORY,
         WATCH_QUOTA,
+        REFRESH_SCHEDULES,
         RECONCILE_BOOKINGS,
         SWEEP_ORPHAN_EVENTS,
         SEND_REMINDERS,
@@ -476,4 +480,4 @@ def test_roombot_jobs_run_once_on_a_fresh_sqlite_database_exits_0(tmp_path: Path
     ]
     listed = roombot("jobs", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.count("last error: none") == 8
+    assert listed.stdout.count("last error: none") == 9

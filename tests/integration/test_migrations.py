@@ -33,6 +33,7 @@ TABLES = {
     "room_groups",
     "rooms",
     "schedule_cache",
+    "schedule_refresh_requests",
     "suite_tickets",
     "user_fetch_counts",
     "users",

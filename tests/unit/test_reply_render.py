@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -215,6 +216,16 @@ def test_data_age_and_extra_buttons() -> None:
     assert "checked 40 s ago" in texts(payload)
     assert payload["blocks"][-1]["type"] == "actions"
     assert [b["action_id"] for b in payload["blocks"][-1]["elements"]] == ["share"]
+
+
+def test_an_answer_states_the_age_of_the_oldest_room_it_shows() -> None:
+    # The eight best rooms were just checked; the rest were checked 12 minutes ago.
+    rooms = [replace(room, age_s=0.0 if n < 8 else 720.0) for n, room in enumerate(many(12))]
+    reply = find_reply(rooms, data_age_s=0.0)
+
+    assert "checked just now" in texts(render(reply, max_rooms=8))
+    assert "checked 12 min ago" in render_text(reply, max_rooms=20)  # the terminal lists all twelve
+    assert "checked 12 min ago" in texts(render(replace(reply, show_all=True), max_rooms=8))
 
 
 # --- Slack: large answers --------------------------------------------------------------------

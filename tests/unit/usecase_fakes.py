@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -433,6 +433,8 @@ class FakeSchedules:
         *,
         user_id: str | None = None,
         refresh: bool = False,
+        verify: Collection[str] | None = None,
+        planned: int = 1,
     ) -> Schedules:
         self.asked.append(list(room_ids))
         self.refreshes.append(refresh)

@@ -108,9 +108,14 @@ def jobs_quota_checked(sent: int) -> str:
     return f"told {sent} admin(s) the budget runs low" if sent else "budget on track (or admins already told)"
 
 
+def jobs_schedules_refreshed(rooms: int) -> str:
+    return f"refreshed the saved free/busy of {rooms} room(s)" if rooms else "no saved free/busy to refresh"
+
+
 __all__ = [
     "held_note",
     "jobs_quota_checked",
+    "jobs_schedules_refreshed",
     "quota_admin_dm",
     "quota_report",
     "search_held",
