@@ -74,6 +74,26 @@ class Asker:
         return self.actor.external
 
 
+@dataclass(frozen=True, kw_only=True)
+class Caller:
+    """Who calls, from where, and when, as a front end reads it from its request.
+
+    Every front-door call that answers a person takes one, so these values travel together rather
+    than as seven keyword arguments. `tz` is the person's zone name (unknown or None: the
+    workspace's default zone); `now` is None for the clock; `user_name` is the front end's name
+    for the person (None: their id stands in); `actor` says whether they are a guest from another
+    organisation, and how to look up their profile.
+    """
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    tz: str | None = None
+    now: datetime | None = None
+    user_name: str | None = None
+    actor: Actor | None = None
+
+
 def parse_settings_from(settings: Settings) -> ParseSettings:
     return ParseSettings(
         work_start=settings.work_start,
@@ -100,28 +120,20 @@ class Askers:
     parse_settings: ParseSettings
     clock: Clock
 
-    def asker(
-        self,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None,
-        tz: str,
-        now: datetime | None,
-        user_name: str | None = None,
-        actor: Actor | None = None,
-    ) -> Asker:
-        zone = ZoneInfo(tz) if valid_zone(tz) else self.default_zone
-        moment = now or self.clock()
+    def asker(self, caller: Caller) -> Asker:
+        tz = caller.tz
+        zone = ZoneInfo(tz) if tz is not None and valid_zone(tz) else self.default_zone
+        moment = caller.now or self.clock()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         return Asker(
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
+            team_id=caller.team_id,
+            user_id=caller.user_id,
+            channel_id=caller.channel_id,
             zone=zone,
             now=moment,
-            user_name=user_name or user_id,
-            actor=actor or NOBODY_SPECIAL,
+            user_name=caller.user_name or caller.user_id,
+            actor=caller.actor or NOBODY_SPECIAL,
         )
 
     def parse(self, text: str, asker: Asker) -> Request:
@@ -234,6 +246,7 @@ __all__ = [
     "Admins",
     "Asker",
     "Askers",
+    "Caller",
     "Directory",
     "Guard",
     "linked_union_id",

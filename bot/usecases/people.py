@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.config import Clock, Settings
 from bot.dingtalk import DingTalkClient
@@ -25,7 +26,7 @@ from bot.present import messages
 from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView, TextReply
 from bot.schedules import ScheduleProvider
 from bot.store import Store
-from bot.usecases.bookings.service import BookingService, Invitation
+from bot.usecases.bookings.service import BookingAsk, BookingService, Invitation
 from bot.usecases.context import Asker, Directory, linked_union_id, ordered_room_ids
 
 # With no time named, look this far ahead for a slot.
@@ -34,6 +35,15 @@ SUGGESTIONS = 3
 # The most people one question may name: their ids must fit in a Slack button's value.
 MAX_PEOPLE = 80
 ROOMS_PER_SLOT = 3
+
+
+@dataclass(frozen=True)
+class Invitees:
+    """Whom the Book and invite button invites (Slack user ids), and whether with a video meeting."""
+
+    people: tuple[str, ...] = ()
+    optional_people: tuple[str, ...] = ()
+    video: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,44 +222,29 @@ class People:
 
     # --- the button --------------------------------------------------------------------------
 
-    def book_and_invite(
-        self,
-        asker: Asker,
-        *,
-        user_name: str,
-        room_id: str,
-        start: datetime,
-        end: datetime,
-        people: Sequence[str],
-        optional_people: Sequence[str],
-        video: bool,
-        idempotency_key: str,
-        message_ts: str | None,
-    ) -> Reply:
+    def book_and_invite(self, asker: Asker, ask: BookingAsk, invitees: Invitees) -> Reply:
         """Book the room with an event in the asker's own name inviting the people (their linked
         accounts); then DM each of them the time in their own zone."""
-        required = tuple(dict.fromkeys([asker.user_id, *people]))
-        optional = tuple(p for p in dict.fromkeys(optional_people) if p not in required)
+        required = tuple(dict.fromkeys([asker.user_id, *invitees.people]))
+        optional = tuple(p for p in dict.fromkeys(invitees.optional_people) if p not in required)
         links = {p: linked_union_id(self.store, asker.team_id, p) for p in (*required, *optional)}
         invitation = Invitation(
             attendees=tuple(u for p in required if (u := links[p])),
             optional=tuple(u for p in optional if (u := links[p])),
-            video=video,
+            video=invitees.video,
         )
-        outcome = self.booking.book(
-            team_id=asker.team_id,
-            user_id=asker.user_id,
-            user_name=user_name,
-            room_id=room_id,
-            start=start,
-            end=end,
-            idempotency_key=idempotency_key,
-            tz=asker.zone.key,
-            channel_id=asker.channel_id,
-            message_ts=message_ts,
-            invitation=invitation,
+        outcome = self.booking.book(asker, ask, invitation=invitation)
+        start, end, zone = ask.start, ask.end, asker.zone
+        # Either answer shows the same window and people.
+        answer = partial(
+            MeetReply,
+            tz=zone.key,
+            window_start=start.astimezone(zone),
+            window_end=end.astimezone(zone),
+            duration_minutes=int((end - start).total_seconds() // 60),
+            people=required,
+            optional_people=optional,
         )
-        zone = asker.zone
         if outcome.status in ("busy", "taken", "in_progress"):
             busy = outcome.status != "in_progress"
             text = (
@@ -257,16 +252,7 @@ class People:
                 if busy
                 else messages.booking_in_progress(outcome.room.name)
             )
-            return MeetReply(
-                tz=zone.key,
-                window_start=start.astimezone(zone),
-                window_end=end.astimezone(zone),
-                duration_minutes=int((end - start).total_seconds() // 60),
-                people=required,
-                optional_people=optional,
-                intro=text,
-                intro_kind="error" if busy else "info",
-            )
+            return answer(intro=text, intro_kind="error" if busy else "info")
         video_url = ""
         if outcome.event is not None and outcome.event.online_meeting is not None:
             video_url = outcome.event.online_meeting.url
@@ -294,22 +280,11 @@ class People:
                 )
                 for p in invited
             )
-        return MeetReply(
-            tz=zone.key,
-            window_start=start.astimezone(zone),
-            window_end=end.astimezone(zone),
-            duration_minutes=int((end - start).total_seconds() // 60),
-            people=required,
-            optional_people=optional,
-            video=video,
-            intro=intro,
-            intro_kind="success",
-            direct_messages=dms,
-        )
+        return answer(video=invitees.video, intro=intro, intro_kind="success", direct_messages=dms)
 
 
 def _busy(item: ScheduleItem) -> slot_search.Busy:
     return slot_search.Busy(item.start, item.end, tentative=item.status.upper() == "TENTATIVE")
 
 
-__all__ = ["People"]
+__all__ = ["Invitees", "People"]

@@ -21,7 +21,8 @@ from bot.errors import EventLimitReached, PermissionMissing
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -88,21 +89,19 @@ def book(
     key: str | None = None,
 ) -> Reply:
     return runtime.service.book(
-        team_id=TEAM,
-        user_id=user,
-        user_name=name,
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=key or f"{user}-{room_id}-{start.isoformat()}",
-        channel_id="C1",
-        message_ts="1700000000.000100",
-        tz=TZ,
+        Caller(team_id=TEAM, user_id=user, channel_id="C1", tz=TZ, user_name=name),
+        BookingAsk(
+            room_id=room_id,
+            start=start,
+            end=end,
+            idempotency_key=key or f"{user}-{room_id}-{start.isoformat()}",
+            message_ts="1700000000.000100",
+        ),
     )
 
 
 def ask(runtime: Runtime, text: str, *, user: str = ALICE) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=TZ)
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz=TZ), text)
 
 
 def result_for(reply: FindReply, room_id: str) -> Any:
@@ -255,7 +254,7 @@ def test_clicking_book_again_after_cancelling_books_again(runtime: Runtime, sim:
     everest = free_room(sim, "3F-Everest", start, end)
     book(runtime, everest, start, end, key="click")
     (first,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=first.id, is_admin=False, tz=TZ)
+    runtime.service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz=TZ), first.id, is_admin=False)
 
     again = book(runtime, everest, start, end, key="click")
 
@@ -466,7 +465,7 @@ def test_the_owner_cancels_and_the_room_is_free_again(runtime: Runtime, sim: Sim
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = runtime.service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz=TZ), record.id, is_admin=False)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     assert reply.intro == messages.cancel_done("3F-Everest", start, end, cancel_mode="delete")
@@ -483,7 +482,7 @@ def test_someone_else_cannot_cancel_but_an_admin_can(runtime: Runtime, sim: Simu
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    refused = runtime.service.cancel(team_id=TEAM, user_id=BOB, booking_id=record.id, is_admin=False, tz=TZ)
+    refused = runtime.service.cancel(Caller(team_id=TEAM, user_id=BOB, tz=TZ), record.id, is_admin=False)
     by_text = ask(runtime, f"cancel {record.id}", user=BOB)
 
     assert isinstance(refused, TextReply) and refused.kind == "error"
@@ -503,7 +502,7 @@ def test_cancel_mode_remove_room_keeps_the_meeting_and_releases_the_room(make_ru
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
 
-    reply = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    reply = runtime.service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz=TZ), record.id, is_admin=False)
 
     assert isinstance(reply, BookingsReply) and reply.intro_kind == "success"
     (event,) = sim.events
@@ -544,10 +543,10 @@ def test_a_cancelled_booking_cancelled_again_says_so(runtime: Runtime, sim: Simu
     everest = free_room(sim, "3F-Everest", start, end)
     book(runtime, everest, start, end)
     (record,) = bookings(runtime)
-    runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    runtime.service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz=TZ), record.id, is_admin=False)
     sim.reset_stats()
 
-    again = runtime.service.cancel(team_id=TEAM, user_id=ALICE, booking_id=record.id, is_admin=False, tz=TZ)
+    again = runtime.service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz=TZ), record.id, is_admin=False)
 
     assert isinstance(again, BookingsReply) and again.intro_kind == "info"
     assert again.intro == messages.cancel_already("3F-Everest", start, end)

@@ -23,6 +23,8 @@ from bot.sim import Simulator
 from bot.store import BookingRecord
 from bot.usecases.bookings.reconcile import Reconciler
 from bot.usecases.bookings.rules import booking_key, event_marker
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
 
@@ -84,16 +86,14 @@ def free_room(sim: Simulator, name: str, start: datetime, end: datetime) -> str:
 def click_book(runtime: Runtime, room_id: str, start: datetime, end: datetime) -> Reply:
     """The Book button, as the Slack listener calls it: one key per logical booking."""
     return runtime.service.book(
-        team_id=TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=booking_key(TEAM, ALICE, room_id, start, end),
-        channel_id=CHANNEL,
-        message_ts=MESSAGE_TS,
-        tz=TZ,
+        Caller(team_id=TEAM, user_id=ALICE, channel_id=CHANNEL, tz=TZ, user_name="alice"),
+        BookingAsk(
+            room_id=room_id,
+            start=start,
+            end=end,
+            idempotency_key=booking_key(TEAM, ALICE, room_id, start, end),
+            message_ts=MESSAGE_TS,
+        ),
     )
 
 

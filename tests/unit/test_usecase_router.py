@@ -10,6 +10,8 @@ import pytest
 from bot.errors import StoreUnavailable
 from bot.parsing import Intent
 from bot.present.reply import BookingsReply, FindReply, TextReply
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import Caller
 from bot.usecases.router import RoomService
 from tests.unit.usecase_fakes import ALICE, NOW, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
 
@@ -36,7 +38,7 @@ def service(store: FakeStore) -> Iterator[RoomService]:
 
 
 def ask(service: RoomService, text: str) -> object:
-    return service.handle_text(team_id=TEAM, user_id=ALICE, channel_id="C1", text=text, tz="Asia/Shanghai", now=NOW)
+    return service.handle_text(Caller(team_id=TEAM, user_id=ALICE, channel_id="C1", tz="Asia/Shanghai", now=NOW), text)
 
 
 def test_every_intent_has_one_handler(service: RoomService) -> None:
@@ -79,7 +81,9 @@ def test_unexpected_errors_are_answered_kindly(
 
 
 def test_find_rooms_reads_text_as_a_search(service: RoomService) -> None:
-    reply = service.find_rooms(team_id=TEAM, user_id=ALICE, channel_id="C1", text="in 1 hour", tz="Asia/Shanghai", now=NOW)
+    reply = service.find_rooms(
+        Caller(team_id=TEAM, user_id=ALICE, channel_id="C1", tz="Asia/Shanghai", now=NOW), "in 1 hour"
+    )
     assert isinstance(reply, FindReply)
 
 
@@ -87,19 +91,12 @@ def test_book_and_cancel_buttons(service: RoomService, store: FakeStore) -> None
     store.users.link(TEAM, ALICE, "union-alice", verified=True)
     start = NOW + timedelta(hours=1)
     booked = service.book(
-        team_id=TEAM,
-        user_id=ALICE,
-        user_name="Alice",
-        room_id="r1",
-        start=start,
-        end=start + timedelta(hours=1),
-        idempotency_key="click",
-        tz="Asia/Shanghai",
-        now=NOW,
+        Caller(team_id=TEAM, user_id=ALICE, tz="Asia/Shanghai", now=NOW, user_name="Alice"),
+        BookingAsk(room_id="r1", start=start, end=start + timedelta(hours=1), idempotency_key="click"),
     )
     assert isinstance(booked, FindReply) and booked.intro_kind == "success"
     (booking,) = store.bookings.rows.values()
-    cancelled = service.cancel(team_id=TEAM, user_id=ALICE, booking_id=booking.id, is_admin=False, tz="Asia/Shanghai")
+    cancelled = service.cancel(Caller(team_id=TEAM, user_id=ALICE, tz="Asia/Shanghai"), booking.id, is_admin=False)
     assert isinstance(cancelled, BookingsReply) and cancelled.intro_kind == "success"
 
 

@@ -62,7 +62,7 @@ from bot.usecases.bookings.rules import (
     next_key,
     outcome_unknown,
 )
-from bot.usecases.context import linked_union_id
+from bot.usecases.context import Asker, linked_union_id
 
 # How many refused or cancelled attempts one booking may be retried after.
 MAX_ATTEMPTS = 20
@@ -94,6 +94,19 @@ class BookingOutcome:
     on_behalf: bool = False
     replayed: bool = False
     event: Event | None = None  # the event as created (this attempt only; None for a replay)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingAsk:
+    """One booking as a button or a command asks for it: the room and the window, the key that
+    every click and retry of it carries (`rules.booking_key`), and the Slack message the button
+    was on, if any."""
+
+    room_id: str
+    start: datetime
+    end: datetime
+    idempotency_key: str
+    message_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,28 +151,15 @@ class BookingService:
 
     # --- booking -----------------------------------------------------------------------------
 
-    def book(
-        self,
-        *,
-        team_id: str,
-        user_id: str,
-        user_name: str,
-        room_id: str,
-        start: datetime,
-        end: datetime,
-        idempotency_key: str,
-        tz: str,
-        channel_id: str | None = None,
-        message_ts: str | None = None,
-        invitation: Invitation | None = None,
-    ) -> BookingOutcome:
-        """Book `room_id` for [start, end) for a Slack user, once per idempotency key.
+    def book(self, asker: Asker, ask: BookingAsk, *, invitation: Invitation | None = None) -> BookingOutcome:
+        """Book the asked room for [start, end) for the asker, once per idempotency key.
 
         With an `invitation`, the event is made in the user's own name only (a linked account,
         never the shared one) and invites the attendees, with a video meeting when asked.
 
-        `idempotency_key` names the logical booking (`rules.booking_key`): every click and retry of
-        it carries the same key until the booking is settled.
+        The asker's name names them in the event, and their zone is the event's. The ask's
+        `idempotency_key` names the logical booking: every click and retry of it carries the same
+        key until the booking is settled.
 
         Raises:
             UnknownRoom: the room is not in the synced directory.
@@ -169,24 +169,25 @@ class BookingService:
                 before anything was written; nothing is held in DingTalk.
         """
         self._record_deferred_failures()
-        room = self.store.rooms.get_many(team_id, [room_id]).get(room_id)
+        team_id, user_id, user_name, tz = asker.team_id, asker.user_id, asker.user_name, asker.zone.key
+        room = self.store.rooms.get_many(team_id, [ask.room_id]).get(ask.room_id)
         if room is None:
-            raise UnknownRoom(room_id)
-        check_window(start, end, now=self.clock(), room_name=room.name)
+            raise UnknownRoom(ask.room_id)
+        check_window(ask.start, ask.end, now=self.clock(), room_name=room.name)
         organizer, on_behalf = self._organizer(team_id, user_id, own_name=invitation is not None)
-        key = idempotency_key
+        key = ask.idempotency_key
         for _ in range(MAX_ATTEMPTS):
             record, created = self.store.bookings.begin(
                 team_id,
                 idempotency_key=key,
                 slack_user_id=user_id,
-                room_id=room_id,
+                room_id=ask.room_id,
                 room_name=room.name,
-                start=start,
-                end=end,
+                start=ask.start,
+                end=ask.end,
                 organizer_union_id=organizer,
-                channel_id=channel_id,
-                message_ts=message_ts,
+                channel_id=asker.channel_id,
+                message_ts=ask.message_ts,
                 lease=self.lease,
             )
             if created:
@@ -559,4 +560,4 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-__all__ = ["BookingOutcome", "BookingService", "Invitation", "BookingStatus", "CancelOutcome", "CancelStatus"]
+__all__ = ["BookingAsk", "BookingOutcome", "BookingService", "Invitation", "BookingStatus", "CancelOutcome", "CancelStatus"]

@@ -17,6 +17,7 @@ from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.direct import send_direct_messages
 from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +87,9 @@ class Conversations:
         def work() -> tuple[Message, bool]:
             """The answer, and whether the channel may see it (availability only; a DM is private anyway)."""
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
+            caller = Caller(team_id=team_id, user_id=user_id, channel_id=channel_id, tz=tz, actor=actor)
             message, reply = answers.answer(
-                lambda: answers.service.handle_text(
-                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz, actor=actor
-                ),
+                lambda: answers.service.handle_text(caller, text),
                 shared=not in_dm,  # in a channel, every reader sees the times in their own zone
             )
             send_direct_messages(answers, client, team_id=team_id, reply=reply)

@@ -1,0 +1,148 @@
+"""Every use case family, built once, each with only the dependencies it uses.
+
+`RoomService` (`bot.usecases.router`) builds one `UseCases` and routes requests to it; nothing
+here routes, checks who may ask, or guards against errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from bot.config import Clock, Settings
+from bot.dingtalk import DingTalkClient
+from bot.dingtalk.callback import CallbackCrypto
+from bot.domain.identity import LinkLimits
+from bot.schedules import ScheduleProvider
+from bot.store import Store
+from bot.usecases.accounts import Accounts, TimeZones
+from bot.usecases.approvals import Approvals, Notifier
+from bot.usecases.bookings.service import BookingService
+from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.callbacks import DingTalkCallbacks
+from bot.usecases.checkin import CheckIns
+from bot.usecases.context import Admins, Askers, Directory, Guard, parse_settings_from
+from bot.usecases.find import FindRooms
+from bot.usecases.groups import Groups
+from bot.usecases.home import Home
+from bot.usecases.people import People
+
+
+@dataclass(frozen=True, kw_only=True)
+class UseCases:
+    """The families the front door routes to, and the helpers they share."""
+
+    askers: Askers
+    guard: Guard
+    admins: Admins
+    find: FindRooms
+    groups: Groups
+    bookings: Bookings
+    checkins: CheckIns
+    people: People
+    accounts: Accounts
+    approvals: Approvals
+    zones: TimeZones
+    home: Home
+    callbacks: DingTalkCallbacks | None  # None when no DingTalk callback is configured
+
+
+def build_use_cases(
+    *,
+    settings: Settings,
+    store: Store,
+    dingtalk: DingTalkClient,
+    schedules: ScheduleProvider,
+    clock: Clock,
+    log: logging.Logger,
+    notifier: Notifier | None,
+    side_work: Executor,
+) -> UseCases:
+    """Wire the families together: the directory, the admins and the booking service are shared."""
+    guard = Guard(log=log)
+    askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
+    admins = Admins(user_ids=settings.admin_user_ids)
+    union_id = settings.dingtalk_operator_union_id or ""
+    directory = Directory(
+        store=store, dingtalk=dingtalk, union_id=union_id, max_age_s=settings.directory_max_age_s, clock=clock, log=log
+    )
+    find = FindRooms(
+        settings=settings,
+        store=store,
+        schedules=schedules,
+        directory=directory,
+        askers=askers,
+        side_work=side_work,
+        clock=clock,
+    )
+    booking = BookingService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, log=log)
+    limits = LinkLimits(
+        ttl_s=settings.link_code_ttl_s, max_attempts=settings.link_max_attempts, cooldown_s=settings.link_cooldown_s
+    )
+    return UseCases(
+        askers=askers,
+        guard=guard,
+        admins=admins,
+        find=find,
+        groups=Groups(store=store, directory=directory, admins=admins, log=log),
+        bookings=Bookings(
+            booking=booking,
+            find=find,
+            store=store,
+            directory=directory,
+            admins=admins,
+            cancel_mode=settings.cancel_mode,
+            log=log,
+        ),
+        checkins=CheckIns(
+            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, admins=admins, clock=clock, log=log
+        ),
+        people=People(
+            settings=settings,
+            store=store,
+            dingtalk=dingtalk,
+            schedules=schedules,
+            directory=directory,
+            booking=booking,
+            clock=clock,
+            log=log,
+        ),
+        accounts=Accounts(
+            store=store,
+            dingtalk=dingtalk,
+            admins=admins,
+            limits=limits,
+            agent_id=settings.dingtalk_agent_id,
+            clock=clock,
+            log=log,
+            email_match=settings.email_match_enabled,
+        ),
+        approvals=Approvals(
+            store=store,
+            dingtalk=dingtalk,
+            find=find,
+            askers=askers,
+            notifier=notifier,
+            default_tz=settings.default_tz,
+            log=log,
+        ),
+        zones=TimeZones(store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log),
+        home=Home(store=store, find=find, guard=guard, meeting_minutes=settings.default_meeting_minutes),
+        callbacks=_callbacks(settings, store, clock, log),
+    )
+
+
+def _callbacks(settings: Settings, store: Store, clock: Clock, log: logging.Logger) -> DingTalkCallbacks | None:
+    """DingTalk's pushes, when the settings hold the callback's token and key."""
+    if not (settings.dingtalk_callback_token and settings.dingtalk_callback_aes_key):
+        return None
+    crypto = CallbackCrypto(
+        token=settings.dingtalk_callback_token,
+        aes_key=settings.dingtalk_callback_aes_key,
+        owner_key=settings.dingtalk_suite_key or settings.dingtalk_app_key or "",
+    )
+    return DingTalkCallbacks(crypto=crypto, store=store, suite_key=settings.dingtalk_suite_key, clock=clock, log=log)
+
+
+__all__ = ["UseCases", "build_use_cases"]
