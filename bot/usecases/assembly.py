@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
 
 from bot.config import Clock, Settings
-from bot.dingtalk import DingTalkClient
 from bot.dingtalk.callback import CallbackCrypto
 from bot.domain.identity import LinkLimits
-from bot.schedules import ScheduleProvider
 from bot.store import Store
 from bot.usecases.accounts import Accounts, TimeZones
 from bot.usecases.approvals import Approvals, Notifier
@@ -22,71 +19,44 @@ from bot.usecases.bookings.service import BookingService
 from bot.usecases.bookings.usecase import Bookings
 from bot.usecases.callbacks import DingTalkCallbacks
 from bot.usecases.checkin import CheckIns
-from bot.usecases.context import Admins, Askers, Directory, Guard, parse_settings_from
+from bot.usecases.context import Admins, Askers, Backends, Directory, Guard, parse_settings_from
 from bot.usecases.find import FindRooms
 from bot.usecases.groups import Groups
 from bot.usecases.home import Home
 from bot.usecases.people import People
 
 
-@dataclass(frozen=True, kw_only=True)
 class UseCases:
-    """The families the front door routes to, and the helpers they share."""
+    """The families the front door routes to, and the helpers they share: the directory, the
+    admins and the booking service are built once."""
 
-    askers: Askers
-    guard: Guard
-    admins: Admins
-    find: FindRooms
-    groups: Groups
-    bookings: Bookings
-    checkins: CheckIns
-    people: People
-    accounts: Accounts
-    approvals: Approvals
-    zones: TimeZones
-    home: Home
-    callbacks: DingTalkCallbacks | None  # None when no DingTalk callback is configured
-
-
-def build_use_cases(
-    *,
-    settings: Settings,
-    store: Store,
-    dingtalk: DingTalkClient,
-    schedules: ScheduleProvider,
-    clock: Clock,
-    log: logging.Logger,
-    notifier: Notifier | None,
-    side_work: Executor,
-) -> UseCases:
-    """Wire the families together: the directory, the admins and the booking service are shared."""
-    guard = Guard(log=log)
-    askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
-    admins = Admins(user_ids=settings.admin_user_ids)
-    union_id = settings.dingtalk_operator_union_id or ""
-    directory = Directory(
-        store=store, dingtalk=dingtalk, union_id=union_id, max_age_s=settings.directory_max_age_s, clock=clock, log=log
-    )
-    find = FindRooms(
-        settings=settings,
-        store=store,
-        schedules=schedules,
-        directory=directory,
-        askers=askers,
-        side_work=side_work,
-        clock=clock,
-    )
-    booking = BookingService(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock, log=log)
-    limits = LinkLimits(
-        ttl_s=settings.link_code_ttl_s, max_attempts=settings.link_max_attempts, cooldown_s=settings.link_cooldown_s
-    )
-    return UseCases(
-        askers=askers,
-        guard=guard,
-        admins=admins,
-        find=find,
-        groups=Groups(store=store, directory=directory, admins=admins, log=log),
-        bookings=Bookings(
+    def __init__(self, backends: Backends, *, notifier: Notifier | None, side_work: Executor) -> None:
+        settings, store, dingtalk, clock, log = (
+            backends.settings,
+            backends.store,
+            backends.dingtalk,
+            backends.clock,
+            backends.log,
+        )
+        default_tz = settings.default_tz
+        self.guard = Guard(log=log)
+        self.askers = Askers(default_zone=settings.default_zone, parse_settings=parse_settings_from(settings), clock=clock)
+        self.admins = admins = Admins(user_ids=settings.admin_user_ids)
+        union_id = settings.dingtalk_operator_union_id or ""
+        max_age_s = settings.directory_max_age_s
+        directory = Directory(store=store, dingtalk=dingtalk, union_id=union_id, max_age_s=max_age_s, clock=clock, log=log)
+        self.find = find = FindRooms(
+            settings=settings,
+            store=store,
+            schedules=backends.schedules,
+            directory=directory,
+            askers=self.askers,
+            side_work=side_work,
+            clock=clock,
+        )
+        self.groups = Groups(store=store, directory=directory, admins=admins, log=log)
+        booking = BookingService(backends=backends)
+        self.bookings = Bookings(
             booking=booking,
             find=find,
             store=store,
@@ -94,43 +64,28 @@ def build_use_cases(
             admins=admins,
             cancel_mode=settings.cancel_mode,
             log=log,
-        ),
-        checkins=CheckIns(
-            settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, admins=admins, clock=clock, log=log
-        ),
-        people=People(
-            settings=settings,
-            store=store,
-            dingtalk=dingtalk,
-            schedules=schedules,
-            directory=directory,
-            booking=booking,
-            clock=clock,
-            log=log,
-        ),
-        accounts=Accounts(
+        )
+        self.checkins = CheckIns(backends=backends, admins=admins)
+        self.people = People(backends=backends, directory=directory, booking=booking)
+        self.accounts = Accounts(
             store=store,
             dingtalk=dingtalk,
             admins=admins,
-            limits=limits,
+            limits=LinkLimits(
+                ttl_s=settings.link_code_ttl_s, max_attempts=settings.link_max_attempts, cooldown_s=settings.link_cooldown_s
+            ),
             agent_id=settings.dingtalk_agent_id,
             clock=clock,
             log=log,
             email_match=settings.email_match_enabled,
-        ),
-        approvals=Approvals(
-            store=store,
-            dingtalk=dingtalk,
-            find=find,
-            askers=askers,
-            notifier=notifier,
-            default_tz=settings.default_tz,
-            log=log,
-        ),
-        zones=TimeZones(store=store, default_tz=settings.default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log),
-        home=Home(store=store, find=find, guard=guard, meeting_minutes=settings.default_meeting_minutes),
-        callbacks=_callbacks(settings, store, clock, log),
-    )
+        )
+        self.approvals = Approvals(
+            store=store, dingtalk=dingtalk, find=find, askers=self.askers, notifier=notifier, default_tz=default_tz, log=log
+        )
+        self.zones = TimeZones(store=store, default_tz=default_tz, max_age_s=settings.tz_max_age_s, clock=clock, log=log)
+        self.home = Home(store=store, find=find, guard=self.guard, meeting_minutes=settings.default_meeting_minutes)
+        # None when no DingTalk callback is configured.
+        self.callbacks = _callbacks(settings, store, clock, log)
 
 
 def _callbacks(settings: Settings, store: Store, clock: Clock, log: logging.Logger) -> DingTalkCallbacks | None:
@@ -145,4 +100,4 @@ def _callbacks(settings: Settings, store: Store, clock: Clock, log: logging.Logg
     return DingTalkCallbacks(crypto=crypto, store=store, suite_key=settings.dingtalk_suite_key, clock=clock, log=log)
 
 
-__all__ = ["UseCases", "build_use_cases"]
+__all__ = ["UseCases"]

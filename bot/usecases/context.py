@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,8 +18,22 @@ from bot.errors import DingTalkError, HeldReason, ParseError, RoomBotError, Sear
 from bot.parsing import ParseSettings, Request, parse
 from bot.present import messages
 from bot.present.reply import ButtonSpec, Reply, ReplyKind, TextReply
+from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.store.sync import ensure_fresh_directory
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backends:
+    """What the front door and the families that book stand on, passed as one: the settings, the
+    database, DingTalk, the shared schedule cache, the clock and the log."""
+
+    settings: Settings
+    store: Store
+    dingtalk: DingTalkClient
+    schedules: ScheduleProvider
+    clock: Clock
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("bot.usecases"))
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,7 @@ __all__ = [
     "Admins",
     "Asker",
     "Askers",
+    "Backends",
     "Caller",
     "Directory",
     "Guard",

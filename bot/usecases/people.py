@@ -10,24 +10,19 @@ name that invites the attendees, optionally with a DingTalk video meeting.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.config import Clock, Settings
-from bot.dingtalk import DingTalkClient
 from bot.domain import slots as slot_search
 from bot.domain.models import ScheduleItem
 from bot.errors import ParseError, StoreError
 from bot.parsing import Request, TimeKind
 from bot.present import messages
 from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView, TextReply
-from bot.schedules import ScheduleProvider
-from bot.store import Store
 from bot.usecases.bookings.service import BookingAsk, BookingService, Invitation
-from bot.usecases.context import Asker, Directory, linked_union_id, ordered_room_ids
+from bot.usecases.context import Asker, Backends, Directory, linked_union_id, ordered_room_ids
 
 # With no time named, look this far ahead for a slot.
 DEFAULT_SPAN = timedelta(days=7)
@@ -50,14 +45,9 @@ class Invitees:
 class People:
     """The "when can we meet" question and the Book and invite button."""
 
-    settings: Settings
-    store: Store
-    dingtalk: DingTalkClient
-    schedules: ScheduleProvider
+    backends: Backends
     directory: Directory
     booking: BookingService
-    clock: Clock
-    log: logging.Logger
 
     # --- the question ------------------------------------------------------------------------
 
@@ -67,7 +57,7 @@ class People:
         if len(required) + len(optional) > MAX_PEOPLE:
             return TextReply(messages.meet_too_many_people(MAX_PEOPLE), kind="error")
         start, end, duration = self._window(request, asker)
-        links = {person: linked_union_id(self.store, asker.team_id, person) for person in (*required, *optional)}
+        links = {person: linked_union_id(self.backends.store, asker.team_id, person) for person in (*required, *optional)}
         unlinked = tuple(p for p in (*required, *optional) if links[p] is None and p != asker.user_id)
         asker_unlinked = links[asker.user_id] is None
 
@@ -79,7 +69,9 @@ class People:
         ]
         headcount = request.capacity or len(required) + len(optional)
         rooms, views, group_names = self._rooms(request, asker, start, end, headcount)
-        hours = slot_search.WorkingHours(zone=asker.zone, start=self.settings.work_start, end=self.settings.work_end)
+        hours = slot_search.WorkingHours(
+            zone=asker.zone, start=self.backends.settings.work_start, end=self.backends.settings.work_end
+        )
         found = slot_search.find_slots(
             attendees=attendees,
             rooms=rooms,
@@ -139,9 +131,11 @@ class People:
         """
         day = asker.now.astimezone(asker.zone).date().isoformat()
         try:
-            return self.store.events.mark_processed(asker.team_id, f"people-link:{user_id}:{day}", now=self.clock())
+            return self.backends.store.events.mark_processed(
+                asker.team_id, f"people-link:{user_id}:{day}", now=self.backends.clock()
+            )
         except StoreError:
-            self.log.warning("could not record the link request to %s; asking anyway", user_id, exc_info=True)
+            self.backends.log.warning("could not record the link request to %s; asking anyway", user_id, exc_info=True)
             return True
 
     def _window(self, request: Request, asker: Asker) -> tuple[datetime, datetime, timedelta]:
@@ -155,7 +149,7 @@ class People:
         elif request.time_kind in (TimeKind.INTERVAL, TimeKind.POINT) and request.start and request.end:
             duration = request.end - request.start  # "tomorrow 2-3pm": that hour itself
         else:
-            duration = timedelta(minutes=self.settings.default_meeting_minutes)
+            duration = timedelta(minutes=self.backends.settings.default_meeting_minutes)
         if end - start < duration:
             raise ParseError(
                 "duration_exceeds_window",
@@ -175,8 +169,12 @@ class People:
         the people whose calendar DingTalk could not give (searched without, and named)."""
         if not union_ids:
             return {}, ()
-        operator = self.settings.dingtalk_operator_union_id or union_ids.get(asker.user_id) or next(iter(union_ids.values()))
-        schedules = self.dingtalk.query_people(operator, list(dict.fromkeys(union_ids.values())), start, end)
+        operator = (
+            self.backends.settings.dingtalk_operator_union_id
+            or union_ids.get(asker.user_id)
+            or next(iter(union_ids.values()))
+        )
+        schedules = self.backends.dingtalk.query_people(operator, list(dict.fromkeys(union_ids.values())), start, end)
         by_union = {schedule.user_id: schedule for schedule in schedules}
         busy: dict[str, tuple[slot_search.Busy, ...]] = {}
         unreadable: list[str] = []
@@ -194,18 +192,18 @@ class People:
     ) -> tuple[dict[str, Sequence[slot_search.Busy] | None], dict[str, RoomView], tuple[str, ...]]:
         """The rooms of the asker's groups that seat everyone, with their busy times."""
         self.directory.ensure_fresh(asker.team_id)
-        groups = self.store.groups.resolve(
+        groups = self.backends.store.groups.resolve(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
         )
         room_ids = ordered_room_ids(groups)
         if not room_ids:
             return {}, {}, tuple(g.name for g in groups)
-        directory = self.store.rooms.get_many(asker.team_id, room_ids)
+        directory = self.backends.store.rooms.get_many(asker.team_id, room_ids)
         fitting = [
             r for r in room_ids if (room := directory.get(r)) is None or room.capacity is None or room.capacity >= headcount
         ]
         fitting.sort(key=lambda r: (directory[r].capacity or 0) if r in directory else 0)  # smallest that fits first
-        schedules = self.schedules.get(asker.team_id, fitting, start, end, asker.zone)
+        schedules = self.backends.schedules.get(asker.team_id, fitting, start, end, asker.zone)
         rooms: dict[str, Sequence[slot_search.Busy] | None] = {}
         views: dict[str, RoomView] = {}
         for room_id in fitting:
@@ -227,7 +225,7 @@ class People:
         accounts); then DM each of them the time in their own zone."""
         required = tuple(dict.fromkeys([asker.user_id, *invitees.people]))
         optional = tuple(p for p in dict.fromkeys(invitees.optional_people) if p not in required)
-        links = {p: linked_union_id(self.store, asker.team_id, p) for p in (*required, *optional)}
+        links = {p: linked_union_id(self.backends.store, asker.team_id, p) for p in (*required, *optional)}
         invitation = Invitation(
             attendees=tuple(u for p in required if (u := links[p])),
             optional=tuple(u for p in optional if (u := links[p])),

@@ -10,25 +10,21 @@ imports this module.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
-from bot.config import Clock, Settings, utc_now
-from bot.dingtalk import DingTalkClient
 from bot.errors import NotAllowed, NotAllowedReason
 from bot.parsing import Intent, Request
 from bot.present import messages
 from bot.present.reply import Reply, TextReply
 from bot.quota import QuotaKeeper
-from bot.schedules import ScheduleProvider
-from bot.store import GroupRecord, Store
+from bot.store import GroupRecord
 from bot.usecases.approvals import Notifier
-from bot.usecases.assembly import build_use_cases
+from bot.usecases.assembly import UseCases
 from bot.usecases.bookings.service import BookingAsk
-from bot.usecases.context import Actor, Asker, Caller, parse_settings_from
+from bot.usecases.context import Actor, Asker, Backends, Caller, parse_settings_from
 from bot.usecases.home import HomeModel
 from bot.usecases.people import Invitees
 from bot.usecases.quota import quota_report
@@ -46,38 +42,13 @@ class RoomService:
     Every answer to a person takes a `Caller` (who, where, in which zone, when) and never raises.
     """
 
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        store: Store,
-        dingtalk: DingTalkClient,
-        schedules: ScheduleProvider,
-        quota: QuotaKeeper | None = None,
-        clock: Clock = utc_now,
-        logger: logging.Logger | None = None,
-        notifier: Notifier | None = None,
-    ) -> None:
-        log = logger or logging.getLogger(__name__)
-        self.settings = settings
-        self._store = store
-        self._dingtalk = dingtalk
-        self.schedules = schedules  # the shared schedule cache, for whoever must forget a room's schedule
+    def __init__(self, *, backends: Backends, quota: QuotaKeeper | None = None, notifier: Notifier | None = None) -> None:
+        self.settings = settings = backends.settings
+        self.schedules = backends.schedules  # the shared schedule cache, for whoever must forget a room's schedule
         self.quota = quota
-        self._clock = clock
-        self._log = log
+        self._backends = backends
         self._side_work = ThreadPoolExecutor(max_workers=4, thread_name_prefix="roombot-service")
-        uses = build_use_cases(
-            settings=settings,
-            store=store,
-            dingtalk=dingtalk,
-            schedules=schedules,
-            clock=clock,
-            log=log,
-            notifier=notifier,
-            side_work=self._side_work,
-        )
-        self._uses = uses
+        self._uses = uses = UseCases(backends, notifier=notifier, side_work=self._side_work)
         self._askers, self._guard, self._admins = uses.askers, uses.guard, uses.admins
         groups, checkins = uses.groups, uses.checkins
         self._handlers: dict[Intent, Handler] = {
@@ -293,7 +264,7 @@ class RoomService:
             try:
                 lines = quota_report(self.quota, batch_size=self.settings.batch_size)
             except Exception:  # the rest of Home still shows
-                self._log.warning("App Home: could not read the DingTalk budget", exc_info=True)
+                self._backends.log.warning("App Home: could not read the DingTalk budget", exc_info=True)
             else:
                 model = replace(model, quota_lines=tuple(lines))
         return model
@@ -313,20 +284,20 @@ class RoomService:
 
     def mark_event_processed(self, *, team_id: str, event_id: str) -> bool:
         """True the first time an event id is seen (Slack retries deliveries)."""
-        return self._store.events.mark_processed(team_id, event_id, now=self._clock())
+        return self._backends.store.events.mark_processed(team_id, event_id, now=self._backends.clock())
 
     def health(self) -> dict[str, bool]:
         """Whether the database and DingTalk (a token) are reachable."""
         status = {"database": True, "dingtalk": True}
         try:
-            self._store.ping()
+            self._backends.store.ping()
         except Exception:
-            self._log.warning("health: database unreachable", exc_info=True)
+            self._backends.log.warning("health: database unreachable", exc_info=True)
             status["database"] = False
         try:
-            self._dingtalk.get_token()
+            self._backends.dingtalk.get_token()
         except Exception:
-            self._log.warning("health: DingTalk token unavailable", exc_info=True)
+            self._backends.log.warning("health: DingTalk token unavailable", exc_info=True)
             status["dingtalk"] = False
         return status
 
@@ -339,4 +310,4 @@ def _help() -> Reply:
     return TextReply(messages.help_text(), kind="help", examples=tuple(messages.help_examples()))
 
 
-__all__ = ["Asker", "BookingAsk", "Caller", "HomeModel", "Invitees", "RoomService", "parse_settings_from"]
+__all__ = ["Asker", "Backends", "BookingAsk", "Caller", "HomeModel", "Invitees", "RoomService", "parse_settings_from"]

@@ -14,6 +14,7 @@ from bot.present.reply import BookingsReply, FindReply
 from bot.usecases.bookings.rules import parse_marker
 from bot.usecases.bookings.service import BookingAsk, BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.context import Backends
 from bot.usecases.find import FindRooms
 from tests.unit.usecase_fakes import (
     ADMIN,
@@ -47,7 +48,7 @@ class World:
         self.dingtalk = FakeDingTalk()
         self.schedules = FakeSchedules()
         config = settings(dingtalk_operator_union_id=operator, unlinked_booking=unlinked)
-        self.service = BookingService(
+        backends = Backends(
             settings=config,
             store=self.store.as_store(),
             dingtalk=self.dingtalk.as_client(),
@@ -55,6 +56,7 @@ class World:
             clock=lambda: NOW,
             log=LOG,
         )
+        self.service = BookingService(backends=backends)
         directory = FakeDirectory().as_directory()
         find = FindRooms(
             settings=config,

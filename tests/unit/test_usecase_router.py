@@ -11,7 +11,7 @@ from bot.errors import StoreUnavailable
 from bot.parsing import Intent
 from bot.present.reply import BookingsReply, FindReply, TextReply
 from bot.usecases.bookings.service import BookingAsk
-from bot.usecases.context import Caller
+from bot.usecases.context import Backends, Caller
 from bot.usecases.router import RoomService
 from tests.unit.usecase_fakes import ALICE, NOW, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
 
@@ -26,13 +26,14 @@ def store() -> FakeStore:
 
 @pytest.fixture
 def service(store: FakeStore) -> Iterator[RoomService]:
-    built = RoomService(
+    backends = Backends(
         settings=settings(),
         store=store.as_store(),
         dingtalk=FakeDingTalk().as_client(),
         schedules=FakeSchedules().as_provider(),
         clock=lambda: NOW,
     )
+    built = RoomService(backends=backends)
     yield built
     built.close()
 
