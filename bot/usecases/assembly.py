@@ -56,14 +56,9 @@ class UseCases:
         )
         self.groups = Groups(store=store, directory=directory, admins=admins, log=log)
         booking = BookingService(backends=backends)
+        cancel_mode = settings.cancel_mode
         self.bookings = Bookings(
-            booking=booking,
-            find=find,
-            store=store,
-            directory=directory,
-            admins=admins,
-            cancel_mode=settings.cancel_mode,
-            log=log,
+            booking=booking, find=find, store=store, directory=directory, admins=admins, cancel_mode=cancel_mode, log=log
         )
         self.checkins = CheckIns(backends=backends, admins=admins)
         self.people = People(backends=backends, directory=directory, booking=booking)

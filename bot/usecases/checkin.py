@@ -317,6 +317,20 @@ class CheckIns:
         found = ongoing or live or mine
         return found[0] if found else None
 
+    def _going_on(
+        self, asker: Asker, booking_id: int | None, room: str | None, *, is_admin: bool
+    ) -> BookingRecord | TextReply:
+        """The booking to release or extend; else the sentence saying why there is none (not found,
+        given back already, or over)."""
+        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
+        if booking is None:
+            return TextReply(messages.no_current_booking(room), kind="info")
+        if is_released(booking):
+            return TextReply(_released_sentence(booking), kind="info")
+        if booking.end <= asker.now:
+            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        return booking
+
     # --- check in ----------------------------------------------------------------------------
 
     def check_in(
@@ -365,13 +379,9 @@ class CheckIns:
         self, asker: Asker, *, booking_id: int | None = None, room: str | None = None, is_admin: bool = False
     ) -> Reply:
         """Give the rest of the slot back: remove the room before the start, move the end once started."""
-        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
-        if booking is None:
-            return TextReply(messages.no_current_booking(room), kind="info")
-        if is_released(booking):
-            return TextReply(_released_sentence(booking), kind="info")
-        if booking.end <= asker.now:
-            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        booking = self._going_on(asker, booking_id, room, is_admin=is_admin)
+        if isinstance(booking, TextReply):
+            return booking
         if booking.start >= asker.now:
             return self._remove_before_start(asker, booking)
         return self._end_now(asker, booking)
@@ -413,13 +423,9 @@ class CheckIns:
         """Check free/busy after the booking first (1 call), then move the event's end (1 call)."""
         if not 0 < minutes <= MAX_EXTEND_MINUTES:
             return TextReply(messages.extend_bad_minutes(), kind="error")
-        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
-        if booking is None:
-            return TextReply(messages.no_current_booking(room), kind="info")
-        if is_released(booking):
-            return TextReply(_released_sentence(booking), kind="info")
-        if booking.end <= asker.now:
-            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        booking = self._going_on(asker, booking_id, room, is_admin=is_admin)
+        if isinstance(booking, TextReply):
+            return booking
         new_end = booking.end + timedelta(minutes=minutes)
         operator = self.backends.settings.dingtalk_operator_union_id or booking.organizer_union_id or ""
         schedule = self.backends.dingtalk.query_schedules(operator, [booking.room_id], booking.end, new_end)[0]

@@ -69,16 +69,14 @@ class People:
         ]
         headcount = request.capacity or len(required) + len(optional)
         rooms, views, group_names = self._rooms(request, asker, start, end, headcount)
-        hours = slot_search.WorkingHours(
-            zone=asker.zone, start=self.backends.settings.work_start, end=self.backends.settings.work_end
-        )
+        settings = self.backends.settings
         found = slot_search.find_slots(
             attendees=attendees,
             rooms=rooms,
             window_start=start,
             window_end=end,
             duration=duration,
-            hours=hours,
+            hours=slot_search.WorkingHours(zone=asker.zone, start=settings.work_start, end=settings.work_end),
             now=asker.now,
             limit=SUGGESTIONS,
         )

@@ -121,6 +121,16 @@ class CancelOutcome:
     booking: BookingRecord
 
 
+@dataclass(frozen=True, kw_only=True)
+class _EventDetails:
+    """What a booking's event says beyond its room and window: whose name, in which zone, and whom
+    it invites."""
+
+    user_name: str
+    tz: str
+    invitation: Invitation | None
+
+
 class _Unsure(Exception):
     """DingTalk may or may not have done it: the booking stays unsettled (internal)."""
 
@@ -159,7 +169,8 @@ class BookingService:
                 before anything was written; nothing is held in DingTalk.
         """
         self._record_deferred_failures()
-        team_id, user_id, user_name, tz = asker.team_id, asker.user_id, asker.user_name, asker.zone.key
+        team_id, user_id = asker.team_id, asker.user_id
+        details = _EventDetails(user_name=asker.user_name, tz=asker.zone.key, invitation=invitation)
         room = self.backends.store.rooms.get_many(team_id, [ask.room_id]).get(ask.room_id)
         if room is None:
             raise UnknownRoom(ask.room_id)
@@ -181,23 +192,19 @@ class BookingService:
                 lease=self.lease,
             )
             if created:
-                return self._attempt(
-                    record, room, user_name=user_name, tz=tz, on_behalf=on_behalf, resumed=False, invitation=invitation
-                )
+                return self._attempt(record, room, details, on_behalf=on_behalf, resumed=False)
             # A room given back (released or ended early) can be booked again by the same button.
             given_back = record.released_at is not None and record.release_reason != "skipped"
             if record.status in (BOOKING_BOOKED, BOOKING_PENDING) and not given_back:
                 status: BookingStatus = "pending" if record.status == BOOKING_PENDING else "booked"
                 return BookingOutcome(status, record, room, on_behalf=self._is_operator(record), replayed=True)
             if record.status == BOOKING_REQUESTED:
-                return self._resume(record, room, user_name=user_name, tz=tz, invitation=invitation)
+                return self._resume(record, room, details)
             # Refused, cancelled or given back since: this click is a new booking under the next key of the chain.
             key = next_key(key, record.id)
         raise LimitExceeded(LimitReason.BOOKING_ATTEMPTS, limit=MAX_ATTEMPTS)
 
-    def _resume(
-        self, record: BookingRecord, room: Room, *, user_name: str, tz: str, invitation: Invitation | None
-    ) -> BookingOutcome:
+    def _resume(self, record: BookingRecord, room: Room, details: _EventDetails) -> BookingOutcome:
         """A click on a booking not settled yet: carry it on if nobody else is, else say it is in progress."""
         now = self.backends.clock()
         on_behalf = self._is_operator(record)
@@ -209,9 +216,7 @@ class BookingService:
         self.backends.log.info("resuming unsettled booking %s (attempt %d)", claimed.id, claimed.attempts)
         if claimed.release:
             return self._release_refused(claimed, room, on_behalf=on_behalf)
-        return self._attempt(
-            claimed, room, user_name=user_name, tz=tz, on_behalf=on_behalf, resumed=True, invitation=invitation
-        )
+        return self._attempt(claimed, room, details, on_behalf=on_behalf, resumed=True)
 
     def _organizer(self, team_id: str, user_id: str, *, own_name: bool = False) -> tuple[str, bool]:
         """The unionId that organizes the event, and whether it is the operator's on the user's behalf."""
@@ -228,15 +233,7 @@ class BookingService:
         return bool(operator) and record.organizer_union_id == operator
 
     def _attempt(
-        self,
-        record: BookingRecord,
-        room: Room,
-        *,
-        user_name: str,
-        tz: str,
-        on_behalf: bool,
-        resumed: bool,
-        invitation: Invitation | None = None,
+        self, record: BookingRecord, room: Room, details: _EventDetails, *, on_behalf: bool, resumed: bool
     ) -> BookingOutcome:
         """Make the booking, or carry on one whose earlier attempt was cut short (`resumed`).
 
@@ -271,7 +268,7 @@ class BookingService:
             self._fail(record, RoomBusy("already booked in the schedule"))
             return BookingOutcome("taken", record, room, on_behalf=on_behalf)
         try:
-            event = self._create_event(record, room, user_name=user_name, tz=tz, on_behalf=on_behalf, invitation=invitation)
+            event = self._create_event(record, room, details, on_behalf=on_behalf)
         except _Unsure as unsure:
             return self._unsure(record, room, unsure.__cause__ or unsure, on_behalf=on_behalf)
         except BaseException as exc:
@@ -304,16 +301,7 @@ class BookingService:
             "pending" if status == BOOKING_PENDING else "booked", done, room, on_behalf=on_behalf, event=event
         )
 
-    def _create_event(
-        self,
-        record: BookingRecord,
-        room: Room,
-        *,
-        user_name: str,
-        tz: str,
-        on_behalf: bool,
-        invitation: Invitation | None = None,
-    ) -> Event:
+    def _create_event(self, record: BookingRecord, room: Room, details: _EventDetails, *, on_behalf: bool) -> Event:
         """Create the booking's event (a repeat returns the same one), and write its id down at once.
 
         Raises:
@@ -322,6 +310,7 @@ class BookingService:
         """
         if record.event_id:
             return Event(event_id=record.event_id, summary="", start=record.start, end=record.end)
+        user_name, invitation = details.user_name, details.invitation
         description = messages.booking_event_description(user_name, record.slack_user_id, on_behalf=on_behalf)
         try:
             event = self.backends.dingtalk.create_event(
@@ -330,7 +319,7 @@ class BookingService:
                 description=f"{description}\n\n{event_marker(record.team_id, record.idempotency_key)}",
                 start=record.start,
                 end=record.end,
-                time_zone=tz,
+                time_zone=details.tz,
                 location=room.name,
                 client_token=client_token(record.idempotency_key, "create"),
                 attendees=invitation.attendees if invitation else (),

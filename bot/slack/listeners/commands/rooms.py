@@ -12,7 +12,6 @@ from bot.present import messages
 from bot.slack.answers import Answers, Message, error_message, is_shareable, with_share_button
 from bot.slack.delivery import post_to_response_url, report_undelivered
 from bot.slack.direct import send_direct_messages
-from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
 from bot.usecases.context import Caller
 
@@ -91,14 +90,7 @@ class RoomsCommand:
     ) -> None:
         answers = self._answers
         try:
-            answer_with_notice(
-                work,
-                after_s=answers.notice_after_s,
-                post_notice=notice,
-                deliver=deliver,
-                deadline_s=answers.deadline_s,
-                on_deadline=answers.too_slow,
-            )
+            answers.within_deadline(work, notice=notice, deliver=deliver, too_slow=answers.too_slow)
         except Exception:
             logger.exception("/rooms failed")
             try:

@@ -15,7 +15,6 @@ from bot.present.reply import MeetReply, Reply, TextReply
 from bot.slack.answers import Answers, Message, error_message, is_shareable
 from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.direct import send_direct_messages
-from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
 from bot.usecases.context import Caller
 
@@ -130,14 +129,7 @@ class Conversations:
 
         def answer() -> None:
             try:
-                answer_with_notice(
-                    work,
-                    after_s=answers.notice_after_s,
-                    post_notice=notice,
-                    deliver=deliver,
-                    deadline_s=answers.deadline_s,
-                    on_deadline=lambda: (answers.too_slow(), False),
-                )
+                answers.within_deadline(work, notice=notice, deliver=deliver, too_slow=lambda: (answers.too_slow(), False))
             except Exception:
                 logger.exception("answering a message failed")
                 try:
