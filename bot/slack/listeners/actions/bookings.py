@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
@@ -47,7 +48,7 @@ class BookingButtons(ButtonListeners):
             return
         ask = _ask_of(click, wanted)
         service = self._answers.service
-        self._answer_in_place(click, private_only=False, call=lambda caller: service.book(caller, ask))
+        self._answer_in_place(click, private_only=False, call=lambda caller: service.book(_named(click, caller), ask))
 
     def book_invite(self, click: Click) -> None:
         """Book and invite: the room, and an event in the clicker's own name inviting the people;
@@ -58,7 +59,7 @@ class BookingButtons(ButtonListeners):
         ask = _ask_of(click, wanted)
         invitees = Invitees(people=wanted.people, optional_people=wanted.optional_people, video=wanted.video)
         service = self._answers.service
-        message, reply = self._ask(click, lambda caller: service.book_and_invite(caller, ask, invitees))
+        message, reply = self._ask(click, lambda caller: service.book_and_invite(_named(click, caller), ask, invitees))
         self._reply(click, message, replace=replaces_original(click.body, reply))
         send_direct_messages(self._answers, click.client, team_id=click.team_id, reply=reply)
 
@@ -124,6 +125,11 @@ def _ask_of(click: Click, wanted: BookValue | InviteValue) -> BookingAsk:
     key = booking_key(click.team_id, click.user_id, wanted.room_id, wanted.start, wanted.end)
     message_ts = (click.body.get("container") or {}).get("message_ts")
     return BookingAsk(room_id=wanted.room_id, start=wanted.start, end=wanted.end, idempotency_key=key, message_ts=message_ts)
+
+
+def _named(click: Click, caller: Caller) -> Caller:
+    """The booker with Slack's name for them, which names them in the DingTalk event."""
+    return replace(caller, user_name=click.user_name)
 
 
 def _booked(reply: Reply | None) -> bool:

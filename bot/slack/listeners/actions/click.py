@@ -46,14 +46,7 @@ class Click:
 
     def caller(self, tz: str) -> Caller:
         """The clicking user, as the service takes them, in their zone."""
-        return Caller(
-            team_id=self.team_id,
-            user_id=self.user_id,
-            channel_id=self.channel_id,
-            tz=tz,
-            user_name=self.user_name,
-            actor=self.actor,
-        )
+        return Caller(team_id=self.team_id, user_id=self.user_id, channel_id=self.channel_id, tz=tz, actor=self.actor)
 
 
 class ButtonListeners:
