@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import StoreUnavailable
+from bot.errors import NotAllowed, NotAllowedReason, StoreUnavailable
 from bot.parsing import Intent
+from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, TextReply
 from bot.usecases.bookings.service import BookingAsk
-from bot.usecases.context import Backends, Caller
+from bot.usecases.context import NOBODY_SPECIAL, Actor, Askers, Backends, Caller, parse_settings_from
 from bot.usecases.router import RoomService
-from tests.unit.usecase_fakes import ALICE, NOW, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
+from tests.unit.usecase_fakes import ALICE, NOW, SHANGHAI, TEAM, FakeDingTalk, FakeSchedules, FakeStore, settings
 
 
 @pytest.fixture
@@ -106,3 +108,23 @@ def test_housekeeping(service: RoomService) -> None:
     assert service.mark_event_processed(team_id=TEAM, event_id="Ev1") is False
     assert service.search_rooms(team_id=TEAM, query="Ev") == [("r1", "Everest")]
     assert service.resolve_timezone(team_id=TEAM, user_id=ALICE, fetch=lambda: None) == "Asia/Shanghai"
+
+
+def test_a_caller_is_read_with_the_workspace_defaults_where_the_front_end_knows_nothing() -> None:
+    """No zone, an unknown zone, no moment and no name: the default zone, the clock and the user's id."""
+    askers = Askers(default_zone=SHANGHAI, parse_settings=parse_settings_from(settings()), clock=lambda: NOW)
+    bare = askers.asker(Caller(team_id=TEAM, user_id=ALICE))
+    assert (bare.zone, bare.now, bare.user_name, bare.channel_id, bare.actor) == (SHANGHAI, NOW, ALICE, None, NOBODY_SPECIAL)
+    assert askers.asker(Caller(team_id=TEAM, user_id=ALICE, tz="Mars/Olympus")).zone == SHANGHAI
+    naive = askers.asker(Caller(team_id=TEAM, user_id=ALICE, tz="UTC", now=datetime(2026, 12, 2, 9, 0)))
+    assert naive.now == datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("UTC"))
+    assert askers.asker(Caller(team_id=TEAM, user_id=ALICE, user_name="Alice")).user_name == "Alice"
+
+
+def test_a_guest_from_another_organisation_cannot_book_from_a_button(service: RoomService, store: FakeStore) -> None:
+    start = NOW + timedelta(hours=1)
+    guest = Caller(team_id=TEAM, user_id=ALICE, tz="Asia/Shanghai", actor=Actor(external=True))
+    reply = service.book(guest, BookingAsk(room_id="r1", start=start, end=start + timedelta(hours=1), idempotency_key="g"))
+    assert isinstance(reply, TextReply) and reply.kind == "error"
+    assert reply.text == messages.describe_error(NotAllowed(NotAllowedReason.EXTERNAL_USER))
+    assert store.bookings.rows == {}
