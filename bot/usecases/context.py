@@ -93,19 +93,16 @@ class Caller:
     """Who calls, from where, and when, as a front end reads it from its request.
 
     Every front-door call that answers a person takes one, so these values travel together rather
-    than as seven keyword arguments. `tz` is the person's zone name (unknown or None: the
-    workspace's default zone); `now` is None for the clock; `user_name` is the front end's name
-    for the person (None: their id stands in); `actor` says whether they are a guest from another
-    organisation, and how to look up their profile.
+    than as seven keyword arguments; `Askers.asker` fills in what the front end left out.
     """
 
     team_id: str
     user_id: str
     channel_id: str | None = None
-    tz: str | None = None
-    now: datetime | None = None
-    user_name: str | None = None
-    actor: Actor | None = None
+    tz: str | None = None  # the person's zone name; unknown or None: the workspace's default zone
+    now: datetime | None = None  # None: the clock
+    user_name: str | None = None  # the front end's name for the person; None: their id stands in
+    actor: Actor | None = None  # a guest from another organisation? and how to look up their profile
 
 
 def parse_settings_from(settings: Settings) -> ParseSettings:
