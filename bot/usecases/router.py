@@ -39,7 +39,8 @@ GUEST_READS = frozenset({Intent.FIND, Intent.GROUPS})
 class RoomService:
     """roombot's use cases behind one front door; front ends are thin layers over this class.
 
-    Every answer to a person takes a `Caller` (who, where, in which zone, when) and never raises.
+    Every answer to a person takes a `Caller` (who, where, in which zone, when) and never raises;
+    `import_groups`, a workspace chore the command line also runs, takes the team, user and actor alone.
     """
 
     def __init__(self, *, backends: Backends, quota: QuotaKeeper | None = None, notifier: Notifier | None = None) -> None:
