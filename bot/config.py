@@ -291,18 +291,11 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        try:
-            ZoneInfo(self.default_tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(
-                f"ROOMBOT_DEFAULT_TZ is not a known time zone: {self.default_tz!r}", variable="ROOMBOT_DEFAULT_TZ"
-            ) from exc
-        try:
-            ZoneInfo(self.org_tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(
-                f"ROOMBOT_ORG_TZ is not a known time zone: {self.org_tz!r}", variable="ROOMBOT_ORG_TZ"
-            ) from exc
+        for variable, zone in (("ROOMBOT_DEFAULT_TZ", self.default_tz), ("ROOMBOT_ORG_TZ", self.org_tz)):
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ConfigError(f"{variable} is not a known time zone: {zone!r}", variable=variable) from exc
         if bool(self.dingtalk_callback_token) != bool(self.dingtalk_callback_aes_key):
             raise ConfigError(
                 "DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY go together", variable="DINGTALK_CALLBACK_AES_KEY"

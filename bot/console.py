@@ -189,7 +189,7 @@ def run_demo(
             print(render_text(reply), file=out)
             shown_notes = _show_notifications(runtime, shown_notes, out=out)
             print(file=out)
-        print(messages.demo_goodbye(), file=out)
+        print(messages.WORDS.demo_goodbye, file=out)
     return 0
 
 

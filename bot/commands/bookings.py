@@ -11,57 +11,34 @@ later round. 2 is a configuration error.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Mapping
 from datetime import datetime
 from typing import TextIO
 
-from bot.commands.common import settings_or_report
+from bot.commands.common import Invocation, entry_point
 from bot.config import utc_now
-from bot.errors import ConfigError, DingTalkError, StoreUnavailable
+from bot.errors import ConfigError, DingTalkError
 from bot.jobs.host import build_reconciler
 from bot.present import messages
 from bot.store import BookingRecord
-from bot.store.db import safe_url
 from bot.usecases.bookings.reconcile import Reconciler, Sweep
 from bot.wiring import build_runtime
 
 
-def run(
-    args: argparse.Namespace,
-    *,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> int:
+@entry_point(lambda args: f"roombot bookings {args.action}")
+def run(args: argparse.Namespace, cli: Invocation) -> int:
     """Entry point of `roombot bookings`; returns the exit code."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    prog = f"roombot bookings {args.action}"
-    settings = settings_or_report(prog, err=err, environ=environ)
-    if settings is None:
-        return 2
-    if not settings.has_dingtalk_credentials:
-        print(f"{prog}: {messages.audit_not_configured()}", file=err)
-        return 2
+    if not cli.settings.has_dingtalk_credentials:
+        return cli.fail(messages.WORDS.audit_not_configured, 2)
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(cli.settings)
     except ConfigError as exc:
-        print(f"{prog}: {exc}", file=err)
-        return 2
-    except StoreUnavailable:
-        print(f"{prog}: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
-        return 1
+        return cli.fail(exc, 2)
     try:
         reconciler = build_reconciler(runtime)
         assert reconciler is not None  # the runtime has a DingTalk client
-        return _audit(reconciler, fix=bool(args.fix), now=utc_now(), out=out)
-    except StoreUnavailable:
-        print(f"{prog}: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
-        return 1
+        return _audit(reconciler, fix=bool(args.fix), now=utc_now(), out=cli.out)
     except DingTalkError as exc:
-        print(f"{prog}: {messages.describe_error(exc)}", file=err)
-        return 1
+        return cli.fail(messages.describe_error(exc))
     finally:
         runtime.close()
 
@@ -79,7 +56,7 @@ def _audit(reconciler: Reconciler, *, fix: bool, now: datetime, out: TextIO) -> 
         released = len(sweep.orphans) - len(orphans_left)
         print(messages.audit_fixed(settled=settled, released=released, left=len(unsettled) + len(orphans_left)), file=out)
     elif not unsettled and not sweep.orphans:
-        print(messages.audit_clean(), file=out)
+        print(messages.WORDS.audit_clean, file=out)
     return 0 if not unsettled and not orphans_left else 1
 
 

@@ -12,16 +12,16 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import FrameType
 from typing import TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.commands.common import settings_or_report
+from bot.commands.common import Invocation, entry_point, parse_now
 from bot.config import Clock, Settings, utc_now
 from bot.dingtalk import DingTalkClient
 from bot.errors import ConfigError, StoreUnavailable
@@ -75,55 +75,27 @@ def _open_host(settings: Settings) -> _Host:
     return _Host(settings, engine, store, None, engine.dispose)
 
 
-def run(
-    args: argparse.Namespace,
-    *,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> int:
+@entry_point(lambda args: f"roombot jobs {args.action}")
+def run(args: argparse.Namespace, cli: Invocation) -> int:
     """Entry point of `roombot jobs`; returns the exit code."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    prog = f"roombot jobs {args.action}"
-    settings = settings_or_report(prog, err=err, environ=environ)
-    if settings is None:
-        return 2
     now: datetime | None = None
     if args.action == "run" and args.now:
-        now = _parse_now(args.now)
+        now = parse_now(args.now)
         if now is None:
-            print(f"{prog}: {messages.cli_bad_now(args.now)}", file=err)
-            return 2
+            return cli.fail(messages.cli_bad_now(args.now), 2)
     try:
-        host = _open_host(settings)
+        host = _open_host(cli.settings)
     except ConfigError as exc:
-        print(f"{prog}: {exc}", file=err)
-        return 2
-    except StoreUnavailable:
-        print(f"{prog}: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
-        return 1
+        return cli.fail(exc, 2)
     try:
         if args.action == "list":
-            return _list(host, out=out)
+            return _list(host, out=cli.out)
         clock: Clock = (lambda: now) if now is not None else utc_now
         if args.once or now is not None:
-            return _run_once(host, clock=clock, out=out)
-        return _run_forever(host, err=err)
-    except StoreUnavailable:
-        print(f"{prog}: {messages.cli_cannot_reach_database(safe_url(settings.database_url))}", file=err)
-        return 1
+            return _run_once(host, clock=clock, out=cli.out)
+        return _run_forever(host, err=cli.err)
     finally:
         host.close()
-
-
-def _parse_now(value: str) -> datetime | None:
-    """An ISO 8601 moment; without an offset it is taken as UTC (jobs run on UTC times)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class PrintedMessages:
@@ -195,7 +167,7 @@ def _list(host: JobHost, *, out: TextIO) -> int:
     intervals = {spec.name: spec.interval_s for spec in runner.specs}
     names = [spec.name for spec in runner.specs] + sorted(set(rows) - set(intervals))
     if not names:
-        print(messages.jobs_list_empty(), file=out)
+        print(messages.WORDS.jobs_list_empty, file=out)
         return 0
     now = utc_now()
     entries = []

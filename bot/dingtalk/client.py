@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 import httpx
 
 from bot.dingtalk.auth import AppCredentials, TokenCache, credentials_from
-from bot.dingtalk.endpoints.events import EventsApi
+from bot.dingtalk.endpoints.events import EventsApi, NewEvent
 from bot.dingtalk.endpoints.freebusy import MAX_WINDOW, FreeBusyApi, split_window
+from bot.dingtalk.endpoints.host import Host
 from bot.dingtalk.endpoints.messages import MessagesApi
 from bot.dingtalk.endpoints.people import PeopleApi
 from bot.dingtalk.endpoints.rooms import RoomsApi
@@ -123,26 +124,16 @@ class DingTalkClient:
             logger=log,
             counter=call_counter,
         )
-        self._token_api = TokenApi(
-            transport=self._transport,
-            base_url=base_url,
-            credentials=credentials,
-            logger=log,
-            ticket_source=suite_ticket_source,
-        )
+        api, oapi = Host(transport=self._transport, url=base_url), Host(transport=self._transport, url=oapi_url)
+        self._token_api = TokenApi(host=api, credentials=credentials, logger=log, ticket_source=suite_ticket_source)
         self._free_busy = FreeBusyApi(
-            transport=self._transport,
-            base_url=base_url,
-            batch_size=batch_size,
-            max_workers=max_workers,
-            max_window=max_window,
-            logger=log,
+            host=api, batch_size=batch_size, max_workers=max_workers, max_window=max_window, logger=log
         )
-        self._people = PeopleApi(transport=self._transport, base_url=base_url, max_workers=max_workers)
-        self._rooms = RoomsApi(transport=self._transport, base_url=base_url)
-        self._events = EventsApi(transport=self._transport, base_url=base_url)
-        self._users = UsersApi(transport=self._transport, oapi_url=oapi_url)
-        self._messages = MessagesApi(transport=self._transport, oapi_url=oapi_url)
+        self._people = PeopleApi(host=api, max_workers=max_workers)
+        self._rooms = RoomsApi(host=api)
+        self._events = EventsApi(host=api)
+        self._users = UsersApi(host=oapi)
+        self._messages = MessagesApi(host=oapi)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -259,19 +250,9 @@ class DingTalkClient:
         An `x-client-token` is always sent (a fresh one when none is given), so a retry after a
         timeout cannot create a second event. `online_meeting` asks DingTalk for a video meeting.
         """
-        return self._events.create_event(
-            union_id,
-            summary=summary,
-            start=start,
-            end=end,
-            time_zone=time_zone,
-            description=description,
-            attendees=attendees,
-            location=location,
-            client_token=client_token,
-            optional_attendees=optional_attendees,
-            online_meeting=online_meeting,
-        )
+        people, optional = tuple(attendees), tuple(optional_attendees)
+        new = NewEvent(summary, start, end, time_zone, description, people, location, optional, online_meeting)
+        return self._events.create_event(union_id, new, client_token=client_token)
 
     def get_event(self, union_id: str, event_id: str) -> Event:
         """An event with its rooms' statuses (accepted / tentative while approval is pending / declined)."""

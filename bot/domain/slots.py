@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 STEP = timedelta(minutes=30)
 MAX_PEOPLE_PER_CALL = 20  # DingTalk's querySchedule takes at most 20 user ids a call
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Attendee:
 
 
 @dataclass(frozen=True)
-class Slot:
-    """One candidate time.
+class Slot(Generic[R]):
+    """One candidate time: found here with rooms by key, shown in a reply with the rooms' views.
 
     Attributes:
         busy: required people who are busy then (by key, in input order).
@@ -59,7 +60,7 @@ class Slot:
     busy: tuple[str, ...] = ()
     maybe_busy: tuple[str, ...] = ()
     optional_busy: tuple[str, ...] = ()
-    rooms: tuple[str, ...] = ()
+    rooms: tuple[R, ...] = ()
 
     @property
     def everyone_free(self) -> bool:
@@ -91,7 +92,7 @@ def find_slots(
     now: datetime,
     limit: int = 3,
     step: timedelta = STEP,
-) -> list[Slot]:
+) -> list[Slot[str]]:
     """The best `limit` times of length `duration` inside [window_start, window_end), ranked.
 
     `rooms` maps a room key to its busy intervals, or to None when its schedule is unknown (such a
@@ -116,7 +117,7 @@ def find_slots(
             slot.start,
         )
     )
-    chosen: list[Slot] = []
+    chosen: list[Slot[str]] = []
     for slot in candidates:
         if len(chosen) >= limit:
             break
@@ -160,7 +161,7 @@ def batches(items: Sequence[T], size: int = MAX_PEOPLE_PER_CALL) -> list[list[T]
 
 def _assess(
     start: datetime, end: datetime, attendees: Sequence[Attendee], rooms: Mapping[str, Sequence[Busy] | None]
-) -> Slot:
+) -> Slot[str]:
     busy: list[str] = []
     maybe: list[str] = []
     optional: list[str] = []

@@ -39,7 +39,7 @@ def refresh_directories(
     records it and retries. Without a client or an operator (DingTalk not configured) it skips.
     """
     if client is None or not union_id:
-        return messages.jobs_directory_not_configured()
+        return messages.WORDS.jobs_dingtalk_not_configured
     refreshed = 0
     teams = store.users.team_ids()
     first_error: Exception | None = None

@@ -90,12 +90,12 @@ def default_jobs(
 
     def reconcile(now: datetime) -> str:
         if reconciler is None:
-            return messages.reconcile_not_configured()
+            return messages.WORDS.jobs_dingtalk_not_configured
         return reconciler.run(now, sweep=False).note()
 
     def sweep(now: datetime) -> str:
         if reconciler is None:
-            return messages.reconcile_not_configured()
+            return messages.WORDS.jobs_dingtalk_not_configured
         swept = reconciler.sweep(now, release=True)
         return messages.sweep_note(released=sum(1 for o in swept.orphans if o.released), calls=swept.calls)
 

@@ -33,7 +33,7 @@ from bot.jobs.schedule import (
     next_due_after_success,
     wait_seconds,
 )
-from bot.store.jobs import JobRecord, JobRepository
+from bot.store.jobs import JobRecord, JobRepository, JobRun
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,13 @@ class Outcome:
     attempts: int = 0  # failures in a row, this one included
     next_due_at: datetime | None = None
     recorded: bool = True  # False when the lease ran out and another runner took the job meanwhile
+
+    @classmethod
+    def of(
+        cls, run: JobRun, *, ok: bool, note: str | None, next_due_at: datetime, recorded: bool, attempts: int = 0
+    ) -> Outcome:
+        """What `run` did, as it was recorded (or not)."""
+        return cls(run.name, ok, run.duration_s, note, attempts, next_due_at, recorded)
 
 
 def default_worker_id() -> str:
@@ -160,16 +167,10 @@ class Runner:
         duration = self._timer() - began
         finished_at = self._clock()
         next_due = next_due_after_success(started_at=started_at, finished_at=finished_at, interval_s=spec.interval_s)
-        recorded = self._jobs.complete(
-            spec.name,
-            worker=self.worker_id,
-            started_at=started_at,
-            finished_at=finished_at,
-            duration_s=duration,
-            next_due_at=next_due,
-        )
+        run = JobRun(spec.name, self.worker_id, started_at, finished_at, duration)
+        recorded = self._jobs.complete(run, next_due_at=next_due)
         log.info("job %s done in %.2f s%s", spec.name, duration, f": {note}" if note else "")
-        return Outcome(name=spec.name, ok=True, duration_s=duration, note=note, next_due_at=next_due, recorded=recorded)
+        return Outcome.of(run, ok=True, note=note, next_due_at=next_due, recorded=recorded)
 
     def _record_failure(
         self, spec: JobSpec, claimed: JobRecord, exc: Exception, *, started_at: datetime, duration_s: float
@@ -180,16 +181,8 @@ class Runner:
         next_due = next_due_after_failure(
             finished_at=finished_at, attempts=attempts, interval_s=spec.interval_s, retry=self._retry
         )
-        recorded = self._jobs.fail(
-            spec.name,
-            worker=self.worker_id,
-            started_at=started_at,
-            finished_at=finished_at,
-            duration_s=duration_s,
-            error=error,
-            attempts=attempts,
-            next_due_at=next_due,
-        )
+        run = JobRun(spec.name, self.worker_id, started_at, finished_at, duration_s)
+        recorded = self._jobs.fail(run, error=error, attempts=attempts, next_due_at=next_due)
         log.warning(
             "job %s failed (%d in a row), next try at %s: %s",
             spec.name,
@@ -198,15 +191,7 @@ class Runner:
             error,
             exc_info=log.isEnabledFor(logging.DEBUG),
         )
-        return Outcome(
-            name=spec.name,
-            ok=False,
-            duration_s=duration_s,
-            note=error,
-            attempts=attempts,
-            next_due_at=next_due,
-            recorded=recorded,
-        )
+        return Outcome.of(run, ok=False, note=error, next_due_at=next_due, recorded=recorded, attempts=attempts)
 
 
 class BackgroundRunner:

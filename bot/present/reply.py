@@ -19,20 +19,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.availability import Alternative, Assessment, Summary
+from bot.domain.slots import Slot
 from bot.present import messages
+from bot.present.messages import Confirm as ConfirmSpec
 
 ReplyKind = Literal["info", "error", "success", "help"]
 ButtonStyle = Literal["primary", "danger"]
-
-
-@dataclass(frozen=True)
-class ConfirmSpec:
-    """A confirm dialog shown before a button acts (Slack's `confirm` object)."""
-
-    title: str
-    text: str
-    confirm: str
-    deny: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,10 @@ class RoomView:
     capacity: int | None = None
     location: str = ""
     labels: tuple[str, ...] = ()
+
+
+MeetSlot = Slot[RoomView]
+"""One suggested time for a meeting: who is busy then (Slack user ids) and the free rooms."""
 
 
 @dataclass(frozen=True)
@@ -131,19 +127,8 @@ class FindReply:
 
     def summary_sentence(self) -> str:
         """The one-line reason ("0 of 12 free; 3 are free from 15:30"), times in the asker's zone."""
-        summary = self.summary
-        next_free = summary.next_free.astimezone(ZoneInfo(self.tz)) if summary.next_free else None
         return messages.summary_line(
-            total=summary.total,
-            fitting=summary.fitting,
-            partly_free=summary.partly_free,
-            pending=summary.pending,
-            unknown=summary.unknown,
-            unavailable=summary.unavailable,
-            next_free=next_free,
-            next_free_count=summary.next_free_count,
-            duration_minutes=self.duration_minutes,
-            asked=self.start.astimezone(ZoneInfo(self.tz)),
+            self.summary, duration_minutes=self.duration_minutes, asked=self.start.astimezone(ZoneInfo(self.tz))
         )
 
     def notes_for(self, shown: Sequence[RoomResult]) -> tuple[str, ...]:
@@ -210,22 +195,6 @@ class BookingsReply:
     intro: str | None = None
     intro_kind: ReplyKind = "info"
     empty_text: str = ""
-
-
-@dataclass(frozen=True)
-class MeetSlot:
-    """One suggested time for a meeting: who is busy then (Slack user ids) and the free rooms."""
-
-    start: datetime
-    end: datetime
-    busy: tuple[str, ...] = ()
-    maybe_busy: tuple[str, ...] = ()
-    optional_busy: tuple[str, ...] = ()
-    rooms: tuple[RoomView, ...] = ()
-
-    @property
-    def everyone_free(self) -> bool:
-        return not self.busy and not self.maybe_busy
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 It shows the same facts as the Slack presenter (header, rooms with verdict and timeline,
 alternatives, notes, the groups searched and the age of the data), with no ANSI colours unless
-asked. `timeline` is shared with `bot.slack.blocks`.
+asked. `timeline` and `LOOKS` (how each verdict looks) are shared with `bot.slack.blocks`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain.availability import Assessment, Verdict
@@ -21,24 +22,25 @@ TENTATIVE_CELL = "░"
 FREE_CELL = "·"
 MAX_CELLS = 48
 
-_MARKS = {
-    Verdict.FREE: "✓",
-    Verdict.PARTLY_FREE: "◐",
-    Verdict.PENDING: "…",
-    Verdict.BUSY: "✗",
-    Verdict.UNKNOWN: "?",
-    Verdict.CLOSED: "⊘",
-    Verdict.NOT_OPEN: "⊘",
+
+class Look(NamedTuple):
+    """How a verdict looks: its mark and ANSI colour on a terminal, its emoji in Slack."""
+
+    mark: str
+    colour: str
+    emoji: str
+
+
+LOOKS: dict[Verdict, Look] = {
+    Verdict.FREE: Look("✓", "\x1b[32m", ":large_green_circle:"),
+    Verdict.PARTLY_FREE: Look("◐", "\x1b[33m", ":large_yellow_circle:"),
+    Verdict.PENDING: Look("…", "\x1b[33m", ":hourglass_flowing_sand:"),
+    Verdict.BUSY: Look("✗", "\x1b[31m", ":red_circle:"),
+    Verdict.UNKNOWN: Look("?", "\x1b[90m", ":grey_question:"),
+    Verdict.CLOSED: Look("⊘", "\x1b[90m", ":no_entry:"),
+    Verdict.NOT_OPEN: Look("⊘", "\x1b[90m", ":no_entry:"),
 }
-_COLOURS = {
-    Verdict.FREE: "\x1b[32m",
-    Verdict.PARTLY_FREE: "\x1b[33m",
-    Verdict.PENDING: "\x1b[33m",
-    Verdict.BUSY: "\x1b[31m",
-    Verdict.UNKNOWN: "\x1b[90m",
-    Verdict.CLOSED: "\x1b[90m",
-    Verdict.NOT_OPEN: "\x1b[90m",
-}
+
 _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
 _NAME_WIDTH = 28
@@ -157,7 +159,7 @@ def _render_meet(reply: MeetReply) -> str:
     if not reply.slots:
         lines.append(unescape_mrkdwn(messages.meet_no_slots(reply.duration_minutes)))
     elif reply.calendars and not reply.slots[0].everyone_free:
-        lines.append(unescape_mrkdwn(messages.meet_no_common_time()))
+        lines.append(unescape_mrkdwn(messages.WORDS.meet_no_common_time))
     for number, slot in enumerate(reply.slots, start=1):
         text = messages.meet_slot_lines(
             slot.start.astimezone(zone),
@@ -178,9 +180,9 @@ def _render_bookings(reply: BookingsReply) -> str:
     """Bookings with the command that cancels each (the terminal has no buttons)."""
     zone = ZoneInfo(reply.tz)
     lines = [unescape_mrkdwn(reply.intro), ""] if reply.intro else []
-    lines.append(messages.bookings_header())
+    lines.append(messages.WORDS.bookings_header)
     if not reply.bookings:
-        lines.append(f"  {unescape_mrkdwn(reply.empty_text or messages.bookings_none())}")
+        lines.append(f"  {unescape_mrkdwn(reply.empty_text or messages.WORDS.bookings_none)}")
     width = min(_NAME_WIDTH, max((len(b.room_name) for b in reply.bookings), default=0))
     for booking in reply.bookings:
         when = messages.window(booking.start.astimezone(zone), booking.end.astimezone(zone))
@@ -223,7 +225,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
 
     if reply.alternatives:
         lines.append("")
-        lines.append(paint(messages.alternatives_header(), _BOLD))
+        lines.append(paint(messages.WORDS.alternatives_header, _BOLD))
         for slot in reply.alternatives:
             view = reply.room(slot.key)
             name = view.name if view else slot.key
@@ -232,7 +234,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
 
     if reply.other_group_results:
         lines.append("")
-        lines.append(paint(messages.other_groups_header(), _BOLD))
+        lines.append(paint(messages.WORDS.other_groups_header, _BOLD))
         lines.extend(_room_lines(reply.other_group_results, reply, span, zone, paint))
 
     notes = reply.notes_for(shown)
@@ -243,7 +245,7 @@ def _render_find(reply: FindReply, *, max_rooms: int, color: bool) -> str:
     lines.append("")
     context = [unescape_mrkdwn(messages.searched_groups(reply.groups)), messages.data_age(reply.data_age_s)]
     lines.append(" · ".join(part for part in context if part))
-    lines.append(messages.timeline_legend())
+    lines.append(messages.WORDS.timeline_legend)
     if reply.buttons:
         lines.append("  ".join(f"[{button.text}]" for button in reply.buttons))
     return "\n".join(lines)
@@ -262,7 +264,7 @@ def _room_lines(
     lines: list[str] = []
     for result, detail in zip(results, details, strict=True):
         verdict = result.assessment.verdict
-        mark = paint(_MARKS[verdict], _COLOURS[verdict])
+        mark = paint(LOOKS[verdict].mark, LOOKS[verdict].colour)
         facts = "  ".join(room_facts(result))
         lines.append(f"  {mark} {result.room.name:<{width}}  {facts}".rstrip())
         row = timeline(result.assessment, span[0], span[1], zone)
@@ -279,4 +281,4 @@ def _room_lines(
     return lines
 
 
-__all__ = ["render_text", "room_facts", "timeline", "timeline_span", "verdict_detail"]
+__all__ = ["LOOKS", "Look", "render_text", "room_facts", "timeline", "timeline_span", "verdict_detail"]

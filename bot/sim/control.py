@@ -4,7 +4,7 @@ over HTTP. Control calls are not counted in the stats and never faulted."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -27,17 +27,9 @@ class Controllable(Protocol):
     def stats(self) -> dict[str, int]: ...
     def reset_stats(self) -> None: ...
     def configure(self, **knobs: Any) -> Any: ...
-    def inject_fault(
-        self,
-        endpoint: str,
-        *,
-        status: int,
-        code: str,
-        message: str = "",
-        count: int = 1,
-        body: Any = None,
-        required_scopes: Sequence[str] = (),
-    ) -> None: ...
+    # `Simulator.inject_fault(endpoint, *, status, code, message, count, body, required_scopes)`.
+    @property
+    def inject_fault(self) -> Callable[..., None]: ...
     def clear_faults(self) -> None: ...
     def lose_replies(self, endpoint: str, *, mode: str, count: int = 1) -> None: ...
     def release_replies(self) -> None: ...
@@ -91,17 +83,44 @@ def control(sim: Controllable, request: Request) -> Reply:
 
 
 def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -> Reply | None:
-    done = {"ok": True}
-    if route == ("GET", "/_sim/stats"):
-        return Reply.json(200, sim.stats())
+    reads: dict[tuple[str, str], Callable[[], Any]] = {
+        ("GET", "/_sim/stats"): sim.stats,
+        ("GET", "/_sim/config"): lambda: sim.config,
+        ("GET", "/_sim/replies"): lambda: {"held": sim.held_replies},
+        ("GET", "/_sim/events"): lambda: {"events": sim.events},
+        ("GET", "/_sim/info"): sim.info,
+        ("GET", "/_sim/rooms"): lambda: {"rooms": sim.rooms},
+        ("GET", "/_sim/notifications"): lambda: {"notifications": sim.notifications},
+        ("GET", "/_sim/users"): lambda: {"users": sim.users},
+    }
+    actions: dict[tuple[str, str], Callable[[], Any]] = {
+        ("DELETE", "/_sim/faults"): sim.clear_faults,
+        ("POST", "/_sim/replies/release"): sim.release_replies,
+        ("POST", "/_sim/tokens/expire"): sim.expire_tokens,
+        ("POST", "/_sim/credentials/revoke"): sim.revoke_credentials,
+        ("POST", "/_sim/credentials/restore"): sim.restore_credentials,
+        ("POST", "/_sim/reset"): sim.reset,
+    }
+    if route in reads:
+        return Reply.json(200, reads[route]())
+    if route in actions:
+        actions[route]()
+        return Reply.json(200, {"ok": True})
     if route == ("POST", "/_sim/stats/reset"):
         sim.reset_stats()
         return Reply.json(200, sim.stats())
-    if route == ("GET", "/_sim/config"):
-        return Reply.json(200, sim.config)
     if route == ("POST", "/_sim/config"):
         sim.configure(**payload)
         return Reply.json(200, sim.config)
+    if route == ("POST", "/_sim/suite-ticket/rotate"):
+        return Reply.json(200, sim.rotate_suite_ticket())
+    changed = _change(sim, route, payload)
+    return Reply.json(200, {"ok": True}) if changed else None
+
+
+def _change(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -> bool:
+    """Carry out a control call that changes faults, rooms, approvals or the callback; False if
+    `route` is none of them."""
     if route == ("POST", "/_sim/faults"):
         sim.inject_fault(
             str(payload.get("endpoint", "")),
@@ -112,78 +131,40 @@ def _route(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -
             body=payload.get("body"),
             required_scopes=[str(scope) for scope in payload.get("requiredScopes", [])],
         )
-        return Reply.json(200, done)
-    if route == ("DELETE", "/_sim/faults"):
-        sim.clear_faults()
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/replies"):
+    elif route == ("POST", "/_sim/replies"):
         sim.lose_replies(
             str(payload.get("endpoint", "")), mode=str(payload.get("mode", "drop")), count=int(payload.get("count", 1))
         )
-        return Reply.json(200, done)
-    if route == ("GET", "/_sim/replies"):
-        return Reply.json(200, {"held": sim.held_replies})
-    if route == ("POST", "/_sim/replies/release"):
-        sim.release_replies()
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/tokens/expire"):
-        sim.expire_tokens()
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/credentials/revoke"):
-        sim.revoke_credentials()
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/credentials/restore"):
-        sim.restore_credentials()
-        return Reply.json(200, done)
-    if route == ("GET", "/_sim/events"):
-        return Reply.json(200, {"events": sim.events})
-    if route == ("GET", "/_sim/info"):
-        return Reply.json(200, sim.info())
-    if route == ("GET", "/_sim/rooms"):
-        return Reply.json(200, {"rooms": sim.rooms})
-    if route == ("GET", "/_sim/notifications"):
-        return Reply.json(200, {"notifications": sim.notifications})
-    if route == ("GET", "/_sim/users"):
-        return Reply.json(200, {"users": sim.users})
-    if route == ("POST", "/_sim/rooms/close"):
-        try:
-            sim.close_room(
-                str(payload["roomId"]),
-                until=_moment(payload.get("until")),
-                reason=str(payload.get("reason") or ""),
-                start=_moment(payload.get("start")),
-            )
-        except KeyError as exc:
-            raise ValueError(f"unknown or missing room: {exc}") from None
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/rooms/reopen"):
-        try:
-            sim.reopen_room(str(payload["roomId"]))
-        except KeyError as exc:
-            raise ValueError(f"unknown or missing room: {exc}") from None
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/rooms/members"):
-        members = payload.get("members")
-        try:
-            sim.set_room_members(str(payload["roomId"]), None if members is None else [str(member) for member in members])
-        except KeyError as exc:
-            raise ValueError(f"unknown or missing room: {exc}") from None
-        return Reply.json(200, done)
-    if route in (("POST", "/_sim/approvals/approve"), ("POST", "/_sim/approvals/decline")):
-        try:
-            room_id = payload.get("roomId")
-            sim.decide_approval(
-                str(payload["eventId"]), str(room_id) if room_id else None, approve=route[1].endswith("approve")
-            )
-        except KeyError as exc:
-            raise ValueError(f"unknown or missing event or room: {exc}") from None
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/callback"):
+    elif route == ("POST", "/_sim/callback"):
         sim.register_callback(str(payload["url"]), token=str(payload["token"]), aes_key=str(payload["aesKey"]))
-        return Reply.json(200, done)
-    if route == ("POST", "/_sim/suite-ticket/rotate"):
-        return Reply.json(200, sim.rotate_suite_ticket())
-    if route == ("POST", "/_sim/reset"):
-        sim.reset()
-        return Reply.json(200, done)
-    return None
+    elif route[1].startswith(("/_sim/rooms/", "/_sim/approvals/")) and route[0] == "POST":
+        try:
+            return _change_room(sim, route, payload)
+        except KeyError as exc:
+            what = "event or room" if route[1].startswith("/_sim/approvals/") else "room"
+            raise ValueError(f"unknown or missing {what}: {exc}") from None
+    else:
+        return False
+    return True
+
+
+def _change_room(sim: Controllable, route: tuple[str, str], payload: dict[str, Any]) -> bool:
+    path = route[1]
+    if path == "/_sim/rooms/close":
+        sim.close_room(
+            str(payload["roomId"]),
+            until=_moment(payload.get("until")),
+            reason=str(payload.get("reason") or ""),
+            start=_moment(payload.get("start")),
+        )
+    elif path == "/_sim/rooms/reopen":
+        sim.reopen_room(str(payload["roomId"]))
+    elif path == "/_sim/rooms/members":
+        members = payload.get("members")
+        sim.set_room_members(str(payload["roomId"]), None if members is None else [str(member) for member in members])
+    elif path in ("/_sim/approvals/approve", "/_sim/approvals/decline"):
+        room_id = payload.get("roomId")
+        sim.decide_approval(str(payload["eventId"]), str(room_id) if room_id else None, approve=path.endswith("approve"))
+    else:
+        return False
+    return True

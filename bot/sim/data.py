@@ -128,6 +128,18 @@ class RoomRules:
     close_reason: str = ""
 
 
+@dataclass(frozen=True)
+class NewRoom:
+    """A room to add to the demo (`Simulator.add_room`)."""
+
+    name: str
+    capacity: int
+    group_id: int | None
+    labels: tuple[int, ...]
+    location: tuple[str, str]  # (title, desc)
+    rules: RoomRules
+
+
 @dataclass
 class SimRoom:
     """One room: its wire dict as the list serves it, its rules and its detail-only fields."""

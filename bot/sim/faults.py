@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.sim import data
 from bot.sim.http import Reply
@@ -100,14 +99,8 @@ class Faults:
 
     def take_lost(self, key: str) -> str | None:
         """How the reply of this call to `key` is lost (`drop`, `hold`), if it is (lock held)."""
-        queue = self._lost.get(key)
-        if not queue:
-            return None
-        entry = queue[0]
-        entry.count -= 1
-        if entry.count <= 0:
-            queue.pop(0)
-        return entry.mode
+        entry = _use_one(self._lost, key)
+        return entry.mode if entry is not None else None
 
     def hold(self) -> None:
         """Wait (without the state lock) until held replies are released."""
@@ -130,22 +123,12 @@ class Faults:
         with self._state.lock:
             return self._held
 
-    def inject(
-        self,
-        endpoint: str,
-        *,
-        status: int,
-        code: str,
-        message: str = "",
-        count: int = 1,
-        body: Any = None,
-        required_scopes: Sequence[str] = (),
-    ) -> None:
+    def inject(self, endpoint: str, fault: Fault) -> None:
+        """Queue `fault` for the next calls to `endpoint`."""
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of: {', '.join(ENDPOINTS)}")
-        if count < 1:
+        if fault.count < 1:
             raise ValueError("count must be at least 1")
-        fault = Fault(int(status), code, message, int(count), body, tuple(required_scopes))
         with self._state.lock:
             self._queued.setdefault(endpoint, []).append(fault)
 
@@ -167,14 +150,7 @@ class Faults:
 
     def take(self, key: str) -> Fault | None:
         """The queued fault the next call to `key` answers with, used up by one (lock held)."""
-        queue = self._queued.get(key)
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.count -= 1
-        if fault.count <= 0:
-            queue.pop(0)
-        return fault
+        return _use_one(self._queued, key)
 
     def reply(self, key: str, fault: Fault) -> Reply:
         """The answer a queued fault makes for endpoint `key`."""
@@ -235,6 +211,25 @@ class Faults:
         if kind == 2:
             return Reply.json(200, [{"unexpected": True}])
         return Reply.json(200, {"result": "not what you expected", "hasMore": "maybe"})
+
+
+class _Counted(Protocol):
+    count: int
+
+
+CountedT = TypeVar("CountedT", bound=_Counted)
+
+
+def _use_one(queues: dict[str, list[CountedT]], key: str) -> CountedT | None:
+    """The first entry queued for `key`, used up by one call (and dropped when none is left)."""
+    queue = queues.get(key)
+    if not queue:
+        return None
+    entry = queue[0]
+    entry.count -= 1
+    if entry.count <= 0:
+        queue.pop(0)
+    return entry
 
 
 def _throttle_reply(oapi: bool) -> Reply:

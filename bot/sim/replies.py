@@ -7,7 +7,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.sim.http import Reply, Request
 
@@ -66,3 +66,29 @@ def wire_copy(value: Any) -> Any:
 
 # An endpoint handler: (path parameters, request) -> reply; it may raise Problem.
 Handler = Callable[[dict[str, str], Request], Reply]
+
+HandlerMethod = TypeVar("HandlerMethod", bound=Callable[..., Reply])
+_SERVES = "_sim_serves"
+
+
+def serves(key: str) -> Callable[[HandlerMethod], HandlerMethod]:
+    """Marks a method of an `Endpoints` family as the handler of endpoint `key` (see `bot.sim.routes`)."""
+
+    def mark(method: HandlerMethod) -> HandlerMethod:
+        method.__dict__[_SERVES] = key
+        return method
+
+    return mark
+
+
+class Endpoints:
+    """A family of simulated endpoints: its handlers are the methods marked with `@serves(key)`."""
+
+    def handlers(self) -> dict[str, Handler]:
+        found: dict[str, Handler] = {}
+        for cls in reversed(type(self).__mro__):
+            for name, member in vars(cls).items():
+                key = getattr(member, "__dict__", {}).get(_SERVES)
+                if key:
+                    found[key] = getattr(self, name)
+        return found

@@ -15,23 +15,50 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.sim import data
 from bot.sim.callback import push
 from bot.sim.control import control, is_control_path
 from bot.sim.endpoints.auth import AuthEndpoints
-from bot.sim.endpoints.calendar import EventEndpoints, FreeBusy
+from bot.sim.endpoints.calendar import FreeBusy
+from bot.sim.endpoints.events import EventEndpoints
 from bot.sim.endpoints.messages import WorkNotifications
 from bot.sim.endpoints.oapi import OapiEndpoints
 from bot.sim.endpoints.people import PeopleSchedules
 from bot.sim.endpoints.rooms import RoomEndpoints
 from bot.sim.endpoints.users import Directory
-from bot.sim.faults import REPLY_DROP, REPLY_HOLD, Faults
+from bot.sim.faults import REPLY_DROP, REPLY_HOLD, Fault, Faults
 from bot.sim.http import HttpServer, Reply, Request
 from bot.sim.replies import Handler, Problem, error_reply, oapi_reply
 from bot.sim.routes import OAPI_ENDPOINTS, TOKEN_ENDPOINTS, match_route
 from bot.sim.state import SimState
+
+T = TypeVar("T")
+
+# What `info()` shows after the URL, seed, room count and date, in this order.
+_SHOWN_IDENTITY = (
+    "app_key",
+    "app_secret",
+    "suite_key",
+    "suite_secret",
+    "corp_id",
+    "suite_ticket",
+    "operator_union_id",
+    "operator_user_id",
+    "agent_id",
+)
+
+
+class _FromState(Generic[T]):
+    """A read-only attribute of the Simulator that reads the shared state (under no lock: these
+    values are set once, or swapped whole by `rotate_suite_ticket`)."""
+
+    def __init__(self, read: Callable[[SimState], T]) -> None:
+        self._read = read
+
+    def __get__(self, sim: Simulator, owner: type[Simulator] | None = None) -> T:
+        return self._read(sim._state)
 
 
 class Simulator:
@@ -112,48 +139,20 @@ class Simulator:
             raise RuntimeError("the simulator is not started; call start() first")
         return self._url
 
-    # --- identity ----------------------------------------------------------------------------
+    # --- identity: the demo credentials, and who the operator is ------------------------------
 
-    @property
-    def seed(self) -> int:
-        return self._state.seed
-
-    @property
-    def today(self) -> date:
-        return self._state.today
-
-    @property
-    def corp_id(self) -> str:
-        return self._state.corp_id
-
-    @property
-    def app_key(self) -> str:
-        return self._state.app_key
-
-    @property
-    def app_secret(self) -> str:
-        return self._state.app_secret
-
-    @property
-    def suite_key(self) -> str:
-        return self._state.suite_key
-
-    @property
-    def suite_secret(self) -> str:
-        return self._state.suite_secret
-
-    @property
-    def suite_ticket(self) -> str:
-        return self._state.suite_ticket
-
-    @property
-    def operator_union_id(self) -> str:
-        return self._state.operator.unionid
-
-    @property
-    def agent_id(self) -> int:
-        """The demo app's AgentId (work notifications name it)."""
-        return self._state.agent_id
+    seed = _FromState(lambda state: state.seed)
+    today = _FromState(lambda state: state.today)
+    corp_id = _FromState(lambda state: state.corp_id)
+    app_key = _FromState(lambda state: state.app_key)
+    app_secret = _FromState(lambda state: state.app_secret)
+    suite_key = _FromState(lambda state: state.suite_key)
+    suite_secret = _FromState(lambda state: state.suite_secret)
+    suite_ticket = _FromState(lambda state: state.suite_ticket)
+    operator_union_id = _FromState(lambda state: state.operator.unionid)
+    operator_user_id = _FromState(lambda state: state.operator.userid)
+    agent_id = _FromState(lambda state: state.agent_id)
+    """The demo app's AgentId (work notifications name it)."""
 
     @property
     def notifications(self) -> list[dict[str, Any]]:
@@ -161,26 +160,15 @@ class Simulator:
         with self._state.lock:
             return [dict(note) for note in self._state.notifications]
 
-    @property
-    def operator_user_id(self) -> str:
-        return self._state.operator.userid
-
     def info(self) -> dict[str, Any]:
         """The URL, demo credentials and operator, as `GET /_sim/info` shows them."""
+        shown = {name: getattr(self, name) for name in _SHOWN_IDENTITY}
         return {
             "url": self._url,
             "seed": self.seed,
             "rooms": len(self._state.rooms),
             "today": self.today.isoformat(),
-            "app_key": self.app_key,
-            "app_secret": self.app_secret,
-            "suite_key": self.suite_key,
-            "suite_secret": self.suite_secret,
-            "corp_id": self.corp_id,
-            "suite_ticket": self.suite_ticket,
-            "operator_union_id": self.operator_union_id,
-            "operator_user_id": self.operator_user_id,
-            "agent_id": self.agent_id,
+            **shown,
         }
 
     # --- knobs, faults, tokens, stats --------------------------------------------------------
@@ -215,15 +203,7 @@ class Simulator:
         as is (for malformed replies). A 403 `Forbidden.AccessDenied.AccessTokenPermissionDenied`
         carries `accessdenieddetail.requiredScopes` (the endpoint's scope unless given).
         """
-        self._faults.inject(
-            endpoint,
-            status=status,
-            code=code,
-            message=message,
-            count=count,
-            body=body,
-            required_scopes=required_scopes,
-        )
+        self._faults.inject(endpoint, Fault(int(status), code, message, int(count), body, tuple(required_scopes)))
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -316,7 +296,7 @@ class Simulator:
     ) -> dict[str, Any]:
         """Add a room (e.g. to test a re-sync); returns its wire dict."""
         return self._rooms.add_room(
-            name, capacity=capacity, group_id=group_id, labels=labels, location=location, rules=rules
+            data.NewRoom(name, capacity, group_id, tuple(labels), location, rules or data.RoomRules())
         )
 
     def update_room(self, room_id: str, **wire_fields: Any) -> dict[str, Any]:

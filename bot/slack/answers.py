@@ -79,8 +79,8 @@ def with_share_button(message: Message, question: str) -> Message:
     button = {
         "type": "button",
         "action_id": SHARE.id(),
-        "text": {"type": "plain_text", "text": messages.slack_share_button()},
-        "accessibility_label": messages.slack_share_button(),
+        "text": {"type": "plain_text", "text": messages.WORDS.slack_share_button},
+        "accessibility_label": messages.WORDS.slack_share_button,
         "value": value,
     }
     blocks = list(message.get("blocks") or [])
@@ -177,7 +177,7 @@ class Answers:
             message = render_reply(reply, shared=shared and is_shareable(reply))
         except Exception:
             logger.exception("the service failed to answer")
-            return error_message(messages.slack_unexpected_error()), None
+            return error_message(messages.WORDS.slack_unexpected_error), None
         return message, reply
 
     def actor(self, client: WebClient, *, context: BoltContext, body: dict[str, Any], user_id: str) -> Actor:
@@ -229,7 +229,7 @@ class Answers:
             view = build_home_view(model)
         except Exception:
             logger.exception("building the Home tab failed")
-            view = build_home_error_view(messages.slack_unexpected_error())
+            view = build_home_error_view(messages.WORDS.slack_unexpected_error)
         try:
             client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:

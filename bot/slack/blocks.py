@@ -43,7 +43,7 @@ from bot.present.actions import (
     show_all_value,
 )
 from bot.present.reply import BookingsReply, ButtonSpec, ConfirmSpec, FindReply, MeetReply, Reply, RoomResult, TextReply
-from bot.present.terminal import room_facts, timeline, timeline_span, verdict_detail
+from bot.present.terminal import LOOKS, room_facts, timeline, timeline_span, verdict_detail
 
 MAX_BLOCKS = 50
 HEADER_MAX = 150
@@ -57,15 +57,6 @@ MOBILE_SECTION_MAX = 1000
 DEFAULT_MAX_ROOMS = 8
 
 
-_EMOJI = {
-    Verdict.FREE: ":large_green_circle:",
-    Verdict.PARTLY_FREE: ":large_yellow_circle:",
-    Verdict.PENDING: ":hourglass_flowing_sand:",
-    Verdict.BUSY: ":red_circle:",
-    Verdict.UNKNOWN: ":grey_question:",
-    Verdict.CLOSED: ":no_entry:",
-    Verdict.NOT_OPEN: ":no_entry:",
-}
 _KIND_EMOJI = {"error": ":warning: ", "success": ":white_check_mark: ", "help": "", "info": ""}
 
 
@@ -130,9 +121,9 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
         intro = _KIND_EMOJI.get(reply.intro_kind, "") + reply.intro
         blocks.append(_section(intro, block_id="intro"))
         fallback.append(reply.intro)
-    blocks.append(HeaderBlock(block_id="bookings-header", text=PlainTextObject(text=messages.bookings_header())))
+    blocks.append(HeaderBlock(block_id="bookings-header", text=PlainTextObject(text=messages.WORDS.bookings_header)))
     if not reply.bookings:
-        blocks.append(_section(reply.empty_text or messages.bookings_none(), block_id="no-bookings"))
+        blocks.append(_section(reply.empty_text or messages.WORDS.bookings_none, block_id="no-bookings"))
     shown = reply.bookings[: MAX_BOOKINGS - len(blocks) - 1]
     for booking in shown:
         start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
@@ -141,14 +132,14 @@ def _bookings_reply(reply: BookingsReply) -> tuple[list[Block], str]:
         if label:
             line += f" · _{label}_"
         action_id = CANCEL_BOOKING.id(booking.booking_id)
-        spec = ButtonSpec(messages.cancel_button(), action_id, cancel_value(booking.booking_id), "danger")
+        spec = ButtonSpec(messages.WORDS.cancel_button, action_id, cancel_value(booking.booking_id), "danger")
         block_id = f"booking-{booking.booking_id}"
         # A declined booking holds no room: nothing to cancel.
         accessory = _button(spec) if booking.status != "declined" else None
         blocks.append(SectionBlock(block_id=block_id, text=_mrkdwn(_cut(line, SECTION_MAX)), accessory=accessory))
     if len(shown) < len(reply.bookings):
         blocks.append(ContextBlock(elements=[_mrkdwn(messages.slack_home_more(len(reply.bookings) - len(shown)))]))
-    fallback.append(messages.bookings_header())
+    fallback.append(messages.WORDS.bookings_header)
     return blocks, "\n".join(fallback)
 
 
@@ -173,7 +164,7 @@ def _meet_reply(reply: MeetReply) -> tuple[list[Block], str]:
     if not reply.slots:
         blocks.append(_section(messages.meet_no_slots(reply.duration_minutes), block_id="no-slots"))
     elif reply.calendars and not reply.slots[0].everyone_free:
-        blocks.append(_section(messages.meet_no_common_time(), block_id="no-common-time"))
+        blocks.append(_section(messages.WORDS.meet_no_common_time, block_id="no-common-time"))
     button = 0
     for number, slot in enumerate(reply.slots):
         start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
@@ -273,7 +264,7 @@ def _room_section(
     facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result))
     lines = [f"*{escape_mrkdwn(result.room.name)}*" + (f" · {facts}" if facts else "")]
     detail = _shared_detail(result) if shared else escape_mrkdwn(verdict_detail(result, reply.start, zone))
-    lines.append(f"{_EMOJI[assessment.verdict]} {detail}")
+    lines.append(f"{LOOKS[assessment.verdict].emoji} {detail}")
     first, last = timeline_span(reply)
     row = None if shared else timeline(assessment, first, last, zone)
     if row:
@@ -330,7 +321,7 @@ def _compact_rooms(results: Sequence[RoomResult], zone: ZoneInfo, *, budget: int
         facts = " · ".join(escape_mrkdwn(fact) for fact in room_facts(result)[:1])
         detail = escape_mrkdwn(verdict_detail(result, result.assessment.start, zone))
         lines.append(
-            f"{_EMOJI[result.assessment.verdict]} *{escape_mrkdwn(result.room.name)}*"
+            f"{LOOKS[result.assessment.verdict].emoji} *{escape_mrkdwn(result.room.name)}*"
             + (f" ({facts})" if facts else "")
             + f" · {detail}"
         )
@@ -370,7 +361,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int, shared: bool = Fal
     """When nothing fits: the nearest other times (with Book buttons) and rooms in other groups."""
     blocks: list[Block] = []
     if reply.alternatives and budget - len(blocks) >= 2:
-        lines = [f"*{messages.alternatives_header()}*"]
+        lines = [f"*{messages.WORDS.alternatives_header}*"]
         buttons = []
         for n, slot in enumerate(reply.alternatives):
             view = reply.room(slot.key)
@@ -388,7 +379,7 @@ def _extras(reply: FindReply, zone: ZoneInfo, *, budget: int, shared: bool = Fal
         blocks.extend(_actions(buttons[:ACTIONS_ELEMENTS_MAX], block_id="book-alternatives"))
     room_budget = budget - len(blocks) - 1
     if reply.other_group_results and room_budget >= 1:
-        blocks.append(_section(f"*{messages.other_groups_header()}*", block_id="other-groups"))
+        blocks.append(_section(f"*{messages.WORDS.other_groups_header}*", block_id="other-groups"))
         blocks.extend(
             _room_section(result, reply, zone, index, prefix="other", shared=shared)
             for index, result in enumerate(reply.other_group_results[:room_budget])
@@ -404,7 +395,7 @@ def _tail(reply: FindReply, notes_shown: Sequence[str]) -> list[Block]:
         if len(notes) > CONTEXT_ELEMENTS_MAX:
             notes = notes[: CONTEXT_ELEMENTS_MAX - 1] + ["\n".join(notes[CONTEXT_ELEMENTS_MAX - 1 :])]
         blocks.append(ContextBlock(block_id="notes", elements=[_mrkdwn(_cut(note, CONTEXT_TEXT_MAX)) for note in notes]))
-    context = [messages.searched_groups(reply.groups), messages.data_age(reply.data_age_s), messages.timeline_legend()]
+    context = [messages.searched_groups(reply.groups), messages.data_age(reply.data_age_s), messages.WORDS.timeline_legend]
     elements = [_mrkdwn(_cut(part, CONTEXT_TEXT_MAX)) for part in context if part]
     blocks.append(ContextBlock(block_id="context", elements=elements))
     return blocks
@@ -452,13 +443,7 @@ def _confirm(spec: ConfirmSpec) -> ConfirmObject:
 
 def cancel_confirm() -> ConfirmObject:
     """The dialog Slack shows before a Cancel click is sent."""
-    return ConfirmObject(
-        title=PlainTextObject(text=messages.slack_cancel_confirm_title()),
-        text=PlainTextObject(text=messages.slack_cancel_confirm_text()),
-        confirm=PlainTextObject(text=messages.slack_cancel_confirm_yes()),
-        deny=PlainTextObject(text=messages.slack_cancel_confirm_no()),
-        style="danger",
-    )
+    return _confirm(messages.CANCEL_CONFIRM)
 
 
 def _actions(buttons: Sequence[ButtonElement], *, block_id: str) -> list[Block]:

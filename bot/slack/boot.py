@@ -41,7 +41,7 @@ def require_settings(settings: Settings, *, mode: str, use_simulator: bool) -> N
     if missing:
         raise ConfigError(messages.serve_missing_settings(_MODE_NAMES[mode], missing), variable=", ".join(missing))
     if not use_simulator and not settings.has_dingtalk_credentials:
-        raise ConfigError(messages.serve_no_dingtalk(), variable="DINGTALK_APP_KEY")
+        raise ConfigError(messages.WORDS.serve_no_dingtalk, variable="DINGTALK_APP_KEY")
 
 
 def use_simulator_from(environ: Mapping[str, str]) -> bool:

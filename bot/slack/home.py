@@ -70,52 +70,54 @@ def build_home_view(model: HomeModel) -> dict[str, Any]:
     tz = model.tz
 
     blocks: list[dict[str, Any]] = [
-        _header(messages.slack_home_title()),
+        _header(messages.WORDS.slack_home_title),
         _section(
-            messages.slack_home_intro(),
-            _button(messages.slack_button_create_group(), HOME_CREATE_GROUP.id(), style="primary"),
+            messages.WORDS.slack_home_intro,
+            _button(messages.WORDS.slack_button_create_group, HOME_CREATE_GROUP.id(), style="primary"),
         ),
         {"type": "divider"},
-        _header(messages.slack_home_groups_header()),
+        _header(messages.WORDS.slack_home_groups_header),
     ]
     if not groups:
-        blocks.append(_section(messages.slack_home_no_groups()))
+        blocks.append(_section(messages.WORDS.slack_home_no_groups))
     for group in groups[:MAX_GROUPS_SHOWN]:
         line = f"*{escape_mrkdwn(str(group.name))}* · {messages.slack_home_group_rooms(len(group.room_ids))}"
         if default_id is not None and group.id == default_id:
-            line += f" · _{messages.slack_home_default_group()}_"
+            line += f" · _{messages.WORDS.slack_home_default_group}_"
         editable = group.owner_user_id == user_id and group.scope != "workspace"
         accessory = (
-            _button(messages.slack_button_edit_group(), HOME_EDIT_GROUP.id(), group_value(group.id)) if editable else None
+            _button(messages.WORDS.slack_button_edit_group, HOME_EDIT_GROUP.id(), group_value(group.id))
+            if editable
+            else None
         )
         blocks.append(_section(line, accessory))
     total = max(model.groups_total, len(groups))
     if total > MAX_GROUPS_SHOWN:
         blocks.append(_context(messages.slack_home_more(total - min(len(groups), MAX_GROUPS_SHOWN))))
 
-    blocks += [{"type": "divider"}, _header(messages.slack_home_bookings_header())]
+    blocks += [{"type": "divider"}, _header(messages.WORDS.slack_home_bookings_header)]
     if not bookings:
-        blocks.append(_section(messages.slack_home_no_bookings()))
+        blocks.append(_section(messages.WORDS.slack_home_no_bookings))
     for booking in bookings[:MAX_BOOKINGS_SHOWN]:
         line = f"*{escape_mrkdwn(str(booking.room_name))}* · {_when(booking.start, booking.end, tz)}"
         if status := messages.booking_status_label(booking_state(booking)):
             line += f" · _{status}_"
         cancel = _button(
-            messages.slack_button_cancel_booking(), CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
+            messages.WORDS.slack_button_cancel_booking, CANCEL_BOOKING.id(), cancel_value(booking.id), style="danger"
         )
         cancel["confirm"] = cancel_confirm().to_dict()
-        cancel["accessibility_label"] = f"{messages.slack_button_cancel_booking()} {booking.room_name}"[:75]
+        cancel["accessibility_label"] = f"{messages.WORDS.slack_button_cancel_booking} {booking.room_name}"[:75]
         blocks.append(_section(line, cancel if booking.status != "declined" else None))
     if len(bookings) > MAX_BOOKINGS_SHOWN:
         blocks.append(_context(messages.slack_home_more(len(bookings) - MAX_BOOKINGS_SHOWN)))
 
     if model.quota_lines:
-        blocks += [{"type": "divider"}, _header(messages.quota_home_header())]
+        blocks += [{"type": "divider"}, _header(messages.WORDS.quota_home_header)]
         blocks.append(_section("```" + "\n".join(model.quota_lines) + "```"))
 
     blocks.append({"type": "divider"})
     if free_now is None or default_group is None:
-        blocks.append(_section(messages.slack_home_no_default_group()))
+        blocks.append(_section(messages.WORDS.slack_home_no_default_group))
     else:
         blocks.append(_section(f"*{messages.slack_home_free_now_header(default_group.name)}*"))
         room_left = MAX_HOME_BLOCKS - len(blocks)
@@ -131,8 +133,8 @@ def build_home_error_view(text: str) -> dict[str, Any]:
     return {
         "type": "home",
         "blocks": [
-            _header(messages.slack_home_title()),
-            _section(text, _button(messages.slack_button_create_group(), HOME_CREATE_GROUP.id())),
+            _header(messages.WORDS.slack_home_title),
+            _section(text, _button(messages.WORDS.slack_button_create_group, HOME_CREATE_GROUP.id())),
         ],
     }
 

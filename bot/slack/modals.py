@@ -48,7 +48,7 @@ def build_group_modal(
     rooms_element: dict[str, Any] = {
         "type": "multi_external_select",
         "action_id": GROUP_ROOMS.id(),
-        "placeholder": {"type": "plain_text", "text": messages.slack_modal_rooms_placeholder()},
+        "placeholder": {"type": "plain_text", "text": messages.WORDS.slack_modal_rooms_placeholder},
         "min_query_length": 1,
     }
     initial = [option(room_id, label) for room_id, label in rooms][:MAX_INITIAL_OPTIONS]
@@ -58,30 +58,30 @@ def build_group_modal(
         "type": "plain_text_input",
         "action_id": GROUP_NAME.id(),
         "max_length": MAX_NAME_INPUT,
-        "placeholder": {"type": "plain_text", "text": messages.slack_modal_name_placeholder()},
+        "placeholder": {"type": "plain_text", "text": messages.WORDS.slack_modal_name_placeholder},
     }
     if name:
         name_element["initial_value"] = name
-    title = messages.slack_modal_title_edit() if group_id is not None else messages.slack_modal_title_new()
+    title = messages.WORDS.slack_modal_title_edit if group_id is not None else messages.WORDS.slack_modal_title_new
     return {
         "type": "modal",
         "callback_id": GROUP_EDIT_CALLBACK,
         "private_metadata": group_modal_metadata(group_id=group_id, channel_id=channel_id),
         "title": {"type": "plain_text", "text": title[:24]},
-        "submit": {"type": "plain_text", "text": messages.slack_modal_submit()[:24]},
-        "close": {"type": "plain_text", "text": messages.slack_modal_close()[:24]},
+        "submit": {"type": "plain_text", "text": messages.WORDS.slack_modal_submit[:24]},
+        "close": {"type": "plain_text", "text": messages.WORDS.slack_modal_close[:24]},
         "blocks": [
             {
                 "type": "input",
                 "block_id": BLOCK_NAME,
-                "label": {"type": "plain_text", "text": messages.slack_modal_name_label()},
+                "label": {"type": "plain_text", "text": messages.WORDS.slack_modal_name_label},
                 "element": name_element,
             },
             {
                 "type": "input",
                 "block_id": BLOCK_ROOMS,
-                "label": {"type": "plain_text", "text": messages.slack_modal_rooms_label()},
-                "hint": {"type": "plain_text", "text": messages.slack_modal_rooms_hint()},
+                "label": {"type": "plain_text", "text": messages.WORDS.slack_modal_rooms_label},
+                "hint": {"type": "plain_text", "text": messages.WORDS.slack_modal_rooms_hint},
                 "element": rooms_element,
             },
         ],

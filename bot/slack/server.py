@@ -75,7 +75,7 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
         handler = SocketModeHandler(app, app_token=settings.slack_app_token)
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
-        print(f"roombot serve: {messages.serve_socket_connecting()}", file=sys.stderr)
+        print(f"roombot serve: {messages.WORDS.serve_socket_connecting}", file=sys.stderr)
         _serve_socket_mode(app, handler)
     finally:
         if jobs is not None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -83,6 +83,10 @@ class Repository:
     def _read(self, work: Callable[[Session], T]) -> T:
         with self._transaction() as session:
             return work(session)
+
+    def _delete_where(self, model: type[m.Base], *conditions: ColumnElement[bool]) -> int:
+        """Delete, in one transaction, the rows of `model` that meet every condition; how many went."""
+        return self._run(lambda session: rowcount(session.execute(delete(model).where(*conditions))))
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers (health checks)."""

@@ -317,16 +317,7 @@ class BookingsRepository(Repository):
 
     def approval_undecided(self, team_id: str, booking_id: int, *, next_check_at: datetime) -> BookingRecord:
         """Still pending: count the check and set the next one."""
-
-        def work(session: Session) -> BookingRecord:
-            row = _booking_row(session, team_id, booking_id)
-            row.approval_checks = (row.approval_checks or 0) + 1
-            row.approval_check_at = next_check_at
-            row.updated_at = self._clock()
-            session.flush()
-            return booking_record(row)
-
-        return self._run(work)
+        return self._update(team_id, booking_id, check=_count_approval_check, approval_check_at=next_check_at)
 
     def approval_decided(self, team_id: str, booking_id: int, *, status: str) -> BookingRecord | None:
         """Move a pending booking to its outcome (booked, declined or cancelled); None when it is no
@@ -337,7 +328,7 @@ class BookingsRepository(Repository):
             if row.status != m.BOOKING_PENDING:
                 return None
             row.status = status
-            row.approval_checks = (row.approval_checks or 0) + 1
+            _count_approval_check(row)
             row.approval_check_at = None
             row.updated_at = self._clock()
             session.flush()
@@ -386,6 +377,8 @@ class BookingsRepository(Repository):
     def _update(
         self, team_id: str, booking_id: int, *, check: Callable[[m.Booking], None] | None = None, **values: Any
     ) -> BookingRecord:
+        """Set `values` on the booking and stamp it; `check` sees (and may refuse or count on) the row first."""
+
         def work(session: Session) -> BookingRecord:
             row = _booking_row(session, team_id, booking_id)
             if check is not None:
@@ -427,6 +420,10 @@ def booking_record(row: m.Booking) -> BookingRecord:
         attempts=row.attempts or 0,
         release=bool(row.release),
     )
+
+
+def _count_approval_check(row: m.Booking) -> None:
+    row.approval_checks = (row.approval_checks or 0) + 1
 
 
 __all__ = ["ACTIVE_BOOKING_STATUSES", "UPCOMING_BOOKING_STATUSES", "BookingsRepository", "booking_record"]

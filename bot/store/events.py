@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.store import models as m
-from bot.store.base import Repository, rowcount
+from bot.store.base import Repository
 
 
 class EventsRepository(Repository):
@@ -29,15 +28,8 @@ class EventsRepository(Repository):
     def prune(self, team_id: str, *, older_than: datetime) -> int:
         """Forget event ids handled before `older_than` (Slack retries within minutes). Returns how many."""
 
-        def work(session: Session) -> int:
-            result = session.execute(
-                delete(m.ProcessedEvent).where(
-                    m.ProcessedEvent.team_id == team_id, m.ProcessedEvent.processed_at < older_than
-                )
-            )
-            return rowcount(result)
-
-        return self._run(work)
+        event = m.ProcessedEvent
+        return self._delete_where(event, event.team_id == team_id, event.processed_at < older_than)
 
 
 __all__ = ["EventsRepository"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import delete, select, update
@@ -49,26 +51,17 @@ class GroupsRepository(Repository):
         session_factory: makes sessions (`bot.store.db.make_session_factory(engine)`).
         rooms: resolves room refs (ids or names) against the directory.
         clock: the current time (aware UTC); used for created/updated times.
-        max_rooms: at most this many rooms in a group.
-        name_max_length: group names of at most this many characters.
-        max_groups_per_user: at most this many personal and channel groups made by one user.
+        limits: how large groups may grow.
     """
 
     def __init__(
-        self,
-        *,
-        session_factory: SessionFactory,
-        rooms: RoomsRepository,
-        clock: Clock = utc_now,
-        max_rooms: int = 100,
-        name_max_length: int = 60,
-        max_groups_per_user: int = 50,
+        self, *, session_factory: SessionFactory, rooms: RoomsRepository, clock: Clock = utc_now, limits: GroupLimits
     ) -> None:
         super().__init__(session_factory=session_factory, clock=clock)
         self._rooms = rooms
-        self.max_rooms = max_rooms
-        self.name_max_length = name_max_length
-        self.max_groups_per_user = max_groups_per_user
+        self.max_rooms = limits.max_rooms
+        self.name_max_length = limits.name_max_length
+        self.max_groups_per_user = limits.max_groups_per_user
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -206,18 +199,7 @@ class GroupsRepository(Repository):
             if scope != m.SCOPE_WORKSPACE and count_owned(session, team_id, owner_user_id) >= self.max_groups_per_user:
                 raise LimitExceeded(LimitReason.GROUPS_PER_USER, limit=self.max_groups_per_user)
             now = self._clock()
-            row = m.RoomGroup(
-                team_id=team_id,
-                name=name,
-                name_key=name_key(name),
-                scope=scope,
-                scope_key=key_of_scope,
-                owner_user_id=owner_user_id,
-                channel_id=channel_id,
-                dingtalk_group_id=dingtalk_group_id,
-                created_at=now,
-                updated_at=now,
-            )
+            row = _new_group(team_id, name, scope, owner_user_id, channel_id, dingtalk_group_id, now)
             session.add(row)
             session.flush()
             session.add_all(
@@ -232,17 +214,15 @@ class GroupsRepository(Repository):
     def rename(self, team_id: str, group_id: int, new_name: str, *, acting_user: str, is_admin: bool = False) -> GroupRecord:
         new_name = valid_name(new_name, max_length=self.name_max_length)
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             key = name_key(new_name)
             if key != row.name_key and name_taken(session, team_id, row.scope_key, key):
                 raise DuplicateName(new_name)
             row.name = new_name
             row.name_key = key
             session.flush()
-            return group_record(session, row)
 
-        return self._run(work, on_conflict=_duplicate(new_name))
+        return self._edit(team_id, group_id, acting_user, is_admin, change, on_conflict=_duplicate(new_name))
 
     def delete(self, team_id: str, group_id: int, *, acting_user: str, is_admin: bool = False) -> None:
         """Delete a group, its members and shares; defaults that pointed at it are cleared."""
@@ -278,12 +258,10 @@ class GroupsRepository(Repository):
         """
         room_ids = [room.room_id for room in self._rooms.resolve_many(team_id, refs)]
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             append_members(session, row, room_ids, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def remove_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
@@ -294,8 +272,7 @@ class GroupsRepository(Repository):
             UnknownGroup, NotAllowed, UnknownRoom (not in the group; with the group's closest rooms), AmbiguousRoom.
         """
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             members = member_ids(session, team_id, row.id)
             member_rooms = [
                 room_from_row(room)
@@ -304,9 +281,8 @@ class GroupsRepository(Repository):
             doomed = {match_room(ref, member_rooms).room_id for ref in refs}
             kept = [room_id for room_id in members if room_id not in doomed]
             write_members(session, row, kept, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def set_rooms(
         self, team_id: str, group_id: int, refs: Sequence[str], *, acting_user: str, is_admin: bool = False
@@ -315,20 +291,17 @@ class GroupsRepository(Repository):
         room_ids = [room.room_id for room in self._rooms.resolve_many(team_id, refs)]
         check_room_count(len(room_ids), max_rooms=self.max_rooms)
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             write_members(session, row, room_ids, max_rooms=self.max_rooms, now=self._clock())
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def share(
         self, team_id: str, group_id: int, channel_id: str, *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
         """Share a group with a channel: everyone asking there sees it. Sharing twice is harmless."""
 
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             if session.get(m.GroupShare, (row.id, channel_id)) is None:
                 session.add(
                     m.GroupShare(
@@ -340,23 +313,20 @@ class GroupsRepository(Repository):
                     )
                 )
                 session.flush()
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def unshare(
         self, team_id: str, group_id: int, channel_id: str, *, acting_user: str, is_admin: bool = False
     ) -> GroupRecord:
-        def work(session: Session) -> GroupRecord:
-            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+        def change(session: Session, row: m.RoomGroup) -> None:
             session.execute(
                 delete(m.GroupShare).where(
                     m.GroupShare.team_id == team_id, m.GroupShare.group_id == row.id, m.GroupShare.channel_id == channel_id
                 )
             )
-            return group_record(session, row)
 
-        return self._run(work)
+        return self._edit(team_id, group_id, acting_user, is_admin, change)
 
     def import_dingtalk(self, team_id: str, *, acting_user: str) -> list[GroupRecord]:
         """Turn DingTalk's own room groups (from the synced directory) into workspace groups.
@@ -388,17 +358,7 @@ class GroupsRepository(Repository):
                 )
                 if row is None:
                     name = self._free_import_name(session, team_id, dingtalk_group_name(members))
-                    row = m.RoomGroup(
-                        team_id=team_id,
-                        name=name,
-                        name_key=name_key(name),
-                        scope=m.SCOPE_WORKSPACE,
-                        scope_key=scope_key(m.SCOPE_WORKSPACE, owner_user_id=acting_user, channel_id=None),
-                        owner_user_id=acting_user,
-                        dingtalk_group_id=dingtalk_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    row = _new_group(team_id, name, m.SCOPE_WORKSPACE, acting_user, None, dingtalk_id, now)
                     session.add(row)
                     session.flush()
                 else:
@@ -425,8 +385,65 @@ class GroupsRepository(Repository):
                 return candidate
         raise DuplicateName(base)
 
+    def _edit(
+        self,
+        team_id: str,
+        group_id: int,
+        acting_user: str,
+        is_admin: bool,
+        change: Callable[[Session, m.RoomGroup], None],
+        on_conflict: Callable[[IntegrityError], NoReturn] | None = None,
+    ) -> GroupRecord:
+        """Lock the group (its owner or an admin only), `change` it, and return it as it is now."""
+
+        def work(session: Session) -> GroupRecord:
+            row = self._lock(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin)
+            change(session, row)
+            return group_record(session, row)
+
+        return self._run(work, on_conflict=on_conflict)
+
     def _lock(self, session: Session, team_id: str, group_id: int, *, acting_user: str, is_admin: bool) -> m.RoomGroup:
         return lock_group(session, team_id, group_id, acting_user=acting_user, is_admin=is_admin, now=self._clock())
+
+
+@dataclass(frozen=True)
+class GroupLimits:
+    """How large groups may grow.
+
+    Attributes:
+        max_rooms: at most this many rooms in a group.
+        name_max_length: group names of at most this many characters.
+        max_groups_per_user: at most this many personal and channel groups made by one user.
+    """
+
+    max_rooms: int = 100
+    name_max_length: int = 60
+    max_groups_per_user: int = 50
+
+
+def _new_group(
+    team_id: str,
+    name: str,
+    scope: str,
+    owner_user_id: str,
+    channel_id: str | None,
+    dingtalk_group_id: int | None,
+    now: datetime,
+) -> m.RoomGroup:
+    """A new group's row; its name key and scope key follow from the name, scope, owner and channel."""
+    return m.RoomGroup(
+        team_id=team_id,
+        name=name,
+        name_key=name_key(name),
+        scope=scope,
+        scope_key=scope_key(scope, owner_user_id=owner_user_id, channel_id=channel_id),
+        owner_user_id=owner_user_id,
+        channel_id=channel_id,
+        dingtalk_group_id=dingtalk_group_id,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _duplicate(name: str) -> Callable[[IntegrityError], NoReturn]:
@@ -438,4 +455,4 @@ def _duplicate(name: str) -> Callable[[IntegrityError], NoReturn]:
     return on_conflict
 
 
-__all__ = ["GroupsRepository"]
+__all__ = ["GroupLimits", "GroupsRepository"]

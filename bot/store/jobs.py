@@ -34,6 +34,17 @@ ERROR_MAX_LENGTH = 1000
 
 
 @dataclass(frozen=True)
+class JobRun:
+    """One run of a job, as the process that held it saw it."""
+
+    name: str
+    worker: str
+    started_at: datetime
+    finished_at: datetime
+    duration_s: float
+
+
+@dataclass(frozen=True)
 class JobRecord:
     """One row of `jobs`, as plain data."""
 
@@ -121,63 +132,33 @@ class JobRepository(Repository):
 
         return self._run(work)
 
-    def complete(
-        self,
-        name: str,
-        *,
-        worker: str,
-        started_at: datetime,
-        finished_at: datetime,
-        duration_s: float,
-        next_due_at: datetime,
-    ) -> bool:
-        """Record a successful run and release the job; False when `worker` no longer holds it."""
-        return self._finish(
-            name,
-            worker=worker,
-            finished_at=finished_at,
-            due_at=next_due_at,
-            attempts=0,
-            last_run_at=started_at,
-            last_status=JOB_OK,
-            last_duration_s=duration_s,
-        )
+    def complete(self, run: JobRun, *, next_due_at: datetime) -> bool:
+        """Record a successful run and release the job; False when `run.worker` no longer holds it."""
+        return self._finish(run, due_at=next_due_at, attempts=0, last_status=JOB_OK)
 
-    def fail(
-        self,
-        name: str,
-        *,
-        worker: str,
-        started_at: datetime,
-        finished_at: datetime,
-        duration_s: float,
-        error: str,
-        attempts: int,
-        next_due_at: datetime,
-    ) -> bool:
+    def fail(self, run: JobRun, *, error: str, attempts: int, next_due_at: datetime) -> bool:
         """Record a failed run (the error kept, `attempts` failures in a row) and release the job until `next_due_at`."""
         return self._finish(
-            name,
-            worker=worker,
-            finished_at=finished_at,
+            run,
             due_at=next_due_at,
             attempts=attempts,
-            last_run_at=started_at,
             last_status=JOB_FAILED,
-            last_duration_s=duration_s,
             last_error=error[:ERROR_MAX_LENGTH],
-            last_error_at=started_at,
+            last_error_at=run.started_at,
         )
 
-    def _finish(self, name: str, *, worker: str, finished_at: datetime, **values: Any) -> bool:
-        condition = (m.Job.name == name, m.Job.locked_by == worker)
+    def _finish(self, run: JobRun, **values: Any) -> bool:
+        condition = (m.Job.name == run.name, m.Job.locked_by == run.worker)
+        values.update(last_run_at=run.started_at, last_duration_s=run.duration_s)
 
         def work(session: Session) -> bool:
-            return self._update(session, condition, locked_by=None, locked_until=None, updated_at=finished_at, **values)
+            return self._update(session, condition, locked_by=None, locked_until=None, updated_at=run.finished_at, **values)
 
         finished = self._run(work)
         if not finished:
-            log.warning("job %s: the lease of %s ran out and another process took the job; not recorded", name, worker)
+            log.warning(
+                "job %s: the lease of %s ran out and another process took the job; not recorded", run.name, run.worker
+            )
         return finished
 
     @staticmethod
@@ -191,4 +172,4 @@ def _record(row: m.Job) -> JobRecord:
     return to_record(JobRecord, row)
 
 
-__all__ = ["JOB_FAILED", "JOB_OK", "JobRecord", "JobRepository"]
+__all__ = ["JOB_FAILED", "JOB_OK", "JobRecord", "JobRepository", "JobRun"]

@@ -12,7 +12,7 @@ from bot.store.bookings import BookingsRepository
 from bot.store.channels import ChannelsRepository
 from bot.store.checkin import CheckinRepository
 from bot.store.events import EventsRepository
-from bot.store.groups import GroupsRepository
+from bot.store.groups import GroupLimits, GroupsRepository
 from bot.store.link_codes import LinkCodesRepository
 from bot.store.quota import QuotaRepository
 from bot.store.rooms import RoomsRepository
@@ -44,14 +44,8 @@ class Store:
         self.users = UsersRepository(session_factory=session_factory, clock=clock)
         self.link_codes = LinkCodesRepository(session_factory=session_factory, clock=clock)
         self.rooms = RoomsRepository(session_factory=session_factory, clock=clock)
-        self.groups = GroupsRepository(
-            session_factory=session_factory,
-            rooms=self.rooms,
-            clock=clock,
-            max_rooms=group_max_rooms,
-            name_max_length=name_max_length,
-            max_groups_per_user=max_groups_per_user,
-        )
+        limits = GroupLimits(group_max_rooms, name_max_length, max_groups_per_user)
+        self.groups = GroupsRepository(session_factory=session_factory, rooms=self.rooms, clock=clock, limits=limits)
         self.channels = ChannelsRepository(session_factory=session_factory, clock=clock)
         self.bookings = BookingsRepository(session_factory=session_factory, clock=clock)
         self.checkin = CheckinRepository(session_factory=session_factory, clock=clock)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.models import RoomSchedule, ScheduleItem
 from bot.store import models as m
-from bot.store.base import Repository, rowcount, upsert_rows
+from bot.store.base import Repository, upsert_rows
 from bot.store.records import CachedSchedule
 
 
@@ -151,15 +151,8 @@ class SchedulesRepository(Repository):
     def prune(self, team_id: str, *, older_than: datetime) -> int:
         """Drop cache entries fetched before `older_than`. Returns how many."""
 
-        def work(session: Session) -> int:
-            result = session.execute(
-                delete(m.ScheduleCacheEntry).where(
-                    m.ScheduleCacheEntry.team_id == team_id, m.ScheduleCacheEntry.fetched_at < older_than
-                )
-            )
-            return rowcount(result)
-
-        return self._run(work)
+        entry = m.ScheduleCacheEntry
+        return self._delete_where(entry, entry.team_id == team_id, entry.fetched_at < older_than)
 
 
 def _item_to_json(item: ScheduleItem) -> dict[str, Any]:

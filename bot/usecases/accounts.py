@@ -68,11 +68,11 @@ class Accounts:
         email = profile.email if profile is not None else None
         found = self.dingtalk.find_user_by_email(email) if email else None
         if not email or found is None:
-            return TextReply(messages.link_email_no_match(), kind="info")
+            return TextReply(messages.WORDS.link_email_no_match, kind="info")
         _userid, union_id = found
         self.store.users.link(asker.team_id, asker.user_id, union_id, verified=True)
         self.log.info("%s linked DingTalk account %s (verified by directory e-mail)", asker.user_id, union_id)
-        return TextReply(messages.linked_verified(), kind="success")
+        return TextReply(messages.WORDS.linked_verified, kind="success")
 
     def _matching_email(self, asker: Asker) -> str | None:
         """The asker's Slack e-mail when the DingTalk directory has it; None otherwise or when unsure."""
@@ -95,15 +95,15 @@ class Accounts:
         if target != asker.user_id and not self.admins.of(asker):
             raise NotAllowed(NotAllowedReason.UNLINK_OTHERS)
         if not self.store.users.unlink(asker.team_id, target):
-            return TextReply(messages.unlink_nothing(), kind="info")
+            return TextReply(messages.WORDS.unlink_nothing, kind="info")
         self.log.info("DingTalk link of %s removed by %s", target, asker.user_id)
         if target == asker.user_id:
-            return TextReply(messages.unlinked(), kind="success")
+            return TextReply(messages.WORDS.unlinked, kind="success")
         return TextReply(messages.unlinked_other(target), kind="success")
 
     def _send_code(self, asker: Asker, target: str) -> Reply:
         if not self.agent_id:
-            return TextReply(messages.link_needs_agent_id(), kind="error")
+            return TextReply(messages.WORDS.link_needs_agent_id, kind="error")
         union_id, corp_user_id = self._account_for(target)
         code = new_code()
         issued = self.store.link_codes.issue(asker.team_id, asker.user_id, union_id=union_id, code=code, limits=self.limits)
@@ -128,14 +128,14 @@ class Accounts:
         checked = self.store.link_codes.confirm(asker.team_id, asker.user_id, code=code, limits=self.limits)
         if checked.status == "linked":
             self.log.info("%s linked DingTalk account %s (verified by code)", asker.user_id, checked.union_id)
-            return TextReply(messages.linked_verified(), kind="success")
+            return TextReply(messages.WORDS.linked_verified, kind="success")
         if checked.status == "wrong":
             return TextReply(messages.link_code_wrong(checked.attempts_left), kind="error")
         if checked.status == "expired":
-            return TextReply(messages.link_code_expired(), kind="info")
+            return TextReply(messages.WORDS.link_code_expired, kind="info")
         if checked.status == "cooling_down" and checked.cooldown_until is not None:
             return TextReply(messages.link_cooling_down(checked.cooldown_until, self.clock()), kind="info")
-        return TextReply(messages.link_code_none(), kind="info")
+        return TextReply(messages.WORDS.link_code_none, kind="info")
 
     def _account_for(self, target: str) -> tuple[str, str]:
         """(unionId, corp userid) of a mobile number or a unionId; UserNotFound when not in the organisation."""

@@ -128,8 +128,8 @@ class Approvals:
             self.log.info("no alternatives for declined booking %s (%s)", record.id, type(exc).__name__)
             found = None
         if isinstance(found, FindReply) and any(result.assessment.fits for result in found.results):
-            return replace(found, intro=sentence + " " + messages.approval_alternatives(), intro_kind="info")
-        return TextReply(sentence + " " + messages.approval_no_alternatives(), kind="info")
+            return replace(found, intro=sentence + " " + messages.WORDS.approval_alternatives, intro_kind="info")
+        return TextReply(sentence + " " + messages.WORDS.approval_no_alternatives, kind="info")
 
 
 __all__ = ["Approvals", "FollowUpReport", "Notifier", "next_pause"]

@@ -248,17 +248,17 @@ def reminder_reply(
     )
     value = cancel_value(booking.id)
     buttons = [
-        ButtonSpec(messages.checkin_button(), CHECK_IN.id(), value, "primary"),
+        ButtonSpec(messages.WORDS.checkin_button, CHECK_IN.id(), value, "primary"),
         ButtonSpec(
-            messages.release_button(),
+            messages.WORDS.release_button,
             RELEASE_BOOKING.id(),
             value,
             "danger",
             confirm=ConfirmSpec(
-                title=messages.release_confirm_title(),
+                title=messages.WORDS.release_confirm_title,
                 text=messages.release_confirm_text(booking.room_name),
-                confirm=messages.release_confirm_yes(),
-                deny=messages.release_confirm_no(),
+                confirm=messages.WORDS.release_confirm_yes,
+                deny=messages.WORDS.release_confirm_no,
             ),
         ),
     ]
@@ -422,7 +422,7 @@ class CheckIns:
     ) -> Reply:
         """Check free/busy after the booking first (1 call), then move the event's end (1 call)."""
         if not 0 < minutes <= MAX_EXTEND_MINUTES:
-            return TextReply(messages.extend_bad_minutes(), kind="error")
+            return TextReply(messages.WORDS.extend_bad_minutes, kind="error")
         booking = self._going_on(asker, booking_id, room, is_admin=is_admin)
         if isinstance(booking, TextReply):
             return booking
@@ -462,7 +462,7 @@ class CheckIns:
         """`remind me 15 min before` (minutes) or `reminders off` (None)."""
         self.backends.store.checkin.set_reminder_minutes(asker.team_id, asker.user_id, minutes or None)
         if not minutes:
-            return TextReply(messages.reminders_off(), kind="success")
+            return TextReply(messages.WORDS.reminders_off, kind="success")
         return TextReply(messages.reminders_set(minutes), kind="success")
 
     def set_group_grace(self, request: Request, asker: Asker) -> Reply:
@@ -479,7 +479,7 @@ class CheckIns:
             )
         minutes = 0 if value in ("off", "never", "no", "关闭") else _minutes(value)
         if minutes is None or minutes > MAX_GRACE_MINUTES:
-            return TextReply(messages.group_grace_bad(), kind="error")
+            return TextReply(messages.WORDS.group_grace_bad, kind="error")
         self.backends.store.checkin.set_group_grace(asker.team_id, group.id, minutes)
         return TextReply(messages.group_grace_set(group.name, minutes), kind="success")
 

@@ -233,9 +233,9 @@ def linked_union_id(store: Store, team_id: str, user_id: str) -> str | None:
 def no_groups_reply() -> TextReply:
     """The answer when the user has no room groups yet, with a button to import DingTalk's own."""
     return TextReply(
-        messages.no_groups(),
+        messages.WORDS.no_groups,
         kind="info",
-        buttons=(ButtonSpec(text=messages.import_groups_button(), action_id="import_groups", value="import"),),
+        buttons=(ButtonSpec(text=messages.WORDS.import_groups_button, action_id="import_groups", value="import"),),
     )
 
 

@@ -117,7 +117,7 @@ class FindRooms:
             notes += (messages.rooms_left_out(left_out, capacity=request.capacity, labels=wanted),)
         notes += _budget_notes(schedules, schedules_age)
         refresh_button = ButtonSpec(
-            messages.refresh_button(),
+            messages.WORDS.refresh_button,
             REFRESH.id(),
             refresh_value(
                 query=request.text,
@@ -398,7 +398,7 @@ def _budget_notes(schedules: Schedules, age_s: float | None) -> tuple[str, ...]:
     if schedules.held is not None:
         return (messages.held_note(schedules.held, age_s=age_s, until=schedules.until),)
     if schedules.running_low:
-        return (messages.running_low_note(),)
+        return (messages.WORDS.running_low_note,)
     return ()
 
 

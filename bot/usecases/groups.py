@@ -103,7 +103,7 @@ class Groups:
     def share(self, request: Request, asker: Asker) -> Reply:
         (name,) = _args(request, minimum=1, usage="group share HQ")[:1]
         if not asker.channel_id:
-            return TextReply(messages.share_needs_channel(), kind="info")
+            return TextReply(messages.WORDS.share_needs_channel, kind="info")
         group = self._find_own(asker, name)
         self.store.groups.share(
             asker.team_id, group.id, asker.channel_id, acting_user=asker.user_id, is_admin=self._is_admin(asker)

@@ -86,9 +86,9 @@ class People:
         if unreadable:
             notes.append(messages.meet_unreadable(unreadable))
         if not group_names:
-            notes.append(messages.meet_no_groups())
+            notes.append(messages.WORDS.meet_no_groups)
         if request.video:
-            notes.append(messages.meet_video_note())
+            notes.append(messages.WORDS.meet_video_note)
         dms = tuple(
             DirectMessage(user_id=p, kind="link", organizer_id=asker.user_id)
             for p in unlinked

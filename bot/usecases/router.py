@@ -110,7 +110,7 @@ class RoomService:
         def work() -> Reply:
             request = self._askers.parse(text, asker)
             if request.intent is not Intent.FIND:
-                return TextReply(messages.share_not_possible(), kind="info")
+                return TextReply(messages.WORDS.share_not_possible, kind="info")
             return self._route_request(asker, request)
 
         return self._guard(work)
@@ -308,7 +308,7 @@ def _first(values: tuple[str, ...]) -> str | None:
 
 
 def _help() -> Reply:
-    return TextReply(messages.help_text(), kind="help", examples=tuple(messages.help_examples()))
+    return TextReply(messages.WORDS.help_text, kind="help", examples=tuple(messages.help_examples()))
 
 
 __all__ = ["Asker", "Backends", "BookingAsk", "Caller", "HomeModel", "Invitees", "RoomService", "parse_settings_from"]

@@ -3,24 +3,13 @@
 The `jobs` table of the job runner (bot/jobs): one row per job, when it is next due, the lease of
 the process running it, and how its last runs went. tests/integration/test_migrations.py checks
 that upgrading to head gives exactly the models' schema on SQLite and Postgres.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-02
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 def upgrade() -> None:

@@ -3,24 +3,13 @@
 `api_call_counts`: quota-counted calls per organisation, month and API, shared by every process.
 `user_fetch_counts`: cold fetches per user and hour (the fairness limit). `quota_notices`: what
 happens once a month (the admins told the budget runs low; DingTalk reporting the quota spent).
-
-Revision ID: 0003_quota
-Revises: 0002
-Create Date: 2026-12-02
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0003_quota"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003_quota"
+down_revision = "0002"
 
 
 def upgrade() -> None:

@@ -10,24 +10,13 @@ its checks, keeps the next one's time and when the booker was told; a booking ca
 
 `suite_tickets` keeps the latest suite ticket DingTalk pushed to a third-party app; every token
 fetch uses it.
-
-Revision ID: 0004_rooms_detail
-Revises: 0002
-Create Date: 2026-12-02
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0004_rooms_detail"
-down_revision: str | Sequence[str] | None = "0003_quota"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004_rooms_detail"
+down_revision = "0003_quota"
 
 _COLUMNS = (
     ("room_status", sa.Integer()),

@@ -4,24 +4,13 @@
 before this revision had no proof: they are kept, and start unverified. `link_codes` holds the
 pending `link` of each user: the salted hash of the code sent to the account, its expiry, and
 the counters behind the attempt limit and the cool-down.
-
-Revision ID: 0005_identity
-Revises: 0002
-Create Date: 2026-12-02
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0005_identity"
-down_revision: str | Sequence[str] | None = "0004_rooms_detail"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005_identity"
+down_revision = "0004_rooms_detail"
 
 
 def upgrade() -> None:

@@ -4,24 +4,13 @@ A booking whose outcome is unknown (a lost reply, a crash mid-booking) stays `re
 reconciler settles it: `attempts` and `next_check_at` pace its checks (and lease it to the
 process booking it), `release` marks one refused while DingTalk may still hold its event, and
 `notify` says the user still waits for the final answer.
-
-Revision ID: 0006_booking_intent
-Revises: 0002
-Create Date: 2026-12-02
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0006_booking_intent"
-down_revision: str | Sequence[str] | None = "0005_identity"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0006_booking_intent"
+down_revision = "0005_identity"
 
 
 def upgrade() -> None:

@@ -1,22 +1,10 @@
-"""Check-in: reminded / checked-in / released states on bookings, reminder preferences, group grace.
-
-Revision ID: 0007_checkin
-Revises: 0002
-Create Date: 2026-12-02
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""Check-in: reminded / checked-in / released states on bookings, reminder preferences, group grace."""
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0007_checkin"
-down_revision: str | Sequence[str] | None = "0006_booking_intent"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0007_checkin"
+down_revision = "0006_booking_intent"
 
 
 def upgrade() -> None:

@@ -72,8 +72,8 @@ def test_home_of_a_new_user_invites_to_create_a_group(app: App, fake_slack: Fake
     view = open_home(app, fake_slack)
     text = json.dumps(view, ensure_ascii=False)
     assert view["type"] == "home"
-    assert messages.slack_home_no_groups() in text
-    assert messages.slack_home_no_bookings() in text
+    assert messages.WORDS.slack_home_no_groups in text
+    assert messages.WORDS.slack_home_no_bookings in text
     assert [a["action_id"] for a in actions_in(view)] == ["home_group_create"]
 
 
@@ -118,7 +118,7 @@ def test_someone_elses_group_cannot_be_edited(app: App, fake_slack: FakeSlack, s
     app.dispatch(signed(payload_body(payload), content_type=FORM))
     (opened,) = fake_slack.calls("views.open")
     text = json.dumps(view_of(opened))
-    assert messages.slack_modal_group_gone() in text
+    assert messages.WORDS.slack_modal_group_gone in text
     assert "initial_value" not in text
 
 
@@ -183,7 +183,10 @@ def test_an_empty_modal_is_refused_field_by_field(app: App, fake_slack: FakeSlac
     response = submit(app, modal_values("  ", []))
     assert json.loads(response.body) == {
         "response_action": "errors",
-        "errors": {"group_name": messages.slack_modal_name_required(), "group_rooms": messages.slack_modal_rooms_required()},
+        "errors": {
+            "group_name": messages.WORDS.slack_modal_name_required,
+            "group_rooms": messages.WORDS.slack_modal_rooms_required,
+        },
     }
     assert fake_slack.calls("views.publish") == []
 

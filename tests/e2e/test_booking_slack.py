@@ -169,5 +169,5 @@ def test_my_bookings_lists_each_booking_with_a_cancel_button(app: App, fake_slac
     assert "3F-Everest" in listed.all_text()
     cancel = cancel_button(listed.blocks)
     answer = click(app, fake_slack, cancel["action_id"], cancel["value"])
-    assert messages.bookings_none() in answer.all_text()
+    assert messages.WORDS.bookings_none in answer.all_text()
     assert sim.events == []

@@ -141,7 +141,7 @@ def test_without_a_click_the_room_is_released_and_the_booker_gets_a_dm(scene: Sc
 def test_the_release_button_gives_the_room_back(scene: Scene) -> None:
     reminder = scene.reminder()
     confirm = next(e for b in reminder.blocks for e in b.get("elements", []) if e.get("action_id") == "release_booking")
-    assert confirm["confirm"]["confirm"]["text"] == messages.release_confirm_yes()
+    assert confirm["confirm"]["confirm"]["text"] == messages.WORDS.release_confirm_yes
     answer = scene.click(reminder, "release_booking")
     assert "Released" in answer.all_text()
     assert scene.busy(scene.start, scene.end) == []

@@ -225,7 +225,7 @@ def test_editing_another_teams_group_opens_no_modal_with_it(base_url: str, fake_
     assert post(base_url, payload_body(payload)).status_code == 200
     (opened,) = fake_slack.wait_for("views.open")
     view = json.dumps(opened.body["view"] if isinstance(opened.body["view"], dict) else json.loads(opened.body["view"]))
-    assert messages.slack_modal_group_gone() in view
+    assert messages.WORDS.slack_modal_group_gone in view
     assert "Secret-Board" not in view and "initial_value" not in view and "private_metadata" not in view
 
 

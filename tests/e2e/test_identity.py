@@ -166,7 +166,7 @@ def test_a_link_completes_with_the_code_dingtalk_delivered_and_then_books_in_her
     (note,) = served.notifications()
     assert note["userid"] == li_lei["userid"] and note["unionid"] == li_lei["unionid"]
     linked = served.slash(f"link {code_in(note['text'])}")
-    assert messages.linked_verified() in linked.all_text()
+    assert messages.WORDS.linked_verified in linked.all_text()
     user = served.runtime.store.users.get(TEAM, ALICE)
     assert user is not None and user.union_id == li_lei["unionid"] and user.verified
 
@@ -223,10 +223,10 @@ def test_unlink_and_an_admin_removing_someone_elses_link(serve: Callable[..., Se
     users.link(TEAM, BOB, str(sim.users[2]["unionid"]), verified=True)
     users.link(TEAM, CAROL, str(sim.users[3]["unionid"]), verified=True)
 
-    assert messages.unlink_others_admin_only() in served.slash(f"unlink <@{CAROL}>", user=BOB).all_text()
+    assert messages.WORDS.unlink_others_admin_only in served.slash(f"unlink <@{CAROL}>", user=BOB).all_text()
     assert users.get(TEAM, CAROL).linked  # type: ignore[union-attr]
     assert messages.unlinked_other(CAROL) in served.slash(f"unlink <@{CAROL}|carol>").all_text()
-    assert messages.unlinked() in served.slash("unlink", user=BOB).all_text()
+    assert messages.WORDS.unlinked in served.slash("unlink", user=BOB).all_text()
     assert not users.get(TEAM, BOB).linked and not users.get(TEAM, CAROL).linked  # type: ignore[union-attr]
 
 
@@ -238,7 +238,7 @@ def test_workspace_groups_are_imported_and_changed_by_admins_only(serve: Callabl
     groups = served.runtime.store.groups
 
     refused = served.slash("group import", user=BOB)
-    assert messages.workspace_groups_admin_only() in refused.all_text()
+    assert messages.WORDS.workspace_groups_admin_only in refused.all_text()
     assert groups.visible(TEAM, user_id=BOB) == []
 
     # A Slack workspace admin (users.info is_admin) may, without being named in the settings.
@@ -249,7 +249,7 @@ def test_workspace_groups_are_imported_and_changed_by_admins_only(serve: Callabl
     name = workspace[0].name
 
     for attack in (f'group rename "{name}" Mine', f'group delete "{name}"', f'group share "{name}"'):
-        assert messages.workspace_groups_admin_only() in served.slash(attack, user=BOB).all_text(), attack
+        assert messages.WORDS.workspace_groups_admin_only in served.slash(attack, user=BOB).all_text(), attack
     assert groups.visible(TEAM, user_id=BOB) == workspace
     # The importer owns nothing either: rights come from being an admin, not from importing first.
     assert "Renamed" in served.slash(f'group rename "{name}" "HQ all"').all_text()
@@ -271,9 +271,9 @@ def test_an_external_user_is_refused_politely(serve: Callable[..., Served], sim:
     ]
     for attack in attacks[:-1]:
         answer = served.slash(attack, user=GUEST, team=GUEST_TEAM)
-        assert messages.external_user_refused() in answer.all_text(), attack
+        assert messages.WORDS.external_user_refused in answer.all_text(), attack
     seeing = served.slash(attacks[-1], user=GUEST, team=GUEST_TEAM)
-    assert messages.external_user_cannot_see() in seeing.all_text()
+    assert messages.WORDS.external_user_cannot_see in seeing.all_text()
     assert sim.events == [] and served.notifications() == []
     assert served.runtime.store.groups.visible(GUEST_TEAM, user_id=GUEST) == []
 
@@ -282,7 +282,7 @@ def test_an_external_user_is_refused_politely(serve: Callable[..., Served], sim:
     mention["user_team"] = GUEST_TEAM
     assert served.post(event_body(mention), content_type=JSON).status_code == 200
     (posted,) = served.fake.wait_for("chat.postEphemeral")  # a refusal is the guest's own business
-    assert messages.external_user_refused() in str(posted.body) and posted.body["user"] == GUEST
+    assert messages.WORDS.external_user_refused in str(posted.body) and posted.body["user"] == GUEST
     assert sim.events == []
 
 
@@ -293,10 +293,10 @@ def test_a_setting_lets_guests_see_availability_in_shared_channels_only(
     served.slash("group import", user=CAROL)
     start = evening(sim)
     seeing = served.slash(f"free rooms {start:%Y-%m-%d} 8-9pm", user=GUEST, team=GUEST_TEAM)
-    assert messages.external_user_cannot_see() not in seeing.all_text()
+    assert messages.WORDS.external_user_cannot_see not in seeing.all_text()
     assert any(name in seeing.all_text() for name in room_names(sim, 24))
     booking = served.slash(f"book {free_room(sim, start)} {start:%Y-%m-%d} 8-9pm", user=GUEST, team=GUEST_TEAM)
-    assert messages.external_user_refused() in booking.all_text()
+    assert messages.WORDS.external_user_refused in booking.all_text()
     assert sim.events == []
 
 
@@ -316,7 +316,7 @@ def test_sharing_an_old_booking_answer_books_nothing(serve: Callable[..., Served
     # A Share click whose value is that booking command (an old message, or a forged value).
     answer = served.click("share", text)
     assert answer.body["response_type"] == "ephemeral"
-    assert messages.share_not_possible() in answer.all_text()
+    assert messages.WORDS.share_not_possible in answer.all_text()
     assert sim.stats()["createEvent"] == events_before
     assert all(call.body.get("response_type") != "in_channel" for call in served.fake.webhook_calls("click"))
 
@@ -325,7 +325,7 @@ def test_a_shared_value_that_would_change_a_group_changes_nothing(serve: Callabl
     served = serve()
     served.slash(f"group add Mine {room_names(sim, 1)[0]}")
     answer = served.click("share", "group delete Mine")
-    assert messages.share_not_possible() in answer.all_text()
+    assert messages.WORDS.share_not_possible in answer.all_text()
     assert [group.name for group in served.runtime.store.groups.visible(TEAM, user_id=ALICE)] == ["Mine"]
 
 
@@ -401,7 +401,7 @@ def test_a_matching_slack_email_offers_a_one_click_link(serve: Callable[..., Ser
     (element,) = [e for block in offer.blocks for e in block.get("elements", []) if e.get("action_id") == "link_email"]
 
     linked = served.click("link_email", element["value"])
-    assert messages.linked_verified() in linked.all_text()
+    assert messages.WORDS.linked_verified in linked.all_text()
     alice = served.runtime.store.users.get(TEAM, ALICE)
     assert alice is not None and alice.union_id == wang["unionid"] and alice.verified
     assert served.notifications() == []  # no code was needed
@@ -410,7 +410,7 @@ def test_a_matching_slack_email_offers_a_one_click_link(serve: Callable[..., Ser
     served.fake.profiles[BOB] = {"profile": {"email": "bob@elsewhere.example"}}
     assert "link_email" not in json.dumps(served.slash("link", user=BOB).blocks)
     refused = served.click("link_email", element["value"], user=BOB)
-    assert messages.link_email_no_match() in refused.all_text()
+    assert messages.WORDS.link_email_no_match in refused.all_text()
     bob = served.runtime.store.users.get(TEAM, BOB)
     assert bob is None or not bob.linked
 

@@ -322,7 +322,7 @@ def test_an_unlinked_user_is_refused_when_the_setting_says_so(make_runtime: Make
     reply = book(runtime, everest, start, end)
 
     assert isinstance(reply, TextReply) and reply.kind == "error"
-    assert reply.text == messages.account_not_linked()
+    assert reply.text == messages.WORDS.account_not_linked
     assert sim.stats()["createEvent"] == 0 and bookings(runtime) == []
 
 

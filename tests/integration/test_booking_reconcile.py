@@ -383,7 +383,7 @@ def test_bookings_audit_lists_what_is_unsettled_or_orphaned_and_fix_settles_it(
 
     assert roombot() == (
         0,
-        f"{messages.audit_header_unsettled(0)}\n{messages.audit_header_orphans(0, days=7)}\n{messages.audit_clean()}\n",
+        f"{messages.audit_header_unsettled(0)}\n{messages.audit_header_orphans(0, days=7)}\n{messages.WORDS.audit_clean}\n",
     )
 
 
@@ -482,7 +482,7 @@ def test_bookings_audit_without_dingtalk_says_what_is_missing_and_exits_2(databa
     code = audit(build_parser().parse_args(["bookings", "audit"]), out=out, err=err, environ={"DATABASE_URL": database_url})
 
     assert code == 2 and out.getvalue() == ""
-    assert err.getvalue() == f"roombot bookings audit: {messages.audit_not_configured()}\n"
+    assert err.getvalue() == f"roombot bookings audit: {messages.WORDS.audit_not_configured}\n"
 
 
 def test_a_click_and_the_reconciler_resuming_one_booking_at_once_leave_one_event(

@@ -182,7 +182,7 @@ def test_reminders_follow_each_persons_choice(world: World) -> None:
     world.book("3F-Everest")
     world.book("3F-K2", user=BOB)
     assert text_of(world.ask("remind me 15 min before")) == messages.reminders_set(15)
-    assert text_of(world.ask("reminders off", user=BOB)) == messages.reminders_off()
+    assert text_of(world.ask("reminders off", user=BOB)) == messages.WORDS.reminders_off
     world.clock.at(19, 45)
     world.run_jobs()
     world.clock.at(19, 55)

@@ -61,10 +61,13 @@ def book(runtime: Runtime, room_id: str, key: str = "k1") -> str:
 
 
 def plain_room(sim: Simulator) -> str:
+    """An open room without rules and free tomorrow evening (the demo data books some rooms all day)."""
     return next(
         str(room["roomId"])
         for room in sim.rooms
-        if room["roomStatus"] == 0 and sim.room_rules(room["roomId"]) == type(sim.room_rules(room["roomId"]))()
+        if room["roomStatus"] == 0
+        and sim.room_rules(room["roomId"]) == type(sim.room_rules(room["roomId"]))()
+        and not sim.schedule(room["roomId"], *tomorrow_evening())
     )
 
 

@@ -42,7 +42,7 @@ from bot.jobs.schedule import JobSpec, RetryPolicy
 from bot.sim import Simulator
 from bot.store import Store, make_session_factory
 from bot.store import models as m
-from bot.store.jobs import JOB_FAILED, JOB_OK, JobRepository
+from bot.store.jobs import JOB_FAILED, JOB_OK, JobRepository, JobRun
 from tests.integration.conftest import T1, T2, Clock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -268,9 +268,7 @@ def test_the_lease_of_a_dead_process_runs_out_and_another_runner_takes_over(jobs
     assert runs == [clock()]
 
     # The dead process coming back late cannot overwrite the newer run.
-    late = jobs.complete(
-        "prune", worker="dead", started_at=claimed_at, finished_at=clock(), duration_s=1.0, next_due_at=claimed_at
-    )
+    late = jobs.complete(JobRun("prune", "dead", claimed_at, clock(), 1.0), next_due_at=claimed_at)
     assert late is False
     row = jobs.get("prune")
     assert row is not None

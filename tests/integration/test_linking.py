@@ -174,11 +174,11 @@ def test_a_code_links_the_account_as_verified_and_is_kept_only_hashed(runtime: R
     assert ben is None or not ben.linked
 
     linked = ask(runtime, f"link {code}")
-    assert isinstance(linked, TextReply) and linked.text == messages.linked_verified()
+    assert isinstance(linked, TextReply) and linked.text == messages.WORDS.linked_verified
     ana = runtime.store.users.get(TEAM, ANA)
     assert ana is not None and ana.union_id == person["unionid"] and ana.verified
     # A code works once.
-    assert isinstance(again := ask(runtime, f"link {code}"), TextReply) and again.text == messages.link_code_none()
+    assert isinstance(again := ask(runtime, f"link {code}"), TextReply) and again.text == messages.WORDS.link_code_none
 
 
 def test_a_code_expires_after_ten_minutes(runtime: Runtime, sim: Simulator, clock: FakeClock) -> None:
@@ -187,7 +187,7 @@ def test_a_code_expires_after_ten_minutes(runtime: Runtime, sim: Simulator, cloc
     code = delivered_code(sim, str(person["userid"]))
     clock.now += timedelta(minutes=10, seconds=1)
     expired = ask(runtime, f"link {code}")
-    assert isinstance(expired, TextReply) and expired.text == messages.link_code_expired()
+    assert isinstance(expired, TextReply) and expired.text == messages.WORDS.link_code_expired
     ana = runtime.store.users.get(TEAM, ANA)
     assert ana is None or not ana.linked
 
@@ -216,4 +216,4 @@ def test_a_failed_delivery_leaves_no_code_to_guess(runtime: Runtime, sim: Simula
     assert isinstance(failed, TextReply) and failed.kind == "error"
     assert sim.notifications == []
     guess = ask(runtime, "link 000000")
-    assert isinstance(guess, TextReply) and guess.text == messages.link_code_none()
+    assert isinstance(guess, TextReply) and guess.text == messages.WORDS.link_code_none

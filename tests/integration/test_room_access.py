@@ -94,7 +94,13 @@ def test_a_closed_room_is_shown_closed_until_its_reopening_never_free(runtime: R
 
 
 def test_a_closure_and_a_reopening_reach_answers_with_the_directory_refresh(runtime: Runtime, sim: Simulator) -> None:
-    room = next(r for r in sim.rooms if "reservationCloseDetail" not in raw_detail(sim, r["roomId"])["extensionConfig"])
+    # Premise: an open room with nothing booked tomorrow evening (the demo data books some rooms all day).
+    room = next(
+        r
+        for r in sim.rooms
+        if "reservationCloseDetail" not in raw_detail(sim, r["roomId"])["extensionConfig"]
+        and not sim.schedule(r["roomId"], *_tomorrow(19, 20))
+    )
     before = ask_in_group(runtime, room, "tomorrow 7-8pm")
     assert next(r for r in before.results if r.room.room_id == room["roomId"]).assessment.verdict is Verdict.FREE
 

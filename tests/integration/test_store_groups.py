@@ -19,6 +19,7 @@ from bot.errors import (
     UnknownRoom,
 )
 from bot.store import GroupsRepository, Store, make_session_factory
+from bot.store.groups import GroupLimits
 from bot.store.models import RoomGroupMember
 from tests.integration.conftest import DIRECTORY, T1, T2, Clock, room
 
@@ -260,7 +261,7 @@ def test_workspace_groups_are_changed_by_admins_only_whoever_imported_them(synce
 
 def test_a_user_makes_at_most_the_cap_of_groups(synced: Store, engine: Engine) -> None:
     session_factory = make_session_factory(engine)
-    capped = GroupsRepository(session_factory=session_factory, rooms=synced.rooms, max_groups_per_user=3)
+    capped = GroupsRepository(session_factory=session_factory, rooms=synced.rooms, limits=GroupLimits(max_groups_per_user=3))
     for n in range(3):
         capped.create(T1, name=f"G{n}", scope="personal", owner_user_id=ALICE)
     with pytest.raises(LimitExceeded) as caught:

@@ -74,4 +74,4 @@ def test_a_group_save_on_a_hung_database_is_acknowledged_with_a_field_error_in_t
         )
     finally:
         service.released.set()
-    assert acked == [{"response_action": "errors", "errors": {BLOCK_NAME: messages.slack_modal_save_slow()}}]
+    assert acked == [{"response_action": "errors", "errors": {BLOCK_NAME: messages.WORDS.slack_modal_save_slow}}]

@@ -135,9 +135,9 @@ def test_cancel_buttons_ask_for_confirmation_first() -> None:
     for button in cancels:
         assert isinstance(button.confirm, ConfirmObject)
         confirm = button.confirm.to_dict()
-        assert confirm["title"]["text"] == messages.slack_cancel_confirm_title()
-        assert confirm["confirm"]["text"] == messages.slack_cancel_confirm_yes()
-        assert confirm["deny"]["text"] == messages.slack_cancel_confirm_no()
+        assert confirm["title"]["text"] == messages.CANCEL_CONFIRM.title
+        assert confirm["confirm"]["text"] == messages.CANCEL_CONFIRM.confirm
+        assert confirm["deny"]["text"] == messages.CANCEL_CONFIRM.deny
         assert confirm["style"] == "danger"
     assert all(b.confirm is None for b in parsed_buttons(payload) if not CANCEL_BOOKING.matches(b.action_id or ""))
 
@@ -200,4 +200,4 @@ def test_app_homes_cancel_buttons_ask_for_confirmation_and_every_button_is_label
     assert home_buttons and all(b.get("accessibility_label") for b in home_buttons)
     (cancel,) = [b for b in home_buttons if CANCEL_BOOKING.matches(b["action_id"])]
     assert ConfirmObject(**cancel["confirm"]).to_dict() == cancel["confirm"]
-    assert cancel["confirm"]["title"]["text"] == messages.slack_cancel_confirm_title()
+    assert cancel["confirm"]["title"]["text"] == messages.CANCEL_CONFIRM.title

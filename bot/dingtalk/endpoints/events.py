@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dingtalk import wire
+from bot.dingtalk.endpoints.host import HostApi
 from bot.dingtalk.retry import RetryState
-from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.dingtalk.transport import Call, path_segment
 from bot.domain.models import Event
 from bot.errors import DingTalkError, EmptyRoomList, ItemNotFound, MalformedReply
 
@@ -20,12 +22,27 @@ EVENT_PAGE_SIZE = 100
 MAX_EVENT_PAGES = 20
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to create: what the organizer's calendar shows, and who is invited (unionIds)."""
+
+    summary: str
+    start: datetime
+    end: datetime
+    time_zone: str
+    description: str = ""
+    attendees: tuple[str, ...] = ()
+    location: str = ""
+    optional_attendees: tuple[str, ...] = ()
+    online_meeting: bool = False  # ask DingTalk for a video meeting too
+
+
 def new_client_token() -> str:
     """A fresh `x-client-token`, by which DingTalk recognises a repeat of the same write."""
     return uuid.uuid4().hex
 
 
-class EventsApi:
+class EventsApi(HostApi):
     """Creating, reading and deleting events, and adding or removing their rooms.
 
     Writes are retried after an ambiguous failure (timeout, 5xx) only when repeating them is
@@ -33,63 +50,35 @@ class EventsApi:
     recognise a repeat.
 
     Args:
-        transport: sends the calls.
-        base_url: the new-style API host.
+        host: where the calls go.
     """
 
-    def __init__(self, *, transport: Transport, base_url: str) -> None:
-        self._transport = transport
-        self._base_url = base_url
-
     def _events_url(self, union_id: str, event_id: str | None = None) -> str:
-        url = f"{self._base_url}/v1.0/calendar/users/{path_segment(union_id)}/calendars/primary/events"
+        url = f"{self._url}/v1.0/calendar/users/{path_segment(union_id)}/calendars/primary/events"
         return url if event_id is None else f"{url}/{path_segment(event_id)}"
 
-    def create_event(
-        self,
-        union_id: str,
-        *,
-        summary: str,
-        start: datetime,
-        end: datetime,
-        time_zone: str,
-        description: str = "",
-        attendees: Iterable[str] = (),
-        location: str = "",
-        client_token: str | None = None,
-        optional_attendees: Iterable[str] = (),
-        online_meeting: bool = False,
-    ) -> Event:
-        """Create an event in `union_id`'s primary calendar (the organizer). Rooms are added after.
+    def create_event(self, union_id: str, new: NewEvent, *, client_token: str | None = None) -> Event:
+        """Create `new` in `union_id`'s primary calendar (the organizer). Rooms are added after.
 
         An `x-client-token` is always sent (a fresh one when none is given), so a retry after a
         timeout cannot create a second event.
         """
-        wire.check_window(start, end)
-        try:
-            zone = ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {time_zone!r}") from exc
-        if not summary.strip():
+        times = _times(new.start, new.end, new.time_zone)
+        if not new.summary.strip():
             raise ValueError("an event needs a summary")
-        body: dict[str, Any] = {
-            "summary": summary,
-            "start": {"dateTime": wire.format_time(start, zone=zone), "timeZone": time_zone},
-            "end": {"dateTime": wire.format_time(end, round_up=True, zone=zone), "timeZone": time_zone},
-            "isAllDay": False,
-        }
-        if description:
-            body["description"] = description
-        people = list(dict.fromkeys(a for a in attendees if a))
-        optional = [a for a in dict.fromkeys(optional_attendees) if a and a not in people]
+        body: dict[str, Any] = {"summary": new.summary, **times, "isAllDay": False}
+        if new.description:
+            body["description"] = new.description
+        people = list(dict.fromkeys(a for a in new.attendees if a))
+        optional = [a for a in dict.fromkeys(new.optional_attendees) if a and a not in people]
         if people or optional:
             body["attendees"] = [{"id": person, "isOptional": False} for person in people] + [
                 {"id": person, "isOptional": True} for person in optional
             ]
-        if online_meeting:
+        if new.online_meeting:
             body["onlineMeetingInfo"] = {"type": "dingtalk"}
-        if location:
-            body["location"] = {"displayName": location}
+        if new.location:
+            body["location"] = {"displayName": new.location}
         call = Call(
             "createEvent",
             "POST",
@@ -141,35 +130,27 @@ class EventsApi:
         Retried after an ambiguous failure (timeout, 5xx) only with a `client_token`, because a
         blind repeat of a booking that did go through would be refused as "room busy".
         """
-        ids = list(dict.fromkeys(room_ids))
-        if not ids:
-            raise EmptyRoomList("roomId must be provided.", code="invalidParameter")
-        call = Call(
-            "addMeetingRooms",
-            "POST",
-            self._events_url(union_id, event_id) + "/meetingRooms",
-            json_body={"meetingRoomsToAdd": [{"roomId": room} for room in ids]},
-            headers={CLIENT_TOKEN_HEADER: client_token} if client_token else None,
-            idempotent=client_token is not None,
-        )
-        _expect_true(self._transport.send(call), "add meeting rooms")
+        ids = _distinct(room_ids, "roomId must be provided.")
+        url = self._events_url(union_id, event_id) + "/meetingRooms"
+        body = {"meetingRoomsToAdd": [{"roomId": room} for room in ids]}
+        call = Call("addMeetingRooms", "POST", url, json_body=body, idempotent=client_token is not None)
+        self._send_rooms(call, client_token, "add meeting rooms")
 
     def remove_rooms(
         self, union_id: str, event_id: str, room_ids: Sequence[str], *, client_token: str | None = None
     ) -> None:
         """Release rooms from the event (safe to repeat)."""
-        ids = list(dict.fromkeys(room_ids))
-        if not ids:
-            raise EmptyRoomList("Meeting rooms to remove must be provided.", code="invalidParameter")
-        call = Call(
-            "removeMeetingRooms",
-            "POST",
-            self._events_url(union_id, event_id) + "/meetingRooms/batchRemove",
-            json_body={"meetingRoomsToRemove": [{"roomId": room} for room in ids]},
-            headers={CLIENT_TOKEN_HEADER: client_token} if client_token else None,
-            idempotent=True,
-        )
-        _expect_true(self._transport.send(call), "remove meeting rooms")
+        ids = _distinct(room_ids, "Meeting rooms to remove must be provided.")
+        url = self._events_url(union_id, event_id) + "/meetingRooms/batchRemove"
+        body = {"meetingRoomsToRemove": [{"roomId": room} for room in ids]}
+        call = Call("removeMeetingRooms", "POST", url, json_body=body, idempotent=True)
+        self._send_rooms(call, client_token, "remove meeting rooms")
+
+    def _send_rooms(self, call: Call, client_token: str | None, what: str) -> None:
+        """Send an add or remove rooms call, with its `x-client-token` if any; DingTalk answers `{result: true}`."""
+        if client_token:
+            call = replace(call, headers={CLIENT_TOKEN_HEADER: client_token})
+        _expect_true(self._transport.send(call), what)
 
     def update_event_time(
         self, union_id: str, event_id: str, *, start: datetime, end: datetime, time_zone: str, client_token: str
@@ -180,16 +161,7 @@ class EventsApi:
         with 400 `invalidParameter` "Meeting room invalid" (`InvalidRoomId`). Repeating the same
         move is harmless, so it is retried after an ambiguous failure.
         """
-        wire.check_window(start, end)
-        try:
-            zone = ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {time_zone!r}") from exc
-        body = {
-            "id": event_id,
-            "start": {"dateTime": wire.format_time(start, zone=zone), "timeZone": time_zone},
-            "end": {"dateTime": wire.format_time(end, round_up=True, zone=zone), "timeZone": time_zone},
-        }
+        body = {"id": event_id, **_times(start, end, time_zone)}
         call = Call(
             "patchEvent",
             "PUT",
@@ -240,9 +212,29 @@ class EventsApi:
                 raise
 
 
+def _times(start: datetime, end: datetime, time_zone: str) -> dict[str, Any]:
+    """An event's `start` and `end` as DingTalk reads them: wall-clock times in `time_zone`, named."""
+    wire.check_window(start, end)
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {time_zone!r}") from exc
+    return {
+        "start": {"dateTime": wire.format_time(start, zone=zone), "timeZone": time_zone},
+        "end": {"dateTime": wire.format_time(end, round_up=True, zone=zone), "timeZone": time_zone},
+    }
+
+
+def _distinct(room_ids: Sequence[str], empty: str) -> list[str]:
+    ids = list(dict.fromkeys(room_ids))
+    if not ids:
+        raise EmptyRoomList(empty, code="invalidParameter")
+    return ids
+
+
 def _expect_true(reply: object, what: str) -> None:
     if not wire.parse_result_flag(reply, what):
         raise DingTalkError(f"{what}: DingTalk answered result=false", code="resultFalse")
 
 
-__all__ = ["CLIENT_TOKEN_HEADER", "EventsApi", "new_client_token"]
+__all__ = ["CLIENT_TOKEN_HEADER", "EventsApi", "NewEvent", "new_client_token"]

@@ -6,10 +6,13 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.dingtalk import wire
-from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.dingtalk.endpoints.host import Host, HostApi
+from bot.dingtalk.endpoints.pool import LazyPool
+from bot.dingtalk.transport import Call, path_segment
 from bot.domain.models import RoomSchedule, ScheduleItem
 from bot.errors import (
     BadCredentials,
@@ -30,6 +33,16 @@ _FATAL = (QuotaExhausted, BadCredentials, PermissionMissing, Throttled, Upstream
 _Job = tuple[list[str], tuple[datetime, datetime]]
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """What every call of one free/busy question shares: who asks, the deadline, and the flag that
+    stops the other calls once one has failed for good."""
+
+    union_id: str
+    deadline: float
+    abort: threading.Event
+
+
 def split_window(start: datetime, end: datetime, longest: timedelta = MAX_WINDOW) -> list[tuple[datetime, datetime]]:
     """Cut [start, end) into consecutive spans of at most `longest`."""
     spans = []
@@ -45,12 +58,11 @@ def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-class FreeBusyApi:
+class FreeBusyApi(HostApi):
     """The meeting-room schedules endpoint, fanned out over a thread pool.
 
     Args:
-        transport: sends the calls.
-        base_url: the new-style API host.
+        host: where the calls go.
         batch_size: rooms per call (DingTalk recommends at most 5); lowered when DingTalk refuses
             a batch as too large.
         max_workers: calls in flight at once.
@@ -61,22 +73,17 @@ class FreeBusyApi:
     def __init__(
         self,
         *,
-        transport: Transport,
-        base_url: str,
+        host: Host,
         batch_size: int,
         max_workers: int,
         max_window: timedelta,
         logger: logging.Logger,
     ) -> None:
-        self._transport = transport
-        self._base_url = base_url
+        super().__init__(host=host)
         self._batch_size = batch_size
-        self._max_workers = max_workers
         self._max_window = max_window
         self._log = logger
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-        self._closed = False
+        self._pool = LazyPool(max_workers=max_workers, name="dingtalk")
 
     @property
     def batch_size(self) -> int:
@@ -85,11 +92,7 @@ class FreeBusyApi:
 
     def close(self) -> None:
         """Stop the worker threads; later questions raise RuntimeError."""
-        self._closed = True
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
 
     def query_schedules(self, union_id: str, room_ids: Sequence[str], start: datetime, end: datetime) -> list[RoomSchedule]:
         """Free/busy of any number of rooms over any window, one RoomSchedule per room in input order.
@@ -107,15 +110,17 @@ class FreeBusyApi:
         jobs: list[_Job] = [(batch, span) for span in spans for batch in _chunks(ids, self._batch_size)]
         abort = threading.Event()
 
+        ask = _Ask(union_id=union_id, deadline=deadline, abort=abort)
+
         def run(job: _Job) -> dict[str, RoomSchedule] | DingTalkError:
             batch, (span_start, span_end) = job
-            return self._schedule_job(union_id, batch, span_start, span_end, deadline, abort)
+            return self._schedule_job(ask, batch, span_start, span_end)
 
         results: list[dict[str, RoomSchedule] | DingTalkError]
         if len(jobs) == 1:
             results = [run(jobs[0])]
         else:
-            pool = self._executor()
+            pool = self._pool.get()
             futures = [pool.submit(run, job) for job in jobs]
             done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
             failed = [f for f in futures if f in done and f.exception() is not None]
@@ -134,16 +139,10 @@ class FreeBusyApi:
         return _merge_schedules(ids, jobs, results)
 
     def _schedule_job(
-        self,
-        union_id: str,
-        batch: list[str],
-        start: datetime,
-        end: datetime,
-        deadline: float,
-        abort: threading.Event | None,
+        self, ask: _Ask, batch: list[str], start: datetime, end: datetime
     ) -> dict[str, RoomSchedule] | DingTalkError:
         try:
-            return {s.room_id: s for s in self._query_batch(union_id, batch, start, end, deadline, abort)}
+            return {s.room_id: s for s in self._query_batch(ask, batch, start, end)}
         except _FATAL:
             raise
         except TooManyRooms as exc:
@@ -160,7 +159,7 @@ class FreeBusyApi:
                 self._batch_size = smaller
             merged: dict[str, RoomSchedule] = {}
             for part in _chunks(batch, smaller):
-                result = self._schedule_job(union_id, part, start, end, deadline, abort)
+                result = self._schedule_job(ask, part, start, end)
                 if isinstance(result, DingTalkError):
                     merged.update({room: _unknown(room, result) for room in part})
                 else:
@@ -169,27 +168,11 @@ class FreeBusyApi:
         except DingTalkError as exc:
             return exc
 
-    def _query_batch(
-        self,
-        union_id: str,
-        batch: list[str],
-        start: datetime,
-        end: datetime,
-        deadline: float,
-        abort: threading.Event | None,
-    ) -> list[RoomSchedule]:
-        path = f"/v1.0/calendar/users/{path_segment(union_id)}/meetingRooms/schedules/query"
+    def _query_batch(self, ask: _Ask, batch: list[str], start: datetime, end: datetime) -> list[RoomSchedule]:
+        path = f"/v1.0/calendar/users/{path_segment(ask.union_id)}/meetingRooms/schedules/query"
         body = {"roomIds": batch, "startTime": wire.format_time(start), "endTime": wire.format_time(end, round_up=True)}
-        call = Call("schedules", "POST", self._base_url + path, json_body=body, idempotent=True)
-        return wire.parse_schedules(self._transport.send(call, deadline=deadline, abort=abort))
-
-    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._closed:
-                raise RuntimeError("DingTalkClient is closed")
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="dingtalk")
-            return self._pool
+        call = Call("schedules", "POST", self._url + path, json_body=body, idempotent=True)
+        return wire.parse_schedules(self._transport.send(call, deadline=ask.deadline, abort=ask.abort))
 
 
 def _unknown(room_id: str, error: DingTalkError) -> RoomSchedule:

@@ -10,23 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from bot.dingtalk.transport import Call, Transport
+from bot.dingtalk.endpoints.host import HostApi
+from bot.dingtalk.transport import Call
 from bot.errors import MalformedReply
 
 MAX_MESSAGE_BYTES = 2048
 
 
-class MessagesApi:
+class MessagesApi(HostApi):
     """Sends work notifications as the app named by its AgentId.
 
     Args:
-        transport: sends the calls.
-        oapi_url: the old-style host (`https://oapi.dingtalk.com`, or the simulator).
+        host: where the calls go.
     """
-
-    def __init__(self, *, transport: Transport, oapi_url: str) -> None:
-        self._transport = transport
-        self._oapi_url = oapi_url
 
     def send_text(self, *, agent_id: int, user_id: str, text: str) -> int:
         """Send `text` to one corp userid; returns DingTalk's task id.
@@ -39,7 +35,7 @@ class MessagesApi:
             raise ValueError("a work notification holds at most 2048 bytes")
         body = {"agent_id": agent_id, "userid_list": user_id, "msg": msg}
         path = "/topapi/message/corpconversation/asyncsend_v2"
-        call = Call("workNotify", "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True, idempotent=False)
+        call = Call("workNotify", "POST", self._url + path, json_body=body, auth="query", oapi=True, idempotent=False)
         reply = self._transport.send(call)
         task_id = reply.get("task_id") if isinstance(reply, Mapping) else None
         if isinstance(task_id, bool) or not isinstance(task_id, int):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.dingtalk import wire
-from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.dingtalk.endpoints.host import Host, HostApi
+from bot.dingtalk.endpoints.pool import LazyPool
+from bot.dingtalk.transport import Call, path_segment
 from bot.domain.models import PersonSchedule
 from bot.domain.slots import MAX_PEOPLE_PER_CALL, batches
 
 
-class PeopleApi:
+class PeopleApi(HostApi):
     """`POST /v1.0/calendar/users/{unionId}/querySchedule` for any number of people.
 
     Every call is a real call: it goes through the transport's rate limit and counts against the
@@ -21,26 +22,18 @@ class PeopleApi:
     that silently lost some people's calendars would suggest times they are busy.
 
     Args:
-        transport: sends the calls.
-        base_url: the new-style API host.
+        host: where the calls go.
         max_workers: calls in flight at once.
     """
 
-    def __init__(self, *, transport: Transport, base_url: str, max_workers: int) -> None:
-        self._transport = transport
-        self._base_url = base_url
-        self._max_workers = max_workers
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+    def __init__(self, *, host: Host, max_workers: int) -> None:
+        super().__init__(host=host)
+        self._pool = LazyPool(max_workers=max_workers, name="dingtalk-people")
         self._lock = threading.Lock()
-        self._closed = False
         self.calls = 0  # querySchedule calls sent, for the caller's accounting
 
     def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
 
     def query_people(self, union_id: str, user_ids: Sequence[str], start: datetime, end: datetime) -> list[PersonSchedule]:
         """One PersonSchedule per distinct id, in input order; asked as `union_id` (the operator)."""
@@ -57,7 +50,7 @@ class PeopleApi:
         if len(calls) == 1:
             results = [run(calls[0])]
         else:
-            pool = self._executor()
+            pool = self._pool.get()
             futures = [pool.submit(run, batch) for batch in calls]
             results = [future.result() for future in futures]
         found = {schedule.user_id: schedule for result in results for schedule in result}
@@ -68,18 +61,10 @@ class PeopleApi:
     ) -> list[PersonSchedule]:
         path = f"/v1.0/calendar/users/{path_segment(union_id)}/querySchedule"
         body = {"userIds": batch, "startTime": wire.format_time(start), "endTime": wire.format_time(end, round_up=True)}
-        call = Call("querySchedule", "POST", self._base_url + path, json_body=body, idempotent=True)
+        call = Call("querySchedule", "POST", self._url + path, json_body=body, idempotent=True)
         with self._lock:
             self.calls += 1
         return wire.parse_people_schedules(self._transport.send(call, deadline=deadline))
-
-    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("DingTalkClient is closed")
-            if self._pool is None:
-                self._pool = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="dingtalk-people")
-            return self._pool
 
 
 __all__ = ["PeopleApi"]

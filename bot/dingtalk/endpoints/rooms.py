@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.dingtalk import wire
-from bot.dingtalk.transport import Call, Transport, path_segment
+from bot.dingtalk.endpoints.host import HostApi
+from bot.dingtalk.transport import Call, path_segment
 from bot.domain.models import Room, RoomDetail, RoomGroupRef
 from bot.errors import MalformedReply, OperatorNotEmployee, UserNotFound
 
@@ -11,17 +12,12 @@ ROOM_PAGE_SIZE = 100  # the largest maxResults DingTalk accepts for the room lis
 MAX_ROOM_PAGES = 1000  # a guard against a server that keeps answering hasMore
 
 
-class RoomsApi:
+class RoomsApi(HostApi):
     """DingTalk's meeting-room endpoints, read as `union_id`.
 
     Args:
-        transport: sends the calls.
-        base_url: the new-style API host.
+        host: where the calls go.
     """
-
-    def __init__(self, *, transport: Transport, base_url: str) -> None:
-        self._transport = transport
-        self._base_url = base_url
 
     def _send(self, call: Call) -> object:
         """Send a rooms call; `user.not.employee` here is about the account the rooms are read as."""
@@ -39,7 +35,7 @@ class RoomsApi:
             params: dict[str, str | int] = {"unionId": union_id, "maxResults": ROOM_PAGE_SIZE}
             if next_token is not None:
                 params["nextToken"] = next_token
-            call = Call("meetingRoomLists", "GET", self._base_url + "/v1.0/rooms/meetingRoomLists", params=params)
+            call = Call("meetingRoomLists", "GET", self._url + "/v1.0/rooms/meetingRoomLists", params=params)
             page = wire.parse_room_page(self._send(call))
             for room in page.rooms:
                 rooms.setdefault(room.room_id, room)
@@ -54,16 +50,16 @@ class RoomsApi:
 
     def list_room_groups(self, union_id: str) -> list[RoomGroupRef]:
         """DingTalk's own room groups."""
-        call = Call("groupLists", "GET", self._base_url + "/v1.0/rooms/groupLists", params={"unionId": union_id})
+        call = Call("groupLists", "GET", self._url + "/v1.0/rooms/groupLists", params={"unionId": union_id})
         return wire.parse_group_list(self._send(call))
 
     def get_room_group(self, union_id: str, group_id: int) -> RoomGroupRef:
-        url = self._base_url + f"/v1.0/rooms/groups/{path_segment(str(group_id))}"
+        url = self._url + f"/v1.0/rooms/groups/{path_segment(str(group_id))}"
         return wire.parse_group(self._send(Call("group", "GET", url, params={"unionId": union_id})))
 
     def get_room(self, union_id: str, room_id: str) -> RoomDetail:
         """One room with its booking rules."""
-        url = self._base_url + f"/v1.0/rooms/meetingRooms/{path_segment(room_id)}"
+        url = self._url + f"/v1.0/rooms/meetingRooms/{path_segment(room_id)}"
         return wire.parse_room_detail(self._send(Call("meetingRoom", "GET", url, params={"unionId": union_id})))
 
 

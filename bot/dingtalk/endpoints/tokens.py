@@ -8,16 +8,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from bot.dingtalk.auth import AppCredentials, Credentials, SuiteCredentials
-from bot.dingtalk.transport import Call, Transport
+from bot.dingtalk.endpoints.host import Host, HostApi
+from bot.dingtalk.transport import Call
 from bot.errors import MalformedReply
 
 
-class TokenApi:
+class TokenApi(HostApi):
     """Fetches access tokens with the app's credentials, and knows the secrets to keep out of text.
 
     Args:
-        transport: sends the calls (tokens are fetched without a token).
-        base_url: the new-style API host.
+        host: where the calls go (tokens are fetched without a token).
         credentials: the internal app's or the third-party app's credentials.
         logger: where the "new access token" line goes (DEBUG).
         ticket_source: the latest suite ticket DingTalk pushed (the database), read at every
@@ -28,15 +28,13 @@ class TokenApi:
     def __init__(
         self,
         *,
-        transport: Transport,
-        base_url: str,
+        host: Host,
         credentials: Credentials,
         logger: logging.Logger,
         ticket_source: Callable[[], str | None] | None = None,
     ) -> None:
         self._ticket_source = ticket_source
-        self._transport = transport
-        self._base_url = base_url
+        super().__init__(host=host)
         self._credentials = credentials
         self._log = logger
         self._seen_tokens: deque[str] = deque(maxlen=16)  # recent tokens, only to redact them from text
@@ -73,7 +71,7 @@ class TokenApi:
                 "authCorpId": creds.auth_corp_id,
                 "suiteTicket": creds.suite_ticket,
             }
-        call = Call(api, "POST", self._base_url + path, json_body=body, auth="none", idempotent=True)
+        call = Call(api, "POST", self._url + path, json_body=body, auth="none", idempotent=True)
         reply = self._transport.send(call, deadline=deadline)
         if not isinstance(reply, Mapping):
             raise MalformedReply("token reply is not an object")

@@ -5,23 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dingtalk.transport import Call, Transport
+from bot.dingtalk.endpoints.host import HostApi
+from bot.dingtalk.transport import Call
 from bot.errors import MalformedReply
 
 ROOT_DEPARTMENT = 1
 
 
-class UsersApi:
+class UsersApi(HostApi):
     """The old-style user endpoints; the token goes in the query string and errors come as `errcode`.
 
     Args:
-        transport: sends the calls.
-        oapi_url: the old-style host (`https://oapi.dingtalk.com`, or the simulator).
+        host: where the calls go.
     """
-
-    def __init__(self, *, transport: Transport, oapi_url: str) -> None:
-        self._transport = transport
-        self._oapi_url = oapi_url
 
     def get_user_union_id(self, user_id: str) -> str:
         """A corp userId (staffId) → the user's unionId. UserNotFound if there is no such user."""
@@ -80,7 +76,7 @@ class UsersApi:
         return value
 
     def _result(self, api: str, path: str, body: dict[str, Any]) -> Mapping[str, Any]:
-        call = Call(api, "POST", self._oapi_url + path, json_body=body, auth="query", oapi=True, idempotent=True)
+        call = Call(api, "POST", self._url + path, json_body=body, auth="query", oapi=True, idempotent=True)
         reply = self._transport.send(call)
         result = reply.get("result") if isinstance(reply, Mapping) else None
         if not isinstance(result, Mapping):

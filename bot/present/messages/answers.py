@@ -10,20 +10,6 @@ from bot.present.messages.errors import room_invalid
 from bot.present.messages.words import minutes, quoted, quoted_list
 
 
-def help_text() -> str:
-    return (
-        "*Ask me for a free meeting room in plain words.* Times are read in your own time zone.\n"
-        "• `free rooms tomorrow 2-3pm` · `any room now` · `friday afternoon for 8 people with a projector`\n"
-        "• `a 30 min slot between 2 and 5pm in HQ` · `明天下午2点到3点有空的会议室`\n"
-        "• `book 3F-Everest tomorrow 2-3pm` · `my bookings` · `cancel my 2pm booking`\n"
-        "• `check in` · `release 3F-K2` · `end my meeting now` · `extend 30 min` · `remind me 15 min before`\n"
-        "• `when can @ana @bo and I meet tomorrow for an hour` · `明天和 @ana 开一小时会`\n"
-        "• `groups` · `group add HQ 3F-Everest 3F-K2` · `group import` · `group default HQ`\n"
-        "• `link &lt;your mobile number&gt;` to book in your own DingTalk name (I send a code to your DingTalk)"
-        " · `unlink`"
-    )
-
-
 def help_examples() -> list[str]:
     return ["free rooms tomorrow 2-3pm", "any room now", "group import"]
 
@@ -90,10 +76,6 @@ def rooms_left_out(count: int, *, capacity: int | None, labels: Sequence[str]) -
     return f"Not shown: {count} {rooms} {' or '.join(reasons)}."
 
 
-def import_groups_button() -> str:
-    return "Import DingTalk groups"
-
-
 def room_unknown_footnote(room_name: str, error: str) -> str:
     if "invalid" in error.lower():
         return room_invalid(room_name)
@@ -131,10 +113,6 @@ def group_deleted(name: str) -> str:
     return f"Deleted the group {quoted(name)}. Its rooms are still in the directory."
 
 
-def share_needs_channel() -> str:
-    return "Share a group from the channel you want to share it with: run `/rooms group share &lt;name&gt;` there."
-
-
 def group_shared(name: str, channel_id: str) -> str:
     return f"Shared {quoted(name)} with <#{escape_mrkdwn(channel_id)}>. Everyone there can now ask about its rooms."
 
@@ -159,7 +137,3 @@ def demo_greeting(tz: str, *, simulated: bool) -> str:
         "`groups` · `book &lt;room&gt; tomorrow 10-11am` · `help`.  "
         "Type `show all` or `refresh` after an answer, `quit` to leave."
     )
-
-
-def demo_goodbye() -> str:
-    return "Bye!"

@@ -69,25 +69,6 @@ def booking_busy_nothing_else(room_name: str, *, just_taken: bool = True) -> str
     )
 
 
-def booking_needs_room() -> str:
-    return "a room and a time"
-
-
-def booking_text_example() -> str:
-    return "book 3F-Everest tomorrow 2-3pm"
-
-
-def bookings_header() -> str:
-    return "Your upcoming bookings"
-
-
-def bookings_none() -> str:
-    return (
-        "You have no upcoming bookings made through roombot. "
-        "Book a room from any answer, or type `book &lt;room&gt; &lt;time&gt;`."
-    )
-
-
 def booking_status_label(status: str) -> str:
     """A word on a booking's state, or nothing for a plain confirmed booking."""
     return {
@@ -99,10 +80,6 @@ def booking_status_label(status: str) -> str:
         "ended": "ended early",
         "declined": "declined by the room's administrator",
     }.get(status, "")
-
-
-def cancel_button() -> str:
-    return "Cancel"
 
 
 def cancel_button_long(room_name: str, start: datetime) -> str:
@@ -125,10 +102,6 @@ def cancel_ended(room_name: str, start: datetime, end: datetime) -> str:
 
 def cancel_not_active(room_name: str) -> str:
     return f"That booking of {quoted(room_name)} never went through, so there is nothing to cancel."
-
-
-def cancel_pick() -> str:
-    return "Which booking should I cancel? Click *Cancel* next to it, or type `cancel &lt;booking number&gt;`."
 
 
 def cancel_none_at(moment: datetime) -> str:

@@ -53,32 +53,12 @@ def reminder_text(room_name: str, start: datetime, end: datetime, *, location: s
     return text + " Not needed any more? Release it so others can use it."
 
 
-def checkin_button() -> str:
-    return "Check in"
-
-
-def release_button() -> str:
-    return "Release room"
-
-
 def extend_button(extra_minutes: int) -> str:
     return f"Extend {minutes(extra_minutes)}"
 
 
-def release_confirm_title() -> str:
-    return "Release the room?"
-
-
 def release_confirm_text(room_name: str) -> str:
     return f"{quoted(room_name)} goes back to everyone for the rest of your slot."
-
-
-def release_confirm_yes() -> str:
-    return "Release"
-
-
-def release_confirm_no() -> str:
-    return "Keep it"
 
 
 # --- auto-release ----------------------------------------------------------------------------
@@ -154,16 +134,8 @@ def extend_unknown(room_name: str) -> str:
     return f"I could not read {quoted(room_name)}'s schedule after your booking, so I did not extend it. Try again soon."
 
 
-def extend_bad_minutes() -> str:
-    return "Extend by how long? For example `extend 30 min` (at most 4 hours)."
-
-
 def reminders_set(lead_minutes: int) -> str:
     return f"OK: I will remind you {minutes(lead_minutes)} before each booking."
-
-
-def reminders_off() -> str:
-    return "OK: no more reminders. Turn them back on with `remind me 10 min before`."
 
 
 def group_grace_set(group_name: str, grace_minutes: int) -> str:
@@ -174,10 +146,6 @@ def group_grace_set(group_name: str, grace_minutes: int) -> str:
 
 def group_grace_default(group_name: str, workspace_minutes: int) -> str:
     return f"{quoted(group_name)} follows the workspace setting again ({group_grace_set(group_name, workspace_minutes)})"
-
-
-def group_grace_bad() -> str:
-    return "Give minutes (0–240), `off` or `default`, for example `group grace HQ 10`."
 
 
 # --- the jobs' notes (log and `roombot jobs run --once`) -------------------------------------
@@ -209,10 +177,7 @@ __all__ = [
     "booking_over",
     "booking_released",
     "checked_in",
-    "checkin_button",
     "dm_printed",
-    "extend_bad_minutes",
-    "group_grace_bad",
     "group_grace_default",
     "group_grace_set",
     "extend_button",
@@ -224,14 +189,9 @@ __all__ = [
     "meeting_extended",
     "no_current_booking",
     "plain_dates",
-    "release_button",
-    "release_confirm_no",
     "release_confirm_text",
-    "release_confirm_title",
-    "release_confirm_yes",
     "released_no_show",
     "reminder_text",
-    "reminders_off",
     "reminders_set",
     "slack_clock",
     "slack_time",

@@ -19,17 +19,6 @@ def cli_cannot_start(detail: str) -> str:
     return f"cannot start: {detail}"
 
 
-def cli_no_dingtalk_credentials() -> str:
-    return (
-        "no DingTalk credentials. Set DINGTALK_APP_KEY and DINGTALK_APP_SECRET "
-        "(or the DINGTALK_SUITE_* and DINGTALK_AUTH_CORP_ID settings) and DINGTALK_OPERATOR_UNION_ID."
-    )
-
-
-def cli_operator_required() -> str:
-    return "DINGTALK_OPERATOR_UNION_ID is required to list rooms."
-
-
 def cli_cannot_reach_database(url: str) -> str:
     return f"cannot reach the database at {url}"
 
@@ -45,10 +34,6 @@ def cli_database_state(url: str, current: str | None, head: str | None) -> str:
 
 def cli_database_failed(action: str, url: str, error: str) -> str:
     return f"cannot {action} {url}: {error}"
-
-
-def serve_socket_connecting() -> str:
-    return "Socket Mode, connecting to Slack"
 
 
 def serve_http_listening(port: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Final, NamedTuple
 
 from bot.present.messages.words import clock, minutes, window
 
@@ -77,20 +78,21 @@ def slack_book_accessible(room_name: str, start: datetime, end: datetime) -> str
     return f"Book {room_name}, {window(start, end)}"
 
 
-def slack_cancel_confirm_title() -> str:
-    return "Cancel this booking?"
+class Confirm(NamedTuple):
+    """The words of a confirm dialog shown before a button acts (Slack's `confirm` object)."""
+
+    title: str
+    text: str
+    confirm: str
+    deny: str
 
 
-def slack_cancel_confirm_text() -> str:
-    return "The room is released for everyone else. This cannot be undone."
-
-
-def slack_cancel_confirm_yes() -> str:
-    return "Yes, cancel it"
-
-
-def slack_cancel_confirm_no() -> str:
-    return "Keep it"
+CANCEL_CONFIRM: Final = Confirm(
+    title="Cancel this booking?",
+    text="The room is released for everyone else. This cannot be undone.",
+    confirm="Yes, cancel it",
+    deny="Keep it",
+)
 
 
 def slack_listed_without_button(count: int) -> str:
@@ -102,27 +104,19 @@ def slack_listed_without_button(count: int) -> str:
     )
 
 
-def slack_modal_save_slow() -> str:
-    """The group modal's save outlasted Slack's patience (plain text: shown under a field)."""
-    return "Saving is taking longer than usual. It may still go through: check the Home tab in a minute."
-
-
 __all__ = [
+    "CANCEL_CONFIRM",
     "LABEL_DISPLAY_MAX",
+    "Confirm",
     "find_header_shared",
     "slack_book_accessible",
     "slack_booked_by",
     "slack_busy",
-    "slack_cancel_confirm_no",
-    "slack_cancel_confirm_text",
-    "slack_cancel_confirm_title",
-    "slack_cancel_confirm_yes",
     "slack_date",
     "slack_fallback_rooms",
     "slack_free_from",
     "slack_free_windows",
     "slack_listed_without_button",
-    "slack_modal_save_slow",
     "slack_span",
     "slack_too_slow",
     "slack_window",

@@ -14,10 +14,6 @@ def closed_room(until: datetime | None, reason: str | None) -> str:
     return f"{head} ({reason})" if reason else head
 
 
-def not_open_to_you() -> str:
-    return "Not open to you (members only)"
-
-
 def unavailable_count(count: int) -> str:
     """The summary's part about closed or members-only rooms: `2 closed or not open to you`."""
     return f"{count} closed or not open to you"
@@ -31,25 +27,14 @@ def approval_declined(room_name: str, start: datetime, end: datetime) -> str:
     return f"Your booking of {quoted(room_name)} for {window(start, end)} was *declined* by the room's administrator."
 
 
-def approval_alternatives() -> str:
-    return "These rooms are free then:"
-
-
-def approval_no_alternatives() -> str:
-    return "No other room of your groups is free then; ask me for another time."
-
-
 def jobs_approvals_followed(checked: int, approved: int, declined: int, told: int) -> str:
     return f"{checked} pending bookings checked: {approved} approved, {declined} declined; {told} bookers told"
 
 
 __all__ = [
-    "approval_alternatives",
     "approval_approved",
     "approval_declined",
-    "approval_no_alternatives",
     "closed_room",
     "jobs_approvals_followed",
-    "not_open_to_you",
     "unavailable_count",
 ]

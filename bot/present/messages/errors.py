@@ -8,13 +8,8 @@ from typing import TypeVar
 
 from bot import errors
 from bot.markup import escape_mrkdwn
-from bot.present.messages.identity import (
-    external_user_cannot_see,
-    external_user_refused,
-    groups_per_user_limit,
-    unlink_others_admin_only,
-    workspace_groups_admin_only,
-)
+from bot.present.messages.fixed import WORDS
+from bot.present.messages.identity import groups_per_user_limit
 from bot.present.messages.parsing import parse_error
 from bot.present.messages.quota import search_held
 from bot.present.messages.words import quoted, quoted_list
@@ -90,13 +85,13 @@ def not_allowed(what: str) -> str:
         case errors.NotAllowedReason.CHANGE_BOOKING:
             return "Only the person who booked the room, or a workspace admin, can change that booking."
         case errors.NotAllowedReason.WORKSPACE_GROUP:
-            return workspace_groups_admin_only()
+            return WORDS.workspace_groups_admin_only
         case errors.NotAllowedReason.EXTERNAL_USER:
-            return external_user_refused()
+            return WORDS.external_user_refused
         case errors.NotAllowedReason.EXTERNAL_READ:
-            return external_user_cannot_see()
+            return WORDS.external_user_cannot_see
         case errors.NotAllowedReason.UNLINK_OTHERS:
-            return unlink_others_admin_only()
+            return WORDS.unlink_others_admin_only
         case errors.NotAllowedReason.CHANGE_GROUP:
             return "Only the person who made this group, or a workspace admin, can change it."
         case errors.NotAllowedReason.GROUP_NOT_SHARED_WITH_CHANNEL:
@@ -108,13 +103,6 @@ def not_allowed(what: str) -> str:
 
 def store_unavailable() -> str:
     return "I can't reach my database right now, so nothing was changed. Please try again in a minute."
-
-
-def account_not_linked() -> str:
-    return (
-        "To book rooms in your own name, link your DingTalk account first: "
-        "`link &lt;your mobile number&gt;` or `link &lt;your DingTalk unionId&gt;`."
-    )
 
 
 def booking_rule(rule: str, room_name: str, detail: dict[str, str]) -> str:
@@ -151,43 +139,49 @@ def room_invalid(room_name: str) -> str:
     return f"DingTalk no longer knows {quoted(room_name)}; it may have been removed. Remove it from your group."
 
 
+# The DingTalk errors whose sentence needs nothing from the error itself; `dingtalk_error` words the rest.
+_DINGTALK_FIXED: dict[type[errors.DingTalkError], str] = {
+    errors.EmptyRoomList: "That group has no rooms yet. Add some with `group add &lt;group&gt; &lt;room&gt; &lt;room&gt;`.",
+    errors.WindowTooLong: (
+        "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
+    ),
+    errors.TooManyRooms: (
+        "DingTalk refused to check that many rooms at once. Please try again; if it keeps happening, tell your admin."
+    ),
+    errors.InvalidRoomId: (
+        "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
+    ),
+    errors.RoomBusy: "Someone just took that room for that time. Ask again to see what is still free.",
+    errors.EventLimitReached: (
+        "DingTalk allows each organizer 100 new events a day, and that limit is reached. "
+        "Link your own DingTalk account with `link`, or try again tomorrow."
+    ),
+    errors.ItemNotFound: "That meeting no longer exists in DingTalk; it may have been cancelled there already.",
+    errors.UserNotFound: "I couldn't find that person in DingTalk. Check the mobile number or unionId and try again.",
+    errors.QuotaExhausted: (
+        "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets "
+        "on the 1st of next month. An admin can raise the quota by upgrading the DingTalk plan."
+    ),
+    errors.Throttled: "DingTalk is busy right now and asked me to slow down. Please try again in a minute.",
+    errors.UpstreamUnavailable: "DingTalk isn't answering right now. Please try again in a few minutes.",
+}
+
+
 def dingtalk_error(exc: errors.DingTalkError) -> str:
     support = _support(exc)
     match exc:
-        case errors.EmptyRoomList():
-            return "That group has no rooms yet. Add some with `group add &lt;group&gt; &lt;room&gt; &lt;room&gt;`."
-        case errors.WindowTooLong():
-            return "That span is too long for DingTalk to check in one go. Ask about a shorter span, such as one week."
-        case errors.TooManyRooms():
-            return (
-                "DingTalk refused to check that many rooms at once. "
-                "Please try again; if it keeps happening, tell your admin."
-            )
-        case errors.InvalidRoomId():
-            return "DingTalk no longer knows one of these rooms; it may have been removed. An admin can run `roombot sync`."
-        case errors.RoomBusy():
-            return "Someone just took that room for that time. Ask again to see what is still free."
         case errors.RoomRuleRefused():
             rule = f" “{escape_mrkdwn(exc.message)}”" if exc.message else ""
             return (
                 f"DingTalk refused the booking because of the room's booking rule{rule}. "
                 "Pick a time that fits the rule, or another room."
             )
-        case errors.EventLimitReached():
-            return (
-                "DingTalk allows each organizer 100 new events a day, and that limit is reached. "
-                "Link your own DingTalk account with `link`, or try again tomorrow."
-            )
-        case errors.ItemNotFound():
-            return "That meeting no longer exists in DingTalk; it may have been cancelled there already."
         case errors.OperatorNotEmployee():
             return (
                 "DingTalk says the account roombot reads rooms with is not a member of your organisation. "
                 "An admin needs to set DINGTALK_OPERATOR_UNION_ID to the unionId of an active member "
                 f"who can see the meeting rooms.{support}"
             )
-        case errors.UserNotFound():
-            return "I couldn't find that person in DingTalk. Check the mobile number or unionId and try again."
         case errors.BadCredentials():
             return (
                 "DingTalk refused roombot's app credentials. A workspace admin needs to check "
@@ -209,27 +203,20 @@ def dingtalk_error(exc: errors.DingTalkError) -> str:
                 f"roombot's DingTalk app is missing {missing}. A DingTalk admin can add it in the "
                 f"developer console under the app's permissions.{support}"
             )
-        case errors.QuotaExhausted():
-            return (
-                "Your organisation has used this month's DingTalk API quota, so I can't check rooms until it resets "
-                "on the 1st of next month. An admin can raise the quota by upgrading the DingTalk plan."
-            )
         case errors.Throttled() if exc.code == "IpFlowLimit":
             return (
                 "DingTalk has paused calls from roombot's address for a few minutes (too many calls at once). "
                 "I'm backing off; please try again in about five minutes."
             )
-        case errors.Throttled():
-            return "DingTalk is busy right now and asked me to slow down. Please try again in a minute."
-        case errors.UpstreamUnavailable():
-            return "DingTalk isn't answering right now. Please try again in a few minutes."
         case errors.MalformedReply():
             return (
                 "DingTalk sent a reply I couldn't read. "
                 f"Please try again shortly; if it keeps happening, tell your admin.{support}"
             )
-        case _:
-            return f"DingTalk said no: {escape_mrkdwn(exc.message or exc.code or 'unknown error')}.{support}"
+    for kind in type(exc).__mro__:
+        if kind in _DINGTALK_FIXED:
+            return _DINGTALK_FIXED[kind]
+    return f"DingTalk said no: {escape_mrkdwn(exc.message or exc.code or 'unknown error')}.{support}"
 
 
 def describe_error(exc: BaseException) -> str:
@@ -256,7 +243,7 @@ def describe_error(exc: BaseException) -> str:
         case errors.BookingRuleViolation():
             return booking_rule(exc.rule, exc.room_name, exc.detail)
         case errors.AccountNotLinked():
-            return account_not_linked()
+            return WORDS.account_not_linked
         case errors.SearchHeld():
             return search_held(exc)
         case errors.DingTalkError():
@@ -266,14 +253,6 @@ def describe_error(exc: BaseException) -> str:
             return f"roombot is not set up correctly{variable}. A workspace admin needs to fix its configuration."
         case _:
             return _GENERIC_ERROR
-
-
-def no_groups() -> str:
-    return (
-        "You have no room groups yet, so I don't know which rooms to check. "
-        "Import DingTalk's own groups with `group import`, "
-        "or make one with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
-    )
 
 
 def empty_group(name: str) -> str:

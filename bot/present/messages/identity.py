@@ -44,25 +44,8 @@ def link_code_wrong(attempts_left: int) -> str:
     return f"That code is not right. Check the latest roombot message in DingTalk; you have {tries}."
 
 
-def link_code_expired() -> str:
-    return "That code has expired. Ask for a new one with `link &lt;your mobile number&gt;`."
-
-
-def link_code_none() -> str:
-    return (
-        "There is no link waiting for a code. Start with `link &lt;your mobile number&gt;` or `link &lt;your unionId&gt;`."
-    )
-
-
 def link_cooling_down(until: datetime, now: datetime) -> str:
     return f"Too many link attempts. For your account's safety, try again in {_minutes_until(until, now)} minutes."
-
-
-def link_needs_agent_id() -> str:
-    return (
-        "Linking sends a code through DingTalk work notifications, which is not set up yet. "
-        "A workspace admin needs to set `DINGTALK_AGENT_ID` (the DingTalk app's AgentId)."
-    )
 
 
 def link_state(*, linked: bool, verified: bool) -> str:
@@ -79,10 +62,6 @@ def link_state(*, linked: bool, verified: bool) -> str:
     )
 
 
-def linked_verified() -> str:
-    return "Linked! Rooms you book from now on are booked in your own DingTalk name."
-
-
 def link_email_offer(email: str) -> str:
     return f"Your Slack e-mail matches a DingTalk account. Link as {escape_mrkdwn(email)}?"
 
@@ -91,51 +70,8 @@ def link_email_button(email: str) -> str:
     return f"Link as {email}"
 
 
-def link_email_no_match() -> str:
-    return (
-        "I could not find a DingTalk account with your Slack e-mail address. "
-        "Link with `link &lt;your mobile number&gt;` instead: I'll send a code to your DingTalk."
-    )
-
-
-def unlinked() -> str:
-    return "Your DingTalk link is removed. Rooms you book are booked with roombot's account, in your name."
-
-
 def unlinked_other(user_id: str) -> str:
     return f"Removed the DingTalk link of <@{user_id}>."
-
-
-def unlink_nothing() -> str:
-    return "There is no DingTalk link to remove."
-
-
-def unlink_others_admin_only() -> str:
-    return "Only workspace admins can remove someone else's DingTalk link. To remove your own, type `unlink`."
-
-
-# --- who may change what --------------------------------------------------------------------------
-
-
-def workspace_groups_admin_only() -> str:
-    return (
-        "Only workspace admins can create, import, rename, delete or share workspace groups. "
-        "Ask a workspace admin, or make a group of your own with `group add &lt;name&gt; &lt;room&gt; &lt;room&gt;`."
-    )
-
-
-def external_user_refused() -> str:
-    return (
-        "Sorry, you are a guest from another organisation here, so I can't book rooms, link accounts "
-        "or change room groups for you. Someone from this workspace can help."
-    )
-
-
-def external_user_cannot_see() -> str:
-    return (
-        "Sorry, room availability is only shown to members of this workspace. "
-        "Someone from this workspace can check it for you."
-    )
 
 
 # --- groups -------------------------------------------------------------------------------------
@@ -164,10 +100,3 @@ def group_where(scope: str, *, mine: bool, shared_here: bool) -> str:
 
 def groups_more(count: int) -> str:
     return f"…and {count} more. Name one to see it, e.g. `free rooms in &lt;group&gt; tomorrow 10am`."
-
-
-# --- sharing ------------------------------------------------------------------------------------
-
-
-def share_not_possible() -> str:
-    return "Only room availability can be shared in the channel. Ask the question again to get a fresh answer."

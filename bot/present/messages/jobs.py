@@ -31,10 +31,6 @@ def jobs_pruned_schedules(deleted: int) -> str:
     return f"deleted {_count(deleted, 'cached schedule', 'cached schedules')}"
 
 
-def jobs_directory_not_configured() -> str:
-    return "skipped: DingTalk is not configured"
-
-
 def jobs_directories_refreshed(refreshed: int, teams: int) -> str:
     if teams == 0:
         return "no workspace to refresh yet"
@@ -61,10 +57,6 @@ def jobs_lease_lost(name: str) -> str:
 
 def jobs_runner_started(worker: str) -> str:
     return f"job runner {worker} started; stop it with Ctrl-C"
-
-
-def jobs_list_empty() -> str:
-    return "No background jobs yet."
 
 
 def jobs_list_entry(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.markup import escape_mrkdwn
+from bot.present.messages.fixed import WORDS
 from bot.present.messages.words import minutes, quoted, window
 
 # Times arrive already in the reader's zone. People are Slack user ids, shown as mentions.
@@ -40,10 +41,6 @@ def meet_searched(start: datetime, end: datetime) -> str:
     return f"Searched {window(start, end)}, within working hours"
 
 
-def meet_everyone_free() -> str:
-    return "Everyone is free"
-
-
 def meet_busy(user_ids: Sequence[str]) -> str:
     """Who is busy then (never what they are doing)."""
     return f"Busy: {people_list(user_ids)}"
@@ -59,17 +56,6 @@ def meet_optional_busy(user_ids: Sequence[str]) -> str:
 
 def meet_rooms(names: Sequence[str]) -> str:
     return "Free rooms: " + ", ".join(quoted(name) for name in names)
-
-
-def meet_no_room() -> str:
-    return "No room that fits is free then"
-
-
-def meet_no_common_time() -> str:
-    return (
-        "No time suits everyone. These have the fewest conflicts. To rank someone lower, "
-        "mark them optional, like `@bo optional`."
-    )
 
 
 def meet_no_slots(duration_minutes: int) -> str:
@@ -101,14 +87,6 @@ def meet_unreadable(user_ids: Sequence[str]) -> str:
 
 def meet_too_many_people(limit: int) -> str:
     return f"That's more people than I can plan for at once: name at most {limit}, or book a room for the group instead."
-
-
-def meet_no_groups() -> str:
-    return "You have no room groups yet, so I looked for a time without a room. Try `group import`."
-
-
-def meet_video_note() -> str:
-    return "The invitation will include a DingTalk video meeting."
 
 
 def invite_button(room_name: str) -> str:
@@ -171,7 +149,7 @@ def meet_slot_lines(
     Without `calendars` (nobody's could be searched) nobody is said to be free."""
     head = f"*{window(start, end)}*"
     if calendars and not busy and not maybe_busy:
-        head += f" · {meet_everyone_free()}"
+        head += f" · {WORDS.meet_everyone_free}"
     lines = [head]
     if busy:
         lines.append(meet_busy(busy))
@@ -180,5 +158,5 @@ def meet_slot_lines(
     if optional_busy:
         lines.append(meet_optional_busy(optional_busy))
     if rooms is not None:
-        lines.append(meet_rooms(rooms) if rooms else meet_no_room())
+        lines.append(meet_rooms(rooms) if rooms else WORDS.meet_no_room)
     return lines

@@ -8,36 +8,16 @@ from datetime import datetime
 
 from bot import errors
 from bot.markup import escape_mrkdwn
-from bot.present.messages.words import day
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None or seconds < 5:
-        return "just now"
-    if seconds < 90:
-        return f"{round(seconds)} s ago"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min ago"
-    return f"{round(seconds / 3600)} h ago"
+from bot.present.messages.words import ago, day, duration
 
 
 def _duration(seconds: float) -> str:
-    if math.isinf(seconds):
-        return "no refresh until next month"
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def refresh_button() -> str:
-    return "Refresh"
+    return "no refresh until next month" if math.isinf(seconds) else duration(seconds, hour_decimals=1)
 
 
 def held_note(reason: errors.HeldReason, *, age_s: float | None, until: datetime | None) -> str:
     """The sentence under an answer that came from saved data instead of DingTalk (mrkdwn-safe)."""
-    age = _age(age_s)
+    age = ago(age_s)
     match reason:
         case errors.HeldReason.BUDGET:
             return (
@@ -82,10 +62,6 @@ def search_held(exc: errors.SearchHeld) -> str:
     return "I have nothing saved for that time yet. Please try again in a few minutes."
 
 
-def running_low_note() -> str:
-    return "DingTalk calls are running low this month, so answers are refreshed less often and may be a little older."
-
-
 def quota_report(
     *,
     month: str,
@@ -118,10 +94,6 @@ def quota_report(
     return lines
 
 
-def quota_home_header() -> str:
-    return "DingTalk calls this month (admins)"
-
-
 def quota_admin_dm(*, month: str, used: int, budget: int, projected: float) -> str:
     """The one DM a month to the admins when the budget runs low (mrkdwn)."""
     return (
@@ -140,9 +112,6 @@ __all__ = [
     "held_note",
     "jobs_quota_checked",
     "quota_admin_dm",
-    "quota_home_header",
     "quota_report",
-    "refresh_button",
-    "running_low_note",
     "search_held",
 ]

@@ -45,10 +45,6 @@ def sweep_note(*, released: int, calls: int) -> str:
     return f"released {released} orphan event(s); {calls} DingTalk call(s)"
 
 
-def reconcile_not_configured() -> str:
-    return "skipped: DingTalk is not configured"
-
-
 def audit_header_unsettled(count: int) -> str:
     return f"Bookings not in a final state: {count}"
 
@@ -72,11 +68,3 @@ def audit_orphan_line(*, event_id: str, summary: str, start: datetime, team_id: 
 
 def audit_fixed(*, settled: int, released: int, left: int) -> str:
     return f"Fixed: settled {settled} booking(s), released {released} orphan event(s); {left} left to retry."
-
-
-def audit_clean() -> str:
-    return "Nothing to fix: every booking is settled and every roombot event is known."
-
-
-def audit_not_configured() -> str:
-    return "DingTalk is not configured (DINGTALK_APP_KEY …): the audit needs it to read the calendars."

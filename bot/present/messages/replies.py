@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.domain.availability import Summary
 from bot.markup import escape_mrkdwn
-from bot.present.messages.dingtalk_rules import not_open_to_you, unavailable_count
-from bot.present.messages.words import clock, day, minutes, span, window
+from bot.present.messages.dingtalk_rules import unavailable_count
+from bot.present.messages.fixed import WORDS
+from bot.present.messages.words import ago, clock, day, minutes, span, window
 
 # Used by bot/slack/blocks.py and bot/textview.py. Times arrive already in the asker's zone.
 
@@ -28,23 +30,16 @@ def wanted(capacity: int | None, labels: Sequence[str]) -> str:
     return " · ".join(parts)
 
 
-def summary_line(
-    *,
-    total: int,
-    fitting: int,
-    partly_free: int = 0,
-    pending: int = 0,
-    unknown: int = 0,
-    unavailable: int = 0,
-    next_free: datetime | None = None,
-    next_free_count: int = 0,
-    duration_minutes: int | None = None,
-    asked: datetime | None = None,
-) -> str:
+def summary_line(summary: Summary, *, duration_minutes: int | None = None, asked: datetime | None = None) -> str:
     """The one-line reason: `0 of 12 free; 3 are free from 15:30; 2 could not be checked`.
 
-    A time on another day than the one `asked` about names its day: `2 are free from Wed 03 Dec 00:00`.
+    Times are shown in `asked`'s zone, and a time on another day than the one `asked` about names its
+    day: `2 are free from Wed 03 Dec 00:00`.
     """
+    total, fitting, partly_free = summary.total, summary.fitting, summary.partly_free
+    next_free, next_free_count = summary.next_free, summary.next_free_count
+    if next_free is not None and asked is not None:
+        next_free = next_free.astimezone(asked.tzinfo)
     if total == 0:
         return "No rooms to check."
     free_word = f"have a {minutes(duration_minutes)} slot" if duration_minutes else "free"
@@ -56,18 +51,18 @@ def summary_line(
     parts = [head]
     if partly_free and not duration_minutes:
         parts.append(f"{partly_free} partly free")
-    if pending:
-        parts.append(f"{pending} awaiting approval (may free up)")
+    if summary.pending:
+        parts.append(f"{summary.pending} awaiting approval (may free up)")
     if next_free is not None and next_free_count:
         verb = "is" if next_free_count == 1 else "are"
         when = (
             clock(next_free) if asked is None or next_free.date() == asked.date() else f"{day(next_free)} {clock(next_free)}"
         )
         parts.append(f"{next_free_count} {verb} free from {when}")
-    if unknown:
-        parts.append(f"{unknown} could not be checked")
-    if unavailable:
-        parts.append(unavailable_count(unavailable))
+    if summary.unknown:
+        parts.append(f"{summary.unknown} could not be checked")
+    if summary.unavailable:
+        parts.append(unavailable_count(summary.unavailable))
     return "; ".join(parts)
 
 
@@ -82,7 +77,7 @@ def verdict_label(verdict: str, *, fits: bool = False) -> str:
         "busy": "Busy",
         "unknown": "Could not be checked",
         "closed": "Closed for bookings",
-        "not_open": not_open_to_you(),
+        "not_open": WORDS.not_open_to_you,
     }.get(verdict, verdict)
 
 
@@ -139,16 +134,8 @@ def more_rooms(count: int) -> str:
     return f"…and {count} more" + (" room" if count == 1 else " rooms") + " not listed."
 
 
-def alternatives_header() -> str:
-    return "Nearest other times"
-
-
 def alternative_when(earlier: bool) -> str:
     return "earlier" if earlier else "later"
-
-
-def other_groups_header() -> str:
-    return "Free in your other groups"
 
 
 def searched_groups(names: Sequence[str]) -> str:
@@ -160,18 +147,4 @@ def searched_groups(names: Sequence[str]) -> str:
 
 def data_age(seconds: float | None) -> str:
     """How fresh the schedules are: `checked just now`, `checked 40 s ago`, `checked 12 min ago`."""
-    if seconds is None or seconds < 5:
-        return "checked just now"
-    if seconds < 90:
-        return f"checked {round(seconds)} s ago"
-    if seconds < 90 * 60:
-        return f"checked {round(seconds / 60)} min ago"
-    return f"checked {round(seconds / 3600)} h ago"
-
-
-def timeline_legend() -> str:
-    return "▓ busy  ░ awaiting approval  · free  [ ] your time"
-
-
-def no_rooms_fit() -> str:
-    return "No room fits that time."
+    return f"checked {ago(seconds)}"

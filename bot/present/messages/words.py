@@ -51,3 +51,19 @@ def span(start: datetime, end: datetime) -> str:
     if end.date() == start.date() + timedelta(days=1) and end.hour == end.minute == 0:
         return f"{clock(start)}–24:00"
     return f"{day(start)} {clock(start)} – {day(end)} {clock(end)}"
+
+
+def duration(seconds: float, *, hour_decimals: int = 0) -> str:
+    """`40 s`, `12 min`, `2 h` (`1.5 h` with one hour decimal)."""
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.{hour_decimals}f} h"
+
+
+def ago(seconds: float | None) -> str:
+    """How long ago something was checked: `just now`, `40 s ago`, `12 min ago`, `2 h ago`."""
+    if seconds is None or seconds < 5:
+        return "just now"
+    return f"{duration(seconds)} ago"

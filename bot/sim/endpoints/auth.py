@@ -4,14 +4,15 @@ other endpoint passes first."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, error_reply, json_body, oapi_reply, ok
+from bot.sim.replies import Endpoints, Problem, error_reply, json_body, oapi_reply, ok, serves
 from bot.sim.routes import OAPI_ENDPOINTS
 from bot.sim.state import SimState
 
 
-class AuthEndpoints:
+class AuthEndpoints(Endpoints):
     """`accessToken` and `corpAccessToken`.
 
     Args:
@@ -22,9 +23,6 @@ class AuthEndpoints:
     def __init__(self, *, state: SimState, issue_token: Callable[[], str]) -> None:
         self._state = state
         self._issue_token = issue_token
-
-    def handlers(self) -> dict[str, Handler]:
-        return {"accessToken": self.access_token, "corpAccessToken": self.corp_access_token}
 
     def check_token(self, key: str, request: Request) -> Reply | None:
         """The refusal for a call without a valid token, or None (lock held)."""
@@ -40,11 +38,11 @@ class AuthEndpoints:
             return error_reply(400, "InvalidAuthentication", "不合法的access_token")
         return None
 
+    @serves("accessToken")
     def access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
-        body = json_body(request)
-        if state.revoked or body.get("appKey") != state.app_key or body.get("appSecret") != state.app_secret:
-            raise Problem(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
+        expected = {"appKey": state.app_key, "appSecret": state.app_secret}
+        self._credentials(request, expected, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
         # DingTalk hands out the same internal-app token while it is valid, and each fetch
         # extends its lifetime.
         token = state.app_token
@@ -55,13 +53,20 @@ class AuthEndpoints:
             state.extend_token(token)
         return ok({"accessToken": token, "expireIn": state.config.token_ttl_s})
 
+    @serves("corpAccessToken")
     def corp_access_token(self, params: dict[str, str], request: Request) -> Reply:
         state = self._state
-        body = json_body(request)
-        if state.revoked or body.get("suiteKey") != state.suite_key or body.get("suiteSecret") != state.suite_secret:
-            raise Problem(400, "invalidSuiteKey", "无效的suiteKey或suiteSecret")
+        expected = {"suiteKey": state.suite_key, "suiteSecret": state.suite_secret}
+        body = self._credentials(request, expected, "invalidSuiteKey", "无效的suiteKey或suiteSecret")
         if body.get("suiteTicket") != state.suite_ticket:
             raise Problem(400, "invalidSuiteTicket", "无效的suiteTicket")
         if body.get("authCorpId") != state.corp_id:
             raise Problem(400, "invalidAuthInfo", "授权关系不存在")
         return ok({"accessToken": self._issue_token(), "expireIn": state.config.token_ttl_s})
+
+    def _credentials(self, request: Request, expected: dict[str, str], code: str, message: str) -> dict[str, Any]:
+        """The JSON body, when it carries the `expected` key and secret and they are not revoked."""
+        body = json_body(request)
+        if self._state.revoked or any(body.get(field) != value for field, value in expected.items()):
+            raise Problem(400, code, message)
+        return body

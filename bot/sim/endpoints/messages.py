@@ -11,22 +11,20 @@ import json
 from typing import Any
 
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, oapi_reply
+from bot.sim.replies import Endpoints, Problem, json_body, oapi_reply, serves
 from bot.sim.state import SimState
 
 MAX_RECIPIENTS = 100
 MAX_MSG_BYTES = 2048
 
 
-class WorkNotifications:
+class WorkNotifications(Endpoints):
     """`workNotify`; a Problem's code is the errcode (an HTTP 200 answer, as with every oapi call)."""
 
     def __init__(self, *, state: SimState) -> None:
         self._state = state
 
-    def handlers(self) -> dict[str, Handler]:
-        return {"workNotify": self.send}
-
+    @serves("workNotify")
     def send(self, params: dict[str, str], request: Request) -> Reply:
         try:
             body = json_body(request, required=True)

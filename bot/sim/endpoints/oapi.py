@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, oapi_reply
+from bot.sim.replies import Endpoints, Problem, json_body, oapi_reply, serves
 from bot.sim.state import SimState
 
 MOBILE_PATTERN = re.compile(r"^(?:\+?86-?)?1\d{10}$")
@@ -17,20 +17,11 @@ def _int_of(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class OapiEndpoints:
+class OapiEndpoints(Endpoints):
     """`userGet`, `userGetByMobile` and `userGetByUnionId`; a Problem's code is the errcode."""
 
     def __init__(self, *, state: SimState) -> None:
         self._state = state
-
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            "userGet": self.user_get,
-            "userGetByMobile": self.user_get_by_mobile,
-            "userGetByUnionId": self.user_get_by_union_id,
-            "userList": self.user_list,
-            "departmentSubIds": self.department_sub_ids,
-        }
 
     @staticmethod
     def _body(request: Request) -> dict[str, Any]:
@@ -39,6 +30,7 @@ class OapiEndpoints:
         except Problem:
             raise Problem(200, "40035", "不合法的参数") from None
 
+    @serves("userGet")
     def user_get(self, params: dict[str, str], request: Request) -> Reply:
         userid = self._body(request).get("userid")
         if not isinstance(userid, str) or not userid.strip():
@@ -48,6 +40,7 @@ class OapiEndpoints:
             raise Problem(200, "60121", "找不到该用户")
         return oapi_reply(0, "ok", result=user.wire())
 
+    @serves("userGetByMobile")
     def user_get_by_mobile(self, params: dict[str, str], request: Request) -> Reply:
         mobile = str(self._body(request).get("mobile") or "").strip()
         if not MOBILE_PATTERN.match(mobile):
@@ -58,6 +51,7 @@ class OapiEndpoints:
             raise Problem(200, "60121", "找不到该用户")
         return oapi_reply(0, "ok", result={"userid": user.userid})
 
+    @serves("userList")
     def user_list(self, params: dict[str, str], request: Request) -> Reply:
         """The direct members of one department, a page at a time (`cursor`, `size` at most 100).
 
@@ -80,6 +74,7 @@ class OapiEndpoints:
             result["next_cursor"] = start + size
         return oapi_reply(0, "ok", result=result)
 
+    @serves("departmentSubIds")
     def department_sub_ids(self, params: dict[str, str], request: Request) -> Reply:
         dept_id = _int_of(self._body(request).get("dept_id"))
         if dept_id is None:
@@ -88,6 +83,7 @@ class OapiEndpoints:
             raise Problem(200, "60003", "部门不存在")
         return oapi_reply(0, "ok", result={"dept_id_list": []})
 
+    @serves("userGetByUnionId")
     def user_get_by_union_id(self, params: dict[str, str], request: Request) -> Reply:
         unionid = self._body(request).get("unionid")
         user = self._state.user_by_union(unionid) if isinstance(unionid, str) else None

@@ -12,10 +12,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.sim import data
-from bot.sim.endpoints.users import Directory
+from bot.sim.endpoints.users import DirectoryEndpoints
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, json_body, ok
-from bot.sim.state import SimState
+from bot.sim.replies import Problem, json_body, ok, serves
 from bot.sim.timefmt import SHANGHAI, SHANGHAI_NAME, format_local, local_days, parse_iso
 
 MAX_USERS_PER_CALL = 20
@@ -51,21 +50,15 @@ def person_day(seed: int, union_id: str, day: date) -> tuple[DemoBusy, ...]:
     return tuple(items)
 
 
-class PeopleSchedules:
+class PeopleSchedules(DirectoryEndpoints):
     """`querySchedule`: POST /v1.0/calendar/users/{unionId}/querySchedule."""
-
-    def __init__(self, *, state: SimState, directory: Directory) -> None:
-        self._state = state
-        self._directory = directory
-
-    def handlers(self) -> dict[str, Handler]:
-        return {"querySchedule": self.query}
 
     def busy(self, union_id: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """A person's items overlapping [start, end), in wire form (in process, for tests and the demo)."""
         with self._state.lock:
             return self._items(union_id, start, end)
 
+    @serves("querySchedule")
     def query(self, params: dict[str, str], request: Request) -> Reply:
         self._directory.calendar_user(params["user"])
         body = json_body(request)

@@ -9,27 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.sim import data
-from bot.sim.endpoints.users import Directory
+from bot.sim.endpoints.users import DirectoryEndpoints
 from bot.sim.http import Reply, Request
-from bot.sim.replies import Handler, Problem, ok, wire_copy
-from bot.sim.state import SimState
+from bot.sim.replies import Problem, ok, serves, wire_copy
 from bot.sim.timefmt import to_ms
 
 
-class RoomEndpoints:
+class RoomEndpoints(DirectoryEndpoints):
     """`meetingRoomLists`, `groupLists`, `group` and `meetingRoom`, plus the room admin calls."""
-
-    def __init__(self, *, state: SimState, directory: Directory) -> None:
-        self._state = state
-        self._directory = directory
-
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            "meetingRoomLists": self.room_list,
-            "groupLists": self.group_list,
-            "group": self.group,
-            "meetingRoom": self.room,
-        }
 
     # --- in process --------------------------------------------------------------------------
 
@@ -45,36 +32,27 @@ class RoomEndpoints:
         with self._state.lock:
             return self._state.room(room_id).rules
 
-    def add_room(
-        self,
-        name: str,
-        *,
-        capacity: int = 8,
-        group_id: int | None = 172,
-        labels: Sequence[int] = (),
-        location: tuple[str, str] = ("HQ Building A", "3F"),
-        rules: data.RoomRules | None = None,
-    ) -> dict[str, Any]:
+    def add_room(self, new: data.NewRoom) -> dict[str, Any]:
         state = self._state
         with state.lock:
             index = state.next_room_index
             state.next_room_index += 1
-            group = next((g for g in state.groups if g["groupId"] == group_id), None)
+            group = next((g for g in state.groups if g["groupId"] == new.group_id), None)
             wire: dict[str, Any] = {
                 "roomId": data.stable_hex(16, state.seed, "roomId", index),
                 "roomStaffId": "",
                 "corpId": state.corp_id,
-                "roomName": name,
+                "roomName": new.name,
                 "roomStatus": 0,
-                "roomLabels": [{"labelId": label, "labelName": data.LABEL_NAMES.get(label, "")} for label in labels],
-                "roomCapacity": capacity,
-                "roomLocation": {"title": location[0], "desc": location[1]},
+                "roomLabels": [{"labelId": label, "labelName": data.LABEL_NAMES.get(label, "")} for label in new.labels],
+                "roomCapacity": new.capacity,
+                "roomLocation": {"title": new.location[0], "desc": new.location[1]},
                 "roomPicture": "",
                 "isvRoomId": "",
             }
             if group is not None:
                 wire["roomGroup"] = dict(group)
-            state.rooms.append(data.SimRoom(index=index, wire=wire, rules=rules or data.RoomRules()))
+            state.rooms.append(data.SimRoom(index=index, wire=wire, rules=new.rules))
             return wire_copy(wire)  # type: ignore[no-any-return]
 
     def update_room(self, room_id: str, **wire_fields: Any) -> dict[str, Any]:
@@ -116,6 +94,7 @@ class RoomEndpoints:
 
     # --- endpoints ---------------------------------------------------------------------------
 
+    @serves("meetingRoomLists")
     def room_list(self, params: dict[str, str], request: Request) -> Reply:
         self._directory.rooms_user(request)
         rooms = self._state.rooms
@@ -135,10 +114,12 @@ class RoomEndpoints:
             payload["nextToken"] = offset + max_results
         return ok(payload)
 
+    @serves("groupLists")
     def group_list(self, params: dict[str, str], request: Request) -> Reply:
         self._directory.rooms_user(request)
         return ok({"result": [dict(group) for group in self._state.groups]})
 
+    @serves("group")
     def group(self, params: dict[str, str], request: Request) -> Reply:
         self._directory.rooms_user(request)
         group = next((g for g in self._state.groups if str(g["groupId"]) == params["group"]), None)
@@ -146,6 +127,7 @@ class RoomEndpoints:
             raise Problem(400, "param.error", "Param Error")
         return ok(dict(group))
 
+    @serves("meetingRoom")
     def room(self, params: dict[str, str], request: Request) -> Reply:
         self._directory.rooms_user(request)
         room = self._state.find_room(params["room"])

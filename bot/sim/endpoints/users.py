@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.sim import data
 from bot.sim.http import Request
-from bot.sim.replies import Problem
+from bot.sim.replies import Endpoints, Problem
 from bot.sim.state import SimState
 
 
@@ -53,3 +53,11 @@ class Directory:
         if user is None:
             raise Problem(400, "permissionDeny", "用户不在授权范围内")
         return user
+
+
+class DirectoryEndpoints(Endpoints):
+    """An endpoint family that checks its callers against the directory of people."""
+
+    def __init__(self, *, state: SimState, directory: Directory) -> None:
+        self._state = state
+        self._directory = directory

@@ -62,9 +62,9 @@ class Bookings:
 
     def book_text(self, request: Request, asker: Asker) -> Reply:
         """`book 3F-Everest tomorrow 2-3pm` / `预订 3F-Everest 明天下午2点到3点`."""
-        example = messages.booking_text_example()
+        example = messages.WORDS.booking_text_example
         if not request.rooms:
-            detail = {"command": "book", "needs": messages.booking_needs_room()}
+            detail = {"command": "book", "needs": messages.WORDS.booking_needs_room}
             raise ParseError("missing_argument", understood=request.text, example=example, detail=detail, text=request.text)
         if request.start is None or request.end is None or request.time_kind not in (TimeKind.POINT, TimeKind.INTERVAL):
             # A day or "afternoon" alone is a search, not a booking: ask for the exact time.
@@ -163,7 +163,7 @@ class Bookings:
         if not self.booking.upcoming(team_id=asker.team_id, user_id=asker.user_id):
             return TextReply(messages.cancel_nothing_booked(moment), kind="info")
         if request.start is None or moment is None:
-            return self._bookings_reply(asker, intro=messages.cancel_pick())
+            return self._bookings_reply(asker, intro=messages.WORDS.cancel_pick)
         matches = self.booking.starting_at(
             team_id=asker.team_id, user_id=asker.user_id, start=request.start, zone=asker.zone
         )

@@ -69,14 +69,14 @@ class BookingButtons(ButtonListeners):
             return parse(click.value)
         except (ValueError, TypeError):
             logger.warning("%s with an unreadable value from %s", what, click.user_id)
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return None
 
     def cancel(self, click: Click) -> None:
         try:
             booking_id = parse_cancel_value(click.value)
         except ValueError:
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return
         answers = self._answers
         is_admin = answers.is_admin(click.user_id, click.actor)

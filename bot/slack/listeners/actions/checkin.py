@@ -37,7 +37,7 @@ class CheckinButtons(ButtonListeners):
                 booking_id, minutes = parse_cancel_value(click.value), 0
         except ValueError:
             logger.warning("a %s button with an unreadable value from %s", action, click.user_id)
-            self._reply(click, error_message(messages.slack_stale_button()))
+            self._reply(click, error_message(messages.WORDS.slack_stale_button))
             return
         answers = self._answers
         message, reply = self._ask(

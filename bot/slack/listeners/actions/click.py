@@ -136,7 +136,7 @@ class ButtonListeners:
                 user_id=user_of(body),
                 channel_id=channel_of(body),
             )
-            self._reply(click, error_message(messages.slack_unexpected_error()))
+            self._reply(click, error_message(messages.WORDS.slack_unexpected_error))
         except Exception:
             logger.exception("could not tell the user that %s failed", name)
 

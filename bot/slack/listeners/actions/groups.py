@@ -59,7 +59,7 @@ class GroupButtons(ButtonListeners):
             logger.exception("could not load a group for editing")
             group, labels = None, {}
         if group is None:
-            self._open_modal(client, body=body, view=_notice_modal(messages.slack_modal_group_gone()))
+            self._open_modal(client, body=body, view=_notice_modal(messages.WORDS.slack_modal_group_gone))
             return
         rooms = [(room_id, labels.get(room_id, room_id)) for room_id in group.room_ids]
         self._open_modal(client, body=body, view=build_group_modal(group_id=group.id, name=group.name, rooms=rooms))
@@ -87,8 +87,8 @@ def _room_labels(answers: Answers, team_id: str, room_ids: tuple[str, ...]) -> d
 def _notice_modal(text: str) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": messages.slack_modal_title_edit()[:24]},
-        "close": {"type": "plain_text", "text": messages.slack_modal_close()[:24]},
+        "title": {"type": "plain_text", "text": messages.WORDS.slack_modal_title_edit[:24]},
+        "close": {"type": "plain_text", "text": messages.WORDS.slack_modal_close[:24]},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 

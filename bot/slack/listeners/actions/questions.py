@@ -43,7 +43,7 @@ class QuestionButtons(ButtonListeners):
                 respond(delete_original=True)
         else:
             logger.warning("sharing in %s failed: %s %s", click.channel_id, response.status_code, response.body)
-            self._reply(click, error_message(messages.slack_share_unavailable()))
+            self._reply(click, error_message(messages.WORDS.slack_share_unavailable))
 
     def show_all(self, click: Click) -> None:
         """Every room of the same question: replaces a private answer, or comes privately under a public one."""

@@ -94,7 +94,7 @@ class RoomsCommand:
         except Exception:
             logger.exception("/rooms failed")
             try:
-                respond(**error_message(messages.slack_unexpected_error()), response_type="ephemeral")
+                respond(**error_message(messages.WORDS.slack_unexpected_error), response_type="ephemeral")
             except Exception:
                 logger.exception("could not tell the user that /rooms failed")
 

@@ -133,7 +133,7 @@ class Conversations:
             except Exception:
                 logger.exception("answering a message failed")
                 try:
-                    private(error_message(messages.slack_unexpected_error()))
+                    private(error_message(messages.WORDS.slack_unexpected_error))
                 except SlackApiError as exc:
                     logger.warning("could not tell the user about the failure: %s", api_error_code(exc))
 

@@ -43,9 +43,9 @@ class GroupEditSubmission:
         group_id, name, room_ids = read_submission(view)
         errors: dict[str, str] = {}
         if not name:
-            errors[BLOCK_NAME] = messages.slack_modal_name_required()
+            errors[BLOCK_NAME] = messages.WORDS.slack_modal_name_required
         if not room_ids:
-            errors[BLOCK_ROOMS] = messages.slack_modal_rooms_required()
+            errors[BLOCK_ROOMS] = messages.WORDS.slack_modal_rooms_required
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -62,14 +62,14 @@ class GroupEditSubmission:
         except FutureTimeout:
             # A hung database: answer within Slack's 3 s; the save may still finish (one transaction).
             logger.warning("saving a group took over %.1f s; the user is told to check back", self._timeout_s)
-            ack(response_action="errors", errors={BLOCK_NAME: messages.slack_modal_save_slow()})
+            ack(response_action="errors", errors={BLOCK_NAME: messages.WORDS.slack_modal_save_slow})
             return
         except Exception:
             logger.exception("saving a group failed")
-            ack(response_action="errors", errors={BLOCK_NAME: messages.slack_unexpected_error()})
+            ack(response_action="errors", errors={BLOCK_NAME: messages.WORDS.slack_unexpected_error})
             return
         if isinstance(reply, TextReply) and reply.kind == "error":
-            text = reply.text or messages.slack_unexpected_error()
+            text = reply.text or messages.WORDS.slack_unexpected_error
             # Slack shows field errors as plain text: strip the mrkdwn marks our sentences use.
             plain = text.replace("*", "").replace("`", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
             ack(response_action="errors", errors={BLOCK_NAME: plain[:150]})
