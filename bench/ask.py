@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.present.reply import FindReply
 from bot.slack.blocks import render
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER, TZ = "T_BENCH", "U_BENCH", "Asia/Shanghai"
@@ -54,7 +55,7 @@ def main() -> None:
             service = runtime.service
             room_ids = [room["roomId"] for room in sim.rooms]
             group_add = "group add Big " + " ".join(room_ids)
-            service.handle_text(team_id=TEAM, user_id=USER, channel_id=None, text=group_add, tz=TZ)
+            service.handle_text(Caller(team_id=TEAM, user_id=USER, tz=TZ), group_add)
             sim.configure(latency_ms=args.latency_ms)
 
             round_trip = _round_trip(sim, room_ids[: runtime.settings.batch_size])
@@ -109,12 +110,8 @@ def _ask(service: object, day: date) -> float:
     when = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     started = time.perf_counter()
     reply = service.find_rooms(  # type: ignore[attr-defined]
-        team_id=TEAM,
-        user_id=USER,
-        channel_id=None,
-        text=f"free rooms in Big on {day:%b} {day.day} 2-3pm",
-        tz=TZ,
-        now=when - timedelta(days=1),
+        Caller(team_id=TEAM, user_id=USER, tz=TZ, now=when - timedelta(days=1)),
+        f"free rooms in Big on {day:%b} {day.day} 2-3pm",
     )
     elapsed = time.perf_counter() - started
     if not isinstance(reply, FindReply):

@@ -46,7 +46,10 @@ from bot.jobs.runner import Runner  # noqa: E402
 from bot.present.reply import FindReply, TextReply  # noqa: E402
 from bot.slack.blocks import DEFAULT_MAX_ROOMS  # noqa: E402
 from bot.store import SCOPE_WORKSPACE  # noqa: E402
-from bot.usecases.context import CONSOLE_OPERATOR  # noqa: E402
+from bot.usecases.context import (
+    CONSOLE_OPERATOR,  # noqa: E402
+    Caller,
+)
 from bot.wiring import Runtime, build_runtime, point_at_simulator  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -177,7 +180,7 @@ def run_month(sim: SimProcess, args: argparse.Namespace, days: list[date], *, la
                 clock.now = question.at.astimezone(UTC)
                 text = f"free rooms in {question.group} on {question.day:%b} {question.day.day} {_hours(question.hour)}"
                 reply = runtime.service.handle_text(
-                    team_id=TEAM, user_id=question.user, channel_id=None, text=text, tz=ZONE.key, now=clock.now
+                    Caller(team_id=TEAM, user_id=question.user, tz=ZONE.key, now=clock.now), text
                 )
                 if isinstance(reply, FindReply):
                     answers["answered"] += 1

@@ -25,7 +25,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import DEMO_TEAM_ID, Runtime, build_runtime
 
 DEMO_DATABASE_URL = "sqlite:///roombot-demo.db"
@@ -123,15 +123,11 @@ def run_ask(args: argparse.Namespace, *, out: TextIO = sys.stdout, err: TextIO =
     if runtime is None:
         return 1
     with runtime:
-        reply = runtime.service.handle_text(
-            team_id=team,
-            user_id=args.user,
-            channel_id=args.channel,
-            text=" ".join(args.text),
-            tz=zone.key,
-            now=now or None,  # type: ignore[arg-type]
-            actor=CONSOLE_OPERATOR,
+        moment = now if isinstance(now, datetime) else None
+        caller = Caller(
+            team_id=team, user_id=args.user, channel_id=args.channel, tz=zone.key, now=moment, actor=CONSOLE_OPERATOR
         )
+        reply = runtime.service.handle_text(caller, " ".join(args.text))
         _print_reply(reply, as_json=args.json, out=out)
     return 1 if isinstance(reply, TextReply) and reply.kind == "error" else 0
 
@@ -169,6 +165,7 @@ def run_demo(
         last_find: str | None = None
         shown_notes = 0
         last_refresh: str | None = None
+        caller = Caller(team_id=team, user_id=args.user, tz=zone.key, actor=CONSOLE_OPERATOR)
         while True:
             try:
                 line = read("you> ").strip()
@@ -180,18 +177,12 @@ def run_demo(
             if line.lower() in {"quit", "exit", "bye", "q", "退出"}:
                 break
             if line.lower() == "show all" and last_find is not None:
-                reply = runtime.service.show_all(
-                    team_id=team, user_id=args.user, channel_id=None, payload=last_find, tz=zone.key
-                )
+                reply = runtime.service.show_all(caller, last_find)
             elif line.lower() == "refresh" and last_refresh is not None:
                 # The terminal's Refresh button: the same question and window, newer data if the budget allows.
-                reply = runtime.service.refresh(
-                    team_id=team, user_id=args.user, channel_id=None, payload=last_refresh, tz=zone.key
-                )
+                reply = runtime.service.refresh(caller, last_refresh)
             else:
-                reply = runtime.service.handle_text(
-                    team_id=team, user_id=args.user, channel_id=None, text=line, tz=zone.key, actor=CONSOLE_OPERATOR
-                )
+                reply = runtime.service.handle_text(caller, line)
                 if type(reply).__name__ == "FindReply":
                     last_find = line
             last_refresh = refresh_payload(reply) or last_refresh

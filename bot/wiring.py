@@ -26,6 +26,7 @@ from bot.slack.notify import notifier_for
 from bot.store import Store
 from bot.store.db import DatabaseLimits, ensure_schema, make_engine, make_session_factory, safe_url
 from bot.store.jobs import JobRepository
+from bot.usecases.context import Backends
 from bot.usecases.router import RoomService
 
 logger = logging.getLogger(__name__)
@@ -201,15 +202,8 @@ def build_runtime(
             ),
             background_from_day=settings.background_from_day,
         )
-        service = RoomService(
-            settings=settings,
-            store=store,
-            dingtalk=dingtalk,
-            schedules=schedules,
-            clock=clock,
-            notifier=notifier_for(settings),
-            quota=keeper,
-        )
+        backends = Backends(settings=settings, store=store, dingtalk=dingtalk, schedules=schedules, clock=clock)
+        service = RoomService(backends=backends, notifier=notifier_for(settings), quota=keeper)
         closers.append(service.close)
     except BaseException:
         for closer in reversed(closers):

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, utc_now
 from bot.present.reply import Reply
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 if TYPE_CHECKING:
@@ -76,14 +78,6 @@ def press_book(
 ) -> Reply:
     """The Book button, as the Slack listener calls the service (clicked in `channel_id`, on `message_ts`)."""
     return runtime.service.book(
-        team_id=team,
-        user_id=user,
-        user_name=user_name,
-        room_id=room_id,
-        start=start,
-        end=end,
-        idempotency_key=key,
-        tz=tz,
-        channel_id=channel_id,
-        message_ts=message_ts,
+        Caller(team_id=team, user_id=user, channel_id=channel_id, tz=tz, user_name=user_name),
+        BookingAsk(room_id=room_id, start=start, end=end, idempotency_key=key, message_ts=message_ts),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -23,12 +23,16 @@ from bot.present.reply import FindReply, Reply
 from bot.slack.blocks import render
 from bot.slack.delivery import api_error_code
 from bot.slack.home import build_home_error_view, build_home_view
+from bot.slack.notice import answer_with_notice
 from bot.slack.payload import acting_team, installing_team
 from bot.slack.ports import SlackService
 from bot.slack.work import InlineWork, Work
 from bot.usecases.context import Actor, Profile
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R")
+H = TypeVar("H")
 
 Message = dict[str, Any]
 """A Slack message body: {"text": fallback, "blocks": [...]}."""
@@ -119,6 +123,25 @@ class Answers:
         """How long an answer may take before the user is told it took too long."""
         return self.settings.answer_deadline_s
 
+    def within_deadline(
+        self,
+        work: Callable[[], R],
+        *,
+        notice: Callable[[], H],
+        deliver: Callable[[R, H | None], None],
+        too_slow: Callable[[], R],
+    ) -> None:
+        """Compute an answer and deliver it: a "Looking…" notice first when it is slow, and
+        `too_slow()`'s answer instead when it takes longer than the deadline."""
+        answer_with_notice(
+            work,
+            after_s=self.notice_after_s,
+            post_notice=notice,
+            deliver=deliver,
+            deadline_s=self.deadline_s,
+            on_deadline=too_slow,
+        )
+
     @staticmethod
     def too_slow() -> Message:
         return error_message(messages.slack_too_slow())
@@ -131,13 +154,7 @@ class Answers:
         """The user's IANA zone: cached by the service, fetched with users.info when stale."""
 
         def fetch() -> str | None:
-            try:
-                response = client.users_info(user=user_id)
-            except SlackApiError as exc:
-                logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-                return None
-            user = response.get("user") or {}
-            tz = user.get("tz")
+            tz = (_user_info(client, user_id) or {}).get("tz")
             return tz if isinstance(tz, str) and tz else None
 
         try:
@@ -185,13 +202,10 @@ class Answers:
 
     @staticmethod
     def _profile(client: WebClient, user_id: str) -> Profile | None:
-        try:
-            response = client.users_info(user=user_id)
-        except SlackApiError as exc:
+        user = _user_info(client, user_id)
+        if user is None:
             # Unknown means "no special rights": nobody becomes an admin because Slack failed.
-            logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
             return None
-        user = response.get("user") or {}
         team = user.get("team_id")
         email = (user.get("profile") or {}).get("email")
         return Profile(
@@ -220,6 +234,16 @@ class Answers:
             client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
             logger.warning("views.publish failed for %s: %s", user_id, api_error_code(exc))
+
+
+def _user_info(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """Slack's `users.info` user object; None when Slack refuses (the refusal is logged)."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as exc:
+        logger.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        return None
+    return response.get("user") or {}
 
 
 __all__ = [

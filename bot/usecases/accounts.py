@@ -31,11 +31,11 @@ class Accounts:
     store: Store
     dingtalk: DingTalkClient
     admins: Admins
-    limits: LinkLimits
-    agent_id: int
+    limits: LinkLimits  # how long a code lives, how many tries, how long between codes
+    agent_id: int  # the DingTalk app that sends the code as a work notification (0: none configured)
     clock: Clock
     log: logging.Logger
-    email_match: bool = False
+    email_match: bool = False  # link in one click when the DingTalk directory has the Slack e-mail
 
     def link(self, request: Request, asker: Asker) -> Reply:
         if not request.args:

@@ -21,7 +21,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.store import Store
 from bot.store.models import BOOKING_BOOKED, BOOKING_CANCELLED, BOOKING_DECLINED
 from bot.store.records import BookingRecord
-from bot.usecases.context import Askers
+from bot.usecases.context import Askers, Caller
 from bot.usecases.find import FindRooms, window_request
 
 # The pause after the n-th undecided read: 1, 2, 4, … minutes, at most half an hour.
@@ -116,9 +116,8 @@ class Approvals:
 
     def _outcome_reply(self, record: BookingRecord, now: datetime) -> Reply:
         user = self.store.users.get(record.team_id, record.slack_user_id)
-        asker = self.askers.asker(
-            record.team_id, record.slack_user_id, None, (user.tz if user else None) or self.default_tz, now
-        )
+        zone = (user.tz if user else None) or self.default_tz
+        asker = self.askers.asker(Caller(team_id=record.team_id, user_id=record.slack_user_id, tz=zone, now=now))
         start, end = record.start.astimezone(asker.zone), record.end.astimezone(asker.zone)
         if record.status == BOOKING_BOOKED:
             return TextReply(messages.approval_approved(record.room_name, start, end), kind="success")

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.config import Clock, Settings
+from bot.config import Settings
 from bot.dingtalk import DingTalkClient
 from bot.domain.policy import may_change
 from bot.errors import DingTalkError, InvalidRoomId, ItemNotFound, NotAllowed, NotAllowedReason, RoomBusy, StoreError
@@ -31,11 +31,10 @@ from bot.parsing import Request
 from bot.present import messages
 from bot.present.actions import CHECK_IN, EXTEND_BOOKING, RELEASE_BOOKING, cancel_value, extend_value
 from bot.present.reply import ButtonSpec, ConfirmSpec, Reply, TextReply
-from bot.schedules import ScheduleProvider
 from bot.store import BOOKING_BOOKED, BOOKING_PENDING, BookingRecord, Store
 from bot.store.checkin import ENDED, RELEASED, SKIPPED
 from bot.usecases.bookings.rules import client_token
-from bot.usecases.context import Admins, Asker
+from bot.usecases.context import Admins, Asker, Backends
 
 # Reminders are looked for this far ahead; a longer personal lead is capped to it.
 MAX_LEAD = timedelta(hours=2)
@@ -295,26 +294,21 @@ def _taken(items: object, booking: BookingRecord, start: datetime, end: datetime
 class CheckIns:
     """check in, release <room>, end my meeting now, extend 30 min, remind me / reminders off."""
 
-    settings: Settings
-    store: Store
-    dingtalk: DingTalkClient
-    schedules: ScheduleProvider
+    backends: Backends
     admins: Admins
-    clock: Clock
-    log: logging.Logger
 
     # --- finding the booking -----------------------------------------------------------------
 
     def _booking(self, asker: Asker, booking_id: int | None, room: str | None, *, is_admin: bool) -> BookingRecord | None:
         """The booking a command or button means: the one named, else the user's current or next one."""
         if booking_id is not None:
-            booking = self.store.bookings.get(asker.team_id, booking_id)
+            booking = self.backends.store.bookings.get(asker.team_id, booking_id)
             admin = is_admin or self.admins.is_admin(asker.user_id)
             if not may_change(owner_user_id=booking.slack_user_id, acting_user=asker.user_id, is_admin=admin):
                 raise NotAllowed(NotAllowedReason.CHANGE_BOOKING)
             return booking
-        room_id = self.store.rooms.resolve(asker.team_id, room).room_id if room else None
-        mine = self.store.bookings.for_user(
+        room_id = self.backends.store.rooms.resolve(asker.team_id, room).room_id if room else None
+        mine = self.backends.store.bookings.for_user(
             asker.team_id, user_id=asker.user_id, start_after=asker.now, statuses=(BOOKING_BOOKED, BOOKING_PENDING)
         )
         mine = [b for b in mine if room_id is None or b.room_id == room_id]
@@ -322,6 +316,20 @@ class CheckIns:
         ongoing = [b for b in live if b.start <= asker.now]
         found = ongoing or live or mine
         return found[0] if found else None
+
+    def _going_on(
+        self, asker: Asker, booking_id: int | None, room: str | None, *, is_admin: bool
+    ) -> BookingRecord | TextReply:
+        """The booking to release or extend; else the sentence saying why there is none (not found,
+        given back already, or over)."""
+        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
+        if booking is None:
+            return TextReply(messages.no_current_booking(room), kind="info")
+        if is_released(booking):
+            return TextReply(_released_sentence(booking), kind="info")
+        if booking.end <= asker.now:
+            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        return booking
 
     # --- check in ----------------------------------------------------------------------------
 
@@ -338,11 +346,15 @@ class CheckIns:
             return TextReply(messages.already_checked_in(booking.room_name), kind="info")
         if booking.end <= asker.now:
             return TextReply(messages.booking_over(booking.room_name), kind="info")
-        lead = CheckinPolicy(settings=self.settings, store=self.store).leads(asker.team_id, [booking.slack_user_id])
-        opens = booking.start - timedelta(minutes=max(lead[booking.slack_user_id], self.settings.reminder_minutes, 10))
+        lead = CheckinPolicy(settings=self.backends.settings, store=self.backends.store).leads(
+            asker.team_id, [booking.slack_user_id]
+        )
+        opens = booking.start - timedelta(
+            minutes=max(lead[booking.slack_user_id], self.backends.settings.reminder_minutes, 10)
+        )
         if asker.now < opens and booking.reminded_at is None:
             return TextReply(messages.too_early_to_check_in(booking.room_name, start), kind="info")
-        if not self.store.checkin.check_in(asker.team_id, booking.id, now=asker.now):
+        if not self.backends.store.checkin.check_in(asker.team_id, booking.id, now=asker.now):
             # The release sweep (or a second click) got there first: say what happened.
             return self.check_in(asker, booking_id=booking.id, is_admin=True)
         signed_in = self._sign_in(booking, asker.user_id)
@@ -350,14 +362,14 @@ class CheckIns:
 
     def _sign_in(self, booking: BookingRecord, user_id: str) -> bool:
         """Sign in on the DingTalk event too, when the booker's own account organizes it (1 call)."""
-        user = self.store.users.get(booking.team_id, user_id)
+        user = self.backends.store.users.get(booking.team_id, user_id)
         union_id = user.union_id if user is not None else None
         if not union_id or not booking.event_id or union_id != booking.organizer_union_id:
             return False  # booked on the operator's account: the user is not on the event
         try:
-            self.dingtalk.sign_in(union_id, booking.event_id)
+            self.backends.dingtalk.sign_in(union_id, booking.event_id)
         except DingTalkError as exc:
-            self.log.info("booking %s: DingTalk sign-in failed (%s); checked in here only", booking.id, exc.code)
+            self.backends.log.info("booking %s: DingTalk sign-in failed (%s); checked in here only", booking.id, exc.code)
             return False
         return True
 
@@ -367,13 +379,9 @@ class CheckIns:
         self, asker: Asker, *, booking_id: int | None = None, room: str | None = None, is_admin: bool = False
     ) -> Reply:
         """Give the rest of the slot back: remove the room before the start, move the end once started."""
-        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
-        if booking is None:
-            return TextReply(messages.no_current_booking(room), kind="info")
-        if is_released(booking):
-            return TextReply(_released_sentence(booking), kind="info")
-        if booking.end <= asker.now:
-            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        booking = self._going_on(asker, booking_id, room, is_admin=is_admin)
+        if isinstance(booking, TextReply):
+            return booking
         if booking.start >= asker.now:
             return self._remove_before_start(asker, booking)
         return self._end_now(asker, booking)
@@ -382,16 +390,16 @@ class CheckIns:
         return self.release(asker, booking_id=booking_id, is_admin=is_admin)
 
     def _remove_before_start(self, asker: Asker, booking: BookingRecord) -> Reply:
-        if not self.store.checkin.claim_release(asker.team_id, booking.id, now=asker.now, reason=ENDED):
+        if not self.backends.store.checkin.claim_release(asker.team_id, booking.id, now=asker.now, reason=ENDED):
             return self.release(asker, booking_id=booking.id, is_admin=True)
-        organizer = booking.organizer_union_id or self.settings.dingtalk_operator_union_id or ""
+        organizer = booking.organizer_union_id or self.backends.settings.dingtalk_operator_union_id or ""
         token = client_token(booking.idempotency_key, f"release-{booking.id}")
         try:
-            self.dingtalk.remove_rooms(organizer, booking.event_id or "", [booking.room_id], client_token=token)
+            self.backends.dingtalk.remove_rooms(organizer, booking.event_id or "", [booking.room_id], client_token=token)
         except ItemNotFound:
-            self.log.info("event of booking %s was already gone in DingTalk", booking.id)
+            self.backends.log.info("event of booking %s was already gone in DingTalk", booking.id)
         except BaseException:
-            self.store.checkin.unclaim_release(asker.team_id, booking.id, claimed_at=asker.now)
+            self.backends.store.checkin.unclaim_release(asker.team_id, booking.id, claimed_at=asker.now)
             raise
         self._invalidate(booking)
         start, end = booking.start.astimezone(asker.zone), booking.end.astimezone(asker.zone)
@@ -402,8 +410,8 @@ class CheckIns:
         if new_end >= booking.end:
             return TextReply(messages.booking_over(booking.room_name), kind="info")
         self._move_end(booking, new_end)
-        self.store.checkin.set_end(asker.team_id, booking.id, end=new_end)
-        self.store.checkin.claim_release(asker.team_id, booking.id, now=asker.now, reason=ENDED)
+        self.backends.store.checkin.set_end(asker.team_id, booking.id, end=new_end)
+        self.backends.store.checkin.claim_release(asker.team_id, booking.id, now=asker.now, reason=ENDED)
         self._invalidate(booking)
         return TextReply(messages.meeting_ended(booking.room_name, new_end.astimezone(asker.zone)), kind="success")
 
@@ -415,16 +423,12 @@ class CheckIns:
         """Check free/busy after the booking first (1 call), then move the event's end (1 call)."""
         if not 0 < minutes <= MAX_EXTEND_MINUTES:
             return TextReply(messages.WORDS.extend_bad_minutes, kind="error")
-        booking = self._booking(asker, booking_id, room, is_admin=is_admin)
-        if booking is None:
-            return TextReply(messages.no_current_booking(room), kind="info")
-        if is_released(booking):
-            return TextReply(_released_sentence(booking), kind="info")
-        if booking.end <= asker.now:
-            return TextReply(messages.booking_over(booking.room_name), kind="info")
+        booking = self._going_on(asker, booking_id, room, is_admin=is_admin)
+        if isinstance(booking, TextReply):
+            return booking
         new_end = booking.end + timedelta(minutes=minutes)
-        operator = self.settings.dingtalk_operator_union_id or booking.organizer_union_id or ""
-        schedule = self.dingtalk.query_schedules(operator, [booking.room_id], booking.end, new_end)[0]
+        operator = self.backends.settings.dingtalk_operator_union_id or booking.organizer_union_id or ""
+        schedule = self.backends.dingtalk.query_schedules(operator, [booking.room_id], booking.end, new_end)[0]
         old_end = booking.end.astimezone(asker.zone)
         if schedule.unknown:
             return TextReply(messages.extend_unknown(booking.room_name), kind="info")
@@ -435,20 +439,20 @@ class CheckIns:
         except (InvalidRoomId, RoomBusy):
             # Taken between the free/busy answer and the move: DingTalk refused, nothing changed.
             return TextReply(messages.extend_taken(booking.room_name, old_end, minutes), kind="info")
-        done = self.store.checkin.set_end(asker.team_id, booking.id, end=new_end)
+        done = self.backends.store.checkin.set_end(asker.team_id, booking.id, end=new_end)
         self._invalidate(booking)
         start = done.start.astimezone(asker.zone)
         return TextReply(messages.meeting_extended(done.room_name, start, new_end.astimezone(asker.zone)), kind="success")
 
     def _move_end(self, booking: BookingRecord, new_end: datetime) -> None:
-        organizer = booking.organizer_union_id or self.settings.dingtalk_operator_union_id or ""
+        organizer = booking.organizer_union_id or self.backends.settings.dingtalk_operator_union_id or ""
         token = client_token(booking.idempotency_key, f"end-{booking.id}-{int(new_end.timestamp())}")
-        self.dingtalk.update_event_time(
+        self.backends.dingtalk.update_event_time(
             organizer,
             booking.event_id or "",
             start=booking.start,
             end=new_end,
-            time_zone=self.settings.default_tz,
+            time_zone=self.backends.settings.default_tz,
             client_token=token,
         )
 
@@ -456,7 +460,7 @@ class CheckIns:
 
     def set_reminders(self, asker: Asker, minutes: int | None) -> Reply:
         """`remind me 15 min before` (minutes) or `reminders off` (None)."""
-        self.store.checkin.set_reminder_minutes(asker.team_id, asker.user_id, minutes or None)
+        self.backends.store.checkin.set_reminder_minutes(asker.team_id, asker.user_id, minutes or None)
         if not minutes:
             return TextReply(messages.WORDS.reminders_off, kind="success")
         return TextReply(messages.reminders_set(minutes), kind="success")
@@ -464,24 +468,26 @@ class CheckIns:
     def set_group_grace(self, request: Request, asker: Asker) -> Reply:
         """`group grace HQ 10` (minutes), `group grace HQ off` (never released), `group grace HQ default`."""
         name, value = request.args[0], request.args[1].lower()
-        group = self.store.groups.find(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
+        group = self.backends.store.groups.find(asker.team_id, name, user_id=asker.user_id, channel_id=asker.channel_id)
         admin = self.admins.is_admin(asker.user_id)
         if not may_change(owner_user_id=group.owner_user_id, acting_user=asker.user_id, is_admin=admin):
             raise NotAllowed(NotAllowedReason.CHANGE_GROUP)
         if value in ("default", "reset", "workspace"):
-            self.store.checkin.set_group_grace(asker.team_id, group.id, None)
-            return TextReply(messages.group_grace_default(group.name, self.settings.checkin_grace_minutes), kind="success")
+            self.backends.store.checkin.set_group_grace(asker.team_id, group.id, None)
+            return TextReply(
+                messages.group_grace_default(group.name, self.backends.settings.checkin_grace_minutes), kind="success"
+            )
         minutes = 0 if value in ("off", "never", "no", "关闭") else _minutes(value)
         if minutes is None or minutes > MAX_GRACE_MINUTES:
             return TextReply(messages.WORDS.group_grace_bad, kind="error")
-        self.store.checkin.set_group_grace(asker.team_id, group.id, minutes)
+        self.backends.store.checkin.set_group_grace(asker.team_id, group.id, minutes)
         return TextReply(messages.group_grace_set(group.name, minutes), kind="success")
 
     def _invalidate(self, booking: BookingRecord) -> None:
         try:
-            self.schedules.invalidate(booking.team_id, [booking.room_id])
+            self.backends.schedules.invalidate(booking.team_id, [booking.room_id])
         except StoreError:
-            self.log.warning("could not invalidate the cached schedule of %s", booking.room_id, exc_info=True)
+            self.backends.log.warning("could not invalidate the cached schedule of %s", booking.room_id, exc_info=True)
 
 
 def is_released(booking: BookingRecord) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,8 +18,22 @@ from bot.errors import DingTalkError, HeldReason, ParseError, RoomBotError, Sear
 from bot.parsing import ParseSettings, Request, parse
 from bot.present import messages
 from bot.present.reply import ButtonSpec, Reply, ReplyKind, TextReply
+from bot.schedules import ScheduleProvider
 from bot.store import GroupRecord, Store
 from bot.store.sync import ensure_fresh_directory
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backends:
+    """What the front door and the families that book stand on, passed as one: the settings, the
+    database, DingTalk, the shared schedule cache, the clock and the log."""
+
+    settings: Settings
+    store: Store
+    dingtalk: DingTalkClient
+    schedules: ScheduleProvider
+    clock: Clock
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("bot.usecases"))
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,23 @@ class Asker:
         return self.actor.external
 
 
+@dataclass(frozen=True, kw_only=True)
+class Caller:
+    """Who calls, from where, and when, as a front end reads it from its request.
+
+    Every front-door call that answers a person takes one, so these values travel together rather
+    than as seven keyword arguments; `Askers.asker` fills in what the front end left out.
+    """
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    tz: str | None = None  # the person's zone name; unknown or None: the workspace's default zone
+    now: datetime | None = None  # None: the clock
+    user_name: str | None = None  # the front end's name for the person; None: their id stands in
+    actor: Actor | None = None  # a guest from another organisation? and how to look up their profile
+
+
 def parse_settings_from(settings: Settings) -> ParseSettings:
     return ParseSettings(
         work_start=settings.work_start,
@@ -100,28 +131,20 @@ class Askers:
     parse_settings: ParseSettings
     clock: Clock
 
-    def asker(
-        self,
-        team_id: str,
-        user_id: str,
-        channel_id: str | None,
-        tz: str,
-        now: datetime | None,
-        user_name: str | None = None,
-        actor: Actor | None = None,
-    ) -> Asker:
-        zone = ZoneInfo(tz) if valid_zone(tz) else self.default_zone
-        moment = now or self.clock()
+    def asker(self, caller: Caller) -> Asker:
+        tz = caller.tz
+        zone = ZoneInfo(tz) if tz is not None and valid_zone(tz) else self.default_zone
+        moment = caller.now or self.clock()
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         return Asker(
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
+            team_id=caller.team_id,
+            user_id=caller.user_id,
+            channel_id=caller.channel_id,
             zone=zone,
             now=moment,
-            user_name=user_name or user_id,
-            actor=actor or NOBODY_SPECIAL,
+            user_name=caller.user_name or caller.user_id,
+            actor=caller.actor or NOBODY_SPECIAL,
         )
 
     def parse(self, text: str, asker: Asker) -> Request:
@@ -234,6 +257,8 @@ __all__ = [
     "Admins",
     "Asker",
     "Askers",
+    "Backends",
+    "Caller",
     "Directory",
     "Guard",
     "linked_union_id",

@@ -10,23 +10,19 @@ name that invites the attendees, optionally with a DingTalk video meeting.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from bot.config import Clock, Settings
-from bot.dingtalk import DingTalkClient
 from bot.domain import slots as slot_search
 from bot.domain.models import ScheduleItem
 from bot.errors import ParseError, StoreError
 from bot.parsing import Request, TimeKind
 from bot.present import messages
 from bot.present.reply import DirectMessage, MeetReply, MeetSlot, Reply, RoomView, TextReply
-from bot.schedules import ScheduleProvider
-from bot.store import Store
-from bot.usecases.bookings.service import BookingService, Invitation
-from bot.usecases.context import Asker, Directory, linked_union_id, ordered_room_ids
+from bot.usecases.bookings.service import BookingAsk, BookingService, Invitation
+from bot.usecases.context import Asker, Backends, Directory, linked_union_id, ordered_room_ids
 
 # With no time named, look this far ahead for a slot.
 DEFAULT_SPAN = timedelta(days=7)
@@ -36,18 +32,22 @@ MAX_PEOPLE = 80
 ROOMS_PER_SLOT = 3
 
 
+@dataclass(frozen=True)
+class Invitees:
+    """Whom the Book and invite button invites (Slack user ids), and whether with a video meeting."""
+
+    people: tuple[str, ...] = ()
+    optional_people: tuple[str, ...] = ()
+    video: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class People:
     """The "when can we meet" question and the Book and invite button."""
 
-    settings: Settings
-    store: Store
-    dingtalk: DingTalkClient
-    schedules: ScheduleProvider
+    backends: Backends
     directory: Directory
     booking: BookingService
-    clock: Clock
-    log: logging.Logger
 
     # --- the question ------------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ class People:
         if len(required) + len(optional) > MAX_PEOPLE:
             return TextReply(messages.meet_too_many_people(MAX_PEOPLE), kind="error")
         start, end, duration = self._window(request, asker)
-        links = {person: linked_union_id(self.store, asker.team_id, person) for person in (*required, *optional)}
+        links = {person: linked_union_id(self.backends.store, asker.team_id, person) for person in (*required, *optional)}
         unlinked = tuple(p for p in (*required, *optional) if links[p] is None and p != asker.user_id)
         asker_unlinked = links[asker.user_id] is None
 
@@ -69,14 +69,14 @@ class People:
         ]
         headcount = request.capacity or len(required) + len(optional)
         rooms, views, group_names = self._rooms(request, asker, start, end, headcount)
-        hours = slot_search.WorkingHours(zone=asker.zone, start=self.settings.work_start, end=self.settings.work_end)
+        settings = self.backends.settings
         found = slot_search.find_slots(
             attendees=attendees,
             rooms=rooms,
             window_start=start,
             window_end=end,
             duration=duration,
-            hours=hours,
+            hours=slot_search.WorkingHours(zone=asker.zone, start=settings.work_start, end=settings.work_end),
             now=asker.now,
             limit=SUGGESTIONS,
         )
@@ -129,9 +129,11 @@ class People:
         """
         day = asker.now.astimezone(asker.zone).date().isoformat()
         try:
-            return self.store.events.mark_processed(asker.team_id, f"people-link:{user_id}:{day}", now=self.clock())
+            return self.backends.store.events.mark_processed(
+                asker.team_id, f"people-link:{user_id}:{day}", now=self.backends.clock()
+            )
         except StoreError:
-            self.log.warning("could not record the link request to %s; asking anyway", user_id, exc_info=True)
+            self.backends.log.warning("could not record the link request to %s; asking anyway", user_id, exc_info=True)
             return True
 
     def _window(self, request: Request, asker: Asker) -> tuple[datetime, datetime, timedelta]:
@@ -145,7 +147,7 @@ class People:
         elif request.time_kind in (TimeKind.INTERVAL, TimeKind.POINT) and request.start and request.end:
             duration = request.end - request.start  # "tomorrow 2-3pm": that hour itself
         else:
-            duration = timedelta(minutes=self.settings.default_meeting_minutes)
+            duration = timedelta(minutes=self.backends.settings.default_meeting_minutes)
         if end - start < duration:
             raise ParseError(
                 "duration_exceeds_window",
@@ -165,8 +167,12 @@ class People:
         the people whose calendar DingTalk could not give (searched without, and named)."""
         if not union_ids:
             return {}, ()
-        operator = self.settings.dingtalk_operator_union_id or union_ids.get(asker.user_id) or next(iter(union_ids.values()))
-        schedules = self.dingtalk.query_people(operator, list(dict.fromkeys(union_ids.values())), start, end)
+        operator = (
+            self.backends.settings.dingtalk_operator_union_id
+            or union_ids.get(asker.user_id)
+            or next(iter(union_ids.values()))
+        )
+        schedules = self.backends.dingtalk.query_people(operator, list(dict.fromkeys(union_ids.values())), start, end)
         by_union = {schedule.user_id: schedule for schedule in schedules}
         busy: dict[str, tuple[slot_search.Busy, ...]] = {}
         unreadable: list[str] = []
@@ -184,18 +190,18 @@ class People:
     ) -> tuple[dict[str, Sequence[slot_search.Busy] | None], dict[str, RoomView], tuple[str, ...]]:
         """The rooms of the asker's groups that seat everyone, with their busy times."""
         self.directory.ensure_fresh(asker.team_id)
-        groups = self.store.groups.resolve(
+        groups = self.backends.store.groups.resolve(
             asker.team_id, user_id=asker.user_id, channel_id=asker.channel_id, name=request.group
         )
         room_ids = ordered_room_ids(groups)
         if not room_ids:
             return {}, {}, tuple(g.name for g in groups)
-        directory = self.store.rooms.get_many(asker.team_id, room_ids)
+        directory = self.backends.store.rooms.get_many(asker.team_id, room_ids)
         fitting = [
             r for r in room_ids if (room := directory.get(r)) is None or room.capacity is None or room.capacity >= headcount
         ]
         fitting.sort(key=lambda r: (directory[r].capacity or 0) if r in directory else 0)  # smallest that fits first
-        schedules = self.schedules.get(asker.team_id, fitting, start, end, asker.zone)
+        schedules = self.backends.schedules.get(asker.team_id, fitting, start, end, asker.zone)
         rooms: dict[str, Sequence[slot_search.Busy] | None] = {}
         views: dict[str, RoomView] = {}
         for room_id in fitting:
@@ -212,44 +218,29 @@ class People:
 
     # --- the button --------------------------------------------------------------------------
 
-    def book_and_invite(
-        self,
-        asker: Asker,
-        *,
-        user_name: str,
-        room_id: str,
-        start: datetime,
-        end: datetime,
-        people: Sequence[str],
-        optional_people: Sequence[str],
-        video: bool,
-        idempotency_key: str,
-        message_ts: str | None,
-    ) -> Reply:
+    def book_and_invite(self, asker: Asker, ask: BookingAsk, invitees: Invitees) -> Reply:
         """Book the room with an event in the asker's own name inviting the people (their linked
         accounts); then DM each of them the time in their own zone."""
-        required = tuple(dict.fromkeys([asker.user_id, *people]))
-        optional = tuple(p for p in dict.fromkeys(optional_people) if p not in required)
-        links = {p: linked_union_id(self.store, asker.team_id, p) for p in (*required, *optional)}
+        required = tuple(dict.fromkeys([asker.user_id, *invitees.people]))
+        optional = tuple(p for p in dict.fromkeys(invitees.optional_people) if p not in required)
+        links = {p: linked_union_id(self.backends.store, asker.team_id, p) for p in (*required, *optional)}
         invitation = Invitation(
             attendees=tuple(u for p in required if (u := links[p])),
             optional=tuple(u for p in optional if (u := links[p])),
-            video=video,
+            video=invitees.video,
         )
-        outcome = self.booking.book(
-            team_id=asker.team_id,
-            user_id=asker.user_id,
-            user_name=user_name,
-            room_id=room_id,
-            start=start,
-            end=end,
-            idempotency_key=idempotency_key,
-            tz=asker.zone.key,
-            channel_id=asker.channel_id,
-            message_ts=message_ts,
-            invitation=invitation,
+        outcome = self.booking.book(asker, ask, invitation=invitation)
+        start, end, zone = ask.start, ask.end, asker.zone
+        # Either answer shows the same window and people.
+        answer = partial(
+            MeetReply,
+            tz=zone.key,
+            window_start=start.astimezone(zone),
+            window_end=end.astimezone(zone),
+            duration_minutes=int((end - start).total_seconds() // 60),
+            people=required,
+            optional_people=optional,
         )
-        zone = asker.zone
         if outcome.status in ("busy", "taken", "in_progress"):
             busy = outcome.status != "in_progress"
             text = (
@@ -257,16 +248,7 @@ class People:
                 if busy
                 else messages.booking_in_progress(outcome.room.name)
             )
-            return MeetReply(
-                tz=zone.key,
-                window_start=start.astimezone(zone),
-                window_end=end.astimezone(zone),
-                duration_minutes=int((end - start).total_seconds() // 60),
-                people=required,
-                optional_people=optional,
-                intro=text,
-                intro_kind="error" if busy else "info",
-            )
+            return answer(intro=text, intro_kind="error" if busy else "info")
         video_url = ""
         if outcome.event is not None and outcome.event.online_meeting is not None:
             video_url = outcome.event.online_meeting.url
@@ -294,22 +276,11 @@ class People:
                 )
                 for p in invited
             )
-        return MeetReply(
-            tz=zone.key,
-            window_start=start.astimezone(zone),
-            window_end=end.astimezone(zone),
-            duration_minutes=int((end - start).total_seconds() // 60),
-            people=required,
-            optional_people=optional,
-            video=video,
-            intro=intro,
-            intro_kind="success",
-            direct_messages=dms,
-        )
+        return answer(video=invitees.video, intro=intro, intro_kind="success", direct_messages=dms)
 
 
 def _busy(item: ScheduleItem) -> slot_search.Busy:
     return slot_search.Busy(item.start, item.end, tentative=item.status.upper() == "TENTATIVE")
 
 
-__all__ = ["People"]
+__all__ = ["Invitees", "People"]

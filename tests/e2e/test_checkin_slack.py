@@ -23,7 +23,8 @@ from bot.present.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.slack.app import create_app, make_web_client
 from bot.slack.delivery import SlackDirectMessages
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import FORM, JSON, block_actions_payload, event_body, payload_body, signed
@@ -90,14 +91,8 @@ def scene(settings: Settings, sim: Simulator, fake_slack: FakeSlack) -> Iterator
         scene = Scene(sim, runtime, app, fake_slack, clock, start)
         assert scene.busy(start, start + timedelta(minutes=90)) == [], "premise: 3F-Everest is free 20:00-21:30"
         booked = runtime.service.book(
-            team_id=TEAM,
-            user_id=ALICE,
-            user_name="alice",
-            room_id=scene.room_id,
-            start=start,
-            end=scene.end,
-            idempotency_key="e2e-checkin",
-            tz="Asia/Shanghai",
+            Caller(team_id=TEAM, user_id=ALICE, tz="Asia/Shanghai", user_name="alice"),
+            BookingAsk(room_id=scene.room_id, start=start, end=scene.end, idempotency_key="e2e-checkin"),
         )
         assert isinstance(booked, FindReply) and booked.intro_kind == "success", booked
         scene.at(19, 50)

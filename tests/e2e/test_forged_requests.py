@@ -21,6 +21,7 @@ import pytest
 from bot.present import messages
 from bot.slack.modals import build_group_modal
 from bot.slack.wsgi import RoombotWSGI
+from bot.usecases.context import Caller
 from tests.e2e.fake_slack import Call, FakeSlack
 from tests.e2e.slack_requests import (
     FORM,
@@ -197,7 +198,7 @@ def test_a_replayed_booking_command_books_once(base_url: str, fake_slack: FakeSl
 
 def test_editing_another_teams_group_opens_no_modal_with_it(base_url: str, fake_slack: FakeSlack, runtime: Any) -> None:
     created = runtime.service.handle_text(
-        team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="group add Secret-Board 3F-Everest", tz="Asia/Shanghai"
+        Caller(team_id=OTHER_TEAM, user_id=ALICE, tz="Asia/Shanghai"), "group add Secret-Board 3F-Everest"
     )
     assert created.kind == "success", created
     (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
@@ -215,7 +216,7 @@ def test_saving_a_modal_forged_with_another_teams_group_is_refused(
     base_url: str, fake_slack: FakeSlack, runtime: Any, sim: Any
 ) -> None:
     runtime.service.handle_text(
-        team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="group add Secret-Board 3F-Everest", tz="Asia/Shanghai"
+        Caller(team_id=OTHER_TEAM, user_id=ALICE, tz="Asia/Shanghai"), "group add Secret-Board 3F-Everest"
     )
     (secret,) = runtime.store.groups.visible(OTHER_TEAM, user_id=ALICE)
     modal = build_group_modal(group_id=secret.id, name="Secret-Board", rooms=[])
@@ -301,7 +302,7 @@ def test_cancelling_a_booking_of_another_team_is_refused(
 ) -> None:
     start, end = evening(sim)
     everest = room_id(sim, "3F-Everest")
-    runtime.service.handle_text(team_id=OTHER_TEAM, user_id=ALICE, channel_id=None, text="groups", tz="Asia/Shanghai")
+    runtime.service.handle_text(Caller(team_id=OTHER_TEAM, user_id=ALICE, tz="Asia/Shanghai"), "groups")
     reply: Any = press_book(runtime, everest, start, end, team=OTHER_TEAM, user=ALICE, key="other-team-booking")
     assert reply.intro_kind == "success", reply
     (booking,) = runtime.store.bookings.for_user(OTHER_TEAM, user_id=ALICE, start_after=start - timedelta(hours=1))

@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import FindReply, TextReply
 from bot.slack.wsgi import DINGTALK_CALLBACK_PATH, RoombotWSGI
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import SIGNING_SECRET
 from tests.e2e.test_http_endpoint import serve
@@ -48,9 +48,7 @@ def base_url(make_app: Any, runtime: Any) -> Iterator[str]:
 
 
 def ask(runtime: Any) -> FindReply | TextReply:
-    reply = runtime.service.handle_text(
-        team_id=TEAM, user_id=USER, channel_id=None, text="free rooms tomorrow 2-3pm", tz="Asia/Shanghai"
-    )
+    reply = runtime.service.handle_text(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), "free rooms tomorrow 2-3pm")
     assert isinstance(reply, (FindReply, TextReply))
     return reply
 

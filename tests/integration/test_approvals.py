@@ -21,7 +21,8 @@ from bot.jobs.registry import FOLLOW_UP_APPROVALS
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime
 from tests.e2e.fake_slack import FakeSlack
 from tests.runtimes import simulator_settings
@@ -51,14 +52,8 @@ def tomorrow(hour: int) -> tuple[datetime, datetime]:
 def book_pending(runtime: Runtime, sim: Simulator, room: dict[str, Any], hour: int = 20) -> str:
     start, end = tomorrow(hour)
     reply = runtime.service.book(
-        team_id=TEAM,
-        user_id=USER,
-        user_name="alice",
-        room_id=room["roomId"],
-        start=start,
-        end=end,
-        idempotency_key=f"k-{hour}",
-        tz="Asia/Shanghai",
+        Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai", user_name="alice"),
+        BookingAsk(room_id=room["roomId"], start=start, end=end, idempotency_key=f"k-{hour}"),
     )
     assert "pending approval" in render_text(reply)
     (event,) = [e for e in sim.events if any(r["roomId"] == room["roomId"] for r in e["meetingRooms"])]
@@ -101,9 +96,7 @@ def test_a_declined_booking_reaches_the_booker_with_the_next_free_rooms(
     ]
     assert offered and room["roomId"] not in offered
 
-    mine = render_text(
-        runtime.service.handle_text(team_id=TEAM, user_id=USER, channel_id=None, text="my bookings", tz="Asia/Shanghai")
-    )
+    mine = render_text(runtime.service.handle_text(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), "my bookings"))
     assert "declined by the room's administrator" in mine
     home = runtime.service.home(team_id=TEAM, user_id=USER, tz="Asia/Shanghai")
     assert [b.status for b in home.bookings] == ["declined"]

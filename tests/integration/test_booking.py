@@ -21,7 +21,7 @@ from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.sim.faults import PERMISSION_DENIED
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime
 from tests.runtimes import MakeRuntime, press_book, runtime_factory, simulator_settings
 from tests.threads import run_in_threads
@@ -88,11 +88,11 @@ def everest_tomorrow_evening(sim: Simulator) -> tuple[str, datetime, datetime]:
 
 def cancel(runtime: Runtime, booking_id: int, *, user: str = ALICE) -> Reply:
     """The Cancel button of a booking, pressed by `user` (not an admin)."""
-    return runtime.service.cancel(team_id=TEAM, user_id=user, booking_id=booking_id, is_admin=False, tz=TZ)
+    return runtime.service.cancel(Caller(team_id=TEAM, user_id=user, tz=TZ), booking_id, is_admin=False)
 
 
 def ask(runtime: Runtime, text: str, *, user: str = ALICE) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=TZ)
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz=TZ), text)
 
 
 def result_for(reply: FindReply, room_id: str) -> Any:

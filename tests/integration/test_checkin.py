@@ -24,7 +24,9 @@ from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.store.checkin import ENDED, RELEASED, SKIPPED
+from bot.usecases.bookings.service import BookingAsk
 from bot.usecases.checkin import CheckinSweeps
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,20 +74,14 @@ class World:
         assert all(outcome.ok for outcome in outcomes), outcomes
 
     def ask(self, text: str, *, user: str = ALICE) -> Reply:
-        return self.runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=TZ)
+        return self.runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz=TZ), text)
 
     def book(self, room_name: str, *, user: str = ALICE, start: datetime | None = None, end: datetime | None = None) -> int:
         start, end = start or self.start, end or self.end
         room_id = room(self.sim, room_name)
         reply = self.runtime.service.book(
-            team_id=TEAM,
-            user_id=user,
-            user_name=user.lower(),
-            room_id=room_id,
-            start=start,
-            end=end,
-            idempotency_key=f"{user}-{room_id}-{start.isoformat()}",
-            tz=TZ,
+            Caller(team_id=TEAM, user_id=user, tz=TZ, user_name=user.lower()),
+            BookingAsk(room_id=room_id, start=start, end=end, idempotency_key=f"{user}-{room_id}-{start.isoformat()}"),
         )
         assert isinstance(reply, FindReply) and reply.intro_kind == "success", reply
         booking = self.runtime.store.bookings.find_active(TEAM, room_id, start, end)
@@ -372,14 +368,10 @@ def test_only_the_booker_or_an_admin_may_release_a_booking(world: World) -> None
     booking_id = world.book("3F-Everest")
     world.clock.at(19, 55)
     service = world.runtime.service
-    refused = service.booking_action(
-        action="release", team_id=TEAM, user_id=BOB, booking_id=booking_id, is_admin=False, tz=TZ
-    )
+    refused = service.booking_action(Caller(team_id=TEAM, user_id=BOB, tz=TZ), "release", booking_id, is_admin=False)
     assert isinstance(refused, TextReply) and refused.kind == "error"
     assert len(world.busy("3F-Everest", world.start, world.end)) == 1
-    done = service.booking_action(
-        action="release", team_id=TEAM, user_id=ADMIN, booking_id=booking_id, is_admin=False, tz=TZ
-    )
+    done = service.booking_action(Caller(team_id=TEAM, user_id=ADMIN, tz=TZ), "release", booking_id, is_admin=False)
     assert isinstance(done, TextReply) and done.kind == "success", done
     assert world.busy("3F-Everest", world.start, world.end) == []
 

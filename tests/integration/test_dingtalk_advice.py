@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.runtimes import press_book
 
@@ -42,9 +42,7 @@ def runtime(sim: Simulator, database_url: str) -> Iterator[Runtime]:
 
 
 def ask(runtime: Runtime, text: str = "free rooms tomorrow 2-3pm") -> str:
-    return render_text(
-        runtime.service.handle_text(team_id=TEAM, user_id=USER, channel_id=None, text=text, tz="Asia/Shanghai")
-    )
+    return render_text(runtime.service.handle_text(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), text))
 
 
 def tomorrow_evening() -> tuple[datetime, datetime]:
@@ -181,9 +179,7 @@ def test_cancelling_a_booking_tells_the_events_attendees(runtime: Runtime, sim: 
     sim.invite(event["id"], colleague)  # someone invited a colleague in DingTalk meanwhile
     (booking,) = runtime.store.bookings.for_user(TEAM, user_id=USER)
     cancelled = render_text(
-        runtime.service.handle_text(
-            team_id=TEAM, user_id=USER, channel_id=None, text=f"cancel {booking.id}", tz="Asia/Shanghai"
-        )
+        runtime.service.handle_text(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), f"cancel {booking.id}")
     )
     assert "Cancelled" in cancelled or "cancelled" in cancelled
     assert [(n["to"], n["eventId"], n["kind"]) for n in sim.notifications] == [(colleague, event["id"], "eventCancelled")]

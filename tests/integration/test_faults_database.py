@@ -31,7 +31,7 @@ from bot.present import messages
 from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, USER = "T_DB", "U_DB"
@@ -192,7 +192,7 @@ def runtime(sim: Simulator, outage: Outage) -> Iterator[Runtime]:
 
 
 def ask(runtime: Runtime, text: str) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=USER, channel_id=None, text=text, tz="Asia/Shanghai")
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), text)
 
 
 def assert_store_unavailable(reply: Reply) -> None:

@@ -20,6 +20,7 @@ from bot.jobs.registry import default_jobs
 from bot.jobs.runner import Runner
 from bot.present.reply import FindReply, Reply
 from bot.sim import Simulator
+from bot.usecases.context import Caller
 from bot.usecases.find import SUMMARY_ROOMS
 from bot.wiring import Runtime
 from tests.integration.conftest import Clock
@@ -42,7 +43,7 @@ def runtime(sim: Simulator, database_url: str, clock: Clock) -> Iterator[Runtime
 
 
 def ask(runtime: Runtime, text: str = QUESTION, *, user: str = USER) -> FindReply:
-    reply: Reply = runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=SHANGHAI.key)
+    reply: Reply = runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz=SHANGHAI.key), text)
     assert isinstance(reply, FindReply), reply
     return reply
 

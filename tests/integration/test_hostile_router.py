@@ -33,7 +33,7 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.slack.blocks import render
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM = "T_HOSTILE"
@@ -73,7 +73,7 @@ class World:
 
     def ask(self, text: str, *, user: str = "U_HOSTILE", channel: str | None = CHANNEL) -> Reply:
         self.errors.records.clear()
-        reply = self.runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=channel, text=text, tz=ZONE)
+        reply = self.runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, channel_id=channel, tz=ZONE), text)
         assert not self.errors.records, [record.getMessage() for record in self.errors.records]
         return reply
 
@@ -368,7 +368,7 @@ def test_a_name_saved_from_the_modal_is_raw_text_and_still_echoed_escaped(world:
     user = world.new_user()
     everest = next(str(room["roomId"]) for room in world.sim.rooms if room["roomName"] == "3F-Everest")
     saved = world.runtime.service.save_group(
-        team_id=TEAM, user_id=user, group_id=None, name="<!here> *team* <@U1>", room_ids=[everest]
+        Caller(team_id=TEAM, user_id=user), group_id=None, name="<!here> *team* <@U1>", room_ids=[everest]
     )
     assert isinstance(saved, TextReply) and saved.kind == "success", saved
     check_message(render(saved))

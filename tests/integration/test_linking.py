@@ -21,6 +21,7 @@ from bot.present import messages
 from bot.present.reply import Reply, TextReply
 from bot.sim import Simulator
 from bot.store import models as m
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 TEAM, ANA, BEN = "T1", "U_ANA", "U_BEN"
@@ -134,7 +135,7 @@ def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Run
 
 
 def ask(runtime: Runtime, text: str, *, user: str = ANA) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz="Asia/Shanghai")
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz="Asia/Shanghai"), text)
 
 
 def delivered_code(sim: Simulator, userid: str) -> str:

@@ -16,7 +16,9 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import MeetReply, TextReply
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
+from bot.usecases.people import Invitees
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +61,7 @@ def link(runtime: Runtime, sim: Simulator, **people: int) -> dict[str, str]:
 
 
 def ask(runtime: Runtime, text: str, now: datetime, user: str = ALICE) -> MeetReply:
-    reply = runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id="C1", text=text, tz=TZ, now=now)
+    reply = runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, channel_id="C1", tz=TZ, now=now), text)
     assert isinstance(reply, MeetReply), reply
     return reply
 
@@ -170,18 +172,9 @@ def test_book_and_invite_creates_the_event_with_attendees_room_and_video(
     slot = next(s for s in reply.slots if s.rooms)
     room = slot.rooms[0]
     booked = runtime.service.book_and_invite(
-        team_id=TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=room.room_id,
-        start=slot.start,
-        end=slot.end,
-        people=reply.people,
-        optional_people=reply.optional_people,
-        video=reply.video,
-        idempotency_key="k1",
-        tz=TZ,
-        now=now,
+        Caller(team_id=TEAM, user_id=ALICE, tz=TZ, now=now, user_name="alice"),
+        BookingAsk(room_id=room.room_id, start=slot.start, end=slot.end, idempotency_key="k1"),
+        Invitees(people=reply.people, optional_people=reply.optional_people, video=reply.video),
     )
     assert isinstance(booked, MeetReply) and booked.intro_kind == "success", booked
     events = [e for e in sim.events if e["organizer"]["id"] == ids[ALICE]]
@@ -201,18 +194,9 @@ def test_book_and_invite_needs_the_organisers_own_linked_account(runtime: Runtim
     room_id = str(sim.rooms[0]["roomId"])
     start = datetime.combine(monday + timedelta(days=1), time(20), SHANGHAI)
     reply = runtime.service.book_and_invite(
-        team_id=TEAM,
-        user_id=ALICE,
-        user_name="alice",
-        room_id=room_id,
-        start=start,
-        end=start + timedelta(hours=1),
-        people=(ANA,),
-        optional_people=(),
-        video=False,
-        idempotency_key="k2",
-        tz=TZ,
-        now=now,
+        Caller(team_id=TEAM, user_id=ALICE, tz=TZ, now=now, user_name="alice"),
+        BookingAsk(room_id=room_id, start=start, end=start + timedelta(hours=1), idempotency_key="k2"),
+        Invitees(people=(ANA,), optional_people=(), video=False),
     )
     assert getattr(reply, "kind", None) == "error" and "link" in getattr(reply, "text", "")
     assert sim.events == []
@@ -251,7 +235,7 @@ def test_dingtalk_refusing_or_garbling_people_schedules_gets_a_plain_answer(
     sim.inject_fault("querySchedule", body=body, count=10, **fault)  # type: ignore[arg-type]
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     reply = runtime.service.handle_text(
-        team_id=TEAM, user_id=ALICE, channel_id="C1", text="when can <@U0ANA> and I meet tomorrow", tz=TZ, now=now
+        Caller(team_id=TEAM, user_id=ALICE, channel_id="C1", tz=TZ, now=now), "when can <@U0ANA> and I meet tomorrow"
     )
     assert isinstance(reply, TextReply) and reply.kind == "error"
     assert reply.text and "Traceback" not in reply.text
@@ -260,7 +244,7 @@ def test_dingtalk_refusing_or_garbling_people_schedules_gets_a_plain_answer(
 def test_too_many_people_get_a_plain_answer(runtime: Runtime, sim: Simulator, monday: date) -> None:
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     text = "when can " + " ".join(f"<@U0P{n:03d}>" for n in range(100)) + " and I meet tomorrow"
-    reply = runtime.service.handle_text(team_id=TEAM, user_id=ALICE, channel_id="C1", text=text, tz=TZ, now=now)
+    reply = runtime.service.handle_text(Caller(team_id=TEAM, user_id=ALICE, channel_id="C1", tz=TZ, now=now), text)
     assert getattr(reply, "kind", None) == "error" and "at most 80" in getattr(reply, "text", "")
     assert sim.stats()["querySchedule"] == 0
 
@@ -272,7 +256,7 @@ def test_a_missing_free_busy_permission_names_it(runtime: Runtime, sim: Simulato
     )
     now = datetime.combine(monday, time(8, 0), SHANGHAI)
     reply = runtime.service.handle_text(
-        team_id=TEAM, user_id=ALICE, channel_id="C1", text="when can <@U0ANA> and I meet tomorrow", tz=TZ, now=now
+        Caller(team_id=TEAM, user_id=ALICE, channel_id="C1", tz=TZ, now=now), "when can <@U0ANA> and I meet tomorrow"
     )
     assert getattr(reply, "kind", None) == "error" and "Calendar.EventSchedule.Read" in getattr(reply, "text", "")
 

@@ -26,7 +26,8 @@ from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
 from bot.store import make_engine, make_session_factory
 from bot.store.quota import QuotaRepository
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.integration.conftest import Clock
 from tests.runtimes import simulator_environ
@@ -72,13 +73,13 @@ def runtime(sim: Simulator, database_url: str, clock: Clock) -> Iterator[Runtime
 
 
 def ask(runtime: Runtime, text: str, *, user: str = USER) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz=SHANGHAI.key)
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz=SHANGHAI.key), text)
 
 
 def refresh(runtime: Runtime, reply: Reply, *, user: str = USER) -> Reply:
     assert isinstance(reply, FindReply)
     value = next(b.value for b in reply.buttons if REFRESH.matches(b.action_id))
-    return runtime.service.refresh(team_id=TEAM, user_id=user, channel_id=None, payload=value, tz=SHANGHAI.key)
+    return runtime.service.refresh(Caller(team_id=TEAM, user_id=user, tz=SHANGHAI.key), value)
 
 
 def notes(reply: Reply) -> str:
@@ -185,14 +186,10 @@ def test_budget_nearly_spent_answers_from_the_cache_and_bookings_use_the_reserve
         bookable = fitting.assessment.bookable
         assert bookable is not None
         booked = runtime.service.book(
-            team_id=TEAM,
-            user_id=USER,
-            user_name="Asker",
-            room_id=fitting.room.room_id,
-            start=bookable.start,
-            end=bookable.end,
-            idempotency_key="quota-reserve-1",
-            tz=SHANGHAI.key,
+            Caller(team_id=TEAM, user_id=USER, tz=SHANGHAI.key, user_name="Asker"),
+            BookingAsk(
+                room_id=fitting.room.room_id, start=bookable.start, end=bookable.end, idempotency_key="quota-reserve-1"
+            ),
         )
 
         assert isinstance(booked, FindReply) and booked.intro_kind == "success", booked

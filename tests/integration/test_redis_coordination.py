@@ -31,7 +31,7 @@ from bot.coordination import RedisRateLimiter, RedisSingleFlight, redis_client
 from bot.dingtalk import DingTalkClient
 from bot.present.reply import FindReply
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import build_runtime, point_at_simulator
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -363,7 +363,7 @@ def test_a_runtime_with_redis_down_still_answers_questions(
     with caplog.at_level(logging.WARNING, logger="bot.coordination"), build_runtime(settings) as runtime:
         runtime.service.import_groups(team_id="T1", user_id="U1", actor=CONSOLE_OPERATOR)
         reply = runtime.service.handle_text(
-            team_id="T1", user_id="U1", channel_id=None, text="free rooms on Dec 1 2-3pm", tz="Asia/Shanghai", now=DAY
+            Caller(team_id="T1", user_id="U1", tz="Asia/Shanghai", now=DAY), "free rooms on Dec 1 2-3pm"
         )
 
     assert isinstance(reply, FindReply)

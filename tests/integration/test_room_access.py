@@ -20,7 +20,8 @@ from bot.present.reply import FindReply, TextReply
 from bot.present.terminal import render_text
 from bot.sim import Simulator
 from bot.store.sync import sync_directory
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.bookings.service import BookingAsk
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,7 +55,7 @@ def raw_detail(sim: Simulator, room_id: str) -> dict[str, Any]:
 def ask_in_group(runtime: Runtime, room: dict[str, Any], when: str, *, user: str = USER) -> FindReply:
     group = room["roomGroup"]["groupName"]
     reply = runtime.service.handle_text(
-        team_id=TEAM, user_id=user, channel_id=None, text=f"free rooms {when} in {group}", tz="Asia/Shanghai"
+        Caller(team_id=TEAM, user_id=user, tz="Asia/Shanghai"), f"free rooms {when} in {group}"
     )
     assert isinstance(reply, FindReply), reply
     return reply
@@ -180,14 +181,8 @@ def test_booking_a_members_only_room_as_an_outsider_names_the_scope(runtime: Run
     runtime.store.users.link(TEAM, "U-outsider", outsider, verified=True)
     start, end = _tomorrow(19, 20)
     reply = runtime.service.book(
-        team_id=TEAM,
-        user_id="U-outsider",
-        user_name="outsider",
-        room_id=room["roomId"],
-        start=start,
-        end=end,
-        idempotency_key="k-outsider",
-        tz="Asia/Shanghai",
+        Caller(team_id=TEAM, user_id="U-outsider", tz="Asia/Shanghai", user_name="outsider"),
+        BookingAsk(room_id=room["roomId"], start=start, end=end, idempotency_key="k-outsider"),
     )
     assert "open to some members only" in render_text(reply)
     assert sim.events == []  # refused before anything was created

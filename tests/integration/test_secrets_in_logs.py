@@ -26,6 +26,7 @@ from bot.present.reply import FindReply, TextReply
 from bot.sim import Simulator
 from bot.slack.blocks import render
 from bot.store.sync import sync_directory
+from bot.usecases.context import Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.e2e.fake_slack import FakeSlack
 from tests.e2e.slack_requests import FORM, JSON, SIGNING_SECRET, dm_event, event_body, signed, slash_body
@@ -87,7 +88,7 @@ def day(days_ahead: int) -> str:
 
 
 def ask(runtime: Runtime, text: str, *, team: str = TEAM) -> Any:
-    return runtime.service.handle_text(team_id=team, user_id=ALICE, channel_id=None, text=text, tz=ZONE)
+    return runtime.service.handle_text(Caller(team_id=team, user_id=ALICE, tz=ZONE), text)
 
 
 def test_a_full_session_at_debug_logs_no_secret(
@@ -138,7 +139,7 @@ def test_a_full_session_at_debug_logs_no_secret(
             ),
             "free rooms tomorrow 2-3pm",
         )
-        everything = runtime.service.show_all(team_id=TEAM, user_id=ALICE, channel_id=None, payload=show_all, tz=ZONE)
+        everything = runtime.service.show_all(Caller(team_id=TEAM, user_id=ALICE, tz=ZONE), show_all)
         assert isinstance(everything, FindReply) and everything.show_all
 
         # Slack: the token is checked at start (auth.test), a slash command is answered, a DM is answered.

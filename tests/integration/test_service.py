@@ -16,7 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.present.reply import FindReply, Reply, TextReply
 from bot.sim import Simulator
-from bot.usecases.context import CONSOLE_OPERATOR
+from bot.usecases.context import CONSOLE_OPERATOR, Caller
 from bot.wiring import Runtime, build_runtime, point_at_simulator
 from tests.threads import run_in_threads
 
@@ -58,7 +58,7 @@ def runtime(sim: Simulator, database_url: str, clock: FakeClock) -> Iterator[Run
 
 
 def ask(runtime: Runtime, text: str, *, user: str = USER) -> Reply:
-    return runtime.service.handle_text(team_id=TEAM, user_id=user, channel_id=None, text=text, tz="Asia/Shanghai")
+    return runtime.service.handle_text(Caller(team_id=TEAM, user_id=user, tz="Asia/Shanghai"), text)
 
 
 def test_the_cache_expires_after_its_time_and_then_costs_calls_again(
@@ -86,7 +86,7 @@ def test_invalidating_one_room_refetches_only_its_batch(runtime: Runtime, sim: S
     sim.reset_stats()
     room_id = sim.rooms[0]["roomId"]
 
-    runtime.service._schedules.invalidate(TEAM, [room_id])
+    runtime.service.schedules.invalidate(TEAM, [room_id])
     ask(runtime, "free rooms tomorrow 2-3pm")
 
     assert sim.stats()["schedules"] == 1
@@ -251,13 +251,11 @@ def test_link_by_mobile_number_sends_a_code_and_links_nothing_yet(runtime: Runti
 
 
 def test_find_rooms_reads_any_text_as_a_search(runtime: Runtime) -> None:
-    reply = runtime.service.find_rooms(
-        team_id=TEAM, user_id=USER, channel_id=None, text="free rooms tomorrow 2-3pm", tz="Asia/Shanghai"
-    )
+    reply = runtime.service.find_rooms(Caller(team_id=TEAM, user_id=USER, tz="Asia/Shanghai"), "free rooms tomorrow 2-3pm")
     assert isinstance(reply, FindReply)
     assert reply.start.hour == 14 and reply.end.hour == 15
 
-    unreadable = runtime.service.find_rooms(team_id=TEAM, user_id=USER, channel_id=None, text="tomorrow 25:99", tz="UTC")
+    unreadable = runtime.service.find_rooms(Caller(team_id=TEAM, user_id=USER, tz="UTC"), "tomorrow 25:99")
     assert isinstance(unreadable, TextReply) and unreadable.kind == "error"
 
 

@@ -48,6 +48,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.present.reply import TextReply
 from bot.present.terminal import render_text
+from bot.usecases.context import Caller
 from bot.wiring import build_runtime
 
 team, text, now = sys.argv[1:4]
@@ -55,9 +56,8 @@ with build_runtime(Settings.from_env(os.environ)) as runtime:
     runtime.dingtalk.get_token()
     print("ready", flush=True)
     sys.stdin.readline()
-    reply = runtime.service.handle_text(
-        team_id=team, user_id="U_ASKER", channel_id=None, text=text, tz="Asia/Shanghai", now=datetime.fromisoformat(now)
-    )
+    caller = Caller(team_id=team, user_id="U_ASKER", tz="Asia/Shanghai", now=datetime.fromisoformat(now))
+    reply = runtime.service.handle_text(caller, text)
     error = isinstance(reply, TextReply) and reply.kind == "error"
     print(json.dumps({"error": error, "text": render_text(reply)}), flush=True)
 """

@@ -11,6 +11,7 @@ from bot.errors import ParseError
 from bot.parsing import Intent, Request, TimeKind
 from bot.present import messages
 from bot.present.reply import BookingsReply, FindReply, TextReply
+from bot.usecases.bookings.service import BookingAsk
 from tests.unit.test_usecase_bookings import BOOK_EVEREST, END, START, World
 from tests.unit.test_usecase_find import build
 from tests.unit.usecase_fakes import ALICE, NOW, FakeSchedules, FakeStore, asker
@@ -169,7 +170,7 @@ def test_after_a_failed_booking_only_rooms_free_for_the_whole_window_are_listed(
     # K2 is busy for the first half hour of the window: partly free, so booking it would fail too
     world.schedules.busy["r2"] = [(START, START + timedelta(minutes=30))]
     reply = world.bookings.book(
-        asker(ALICE), user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", message_ts=None
+        asker(ALICE, user_name="Alice"), BookingAsk(room_id="r1", start=START, end=END, idempotency_key="k")
     )
     assert isinstance(reply, FindReply)
     assert [r.room.room_id for r in reply.results] == ["r3"]
@@ -181,7 +182,7 @@ def test_after_a_failed_booking_with_only_partly_free_rooms_nothing_else_is_offe
     world.dingtalk.busy_rooms.add("r1")
     world.schedules.busy["r2"] = [(START, START + timedelta(minutes=30))]
     reply = world.bookings.book(
-        asker(ALICE), user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", message_ts=None
+        asker(ALICE, user_name="Alice"), BookingAsk(room_id="r1", start=START, end=END, idempotency_key="k")
     )
     assert isinstance(reply, TextReply) and reply.text == messages.booking_busy_nothing_else("Everest")
 

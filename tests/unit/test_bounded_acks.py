@@ -48,7 +48,7 @@ class HungGroups:
     def __init__(self) -> None:
         self.released = threading.Event()
 
-    def save_group(self, **_: Any) -> None:
+    def save_group(self, *_: Any, **__: Any) -> None:
         self.released.wait(timeout=30)  # a database that stopped answering
 
 

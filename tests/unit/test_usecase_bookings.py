@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,9 @@ from bot.errors import AccountNotLinked, NotAllowed, NotAllowedReason, ParseErro
 from bot.parsing import Intent, Request, TimeKind
 from bot.present.reply import BookingsReply, FindReply
 from bot.usecases.bookings.rules import parse_marker
-from bot.usecases.bookings.service import BookingOutcome, BookingService
+from bot.usecases.bookings.service import BookingAsk, BookingOutcome, BookingService
 from bot.usecases.bookings.usecase import Bookings
+from bot.usecases.context import Backends
 from tests.booking_intents import intent
 from tests.unit.usecase_fakes import (
     ADMIN,
@@ -36,6 +38,7 @@ END = START + timedelta(hours=1)
 BOOK_EVEREST = Request(
     intent=Intent.BOOK, text="book Everest", rooms=("Everest",), start=START, end=END, time_kind=TimeKind.INTERVAL
 )
+ASK = BookingAsk(room_id="r1", start=START, end=END, idempotency_key="k")
 
 
 class World:
@@ -48,7 +51,7 @@ class World:
         self.dingtalk = FakeDingTalk()
         self.schedules = FakeSchedules()
         config = settings(dingtalk_operator_union_id=operator, unlinked_booking=unlinked)
-        self.service = BookingService(
+        backends = Backends(
             settings=config,
             store=self.store.as_store(),
             dingtalk=self.dingtalk.as_client(),
@@ -56,6 +59,7 @@ class World:
             clock=lambda: NOW,
             log=LOG,
         )
+        self.service = BookingService(backends=backends)
         directory = FakeDirectory()
         self.bookings = Bookings(
             booking=self.service,
@@ -70,9 +74,7 @@ class World:
 
 def test_booking_creates_one_event_with_the_room_and_writes_it_into_the_cache() -> None:
     world = World()
-    outcome = world.service.book(
-        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    outcome = world.service.book(asker(ALICE, user_name="Alice"), ASK)
     assert outcome.status == "booked" and not outcome.on_behalf
     (event,) = world.dingtalk.events.values()
     assert event.organizer_id == "union-alice"
@@ -82,18 +84,14 @@ def test_booking_creates_one_event_with_the_room_and_writes_it_into_the_cache() 
         ("r1", event.event_id, START, END)
     ]
     assert world.schedules.invalidated == []
-    again = world.service.book(
-        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    again = world.service.book(asker(ALICE, user_name="Alice"), ASK)
     assert again.replayed and len(world.dingtalk.events) == 1
 
 
 def test_a_room_taken_meanwhile_leaves_no_event_behind() -> None:
     world = World()
     world.dingtalk.busy_rooms.add("r1")
-    outcome = world.service.book(
-        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    outcome = world.service.book(asker(ALICE, user_name="Alice"), ASK)
     assert outcome.status == "busy"
     assert world.dingtalk.events == {} and len(world.dingtalk.deleted) == 1
     assert world.store.bookings.rows[outcome.booking.id].status == "failed"
@@ -102,16 +100,12 @@ def test_a_room_taken_meanwhile_leaves_no_event_behind() -> None:
 def test_an_unlinked_user_is_refused_when_the_settings_say_so() -> None:
     world = World(unlinked="refuse")
     with pytest.raises(AccountNotLinked):
-        world.service.book(
-            team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-        )
+        world.service.book(asker(BOB, user_name="Bob"), ASK)
 
 
 def test_an_unlinked_user_books_on_the_operators_behalf() -> None:
     world = World()
-    outcome = world.service.book(
-        team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    outcome = world.service.book(asker(BOB, user_name="Bob"), ASK)
     assert outcome.on_behalf and outcome.booking.organizer_union_id == "union-operator"
 
 
@@ -119,9 +113,7 @@ def test_an_unproved_link_books_on_the_operators_behalf_not_in_the_named_account
     """A link made without a code could name a colleague: it never makes them the organizer."""
     world = World()
     world.store.users.link(TEAM, BOB, "union-colleague")
-    outcome = world.service.book(
-        team_id=TEAM, user_id=BOB, user_name="Bob", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    outcome = world.service.book(asker(BOB, user_name="Bob"), ASK)
     assert outcome.on_behalf and outcome.booking.organizer_union_id == "union-operator"
 
 
@@ -140,9 +132,7 @@ def test_only_the_booker_or_an_admin_may_cancel() -> None:
 
 def test_book_answers_with_the_window_and_a_cancel_button() -> None:
     world = World()
-    reply = world.bookings.book(
-        asker(), user_name="Alice", room_id="r2", start=START, end=END, idempotency_key="k", message_ts=None
-    )
+    reply = world.bookings.book(asker(user_name="Alice"), replace(ASK, room_id="r2"))
     assert isinstance(reply, FindReply) and reply.intro_kind == "success"
     assert reply.results[0].room.room_id == "r2" and reply.results[0].booked_by == "Alice"
     assert reply.buttons[0].action_id.startswith("cancel_booking:")
@@ -151,9 +141,7 @@ def test_book_answers_with_the_window_and_a_cancel_button() -> None:
 def test_a_busy_room_answers_with_the_next_best_rooms() -> None:
     world = World()
     world.dingtalk.busy_rooms.add("r1")
-    reply = world.bookings.book(
-        asker(), user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", message_ts=None
-    )
+    reply = world.bookings.book(asker(user_name="Alice"), ASK)
     assert isinstance(reply, FindReply) and reply.intro_kind == "info"
     assert [r.room.room_id for r in reply.results] == ["r2"]
 
@@ -208,9 +196,7 @@ def test_my_bookings_lists_upcoming_ones() -> None:
 
 
 def book_alice(world: World) -> BookingOutcome:
-    return world.service.book(
-        team_id=TEAM, user_id=ALICE, user_name="Alice", room_id="r1", start=START, end=END, idempotency_key="k", tz="UTC"
-    )
+    return world.service.book(asker(ALICE, user_name="Alice"), ASK)
 
 
 def test_a_lost_create_answer_is_unconfirmed_and_the_next_click_finishes_the_same_event() -> None:

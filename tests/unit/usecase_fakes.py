@@ -42,8 +42,12 @@ def settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def asker(user_id: str = ALICE, *, channel_id: str | None = "C1", now: datetime = NOW) -> Asker:
-    return Asker(team_id=TEAM, user_id=user_id, channel_id=channel_id, zone=SHANGHAI, now=now, user_name=user_id)
+def asker(
+    user_id: str = ALICE, *, channel_id: str | None = "C1", now: datetime = NOW, user_name: str | None = None
+) -> Asker:
+    return Asker(
+        team_id=TEAM, user_id=user_id, channel_id=channel_id, zone=SHANGHAI, now=now, user_name=user_name or user_id
+    )
 
 
 def askers() -> Askers:

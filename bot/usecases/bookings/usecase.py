@@ -15,7 +15,7 @@ from bot.present import messages
 from bot.present.reply import BookingsReply, BookingView, ButtonSpec, FindReply, Reply, ReplyKind, TextReply
 from bot.store import BOOKING_BOOKED, BOOKING_PENDING, BookingRecord, Store
 from bot.usecases.bookings.rules import booking_key
-from bot.usecases.bookings.service import BookingOutcome, BookingService, CancelOutcome
+from bot.usecases.bookings.service import BookingAsk, BookingOutcome, BookingService, CancelOutcome
 from bot.usecases.checkin import booking_state
 from bot.usecases.context import Admins, Asker, Directory
 from bot.usecases.find import FindRooms, window_request
@@ -35,42 +35,21 @@ class Bookings:
 
     # --- booking -----------------------------------------------------------------------------
 
-    def book(
-        self,
-        asker: Asker,
-        *,
-        user_name: str,
-        room_id: str,
-        start: datetime,
-        end: datetime,
-        idempotency_key: str,
-        message_ts: str | None,
-    ) -> Reply:
+    def book(self, asker: Asker, ask: BookingAsk) -> Reply:
         """Book the room, once per idempotency key.
 
         The answer is the same window again with the room marked as booked by the user (and a
         Cancel button); when someone took the room first, the next best rooms for that window.
         """
         self.directory.ensure_fresh(asker.team_id)
-        outcome = self.booking.book(
-            team_id=asker.team_id,
-            user_id=asker.user_id,
-            user_name=user_name,
-            room_id=room_id,
-            start=start,
-            end=end,
-            idempotency_key=idempotency_key,
-            tz=asker.zone.key,
-            channel_id=asker.channel_id,
-            message_ts=message_ts,
-        )
+        outcome = self.booking.book(asker, ask)
         if outcome.status == "in_progress":
             return TextReply(messages.booking_in_progress(outcome.room.name), kind="info")
         if outcome.status == "unconfirmed":
             return TextReply(messages.booking_unconfirmed(outcome.room.name), kind="info")
         if outcome.status in ("busy", "taken"):
             return self._busy_reply(asker, outcome)
-        return self._booked_reply(asker, outcome, user_name)
+        return self._booked_reply(asker, outcome)
 
     def _held(self, asker: Asker, room_id: str, start: datetime, end: datetime) -> BookingRecord | None:
         """The asker's own active booking of this room that already covers the window, if any."""
@@ -102,17 +81,9 @@ class Bookings:
                 only=[held],
             )
         key = booking_key(asker.team_id, asker.user_id, room.room_id, request.start, request.end)
-        return self.book(
-            asker,
-            user_name=asker.user_name or asker.user_id,
-            room_id=room.room_id,
-            start=request.start,
-            end=request.end,
-            idempotency_key=key,
-            message_ts=None,
-        )
+        return self.book(asker, BookingAsk(room_id=room.room_id, start=request.start, end=request.end, idempotency_key=key))
 
-    def _booked_reply(self, asker: Asker, outcome: BookingOutcome, user_name: str) -> Reply:
+    def _booked_reply(self, asker: Asker, outcome: BookingOutcome) -> Reply:
         """The same window again, the booked room first and marked as the user's, with a Cancel button."""
         booking = outcome.booking
         zone = asker.zone
@@ -142,7 +113,7 @@ class Bookings:
             found = None
         if not isinstance(found, FindReply):
             return TextReply(intro, kind="success", buttons=(cancel,))
-        mine = [replace(r, booked_by=user_name) for r in found.results if r.room.room_id == booking.room_id]
+        mine = [replace(r, booked_by=asker.user_name) for r in found.results if r.room.room_id == booking.room_id]
         others = [r for r in found.results if r.room.room_id != booking.room_id]
         return replace(
             found,

@@ -10,9 +10,7 @@ class AccountButtons(ButtonListeners):
     def link_email(self, click: Click) -> None:
         """The button's value is not read: the e-mail comes from Slack again, for the clicking user."""
         service = self._answers.service
-        message, _reply = self._ask(
-            click, lambda tz: service.link_by_email(team_id=click.team_id, user_id=click.user_id, actor=click.actor)
-        )
+        message, _reply = self._ask(click, service.link_by_email)
         self._reply(click, message, replace=is_ephemeral(click.body))
 
 

@@ -42,14 +42,8 @@ class CheckinButtons(ButtonListeners):
         answers = self._answers
         message, reply = self._ask(
             click,
-            lambda tz: answers.service.booking_action(
-                action=action,
-                team_id=click.team_id,
-                user_id=click.user_id,
-                booking_id=booking_id,
-                is_admin=answers.is_admin(click.user_id),
-                minutes=minutes or None,
-                tz=tz,
+            lambda caller: answers.service.booking_action(
+                caller, action, booking_id, is_admin=answers.is_admin(click.user_id), minutes=minutes or None
             ),
         )
         done = isinstance(reply, TextReply) and reply.kind == "success"

@@ -17,7 +17,7 @@ from bot.present.reply import Reply
 from bot.slack.answers import Answers, Message, error_message, with_fresh_block_ids
 from bot.slack.delivery import api_error_code, post_to_response_url, report_undelivered
 from bot.slack.payload import channel_of, team_in_body, team_of, user_of
-from bot.usecases.context import NOBODY_SPECIAL, Actor
+from bot.usecases.context import NOBODY_SPECIAL, Actor, Caller
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,16 @@ class Click:
     user_id: str
     channel_id: str | None
     actor: Actor = NOBODY_SPECIAL
+
+    @property
+    def user_name(self) -> str:
+        """Slack's name for the clicking user (it names them in the DingTalk events they book)."""
+        user = self.body.get("user") or {}
+        return str(user.get("name") or user.get("username") or self.user_id)
+
+    def caller(self, tz: str) -> Caller:
+        """The clicking user, as the service takes them, in their zone."""
+        return Caller(team_id=self.team_id, user_id=self.user_id, channel_id=self.channel_id, tz=tz, actor=self.actor)
 
 
 class ButtonListeners:
@@ -85,10 +95,10 @@ class ButtonListeners:
     def _tz(self, click: Click) -> str:
         return self._answers.timezone(click.client, team_id=click.team_id, user_id=click.user_id)
 
-    def _ask(self, click: Click, call: Callable[[str], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
-        """Call the service with the clicking user's zone; render its reply (None when it failed)."""
-        tz = self._tz(click)
-        return self._answers.answer(lambda: call(tz), shared=shared)
+    def _ask(self, click: Click, call: Callable[[Caller], Reply], *, shared: bool = False) -> tuple[Message, Reply | None]:
+        """Call the service as the clicking user, in their zone; render its reply (None when it failed)."""
+        caller = click.caller(self._tz(click))
+        return self._answers.answer(lambda: call(caller), shared=shared)
 
     def _reply(self, click: Click, message: Message, *, replace: bool = False) -> None:
         """Answer the clicking user: privately next to the message, or in the app's DM from App Home."""

@@ -17,6 +17,7 @@ from bot.slack.delivery import api_error_code
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.modals import build_group_modal
 from bot.slack.payload import from_home, team_of, user_of
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class GroupButtons(ButtonListeners):
         try:
             group_id = parse_group_value(str(action.get("value") or ""))
             actor = answers.actor(client, context=context, body=body, user_id=user_id)
-            group = answers.service.group_for_edit(team_id=team_id, user_id=user_id, group_id=group_id, actor=actor)
+            group = answers.service.group_for_edit(Caller(team_id=team_id, user_id=user_id, actor=actor), group_id)
             labels = _room_labels(answers, team_id, group.room_ids) if group else {}
         except RoomBotError as exc:  # not theirs, or gone: an expected answer, not a failure
             logger.info("group %s not editable by %s: %s", action.get("value"), user_id, exc)

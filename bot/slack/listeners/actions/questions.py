@@ -12,6 +12,7 @@ from bot.slack.answers import MAX_BLOCKS, Message, error_message, is_shareable, 
 from bot.slack.listeners.actions.click import ButtonListeners, Click
 from bot.slack.notice import answer_with_notice
 from bot.slack.payload import is_ephemeral
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +25,7 @@ class QuestionButtons(ButtonListeners):
         as `book …` or `group delete …` gets a private sentence, and nothing is booked or posted.
         """
         service, question = self._answers.service, click.value
-        message, reply = self._ask(
-            click,
-            lambda tz: service.reask(
-                team_id=click.team_id,
-                user_id=click.user_id,
-                channel_id=click.channel_id,
-                text=question,
-                tz=tz,
-                actor=click.actor,
-            ),
-            shared=True,
-        )
+        message, reply = self._ask(click, lambda caller: service.reask(caller, question), shared=True)
         if reply is None or not is_shareable(reply):  # e.g. DingTalk is down now: don't post an error to everyone
             self._reply(click, message)
             return
@@ -57,41 +47,20 @@ class QuestionButtons(ButtonListeners):
 
     def show_all(self, click: Click) -> None:
         """Every room of the same question: replaces a private answer, or comes privately under a public one."""
-        service, payload = self._answers.service, click.value
-        self._again(
-            click,
-            lambda tz: service.show_all(
-                team_id=click.team_id,
-                user_id=click.user_id,
-                channel_id=click.channel_id,
-                payload=payload,
-                tz=tz,
-                actor=click.actor,
-            ),
-        )
+        self._again(click, self._answers.service.show_all)
 
     def refresh(self, click: Click) -> None:
         """The same question with newer data when the monthly budget allows (else the saved answer, saying why):
         replaces a private answer, or comes privately under a public one."""
-        service, payload = self._answers.service, click.value
-        self._again(
-            click,
-            lambda tz: service.refresh(
-                team_id=click.team_id,
-                user_id=click.user_id,
-                channel_id=click.channel_id,
-                payload=payload,
-                tz=tz,
-                actor=click.actor,
-            ),
-        )
+        self._again(click, self._answers.service.refresh)
 
-    def _again(self, click: Click, ask: Callable[[str], Reply]) -> None:
+    def _again(self, click: Click, again: Callable[[Caller, str], Reply]) -> None:
+        """Ask the button's question again (its value) and answer privately."""
         payload = click.value
         replace = is_ephemeral(click.body) and bool(click.respond.response_url)
 
         def work() -> Message:
-            message, reply = self._ask(click, ask)
+            message, reply = self._ask(click, lambda caller: again(caller, payload))
             if replace and reply is not None and is_shareable(reply):
                 message = with_share_button(message, payload)
             return message

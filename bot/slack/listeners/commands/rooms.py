@@ -12,8 +12,8 @@ from bot.present import messages
 from bot.slack.answers import Answers, Message, error_message, is_shareable, with_share_button
 from bot.slack.delivery import post_to_response_url, report_undelivered
 from bot.slack.direct import send_direct_messages
-from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +40,15 @@ class RoomsCommand:
 
         def work() -> Message:
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
-            message, reply = answers.answer(
-                lambda: answers.service.handle_text(
-                    team_id=team_id,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    text=text,
-                    tz=tz,
-                    user_name=command.get("user_name") or None,
-                    actor=actor,
-                )
+            caller = Caller(
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                tz=tz,
+                user_name=command.get("user_name") or None,
+                actor=actor,
             )
+            message, reply = answers.answer(lambda: answers.service.handle_text(caller, text))
             send_direct_messages(answers, client, team_id=team_id, reply=reply)
             if reply is not None and is_shareable(reply):
                 message = with_share_button(message, text)
@@ -92,14 +90,7 @@ class RoomsCommand:
     ) -> None:
         answers = self._answers
         try:
-            answer_with_notice(
-                work,
-                after_s=answers.notice_after_s,
-                post_notice=notice,
-                deliver=deliver,
-                deadline_s=answers.deadline_s,
-                on_deadline=answers.too_slow,
-            )
+            answers.within_deadline(work, notice=notice, deliver=deliver, too_slow=answers.too_slow)
         except Exception:
             logger.exception("/rooms failed")
             try:

@@ -15,8 +15,8 @@ from bot.present.reply import MeetReply, Reply, TextReply
 from bot.slack.answers import Answers, Message, error_message, is_shareable
 from bot.slack.delivery import api_error_code, report_undelivered
 from bot.slack.direct import send_direct_messages
-from bot.slack.notice import answer_with_notice
 from bot.slack.payload import team_of
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +86,9 @@ class Conversations:
         def work() -> tuple[Message, bool]:
             """The answer, and whether the channel may see it (availability only; a DM is private anyway)."""
             tz = answers.timezone(client, team_id=team_id, user_id=user_id)
+            caller = Caller(team_id=team_id, user_id=user_id, channel_id=channel_id, tz=tz, actor=actor)
             message, reply = answers.answer(
-                lambda: answers.service.handle_text(
-                    team_id=team_id, user_id=user_id, channel_id=channel_id, text=text, tz=tz, actor=actor
-                ),
+                lambda: answers.service.handle_text(caller, text),
                 shared=not in_dm,  # in a channel, every reader sees the times in their own zone
             )
             send_direct_messages(answers, client, team_id=team_id, reply=reply)
@@ -130,14 +129,7 @@ class Conversations:
 
         def answer() -> None:
             try:
-                answer_with_notice(
-                    work,
-                    after_s=answers.notice_after_s,
-                    post_notice=notice,
-                    deliver=deliver,
-                    deadline_s=answers.deadline_s,
-                    on_deadline=lambda: (answers.too_slow(), False),
-                )
+                answers.within_deadline(work, notice=notice, deliver=deliver, too_slow=lambda: (answers.too_slow(), False))
             except Exception:
                 logger.exception("answering a message failed")
                 try:

@@ -15,6 +15,7 @@ from bot.present.reply import TextReply
 from bot.slack.answers import Answers
 from bot.slack.modals import BLOCK_NAME, BLOCK_ROOMS, read_submission
 from bot.slack.payload import team_of, user_of
+from bot.usecases.context import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +50,13 @@ class GroupEditSubmission:
             ack(response_action="errors", errors=errors)
             return
         try:
+            actor = answers.actor(client, context=context, body=body, user_id=user_id)
             saving = self._executor.submit(
                 answers.service.save_group,
-                team_id=team_id,
-                user_id=user_id,
+                Caller(team_id=team_id, user_id=user_id, actor=actor),
                 group_id=group_id,
                 name=name,
                 room_ids=room_ids,
-                actor=answers.actor(client, context=context, body=body, user_id=user_id),
             )
             reply = saving.result(timeout=self._timeout_s)
         except FutureTimeout:
