@@ -106,9 +106,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 # --- what a valid, safe Slack message is --------------------------------------------------------
 
-# The only `<…>` roombot itself writes: a link to the channel it was asked in, and `<room>`-style
-# placeholders in examples. Anything else in angle brackets would be markup the user smuggled in.
-_OWN_ANGLES = re.compile(rf"<#{CHANNEL}>|<[a-z][a-zA-Z ]*>")
+# The only `<…>` roombot itself writes: a link to the channel it was asked in, `<room>`-style
+# placeholders in examples, and a bare `<@U…>` naming a colleague the asker mentioned in a meeting
+# question (rebuilt from the id, never copied from the text: a label such as `<@U1|bob>` is not kept).
+# Anything else in angle brackets would be markup the user smuggled in.
+_OWN_ANGLES = re.compile(rf"<#{CHANNEL}>|<[a-z][a-zA-Z ]*>|<@[UW][A-Z0-9]+>")
 _BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
