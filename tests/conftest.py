@@ -69,6 +69,8 @@ def _postgres_schema_url() -> Iterator[str]:
         yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
     finally:
         with admin.connect() as conn:
+            # A session a test left behind may hold a lock on the schema: fail, rather than hang the run.
+            conn.execute(sa.text("SET lock_timeout = '10s'"))
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
