@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,9 @@ BUSY_NOTICE_THREADS = 2
 BUSY_NOTICE_BACKLOG = 32
 
 
-class Work(Protocol):
+class Work(ABC):
+    """Acknowledges, then runs an answer somewhere: `start` is the same for every kind of pool."""
+
     def start(
         self,
         work: Callable[[], None],
@@ -40,13 +42,35 @@ class Work(Protocol):
 
         `late` (after the ack, on a worker) replaces `work` when it waited too long for a worker.
         """
-        ...
+        if not self._reserve():
+            busy()
+            return False
+        try:
+            ack()
+        except BaseException:
+            self._release()
+            raise
+        self._run(work, late)
+        return True
 
+    @abstractmethod
+    def _reserve(self) -> bool:
+        """Take a place for one answer, without waiting; False when there is none."""
+
+    @abstractmethod
+    def _release(self) -> None:
+        """Give back a place that `_reserve` took (the ack failed)."""
+
+    @abstractmethod
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
+        """Run `work` (already acknowledged) in its place, which it gives back when done."""
+
+    @abstractmethod
     def later(self, task: Callable[[], None]) -> None:
         """Run a small best-effort task (a busy notice) away from the request thread."""
-        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        return None
 
 
 def _logged(task: Callable[[], object], what: str) -> None:
@@ -56,7 +80,7 @@ def _logged(task: Callable[[], object], what: str) -> None:
         logger.exception("%s failed", what)
 
 
-class BoundedWork:
+class BoundedWork(Work):
     """A thread pool that refuses work instead of queueing it without end."""
 
     def __init__(
@@ -73,24 +97,16 @@ class BoundedWork:
         self._notices = ThreadPoolExecutor(max_workers=BUSY_NOTICE_THREADS, thread_name_prefix="roombot-notice")
         self._notice_slots = threading.BoundedSemaphore(BUSY_NOTICE_BACKLOG)
 
-    def start(
-        self,
-        work: Callable[[], None],
-        *,
-        ack: Callable[[], object],
-        busy: Callable[[], object],
-        late: Callable[[], object] | None = None,
-    ) -> bool:
-        if not self._slots.acquire(blocking=False):
-            logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
-            busy()
-            return False
-        try:
-            ack()
-        except BaseException:
-            self._slots.release()
-            raise
+    def _reserve(self) -> bool:
+        if self._slots.acquire(blocking=False):
+            return True
+        logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
+        return False
 
+    def _release(self) -> None:
+        self._slots.release()
+
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
         queued = self._clock()
 
         def run() -> None:
@@ -109,7 +125,6 @@ class BoundedWork:
         except RuntimeError:  # shut down
             self._slots.release()
             raise
-        return True
 
     def later(self, task: Callable[[], None]) -> None:
         if not self._notice_slots.acquire(blocking=False):
@@ -129,26 +144,20 @@ class BoundedWork:
         self._notices.shutdown(wait=False, cancel_futures=True)
 
 
-class InlineWork:
+class InlineWork(Work):
     """Acknowledge, then do the work in the caller's thread (never busy)."""
 
-    def start(
-        self,
-        work: Callable[[], None],
-        *,
-        ack: Callable[[], object],
-        busy: Callable[[], object],
-        late: Callable[[], object] | None = None,
-    ) -> bool:
-        ack()
-        _logged(work, "an answer")
+    def _reserve(self) -> bool:
         return True
+
+    def _release(self) -> None:
+        return None
+
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
+        _logged(work, "an answer")
 
     def later(self, task: Callable[[], None]) -> None:
         _logged(task, "a busy notice")
-
-    def close(self) -> None:
-        return None
 
 
 __all__ = ["BoundedWork", "InlineWork", "Work"]
