@@ -8,6 +8,9 @@ instead of waiting behind a backlog until Slack gives up. A request that did get
 waited longer than `max_wait_s` for a worker is told the same (through `late`), rather than
 answered long after the user stopped waiting.
 
+Over HTTP, an answer starts only once its ack has been written (`BoundedWork.holding`): started
+earlier, it would take the interpreter lock from the very thread still sending the ack.
+
 `InlineWork` runs the work in the caller's thread: tests (and FaaS) use it so that `dispatch()`
 returns only after the answer was delivered.
 """
@@ -18,8 +21,11 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +86,28 @@ def _logged(task: Callable[[], object], what: str) -> None:
         logger.exception("%s failed", what)
 
 
+class Held:
+    """Answers started by one request, waiting until its ack is on the wire."""
+
+    def __init__(self) -> None:
+        self._starts: list[Callable[[], None]] = []
+
+    def add(self, start: Callable[[], None]) -> None:
+        self._starts.append(start)
+
+    def release(self) -> None:
+        starts, self._starts = self._starts, []
+        for start in starts:
+            _logged(start, "starting an answer")
+
+
 class BoundedWork(Work):
     """A thread pool that refuses work instead of queueing it without end."""
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> BoundedWork:
+        """Sized by `ROOMBOT_SLACK_WORKERS` and `ROOMBOT_SLACK_QUEUE`."""
+        return cls(workers=settings.slack_workers, queue=settings.slack_queue, max_wait_s=settings.slack_queue_wait_s)
 
     def __init__(
         self, *, workers: int, queue: int, max_wait_s: float = 20.0, clock: Callable[[], float] = time.monotonic
@@ -96,6 +122,20 @@ class BoundedWork(Work):
         # Busy notices have their own small pool, so a full answer pool cannot delay them.
         self._notices = ThreadPoolExecutor(max_workers=BUSY_NOTICE_THREADS, thread_name_prefix="roombot-notice")
         self._notice_slots = threading.BoundedSemaphore(BUSY_NOTICE_BACKLOG)
+        self._local = threading.local()
+
+    @contextmanager
+    def holding(self) -> Iterator[Held]:
+        """Answers this thread starts meanwhile wait in the `Held` until its `release()`.
+
+        The HTTP layer releases them once the request's ack has been written.
+        """
+        held = Held()
+        self._local.held = held
+        try:
+            yield held
+        finally:
+            self._local.held = None
 
     def _reserve(self) -> bool:
         if self._slots.acquire(blocking=False):
@@ -120,11 +160,18 @@ class BoundedWork(Work):
             finally:
                 self._slots.release()
 
-        try:
-            self._executor.submit(run)
-        except RuntimeError:  # shut down
-            self._slots.release()
-            raise
+        def submit() -> None:
+            try:
+                self._executor.submit(run)
+            except RuntimeError:  # shut down
+                self._slots.release()
+                raise
+
+        held: Held | None = getattr(self._local, "held", None)
+        if held is None:
+            submit()
+        else:
+            held.add(submit)
 
     def later(self, task: Callable[[], None]) -> None:
         if not self._notice_slots.acquire(blocking=False):
@@ -160,4 +207,4 @@ class InlineWork(Work):
         _logged(task, "a busy notice")
 
 
-__all__ = ["BoundedWork", "InlineWork", "Work"]
+__all__ = ["BoundedWork", "Held", "InlineWork", "Work"]
