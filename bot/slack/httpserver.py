@@ -83,8 +83,12 @@ class Watchdog:
     def arm(self, sock: socket.socket, after_s: float) -> int:
         with self._cond:
             ticket = next(self._ids)
-            heapq.heappush(self._heap, (self._clock() + after_s, ticket, sock))
-            self._cond.notify()
+            entry = (self._clock() + after_s, ticket, sock)
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                # Only a new earliest deadline changes the watchdog's wait. Waking it for every
+                # request would hand it the interpreter lock in the middle of each ack.
+                self._cond.notify()
             return ticket
 
     def disarm(self, ticket: int) -> None:
