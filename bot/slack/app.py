@@ -79,13 +79,7 @@ def create_app(
     """
     web_client = client if client is not None else make_web_client(settings)
     if work is None:
-        work = (
-            InlineWork()
-            if process_before_response
-            else BoundedWork(
-                workers=settings.slack_workers, queue=settings.slack_queue, max_wait_s=settings.slack_queue_wait_s
-            )
-        )
+        work = InlineWork() if process_before_response else BoundedWork.for_settings(settings)
 
     def build(verify: bool) -> App:
         return App(

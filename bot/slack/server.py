@@ -30,7 +30,7 @@ from bot.present import messages
 from bot.slack.app import create_app, make_web_client
 from bot.slack.boot import build_runtime_for_serve, choose_mode, require_settings, use_simulator_from
 from bot.slack.delivery import SlackDirectMessages, dm_sender
-from bot.slack.httpserver import gunicorn_options
+from bot.slack.httpserver import gunicorn_options, settle_long_lived_objects
 from bot.slack.wsgi import create_wsgi_app
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ def _run_socket_mode(settings: Settings, *, use_simulator: bool) -> int:
             print(f"roombot serve: {exc}", file=sys.stderr)
             return 2
         handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+        settle_long_lived_objects()
         _exit_on_sigterm()
         logger.info("roombot: Socket Mode connecting")
         print(f"roombot serve: {messages.WORDS.serve_socket_connecting}", file=sys.stderr)

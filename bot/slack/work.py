@@ -8,6 +8,9 @@ instead of waiting behind a backlog until Slack gives up. A request that did get
 waited longer than `max_wait_s` for a worker is told the same (through `late`), rather than
 answered long after the user stopped waiting.
 
+Over HTTP, an answer starts only once its ack has been written (`BoundedWork.holding`): started
+earlier, it would take the interpreter lock from the very thread still sending the ack.
+
 `InlineWork` runs the work in the caller's thread: tests (and FaaS) use it so that `dispatch()`
 returns only after the answer was delivered.
 """
@@ -17,9 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from contextlib import contextmanager
+
+from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +33,9 @@ BUSY_NOTICE_THREADS = 2
 BUSY_NOTICE_BACKLOG = 32
 
 
-class Work(Protocol):
+class Work(ABC):
+    """Acknowledges, then runs an answer somewhere: `start` is the same for every kind of pool."""
+
     def start(
         self,
         work: Callable[[], None],
@@ -40,13 +48,35 @@ class Work(Protocol):
 
         `late` (after the ack, on a worker) replaces `work` when it waited too long for a worker.
         """
-        ...
+        if not self._reserve():
+            busy()
+            return False
+        try:
+            ack()
+        except BaseException:
+            self._release()
+            raise
+        self._run(work, late)
+        return True
 
+    @abstractmethod
+    def _reserve(self) -> bool:
+        """Take a place for one answer, without waiting; False when there is none."""
+
+    @abstractmethod
+    def _release(self) -> None:
+        """Give back a place that `_reserve` took (the ack failed)."""
+
+    @abstractmethod
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
+        """Run `work` (already acknowledged) in its place, which it gives back when done."""
+
+    @abstractmethod
     def later(self, task: Callable[[], None]) -> None:
         """Run a small best-effort task (a busy notice) away from the request thread."""
-        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        return None
 
 
 def _logged(task: Callable[[], object], what: str) -> None:
@@ -56,8 +86,28 @@ def _logged(task: Callable[[], object], what: str) -> None:
         logger.exception("%s failed", what)
 
 
-class BoundedWork:
+class Held:
+    """Answers started by one request, waiting until its ack is on the wire."""
+
+    def __init__(self) -> None:
+        self._starts: list[Callable[[], None]] = []
+
+    def add(self, start: Callable[[], None]) -> None:
+        self._starts.append(start)
+
+    def release(self) -> None:
+        starts, self._starts = self._starts, []
+        for start in starts:
+            _logged(start, "starting an answer")
+
+
+class BoundedWork(Work):
     """A thread pool that refuses work instead of queueing it without end."""
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> BoundedWork:
+        """Sized by `ROOMBOT_SLACK_WORKERS` and `ROOMBOT_SLACK_QUEUE`."""
+        return cls(workers=settings.slack_workers, queue=settings.slack_queue, max_wait_s=settings.slack_queue_wait_s)
 
     def __init__(
         self, *, workers: int, queue: int, max_wait_s: float = 20.0, clock: Callable[[], float] = time.monotonic
@@ -72,25 +122,31 @@ class BoundedWork:
         # Busy notices have their own small pool, so a full answer pool cannot delay them.
         self._notices = ThreadPoolExecutor(max_workers=BUSY_NOTICE_THREADS, thread_name_prefix="roombot-notice")
         self._notice_slots = threading.BoundedSemaphore(BUSY_NOTICE_BACKLOG)
+        self._local = threading.local()
 
-    def start(
-        self,
-        work: Callable[[], None],
-        *,
-        ack: Callable[[], object],
-        busy: Callable[[], object],
-        late: Callable[[], object] | None = None,
-    ) -> bool:
-        if not self._slots.acquire(blocking=False):
-            logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
-            busy()
-            return False
+    @contextmanager
+    def holding(self) -> Iterator[Held]:
+        """Answers this thread starts meanwhile wait in the `Held` until its `release()`.
+
+        The HTTP layer releases them once the request's ack has been written.
+        """
+        held = Held()
+        self._local.held = held
         try:
-            ack()
-        except BaseException:
-            self._slots.release()
-            raise
+            yield held
+        finally:
+            self._local.held = None
 
+    def _reserve(self) -> bool:
+        if self._slots.acquire(blocking=False):
+            return True
+        logger.warning("every answer slot is taken (%d); telling the user to try again", self.capacity)
+        return False
+
+    def _release(self) -> None:
+        self._slots.release()
+
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
         queued = self._clock()
 
         def run() -> None:
@@ -104,12 +160,18 @@ class BoundedWork:
             finally:
                 self._slots.release()
 
-        try:
-            self._executor.submit(run)
-        except RuntimeError:  # shut down
-            self._slots.release()
-            raise
-        return True
+        def submit() -> None:
+            try:
+                self._executor.submit(run)
+            except RuntimeError:  # shut down
+                self._slots.release()
+                raise
+
+        held: Held | None = getattr(self._local, "held", None)
+        if held is None:
+            submit()
+        else:
+            held.add(submit)
 
     def later(self, task: Callable[[], None]) -> None:
         if not self._notice_slots.acquire(blocking=False):
@@ -129,26 +191,20 @@ class BoundedWork:
         self._notices.shutdown(wait=False, cancel_futures=True)
 
 
-class InlineWork:
+class InlineWork(Work):
     """Acknowledge, then do the work in the caller's thread (never busy)."""
 
-    def start(
-        self,
-        work: Callable[[], None],
-        *,
-        ack: Callable[[], object],
-        busy: Callable[[], object],
-        late: Callable[[], object] | None = None,
-    ) -> bool:
-        ack()
-        _logged(work, "an answer")
+    def _reserve(self) -> bool:
         return True
+
+    def _release(self) -> None:
+        return None
+
+    def _run(self, work: Callable[[], None], late: Callable[[], object] | None) -> None:
+        _logged(work, "an answer")
 
     def later(self, task: Callable[[], None]) -> None:
         _logged(task, "a busy notice")
 
-    def close(self) -> None:
-        return None
 
-
-__all__ = ["BoundedWork", "InlineWork", "Work"]
+__all__ = ["BoundedWork", "Held", "InlineWork", "Work"]

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, NoReturn, Protocol
 from urllib.parse import parse_qs
 
@@ -27,6 +27,7 @@ from bot.errors import CallbackRejected, ConfigError, StoreUnavailable
 from bot.slack.app import create_app
 from bot.slack.boot import build_runtime_for_serve, require_settings, use_simulator_from
 from bot.slack.health import BoundedHealth
+from bot.slack.work import BoundedWork, Held
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -53,8 +54,11 @@ class RoombotWSGI:
         health: Callable[[], dict[str, bool]],
         on_close: Callable[[], None] | None = None,
         dingtalk_callback: DingTalkCallback | None = None,
+        work: BoundedWork | None = None,
     ) -> None:
+        """`work`: the app's answer pool; given, a request's answers start once its ack is written."""
         self.app = app
+        self._work = work
         self._dingtalk_callback = dingtalk_callback
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._health = health
@@ -83,7 +87,15 @@ class RoombotWSGI:
                 return self._bad_request(start_response)
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        return self._slack(environ, start_response)
+        if self._work is None:
+            return self._slack(environ, start_response)
+        with self._work.holding() as held:
+            try:
+                response = self._slack(environ, start_response)
+            except BaseException:
+                held.release()
+                raise
+        return _ThenRelease(response, held)
 
     @staticmethod
     def _bad_request(start_response: StartResponse) -> Iterable[bytes]:
@@ -145,6 +157,23 @@ class RoombotWSGI:
             self._on_close()
 
 
+class _ThenRelease:
+    """A response body that starts the request's held answers once the server has sent it.
+
+    WSGI servers call `close()` after writing the body, and also when writing it failed.
+    """
+
+    def __init__(self, body: Iterable[bytes], held: Held) -> None:
+        self._body = body
+        self._held = held
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        self._held.release()
+
+
 def _read_body(environ: WSGIEnvironment) -> bytes:
     """The request body, as much as `Content-Length` says (nothing when it is missing or not a number)."""
     try:
@@ -183,21 +212,27 @@ def create_wsgi_app(settings: Settings | None = None, *, environ: dict[str, str]
         runtime = build_runtime_for_serve(settings, use_simulator=use_simulator)
     except (ConfigError, StoreUnavailable) as exc:
         _cannot_boot(exc)
+    work = BoundedWork.for_settings(runtime.settings)
     try:
-        app = create_app(settings=runtime.settings, service=runtime.service)
+        app = create_app(settings=runtime.settings, service=runtime.service, work=work)
     except ConfigError as exc:
+        work.close()
         runtime.close()
         _cannot_boot(exc)
     except BaseException:
+        work.close()
         runtime.close()
         raise
     health = BoundedHealth(runtime.service.health, timeout_s=settings.health_timeout_s)
 
     def close() -> None:
         health.close()
+        work.close()
         runtime.close()
 
-    return RoombotWSGI(app=app, health=health, on_close=close, dingtalk_callback=runtime.service.dingtalk_callback)
+    return RoombotWSGI(
+        app=app, health=health, on_close=close, dingtalk_callback=runtime.service.dingtalk_callback, work=work
+    )
 
 
 def _cannot_boot(exc: Exception) -> NoReturn:

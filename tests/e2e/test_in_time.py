@@ -8,13 +8,15 @@ until every ack has come back, so an ack that waited on DingTalk could not have 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+import uuid
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from bot.present import messages
 from bot.present.reply import TextReply
 from bot.sim import Simulator
 from bot.slack.health import TIMED_OUT, BoundedHealth
+from bot.slack.work import BoundedWork
 from bot.slack.wsgi import RoombotWSGI
 from bot.usecases.context import CONSOLE_OPERATOR
 from bot.wiring import Runtime, point_at_simulator
@@ -243,16 +246,24 @@ def test_a_dm_while_another_process_holds_the_database_is_acked_and_answered(
 
 
 class StallingProxy:
-    """A loopback TCP proxy in front of Postgres; `stall()` stops forwarding without closing anything."""
+    """A loopback TCP proxy in front of Postgres.
+
+    `stall()` stops forwarding without closing anything, as a network partition does: the client's
+    bytes are taken and never answered. `close()` cuts every connection (shut down, then closed), so
+    a client thread blocked on a stalled connection gets an error at once and the server sees its
+    client gone; a plain `close()` would not wake a thread blocked in `recv()` on the same socket.
+    """
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._flowing = threading.Event()
         self._flowing.set()
+        self._lock = threading.Lock()
         self._closed = False
         self._sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._threads: list[threading.Thread] = []
+        self._start(self._accept)
 
     @property
     def port(self) -> int:
@@ -261,46 +272,70 @@ class StallingProxy:
     def stall(self) -> None:
         self._flowing.clear()
 
-    def resume(self) -> None:
-        self._flowing.set()
+    def close(self, *, timeout_s: float = 10.0) -> list[threading.Thread]:
+        """Cut every connection; returns the proxy's threads still running after `timeout_s` (none)."""
+        with self._lock:
+            self._closed = True
+            sockets = [self._listener, *self._sockets]
+            threads = list(self._threads)
+        self._flowing.set()  # a stalled pump wakes, sees the proxy closed and forwards nothing
+        for sock in sockets:
+            _cut(sock)
+        deadline = time.monotonic() + timeout_s
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [thread for thread in threads if thread.is_alive()]
 
-    def close(self) -> None:
-        self._closed = True
-        self._flowing.set()
-        for sock in [self._listener, *self._sockets]:
-            try:
-                sock.close()
-            except OSError:
-                pass
+    def _start(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
 
     def _accept(self) -> None:
-        while not self._closed:
+        while True:
             try:
                 client, _ = self._listener.accept()
+            except OSError:
+                return  # the listener was shut down
+            try:
                 upstream = socket.create_connection(self.upstream, timeout=5)
             except OSError:
-                return
+                _cut(client)
+                continue
             upstream.settimeout(None)
-            self._sockets += [client, upstream]
-            if self._closed:  # closed while this connection was being made
-                client.close()
-                upstream.close()
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._sockets += [client, upstream]
+            if closed:  # closed while this connection was being made
+                _cut(client)
+                _cut(upstream)
                 return
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+            self._start(self._pump, client, upstream)
+            self._start(self._pump, upstream, client)
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(65536):
                 self._flowing.wait()
+                if self._closed:
+                    return
                 target.sendall(data)
         except OSError:
             pass
+        finally:
+            _cut(target)  # one side gone: the other end hears of it
 
 
-@pytest.mark.skip(
-    reason="unreliable: sessions stranded behind the stalled proxy can keep the process from ending (issue 17 stays open)"
-)
+def _cut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected, or already shut down
+    sock.close()
+
+
 def test_with_postgres_behind_a_stalled_network_healthz_says_503_and_a_question_ends_in_a_clear_answer(
     database_url: str, sim: Simulator, fake_slack: FakeSlack
 ) -> None:
@@ -311,11 +346,12 @@ def test_with_postgres_behind_a_stalled_network_healthz_says_503_and_a_question_
     from bot.wiring import build_runtime
 
     proxy = StallingProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
-    # A name of their own, so the sessions stranded behind the stalled proxy can be ended afterwards:
-    # they hold locks that would keep the test's schema from being dropped.
+    # A name of this test's own, so that its sessions can be found and ended afterwards: a session
+    # stranded behind the stalled proxy may hold locks that would keep the schema from being dropped.
+    application_name = f"roombot-stalled-{uuid.uuid4().hex[:12]}"
     proxied = (
         parsed.set(host="127.0.0.1", port=proxy.port)
-        .update_query_dict({"application_name": STALLED_APP})
+        .update_query_dict({"application_name": application_name})
         .render_as_string(hide_password=False)
     )
     settings = point_at_simulator(
@@ -328,47 +364,91 @@ def test_with_postgres_behind_a_stalled_network_healthz_says_503_and_a_question_
             request_timeout_s=2.0,
             answer_deadline_s=4.0,
             health_timeout_s=0.5,
+            event_dedup_timeout_s=0.3,
             db_pool_timeout_s=1.0,
             db_statement_timeout_ms=1000,
         ),
         sim,
     )
+    threads_before = set(threading.enumerate())
     runtime = build_runtime(settings)
+    work = BoundedWork(workers=4, queue=4)
+    health = BoundedHealth(runtime.service.health, timeout_s=settings.health_timeout_s)
+    stuck_proxy_threads: list[threading.Thread] = []
     try:
-        app = create_app(settings=settings, service=runtime.service, token_verification_enabled=False)
-        server = serve(RoombotWSGI(app=app, health=BoundedHealth(runtime.service.health, timeout_s=0.5)))
+        app = create_app(settings=settings, service=runtime.service, token_verification_enabled=False, work=work)
+        server = serve(RoombotWSGI(app=app, health=health))
         url = next(server)
         try:
             assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
             proxy.stall()
-            assert httpx.get(f"{url}/healthz", timeout=10).status_code == 503
-            ack = post(url, slash_body(QUESTION, response_url=fake_slack.response_url("hung")), content_type=FORM)
-            assert ack.status_code == 200
+
+            healthz, took = timed(lambda: httpx.get(f"{url}/healthz", timeout=10))
+            assert healthz.status_code == 503 and took < 2.0, took  # at once: the checks get 0.5 s
+
+            question = slash_body(QUESTION, response_url=fake_slack.response_url("hung"))
+            ack, took = timed(lambda: post(url, question, content_type=FORM))
+            assert ack.status_code == 200 and took < 3.0, took  # in Slack's time
+            asked = time.monotonic()
             # "Looking…" comes first (the answer takes over a second), then the clear answer replaces it.
             notice, answer = fake_slack.wait_for("/webhook/hung", count=2, timeout=30)
+            answered_after = time.monotonic() - asked
             assert notice.body["text"] == messages.slack_looking()
             assert answer.body["text"] in {messages.slack_too_slow(), messages.store_unavailable()}
+            assert answered_after < 10.0, answered_after  # seconds (the 4 s answer deadline), not a minute
+
+            # A DM's ack does not wait on the event de-duplication's write either.
+            dm, took = timed(lambda: post(url, event_body(dm_event("help")), content_type=JSON))
+            assert dm.status_code == 200 and took < 3.0, took
+
             assert httpx.get(f"{url}/healthz", timeout=10).status_code == 503
         finally:
-            proxy.resume()
+            stuck_proxy_threads = proxy.close()
             server.close()
     finally:
-        _end_stranded_sessions(database_url)
-        runtime.close()
         proxy.close()
+        work.close()
+        health.close()
+        runtime.close()
+        _end_sessions(database_url, application_name)
+    assert stuck_proxy_threads == []
+    # Every thread that waited on the stalled database got its error and ended: none is left to
+    # keep the process from exiting (the answer pool's threads are joined at exit).
+    assert _still_running(threads_before, prefixes=("roombot-answer", "roombot-health"), timeout_s=10) == []
 
 
-STALLED_APP = "roombot-stalled-network-test"
+def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
 
 
-def _end_stranded_sessions(database_url: str) -> None:
-    admin = create_engine(database_url)
+def _still_running(before: set[threading.Thread], *, prefixes: tuple[str, ...], timeout_s: float) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    started = [t for t in threading.enumerate() if t not in before and t.name.startswith(prefixes)]
+    for thread in started:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread.name for thread in started if thread.is_alive()]
+
+
+def _end_sessions(database_url: str, application_name: str, *, timeout_s: float = 10.0) -> None:
+    """End the test's own Postgres sessions and wait until they are gone, so the schema can be dropped."""
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": STALLED_APP},
-            )
+            deadline = time.monotonic() + timeout_s
+            while True:
+                left = conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": application_name},
+                ).scalar_one()
+                if not left:
+                    return
+                assert time.monotonic() < deadline, f"{left} session(s) of {application_name} did not end"
+                time.sleep(0.1)
     finally:
         admin.dispose()
 
@@ -399,8 +479,13 @@ def served(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[str]:
         "PORT": str(port),
     }
     log = (tmp_path / "serve.log").open("w")
+    # A process group of its own: gunicorn's worker ends with its master, even if the master hangs.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--mode", "http"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "bot.cli", "serve", "--mode", "http"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -416,11 +501,16 @@ def served(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group is left
+        except ProcessLookupError:
+            pass
+        proc.wait()
         log.close()
 
 

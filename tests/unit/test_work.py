@@ -71,3 +71,22 @@ def test_inline_work_acknowledges_then_works_in_the_callers_thread() -> None:
         lambda: events.append("work"), ack=lambda: events.append("ack"), busy=lambda: events.append("busy")
     )
     assert events == ["ack", "work"]
+
+
+def test_answers_started_while_holding_wait_until_released_then_run() -> None:
+    pool = BoundedWork(workers=2, queue=0)
+    ran = threading.Event()
+    events: list[str] = []
+    try:
+        with pool.holding() as held:
+            assert pool.start(ran.set, ack=lambda: events.append("ack"), busy=lambda: events.append("busy"))
+        assert events == ["ack"]
+        assert not ran.wait(0.2), "the answer started before its ack was written"
+        held.release()
+        assert ran.wait(10)
+        # Outside `holding`, an answer starts at once.
+        again = threading.Event()
+        assert pool.start(again.set, ack=lambda: None, busy=lambda: None)
+        assert again.wait(10)
+    finally:
+        pool.close()
