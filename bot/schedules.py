@@ -130,8 +130,9 @@ class Schedules:
         until: when that hold ends, if known.
         running_low: the month's projected use passes the budget.
         fetched_at_by_room: when each room's data was fetched (the oldest of its days).
-        stale: rooms served from the cache although past their refresh age (not asked to be
-            verified, or held): an answer verifies the ones it shows (`ScheduleProvider.get`'s `verify`).
+        stale: rooms served from the cache although past their refresh age that a call with `verify`
+            would fetch: an answer verifies the ones it shows (`ScheduleProvider.get`'s `verify`).
+            Empty when the provider does not verify shown rooms, or searching is held.
     """
 
     by_room: dict[str, RoomSchedule]
@@ -283,7 +284,11 @@ class ScheduleProvider:
         held: HeldReason | None = None
         until: datetime | None = None
         fetched: dict[str, RoomSchedule] = {}
+        # Whether a second call with `verify` could fetch what is still stale: not when searching is
+        # stopped or held (it would be held again) nor when the job was asked to refresh it.
+        may_verify = self._verify_shown
         if status is not None and (status.search_spent or status.dingtalk_spent):
+            may_verify = False
             # No search may call until the month ends (or DingTalk is tried again): whatever is saved is the answer.
             decision = self._decide(status, team_id, user_id, now)
             held, until = decision.reason, decision.until
@@ -298,6 +303,7 @@ class ScheduleProvider:
             if decision.allowed and all_cached and later and not refresh and self._request_refresh is not None:
                 # A later day changes less, and the answer need not wait: saved data now, fresh data soon.
                 self._request_refresh(team_id, stale, now)
+                may_verify = False
             elif decision.allowed:
                 fetched, held, until = self._fetch_or_hold(team_id, user_id, stale, days, today, zone, min(limits), now)
             else:
@@ -329,7 +335,7 @@ class ScheduleProvider:
             until=until,
             running_low=bool(status and status.running_low),
             fetched_at_by_room=fetched_at,
-            stale=frozenset(room for room in too_old if room not in fetched),
+            stale=frozenset(room for room in too_old if room not in fetched) if may_verify and held is None else frozenset(),
         )
 
     def refresh_rooms(self, team_id: str, room_ids: Sequence[str], zone: ZoneInfo) -> int:
@@ -341,14 +347,7 @@ class ScheduleProvider:
         if not room_ids or (status is not None and (status.search_spent or status.dingtalk_spent)):
             return 0
         span = horizon_days(local_days(now, now, zone), now.astimezone(zone).date(), zone, self._horizon)
-        key = (team_id, tuple(room_ids), span[0][0].isoformat(), span[-1][1].isoformat())
-        try:
-            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, room_ids, span, self._ttl_s))
-        except QuotaExhausted:
-            if self._keeper is None:
-                raise
-            self._keeper.dingtalk_spent(now)
-            return 0
+        fetched, _until = self._shared_fetch(team_id, room_ids, span, self._ttl_s, now)
         return len(fetched)
 
     def invalidate(self, team_id: str, room_ids: Sequence[str]) -> None:
@@ -397,17 +396,33 @@ class ScheduleProvider:
         now: datetime,
     ) -> tuple[dict[str, RoomSchedule], HeldReason | None, datetime | None]:
         span = horizon_days(days, today, zone, self._horizon)
-        key = (team_id, tuple(stale), span[0][0].isoformat(), span[-1][1].isoformat())
-        try:
-            fetched = self._single_flight.do(key, lambda: self._fetch(team_id, stale, span, max_age_s, days))
-        except QuotaExhausted:
-            if self._keeper is None:
-                raise
-            return {}, HeldReason.DINGTALK_QUOTA, self._keeper.dingtalk_spent(now)
+        fetched, quota_back = self._shared_fetch(team_id, stale, span, max_age_s, now, asked=days)
+        if quota_back is not None:
+            return {}, HeldReason.DINGTALK_QUOTA, quota_back
         if self._keeper is not None:
             self._keeper.fetched(team_id=team_id, user_id=user_id, now=now)
         asked_start, asked_end = days[0][0], days[-1][1]
         return {room: _clip(schedule, asked_start, asked_end) for room, schedule in fetched.items()}, None, None
+
+    def _shared_fetch(
+        self,
+        team_id: str,
+        room_ids: Sequence[str],
+        span: Sequence[tuple[datetime, datetime]],
+        max_age_s: float,
+        now: datetime,
+        *,
+        asked: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> tuple[dict[str, RoomSchedule], datetime | None]:
+        """`_fetch`, made once for identical fetches in flight. When DingTalk reports the organisation's
+        quota spent: nothing, and when it comes back (the keeper remembers it for the month)."""
+        key = (team_id, tuple(room_ids), span[0][0].isoformat(), span[-1][1].isoformat())
+        try:
+            return self._single_flight.do(key, lambda: self._fetch(team_id, room_ids, span, max_age_s, asked)), None
+        except QuotaExhausted:
+            if self._keeper is None:
+                raise
+            return {}, self._keeper.dingtalk_spent(now)
 
     def _fetch(
         self,

@@ -351,9 +351,10 @@ class FindRooms:
             )
         else:
             results, left_out, none_meet = rank(schedules)
+            seen = list(dict.fromkeys(shown(results)))
         now = self.clock()
         results = [replace(result, age_s=_room_age_s(now, schedules, result.room.room_id)) for result in results]
-        ages = [_room_age_s(now, schedules, room) for room in shown(results)]
+        ages = [_room_age_s(now, schedules, room) for room in seen]
         age = max((a for a in ages if a is not None), default=_age_s(now, schedules))
         return results, schedules, age, left_out, none_meet
 
