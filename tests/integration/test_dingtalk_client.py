@@ -181,6 +181,38 @@ def test_when_every_batch_fails_the_error_is_raised(sim: Simulator, client: Ding
     assert info.value.request_id
 
 
+def test_a_question_that_fails_for_good_ends_only_once_its_calls_already_sent_have(sim: Simulator) -> None:
+    """No call of a failed question lands after it: none is counted against the next question."""
+    sim.configure(monthly_quota=1)  # of the two batches, the first call answers and the second is refused
+    sim.lose_replies("schedules", mode="hold")  # the answering call's reply waits to be released
+    start, end = day_window(sim)
+    failures: list[Exception] = []
+
+    def ask(dingtalk: DingTalkClient) -> None:
+        try:
+            dingtalk.query_schedules(sim.operator_union_id, room_ids(sim)[:10], start, end)
+        except errors.QuotaExhausted as exc:
+            failures.append(exc)
+
+    with make_client(sim, max_workers=2) as dingtalk:
+        question = threading.Thread(target=ask, args=(dingtalk,))
+        question.start()
+        for _ in range(500):
+            if sim.held_replies:
+                break
+            question.join(timeout=0.01)
+        assert sim.held_replies == 1
+        question.join(timeout=0.5)
+        assert question.is_alive()  # refused, but its other call is still under way
+
+        sim.release_replies()
+        question.join(timeout=5)
+
+        assert not question.is_alive()
+        assert len(failures) == 1  # the refusal is what the question ends with
+        assert sim.stats()["schedules"] == 2
+
+
 def test_a_smaller_server_limit_is_learned_and_every_room_still_answered(sim: Simulator) -> None:
     sim.configure(max_rooms_per_call=2)
     start, end = day_window(sim)

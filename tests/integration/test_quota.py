@@ -205,7 +205,7 @@ def test_budget_nearly_spent_answers_from_the_cache_and_bookings_use_the_reserve
 def test_dingtalk_quota_error_gives_cached_answers_and_says_when_search_works_again(
     sim: Simulator, database_url: str, clock: Clock
 ) -> None:
-    # Every room in one free/busy call, so no call is still in flight after the first quota error.
+    # Every room in one free/busy call, so the month's one call left answers a whole question.
     sim.configure(max_rooms_per_call=30)
     with make_runtime(sim, database_url, clock, batch_size=30) as runtime:
         quota_error_answers(runtime, sim, clock)

@@ -128,6 +128,9 @@ class FreeBusyApi(HostApi):
                 abort.set()  # the others stop at their next attempt
                 for future in futures:
                     future.cancel()
+                # Calls already sent end (within the deadline) before the question does, so none
+                # of them lands after its answer, or is counted against the next question.
+                concurrent.futures.wait(futures)
                 first = failed[0].exception()
                 assert first is not None
                 raise first
